@@ -1,0 +1,200 @@
+import Foundation
+import HostCore
+
+/// A validated strategy configuration file (`strategies/*.yaml`). See `docs/CONFIGURATION.md`.
+///
+/// ## Configuration keys:
+/// - `version` (int, required): must be 1.
+/// - `host` (mapping, optional): see ``HostSettings``.
+/// - `feed` (mapping, optional, default: the simulated feed with its defaults): see ``FeedSettings``.
+/// - `instruments` (mapping symbol → venue rules, optional): see ``InstrumentSettings``.
+/// - `instances` (non-empty list, required): see ``InstanceConfig``.
+public struct StrategyConfig: Sendable {
+    /// The path the configuration was read from, as given.
+    public var file: String
+    public var host: HostSettings
+    public var feed: FeedSettings
+    public var instruments: [String: InstrumentSettings]
+    public var instances: [InstanceConfig]
+    /// FNV-1a 64-bit of the file's bytes, 16 lowercase hex digits; recorded in the session manifest.
+    public var configHash: String
+
+    public init(file: String, host: HostSettings = HostSettings(), feed: FeedSettings = .defaults,
+                instruments: [String: InstrumentSettings] = [:], instances: [InstanceConfig], configHash: String) {
+        self.file = file
+        self.host = host
+        self.feed = feed
+        self.instruments = instruments
+        self.instances = instances
+        self.configHash = configHash
+    }
+}
+
+/// Process-wide settings.
+///
+/// ## Configuration keys (under `host:`):
+/// - `data_dir` (string, optional, default `./data`): where the database and recordings live.
+/// - `metrics_port` (int 1...65535, optional, default none): port of the `/metrics` endpoint; absent = no endpoint.
+/// - `log_level` (trace|debug|info|notice|warning|error|critical, optional, default `info`).
+/// - `queue_capacity` (int 1024...16777216, optional, default 65536): inbound event queue size.
+public struct HostSettings: Sendable, Hashable {
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    public static let queueCapacityRange = 1024...16_777_216
+
+    public var dataDirectory: String
+    public var metricsPort: Int?
+    public var logLevel: String
+    public var queueCapacity: Int
+
+    public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
+        self.dataDirectory = dataDirectory
+        self.metricsPort = metricsPort
+        self.logLevel = logLevel
+        self.queueCapacity = queueCapacity
+    }
+}
+
+/// Where market data comes from.
+///
+/// ## Configuration keys (under `feed:`):
+/// - `source` (enum `simulated`, optional, default `simulated`).
+/// - `seed` (int >= 0, optional, default 42): random seed of the simulated feed.
+/// - `symbols` (non-empty list of unique strings, optional, default `[BTCUSDT, ETHUSDT]`): symbols the feed produces.
+/// - `events` (int >= 0, optional, default 200000): events to produce; 0 = until stopped.
+/// - `speed` (number >= 0, optional, default 0): 0 = as fast as possible, 1 = real time, N = N× faster.
+/// - `start_prices` (mapping symbol → number > 0, optional): first price per symbol.
+/// - `volatility` (number in (0, 10], optional, default 0.6): annualized volatility of the random walk.
+public struct FeedSettings: Sendable, Hashable {
+    public static let sources = ["simulated"]
+
+    public var source: String
+    public var seed: UInt64
+    public var symbols: [String]
+    public var events: Int
+    public var speed: Double
+    public var startPrices: [String: Double]
+    public var volatility: Double
+
+    public init(source: String = "simulated", seed: UInt64 = 42, symbols: [String] = ["BTCUSDT", "ETHUSDT"], events: Int = 200_000,
+                speed: Double = 0, startPrices: [String: Double] = [:], volatility: Double = 0.6) {
+        self.source = source
+        self.seed = seed
+        self.symbols = symbols
+        self.events = events
+        self.speed = speed
+        self.startPrices = startPrices
+        self.volatility = volatility
+    }
+
+    /// The feed of a file without a `feed:` section.
+    public static let defaults = FeedSettings()
+}
+
+/// Venue rules of one symbol as configured; unset fields fall back to `Instrument.generic`.
+///
+/// ## Configuration keys (under `instruments.<SYMBOL>:`), decimals as numbers or strings:
+/// - `venue` (string, optional).
+/// - `base` (string, optional): base asset, e.g. `BTC`.
+/// - `quote` (string, optional): quote asset, e.g. `USDT`.
+/// - `tick_size` (decimal > 0, optional).
+/// - `lot_size` (decimal > 0, optional).
+/// - `min_size` (decimal > 0, optional).
+/// - `min_notional` (decimal >= 0, optional).
+public struct InstrumentSettings: Sendable, Hashable {
+    public var venue: String?
+    public var base: String?
+    public var quote: String?
+    public var tickSize: Decimal?
+    public var lotSize: Decimal?
+    public var minSize: Decimal?
+    public var minNotional: Decimal?
+
+    public init(venue: String? = nil, base: String? = nil, quote: String? = nil, tickSize: Decimal? = nil,
+                lotSize: Decimal? = nil, minSize: Decimal? = nil, minNotional: Decimal? = nil) {
+        self.venue = venue
+        self.base = base
+        self.quote = quote
+        self.tickSize = tickSize
+        self.lotSize = lotSize
+        self.minSize = minSize
+        self.minNotional = minNotional
+    }
+}
+
+/// One plugin instance: which kind runs, where, on which symbols, with which parameters and limits.
+///
+/// ## Configuration keys (one list item under `instances:`):
+/// - `id` (string `^[a-z0-9][a-z0-9_-]*$`, required, unique in the file).
+/// - `plugin` (string, required): the `.so`, located by the plugin loader.
+/// - `kind` (string, optional; required when the plugin offers several kinds).
+/// - `mode` (paper|live, optional, default `paper`).
+/// - `venue` (string, optional, default `simulated`).
+/// - `symbols` (non-empty list of unique strings, required).
+/// - `params` (mapping name → scalar, optional): checked against the kind's declared parameters by
+///   ``resolveParameters(kind:file:)``. Secret-like names are refused; `<name>_env: ENV_VAR` names an
+///   environment variable instead.
+/// - `overrides` (mapping symbol → mapping name → scalar, optional): per-symbol parameter values.
+/// - `risk` (mapping, optional, default `RiskLimits.defaults`): keys of `RiskLimits`; a key that is not
+///   given keeps its default, `null` removes that limit.
+public struct InstanceConfig: Sendable, Hashable {
+    public var id: String
+    public var plugin: String
+    public var kind: String?
+    public var mode: TradingMode
+    public var venue: String
+    public var symbols: [String]
+    public var params: [String: ConfigScalar]
+    public var overrides: [String: [String: ConfigScalar]]
+    public var risk: RiskLimits
+    /// Line of the instance in its file.
+    public var line: Int?
+    /// Position in `instances`, for key paths in later problems; nil when built in code.
+    var index: Int?
+
+    public init(id: String, plugin: String, kind: String? = nil, mode: TradingMode = .paper, venue: String = "simulated",
+                symbols: [String], params: [String: ConfigScalar] = [:], overrides: [String: [String: ConfigScalar]] = [:],
+                risk: RiskLimits = .defaults, line: Int? = nil) {
+        self.id = id
+        self.plugin = plugin
+        self.kind = kind
+        self.mode = mode
+        self.venue = venue
+        self.symbols = symbols
+        self.params = params
+        self.overrides = overrides
+        self.risk = risk
+        self.line = line
+    }
+
+    /// `instances[2]`, or `instances[<id>]` for an instance not read from a file.
+    var keyPath: String { index.map { "instances[\($0)]" } ?? "instances[\(id)]" }
+}
+
+/// A parameter value as written in the file, typed as YAML resolves it.
+///
+/// Plain scalars follow the YAML core schema (`25` is an int, `0.5` a double, `true` a bool);
+/// quoted scalars are always strings, so `"25"` given to a number parameter is a type error.
+public struct ConfigScalar: Sendable, Hashable {
+    /// The scalar's text as written (without quotes).
+    public var text: String
+    public var value: ParameterValue
+    public var line: Int?
+    public var column: Int?
+
+    public init(text: String, value: ParameterValue, line: Int? = nil, column: Int? = nil) {
+        self.text = text
+        self.value = value
+        self.line = line
+        self.column = column
+    }
+
+    /// A scalar built in code, with its text from the value.
+    public init(_ value: ParameterValue) {
+        self.init(text: value.description, value: value)
+    }
+}
+
+extension TradingMode {
+    /// Spelling in configuration files.
+    static let configNames: [String: TradingMode] = ["paper": .paper, "live": .live]
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The engine's notion of now, in ns since the Unix epoch.
+///
+/// In replay and backtests time is the events' (`SimulatedClock`); live it is the wall
+/// clock. Plugins see only this, so the same code path decides in both.
+public protocol EngineClock: AnyObject, Sendable {
+    /// Current time in ns since the Unix epoch.
+    func now() -> Int64
+    /// Whether time is driven by events (replay, backtest) rather than the wall.
+    var isSimulated: Bool { get }
+    /// Moves simulated time forward to `time` (never backwards); a no-op live.
+    func advance(to time: Int64)
+}
+
+/// Wall-clock time.
+public final class WallClock: EngineClock {
+    public init() {}
+    public func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+    public var isSimulated: Bool { false }
+    public func advance(to time: Int64) {}
+}
+
+/// Time driven by the events themselves; monotonic.
+public final class SimulatedClock: EngineClock {
+    private let current: Atomic64
+
+    public init(start: Int64 = 0) { current = Atomic64(start) }
+    public func now() -> Int64 { current.load() }
+    public var isSimulated: Bool { true }
+    public func advance(to time: Int64) { current.max(time) }
+}
+
+/// Monotonic ns for measuring durations (not a timestamp).
+@inlinable public func monotonicNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}

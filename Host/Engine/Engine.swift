@@ -1,0 +1,750 @@
+import CStrategyHostSDK
+import DequeModule
+import Foundation
+import HostCore
+import HostExecution
+import HostRisk
+import Logging
+import Synchronization
+
+/// What producers put on the engine's inbound queue.
+public enum EngineInput: Sendable {
+    case market(MarketEvent)
+    /// An order update from a live venue adapter.
+    case venueUpdate(OrderUpdate)
+    /// Halts all trading at once (the kill switch); orders stay denied until restart.
+    case killSwitch(reason: String)
+}
+
+/// Tunables of one engine.
+///
+/// ## Configuration keys (from `host:` and the command line):
+/// - `queue_capacity` (int, default 65536): inbound queue bound; producers wait when full.
+public struct EngineConfiguration: Sendable {
+    public var queueCapacity: Int
+    /// Events taken from the queue per lock acquisition.
+    public var batchSize: Int
+    public var paperVenue: PaperVenueConfig
+    /// Quote-asset cash each paper instance starts with.
+    public var startingCash: Decimal
+    /// The command line's explicit opt-in to live trading.
+    public var allowLive: Bool
+    /// Most internal deliveries (signals, order updates) one input may cause; a guard
+    /// against plugins that ping-pong signals forever.
+    public var maxCascade: Int
+
+    public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
+                startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
+        self.queueCapacity = queueCapacity
+        self.batchSize = batchSize
+        self.paperVenue = paperVenue
+        self.startingCash = startingCash
+        self.allowLive = allowLive
+        self.maxCascade = maxCascade
+    }
+}
+
+/// A failure of the engine to set up or run an instance.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String { case liveNotAllowed, liveUnavailable, unknownSymbol, createFailed, startFailed, duplicateInstance }
+        private let base: Base
+        public static let liveNotAllowed = Code(base: .liveNotAllowed)
+        public static let liveUnavailable = Code(base: .liveUnavailable)
+        public static let unknownSymbol = Code(base: .unknownSymbol)
+        public static let createFailed = Code(base: .createFailed)
+        public static let startFailed = Code(base: .startFailed)
+        public static let duplicateInstance = Code(base: .duplicateInstance)
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var instanceID: String
+    public var message: String
+
+    public var description: String { "instance '\(instanceID)': \(message)" }
+}
+
+/// A snapshot of engine counters, safe to read from any thread.
+public struct EngineSnapshot: Sendable {
+    public var eventsProcessed: Int = 0
+    public var queueDepth: Int = 0
+    public var queueHighWater: Int = 0
+    public var timersFired: Int = 0
+    public var signalsDelivered: Int = 0
+    public var cascadeOverflows: Int = 0
+    public var unknownSymbolEvents: Int = 0
+    public var instances: [InstanceStatistics] = []
+    public var lastEventTime: Int64 = 0
+    public var tradingHalted: Bool = false
+}
+
+/// The deterministic core: one thread takes inputs in order, keeps the books, fires
+/// timers, routes events to plugin instances by symbol, runs the signal bus, and sends
+/// orders through risk to the venue.
+///
+/// - Important: All methods except `requestStop`, `snapshot` and the queue are confined to
+///   the engine thread: the thread that calls `start()` and then `run()`.
+public final class Engine: @unchecked Sendable {
+    // @unchecked: mutable state is confined to the engine thread (checked by the host
+    // services); cross-thread reads go through `snapshotState` (a Mutex) and `queue`.
+
+    /// One sample of callback time per this many callbacks (timing every call would cost
+    /// more than the dispatch itself).
+    public static let timingSampleInterval = 1_024
+
+    public let queue: InboundQueue<EngineInput>
+    public let clock: any EngineClock
+    public let configuration: EngineConfiguration
+    public private(set) var symbols: SymbolTable
+    let logger: Logger
+    let journal: (any EngineJournal)?
+
+    var books: [OrderBook]
+    private var bookFromL2: [Bool]
+    var instances: [InstanceRuntime] = []
+    private var statistics: [InstanceStatistics] = []
+    var timers = TimerQueue()
+    var router: OrderRouter
+    private var pending = Deque<Pending>()
+    private var cascade = 0
+    private var seq: UInt64 = 0
+    private var instrumentRecords: [tsh_instrument] = []
+    private let instrumentStrings = CStringPool()
+
+    // Routing: for each symbol, the instances subscribed to it, flattened for speed.
+    private var routeStart: [Int] = [0]
+    private var routeList: [Route] = []
+    private var signalAll: [Int] = []
+
+    private var engineThread: pthread_t?
+    private let stopRequested = Atomic<Bool>(false)
+    private var killSwitchEngaged = false
+    private var sampleCountdown = Engine.timingSampleInterval
+    private var counters = EngineSnapshot()
+    private let snapshotState = Mutex(EngineSnapshot())
+    private var lastPublish: Int64 = 0
+    private let metrics: EngineMetrics
+
+    struct Route {
+        var onEvent: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<tsh_event_header>, UnsafeMutablePointer<tsh_error>) -> tsh_status
+        var instance: UnsafeMutableRawPointer?
+        var error: UnsafeMutablePointer<tsh_error>
+        var mask: UInt32
+        var index: Int
+    }
+
+    enum Pending {
+        case signal(SignalRecord, symbol: SymbolID, source: Int)
+        case order(OrderUpdate)
+    }
+
+    public init(symbols: SymbolTable, configuration: EngineConfiguration = EngineConfiguration(), clock: any EngineClock,
+                journal: (any EngineJournal)? = nil, logger: Logger = Logger(label: "tsh.engine")) {
+        self.symbols = symbols
+        self.configuration = configuration
+        self.clock = clock
+        self.journal = journal
+        self.logger = logger
+        self.queue = InboundQueue(capacity: configuration.queueCapacity)
+        self.books = Array(repeating: OrderBook(), count: symbols.count)
+        self.bookFromL2 = Array(repeating: false, count: symbols.count)
+        self.router = OrderRouter(venue: configuration.paperVenue, startingCash: configuration.startingCash)
+        self.metrics = EngineMetrics()
+        for (index, instrument) in symbols.instruments.enumerated() {
+            instrumentRecords.append(tsh_instrument(
+                struct_size: UInt32(MemoryLayout<tsh_instrument>.size),
+                symbol_id: UInt32(index),
+                symbol: instrumentStrings.slice(instrument.symbol),
+                venue: instrumentStrings.slice(instrument.venue),
+                base_asset: instrumentStrings.slice(instrument.baseAsset),
+                quote_asset: instrumentStrings.slice(instrument.quoteAsset),
+                tick_size: NSDecimalNumber(decimal: instrument.tickSize).doubleValue,
+                lot_size: NSDecimalNumber(decimal: instrument.lotSize).doubleValue,
+                min_size: NSDecimalNumber(decimal: instrument.minSize).doubleValue,
+                min_notional: NSDecimalNumber(decimal: instrument.minNotional).doubleValue))
+        }
+    }
+
+    deinit {
+        for rt in instances where rt.created {
+            rt.vtable.destroy(rt.instance)
+        }
+    }
+
+    // MARK: - Setup
+
+    /// Adds a configured instance; call before `start()`.
+    @discardableResult
+    public func addInstance(_ spec: InstanceSpec) throws(EngineError) -> Int {
+        if instances.contains(where: { $0.spec.id == spec.id }) {
+            throw EngineError(code: .duplicateInstance, instanceID: spec.id, message: "another instance has the same id; ids must be unique")
+        }
+        if spec.mode == .live {
+            guard configuration.allowLive else {
+                throw EngineError(code: .liveNotAllowed, instanceID: spec.id,
+                                  message: "is configured with mode: live, but live trading was not enabled; pass --live on the command line to trade for real, or set mode: paper")
+            }
+            throw EngineError(code: .liveUnavailable, instanceID: spec.id,
+                              message: "is configured with mode: live on venue '\(spec.venue)', but this build has no live adapter for it; use mode: paper")
+        }
+        for symbol in spec.symbols where symbol.index >= symbols.count {
+            throw EngineError(code: .unknownSymbol, instanceID: spec.id, message: "symbol id \(symbol) is not registered with the engine")
+        }
+        let rt = InstanceRuntime(index: instances.count, spec: spec, engine: self, symbolCount: symbols.count)
+        instances.append(rt)
+        statistics.append(rt.statistics)
+        router.addInstance(limits: spec.risk)
+        return rt.index
+    }
+
+    /// Creates and starts every instance, in the order added. On failure the instances
+    /// already created are destroyed and the error names the failing one.
+    public func start() throws(EngineError) {
+        engineThread = pthread_self()
+        rebuildRoutes()
+        for rt in instances {
+            if let journal {
+                do {
+                    rt.state = try journal.loadState(instanceID: rt.spec.id)
+                } catch {
+                    throw EngineError(code: .createFailed, instanceID: rt.spec.id, message: "could not read its saved state: \(error)")
+                }
+            }
+            rt.clearError()
+            var instance: UnsafeMutableRawPointer?
+            let status = rt.vtable.create(rt.spec.descriptor, rt.host, rt.info, &instance, rt.error)
+            guard status == TSH_OK else {
+                let message = rt.lastErrorMessage
+                destroyAll()
+                throw EngineError(code: .createFailed, instanceID: rt.spec.id,
+                                  message: "plugin \(rt.spec.pluginID) failed to create it (status \(status)): \(message.isEmpty ? "no message" : message)")
+            }
+            rt.instance = instance
+            rt.created = true
+        }
+        rebuildRoutes()
+        for rt in instances {
+            rt.clearError()
+            let status = rt.vtable.start(rt.instance, rt.error)
+            guard status == TSH_OK else {
+                let message = rt.lastErrorMessage
+                destroyAll()
+                throw EngineError(code: .startFailed, instanceID: rt.spec.id,
+                                  message: "plugin \(rt.spec.pluginID) failed to start it (status \(status)): \(message.isEmpty ? "no message" : message)")
+            }
+            rt.started = true
+            logger.info("Instance started", metadata: [
+                "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "plugin.kind": "\(rt.spec.kind.id)",
+                "mode": "\(rt.spec.mode)", "symbols": "\(rt.spec.symbols.compactMap { symbols.instrument($0)?.symbol }.joined(separator: ","))",
+            ])
+        }
+        drainPending()
+        publishSnapshot(force: true)
+    }
+
+    private func rebuildRoutes() {
+        routeStart = [0]
+        routeList = []
+        signalAll = []
+        for symbol in 0..<symbols.count {
+            for rt in instances where rt.symbolPosition[symbol] >= 0 {
+                routeList.append(Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error,
+                                       mask: rt.spec.descriptor.pointee.event_mask, index: rt.index))
+            }
+            routeStart.append(routeList.count)
+        }
+        signalAll = instances.filter { $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
+    }
+
+    var isOnEngineThread: Bool {
+        guard let engineThread else { return false }
+        return pthread_equal(engineThread, pthread_self()) != 0
+    }
+
+    // MARK: - Running
+
+    /// Processes inputs until the queue is closed and drained, or `requestStop()`; then
+    /// cancels working orders, stops and destroys every instance. Blocks the caller,
+    /// which becomes the engine thread.
+    public func run() {
+        engineThread = pthread_self()
+        var buffer: [EngineInput] = []
+        buffer.reserveCapacity(configuration.batchSize)
+        while !stopRequested.load(ordering: .relaxed) {
+            let deadline = clock.isSimulated ? nil : nextWallDeadline()
+            guard queue.drain(into: &buffer, maximum: configuration.batchSize, deadline: deadline) else { break }
+            for input in buffer {
+                process(input)
+            }
+            if !clock.isSimulated { fireTimers(upTo: clock.now()) }
+            publishSnapshot(force: false)
+        }
+        shutdown()
+    }
+
+    /// Processes one input synchronously on the calling thread (tests, backtests and
+    /// benchmarks that feed the engine directly instead of through the queue).
+    public func process(_ input: EngineInput) {
+        switch input {
+        case .market(let event): process(event)
+        case .venueUpdate(let update):
+            applyVenueUpdates([update])
+            drainPending()
+        case .killSwitch(let reason):
+            engageKillSwitch(reason: reason)
+        }
+    }
+
+    /// Asks `run()` to finish after the current batch. Thread-safe.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+        queue.close()
+    }
+
+    /// Engine counters as of the last batch. Thread-safe.
+    public func snapshot() -> EngineSnapshot { snapshotState.withLock { $0 } }
+
+    private func nextWallDeadline() -> Date? {
+        guard let due = timers.nextDue() else { return Date(timeIntervalSinceNow: 0.25) }
+        let next = min(due, clock.now() + 250_000_000)
+        return Date(timeIntervalSince1970: Double(next) / 1e9)
+    }
+
+    @inline(__always)
+    private func process(_ event: MarketEvent) {
+        let symbol = event.symbol
+        guard symbol.index < books.count else {
+            counters.unknownSymbolEvents += 1
+            return
+        }
+        if clock.isSimulated {
+            let ts = event.tsRecv
+            if ts > clock.now() {
+                fireTimers(upTo: ts)
+                clock.advance(to: ts)
+            }
+        }
+        counters.eventsProcessed &+= 1
+        counters.lastEventTime = event.tsRecv
+        seq &+= 1
+        let flags: UInt16 = clock.isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0
+        switch event {
+        case .quote(let q):
+            if !bookFromL2[symbol.index] { books[symbol.index].apply(q) }
+            var e = tsh_quote_event(
+                header: header(UInt16(TSH_EVENT_QUOTE), MemoryLayout<tsh_quote_event>.size, symbol, q.tsEvent, q.tsRecv, flags),
+                bid_price: q.bidPrice.double, bid_size: q.bidSize.double, ask_price: q.askPrice.double, ask_size: q.askSize.double)
+            dispatch(symbol, PluginEventType.quote.maskBit, &e)
+        case .trade(let t):
+            var e = tsh_trade_event(
+                header: header(UInt16(TSH_EVENT_TRADE), MemoryLayout<tsh_trade_event>.size, symbol, t.tsEvent, t.tsRecv, flags),
+                price: t.price.double, size: t.size.double, aggressor: t.aggressor?.rawValue ?? 0, reserved: 0)
+            dispatch(symbol, PluginEventType.trade.maskBit, &e)
+        case .book(let update):
+            bookFromL2[symbol.index] = true
+            books[symbol.index].apply(update)
+            let book = books[symbol.index]
+            let changes = update.changes.map {
+                tsh_book_change(price: $0.price.double, size: $0.size.double, side: $0.side.rawValue, reserved: 0)
+            }
+            changes.withUnsafeBufferPointer { buffer in
+                var e = tsh_book_event(
+                    header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, update.tsEvent, update.tsRecv, flags),
+                    changes: buffer.baseAddress, change_count: UInt32(buffer.count), is_snapshot: update.isSnapshot ? 1 : 0,
+                    best_bid_price: book.bids.best?.price.double ?? .nan, best_bid_size: book.bids.best?.size.double ?? 0,
+                    best_ask_price: book.asks.best?.price.double ?? .nan, best_ask_size: book.asks.best?.size.double ?? 0)
+                dispatch(symbol, PluginEventType.book.maskBit, &e)
+            }
+        case .bar(let b):
+            var e = tsh_bar_event(
+                header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, symbol, b.tsEvent, b.tsRecv, flags),
+                open_time_ns: b.openTime, interval_ns: b.interval, open: b.open.double, high: b.high.double,
+                low: b.low.double, close: b.close.double, volume: b.volume.double)
+            dispatch(symbol, PluginEventType.bar.maskBit, &e)
+        case .oracle(let o):
+            o.source.withTSHStr { source in
+                var e = tsh_oracle_event(
+                    header: header(UInt16(TSH_EVENT_ORACLE), MemoryLayout<tsh_oracle_event>.size, symbol, o.tsEvent, o.tsRecv, flags),
+                    source: source, price: o.price.double)
+                dispatch(symbol, PluginEventType.oracle.maskBit, &e)
+            }
+        }
+        switch event {
+        case .quote, .book, .trade:
+            if router.hasWorkingOrders(symbol) {
+                applyVenueUpdates(router.bookChanged(symbol: symbol, book: books[symbol.index], now: clock.now()))
+            }
+        case .bar, .oracle: break
+        }
+        if router.hasDelayedOrders {
+            applyVenueUpdates(router.activateDelayed(now: clock.now(), books: books))
+        }
+        drainPending()
+    }
+
+    @inline(__always)
+    private func header(_ type: UInt16, _ size: Int, _ symbol: SymbolID, _ tsEvent: Int64, _ tsRecv: Int64, _ flags: UInt16) -> tsh_event_header {
+        tsh_event_header(size: UInt32(size), type: type, flags: flags, symbol_id: symbol.rawValue, reserved: 0,
+                         ts_event_ns: tsEvent, ts_recv_ns: tsRecv, seq: seq)
+    }
+
+    /// Calls every instance subscribed to `symbol` whose mask has `bit`, in the order
+    /// the instances were configured.
+    @inline(__always)
+    private func dispatch<E>(_ symbol: SymbolID, _ bit: UInt32, _ event: inout E) {
+        let start = routeStart[symbol.index]
+        let end = routeStart[symbol.index + 1]
+        guard start < end else { return }
+        withUnsafeMutablePointer(to: &event) { pointer in
+            let header = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
+            for i in start..<end {
+                let route = routeList[i]
+                if route.mask & bit != 0 { deliver(route, header) }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func deliver(_ route: Route, _ header: UnsafePointer<tsh_event_header>) {
+        statistics[route.index].callbacks &+= 1
+        let status: tsh_status
+        sampleCountdown &-= 1
+        if sampleCountdown <= 0 {
+            sampleCountdown = Engine.timingSampleInterval
+            let t0 = monotonicNanos()
+            status = route.onEvent(route.instance, header, route.error)
+            let elapsed = monotonicNanos() - t0
+            statistics[route.index].sampledCallbacks += 1
+            statistics[route.index].sampledNanos += elapsed
+            if elapsed > statistics[route.index].maxCallbackNanos { statistics[route.index].maxCallbackNanos = elapsed }
+        } else {
+            status = route.onEvent(route.instance, header, route.error)
+        }
+        if status != TSH_OK { callbackFailed(route.index, status: status, eventType: header.pointee.type) }
+    }
+
+    private func callbackFailed(_ index: Int, status: tsh_status, eventType: UInt16) {
+        let rt = instances[index]
+        let message = rt.lastErrorMessage
+        rt.clearError()
+        statistics[index].callbackErrors += 1
+        statistics[index].lastError = message
+        // Log the first failures, then one in a thousand, so a failing plugin cannot flood the log.
+        let errors = statistics[index].callbackErrors
+        if errors <= 10 || errors % 1_000 == 0 {
+            logger.error("Plugin callback failed", metadata: [
+                "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "event.type": "\(PluginEventType(rawValue: eventType).map(String.init(describing:)) ?? String(eventType))",
+                "status": "\(status)", "error.message": "\(message)", "errors.total": "\(errors)",
+            ])
+        }
+    }
+
+    // MARK: - Timers
+
+    func fireTimers(upTo time: Int64) {
+        while let timer = timers.popDue(atOrBefore: time) {
+            if clock.isSimulated { clock.advance(to: timer.fireAt) }
+            counters.timersFired += 1
+            seq &+= 1
+            let now = clock.now()
+            if router.hasDelayedOrders { applyVenueUpdates(router.activateDelayed(now: now, books: books)) }
+            guard timer.owner < instances.count else { continue }
+            let rt = instances[timer.owner]
+            var e = tsh_timer_event(
+                header: header(UInt16(TSH_EVENT_TIMER), MemoryLayout<tsh_timer_event>.size, .none, timer.fireAt, now, 0),
+                timer_id: timer.id, user_tag: timer.userTag, scheduled_ns: timer.fireAt)
+            withUnsafeMutablePointer(to: &e) { pointer in
+                deliver(route(for: rt), UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self))
+            }
+            drainPending()
+        }
+    }
+
+    private func route(for rt: InstanceRuntime) -> Route {
+        Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error, mask: rt.spec.descriptor.pointee.event_mask, index: rt.index)
+    }
+
+    // MARK: - Signal bus and order updates
+
+    /// Delivers signals and order updates caused by the last callback, in the order they
+    /// were produced, including those they cause in turn (bounded by `maxCascade`).
+    private func drainPending() {
+        while let next = pending.popFirst() {
+            cascade += 1
+            if cascade > configuration.maxCascade {
+                counters.cascadeOverflows += pending.count + 1
+                logger.error("Signal cascade overflow: deliveries dropped", metadata: ["dropped": "\(pending.count + 1)", "limit": "\(configuration.maxCascade)"])
+                pending.removeAll()
+                break
+            }
+            switch next {
+            case .signal(let record, let symbol, let source): deliverSignal(record, symbol: symbol, source: source)
+            case .order(let update): deliverOrderUpdate(update)
+            }
+        }
+        cascade = 0
+    }
+
+    private func deliverSignal(_ record: SignalRecord, symbol: SymbolID, source: Int) {
+        let targets: [Int]
+        if symbol == .none {
+            targets = signalAll
+        } else {
+            targets = instances.filter { $0.isSubscribed(symbol) && $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
+        }
+        guard targets.contains(where: { $0 != source }) else { return }
+        seq &+= 1
+        let sourceRT = instances[source]
+        let now = clock.now()
+        record.name.withTSHStr { name in
+            sourceRT.spec.id.withTSHStr { sourceInstance in
+                sourceRT.spec.pluginID.withTSHStr { sourcePlugin in
+                    record.payload.withTSHStr { payload in
+                        var e = tsh_signal_event(
+                            header: header(UInt16(TSH_EVENT_SIGNAL), MemoryLayout<tsh_signal_event>.size, symbol, record.time, now, 0),
+                            name: name, source_instance: sourceInstance, source_plugin: sourcePlugin, payload: payload,
+                            direction: record.direction, reserved: 0, value: record.value, confidence: record.confidence)
+                        withUnsafeMutablePointer(to: &e) { pointer in
+                            let h = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
+                            for index in targets where index != source {
+                                counters.signalsDelivered += 1
+                                deliver(route(for: instances[index]), h)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func deliverOrderUpdate(_ update: OrderUpdate) {
+        guard update.instance < instances.count else { return }
+        let rt = instances[update.instance]
+        guard rt.spec.descriptor.pointee.event_mask & PluginEventType.order.maskBit != 0 else { return }
+        seq &+= 1
+        update.reason.withTSHStr { reason in
+            update.venueOrderID.withTSHStr { venueID in
+                var e = tsh_order_event(
+                    header: header(UInt16(TSH_EVENT_ORDER), MemoryLayout<tsh_order_event>.size, update.symbol, update.timestamp, clock.now(), 0),
+                    client_order_id: update.clientOrderID.rawValue, status: update.status.rawValue,
+                    deny_reason: update.denyReason?.rawValue ?? 0, side: update.side.rawValue, reserved: 0,
+                    last_fill_price: update.lastFillPrice.doubleValue, last_fill_size: update.lastFillSize.doubleValue,
+                    filled_size: update.filledSize.doubleValue, remaining_size: update.remainingSize.doubleValue,
+                    average_fill_price: update.averageFillPrice.doubleValue, fee: update.fee.doubleValue,
+                    reason: reason, venue_order_id: venueID)
+                withUnsafeMutablePointer(to: &e) { pointer in
+                    deliver(route(for: rt), UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self))
+                }
+            }
+        }
+    }
+
+    /// Books, journals and queues venue updates for delivery.
+    func applyVenueUpdates(_ updates: [OrderUpdate]) {
+        for update in updates {
+            guard update.instance < instances.count else { continue }
+            let rt = instances[update.instance]
+            if let instrument = symbols.instrument(update.symbol) {
+                router.record(update, mode: rt.spec.mode, instrument: instrument)
+            }
+            if update.lastFillSize > 0 { statistics[update.instance].fills += 1 }
+            journal?.orderUpdated(update, instanceID: rt.spec.id, mode: rt.spec.mode)
+            if update.lastFillSize > 0 {
+                logger.info("Order filled", metadata: [
+                    "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "order.id": "\(update.clientOrderID)",
+                    "order.side": "\(update.side)", "fill.price": "\(update.lastFillPrice)", "fill.size": "\(update.lastFillSize)",
+                    "order.status": "\(update.status)",
+                ])
+            }
+            pending.append(.order(update))
+        }
+    }
+
+    // MARK: - Services called by plugins (engine thread)
+
+    func pluginLog(_ rt: InstanceRuntime, level: tsh_log_level, message: String) {
+        let swiftLevel: Logger.Level = switch level {
+        case TSH_LOG_TRACE: .trace
+        case TSH_LOG_DEBUG: .debug
+        case TSH_LOG_INFO: .info
+        case TSH_LOG_NOTICE: .notice
+        case TSH_LOG_WARNING: .warning
+        case TSH_LOG_ERROR: .error
+        default: .critical
+        }
+        logger.log(level: swiftLevel, "\(message)", metadata: ["instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)"])
+    }
+
+    func instrumentRecord(_ symbol: SymbolID) -> tsh_instrument? {
+        symbol.index < instrumentRecords.count ? instrumentRecords[symbol.index] : nil
+    }
+
+    func setState(_ rt: InstanceRuntime, key: String, value: [UInt8]?) {
+        rt.state[key] = value
+        journal?.stateChanged(instanceID: rt.spec.id, key: key, value: value, at: clock.now())
+    }
+
+    func emitSignal(_ rt: InstanceRuntime, _ signal: UnsafePointer<tsh_signal>, _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
+        let s = signal.pointee
+        guard s.struct_size >= UInt32(MemoryLayout<tsh_signal>.size) else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "tsh_signal.struct_size is \(s.struct_size); expected at least \(MemoryLayout<tsh_signal>.size) — set it to sizeof(tsh_signal)")
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        guard let name = CInterop.string(s.name), !name.isEmpty, name.utf8.count <= 256 else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal name must be 1 to 256 bytes of UTF-8")
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        guard let payload = CInterop.string(s.payload) else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal payload is not valid UTF-8 or is longer than 1 MiB")
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        guard s.value.isFinite, s.confidence.isFinite else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)' has a non-finite value or confidence")
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        let symbol = SymbolID(s.symbol_id)
+        guard symbol == .none || rt.isSubscribed(symbol) else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)' names symbol id \(s.symbol_id), which is not one of this instance's symbols")
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        let record = SignalRecord(time: clock.now(), sourceInstanceID: rt.spec.id, sourcePluginID: rt.spec.pluginID,
+                                  symbol: symbols.instrument(symbol)?.symbol, name: name, direction: s.direction,
+                                  value: s.value, confidence: s.confidence, payload: payload)
+        statistics[rt.index].signalsEmitted += 1
+        journal?.signalEmitted(record)
+        pending.append(.signal(record, symbol: symbol, source: rt.index))
+        return TSH_OK
+    }
+
+    func submitOrder(_ rt: InstanceRuntime, _ request: UnsafePointer<tsh_order_request>, _ outID: UnsafeMutablePointer<UInt64>,
+                     _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
+        let id = router.nextClientOrderID()
+        outID.pointee = id.rawValue
+        statistics[rt.index].ordersSubmitted += 1
+        let r = request.pointee
+        let now = clock.now()
+        let symbol = SymbolID(r.symbol_id)
+        let side = Side(rawValue: r.side)
+
+        func deny(_ denial: RiskDenial) -> tsh_status {
+            statistics[rt.index].ordersDenied += 1
+            metrics.denied(reason: denial.reason)
+            CInterop.write(error, code: denial.reason.rawValue, message: denial.message)
+            logger.warning("Order denied", metadata: [
+                "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "order.id": "\(id)",
+                "deny.reason": "\(denial.reason)", "deny.message": "\(denial.message)",
+            ])
+            let update = OrderUpdate(clientOrderID: id, instance: rt.index, symbol: symbol, side: side ?? .buy, status: .denied,
+                                     denyReason: denial.reason, reason: denial.message, timestamp: now)
+            journal?.orderUpdated(update, instanceID: rt.spec.id, mode: rt.spec.mode)
+            pending.append(.order(update))
+            return TSH_ERR_DENIED
+        }
+
+        guard r.struct_size >= UInt32(MemoryLayout<tsh_order_request>.size) else {
+            return deny(RiskDenial(.invalidOrder, "tsh_order_request.struct_size is \(r.struct_size); expected at least \(MemoryLayout<tsh_order_request>.size)"))
+        }
+        guard let side else { return deny(RiskDenial(.invalidOrder, "side \(r.side) is neither TSH_SIDE_BUY (1) nor TSH_SIDE_SELL (-1)")) }
+        guard let type = OrderType(rawValue: r.type) else { return deny(RiskDenial(.invalidOrder, "order type \(r.type) is neither TSH_ORDER_MARKET nor TSH_ORDER_LIMIT")) }
+        guard let tif = TimeInForce(rawValue: r.time_in_force) else { return deny(RiskDenial(.invalidOrder, "time in force \(r.time_in_force) is not one of GTC, GTD, FOK, FAK")) }
+        guard r.flags & ~(TSH_ORDER_FLAG_POST_ONLY | TSH_ORDER_FLAG_REDUCE_ONLY) == 0 else { return deny(RiskDenial(.invalidOrder, "unknown order flags \(r.flags)")) }
+        if tif == .gtd && r.expire_at_ns <= now { return deny(RiskDenial(.invalidOrder, "GTD order expires at \(r.expire_at_ns), which is not in the future")) }
+        guard rt.isSubscribed(symbol), let instrument = symbols.instrument(symbol) else {
+            return deny(RiskDenial(.unknownSymbol, "symbol id \(r.symbol_id) is not one of this instance's symbols"))
+        }
+        guard let tag = CInterop.string(r.tag), tag.utf8.count <= 64 else { return deny(RiskDenial(.invalidOrder, "order tag must be at most 64 bytes of UTF-8")) }
+        if killSwitchEngaged { return deny(RiskDenial(.killSwitch, "the kill switch is engaged; no orders until restart")) }
+        if let journal, journal.isOverloaded {
+            return deny(RiskDenial(.tradingHalted, "the persistence writer is behind; trading is halted until it catches up"))
+        }
+        let amounts: (price: Decimal?, size: Decimal)
+        switch OrderBoundary.decimals(type: type, price: r.price, size: r.size) {
+        case .success(let value): amounts = value
+        case .failure(let denial): return deny(denial)
+        }
+        let order = OrderRequest(clientOrderID: id, instance: rt.index, mode: rt.spec.mode, symbol: symbol, side: side, type: type,
+                                 timeInForce: tif, price: amounts.price, size: amounts.size,
+                                 postOnly: r.flags & TSH_ORDER_FLAG_POST_ONLY != 0, reduceOnly: r.flags & TSH_ORDER_FLAG_REDUCE_ONLY != 0,
+                                 expireAt: tif == .gtd ? r.expire_at_ns : nil, tag: tag, createdAt: now)
+        if let denial = router.check(order, instrument: instrument, book: books[symbol.index], now: now) {
+            return deny(denial)
+        }
+        metrics.orderSubmitted()
+        journal?.orderSubmitted(order, instanceID: rt.spec.id)
+        logger.info("Order submitted", metadata: [
+            "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "order.id": "\(id)", "instrument.id": "\(instrument.symbol)",
+            "order.side": "\(side)", "order.type": "\(type)", "order.tif": "\(tif)", "order.size": "\(amounts.size)",
+            "order.price": "\(amounts.price.map { "\($0)" } ?? "market")", "order.tag": "\(tag)",
+        ])
+        applyVenueUpdates(router.submit(order, book: books[symbol.index], now: now))
+        return TSH_OK
+    }
+
+    func cancelOrder(_ rt: InstanceRuntime, _ id: ClientOrderID, _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
+        guard router.owner(of: id) == rt.index else {
+            CInterop.write(error, code: TSH_ERR_NOT_FOUND, message: "order \(id) is not a working order of this instance")
+            return TSH_ERR_NOT_FOUND
+        }
+        applyVenueUpdates(router.cancel(id, now: clock.now()))
+        return TSH_OK
+    }
+
+    /// Halts all trading: every later order is denied with `kill_switch`, and working
+    /// orders are canceled.
+    public func engageKillSwitch(reason: String) {
+        guard !killSwitchEngaged else { return }
+        killSwitchEngaged = true
+        counters.tradingHalted = true
+        logger.critical("Kill switch engaged", metadata: ["reason": "\(reason)"])
+        router.engageKillSwitch(reason: reason)
+        applyVenueUpdates(router.cancelAll(now: clock.now()))
+        drainPending()
+    }
+
+    // MARK: - Shutdown
+
+    private func shutdown() {
+        applyVenueUpdates(router.cancelAll(now: clock.now()))
+        drainPending()
+        for rt in instances where rt.started {
+            rt.clearError()
+            let status = rt.vtable.stop(rt.instance, rt.error)
+            if status != TSH_OK {
+                logger.error("Plugin failed to stop cleanly", metadata: ["instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "error.message": "\(rt.lastErrorMessage)"])
+            }
+            rt.started = false
+            timers.cancelAll(owner: rt.index)
+        }
+        drainPending()
+        destroyAll()
+        publishSnapshot(force: true)
+    }
+
+    private func destroyAll() {
+        for rt in instances where rt.created {
+            rt.vtable.destroy(rt.instance)
+            rt.created = false
+            rt.started = false
+            rt.instance = nil
+        }
+    }
+
+    // MARK: - Observability
+
+    private func publishSnapshot(force: Bool) {
+        let now = monotonicNanos()
+        guard force || now - lastPublish >= 100_000_000 else { return }
+        lastPublish = now
+        counters.queueDepth = queue.depth
+        counters.queueHighWater = queue.highWaterMark
+        counters.instances = statistics
+        let snapshot = counters
+        snapshotState.withLock { $0 = snapshot }
+        metrics.publish(snapshot, custom: instances.map { ($0.spec.id, $0.customCounters, $0.customGauges) })
+    }
+}
+
+extension Decimal {
+    var doubleValue: Double { NSDecimalNumber(decimal: self).doubleValue }
+}

@@ -1,0 +1,143 @@
+import CStrategyHostSDK
+import Foundation
+import HostCore
+import HostExecution
+import HostRisk
+
+/// Risk, the paper venue and the portfolio behind the engine's order services.
+///
+/// - Important: Confined to the engine thread.
+struct OrderRouter {
+    private var risks: [PreTradeRisk] = []
+    private(set) var venue: PaperVenue
+    private(set) var portfolio: Portfolio
+    private var nextID: UInt64 = 1
+    /// Working orders: id → (owner, symbol).
+    private var working: [ClientOrderID: (instance: Int, symbol: SymbolID)] = [:]
+    private var workingPerSymbol: [SymbolID: Int] = [:]
+    /// Orders that passed risk and wait out the configured venue latency, in arrival order.
+    private var delayed: [(activateAt: Int64, order: OrderRequest)] = []
+    private let latency: Int64
+
+    init(venue config: PaperVenueConfig, startingCash: Decimal) {
+        self.venue = PaperVenue(config: config)
+        self.portfolio = Portfolio(startingCash: startingCash)
+        self.latency = config.latencyNs
+    }
+
+    mutating func addInstance(limits: RiskLimits) {
+        risks.append(PreTradeRisk(limits: limits))
+    }
+
+    mutating func nextClientOrderID() -> ClientOrderID {
+        defer { nextID += 1 }
+        return ClientOrderID(nextID)
+    }
+
+    func owner(of id: ClientOrderID) -> Int? { working[id]?.instance }
+
+    @inline(__always) func hasWorkingOrders(_ symbol: SymbolID) -> Bool { workingPerSymbol[symbol, default: 0] > 0 }
+    var hasDelayedOrders: Bool { !delayed.isEmpty }
+
+    /// Pre-trade risk for one order of its instance; nil when it passes.
+    mutating func check(_ order: OrderRequest, instrument: Instrument, book: OrderBook, now: Int64) -> RiskDenial? {
+        let day = now / 86_400_000_000_000
+        let position = portfolio.position(instance: order.instance, mode: order.mode, symbol: order.symbol)
+        let mark = book.mid.flatMap { Decimal(string: String($0)) }
+        let inputs = RiskInputs(
+            instrument: instrument,
+            bestBid: book.bids.best?.price.decimal,
+            bestAsk: book.asks.best?.price.decimal,
+            position: position.quantity,
+            openOrders: venue.openOrderCount(instance: order.instance),
+            tradesToday: portfolio.tradesToday(instance: order.instance, mode: order.mode, day: day),
+            dailyPnL: portfolio.dailyRealizedPnL(instance: order.instance, mode: order.mode, day: day) + (mark.map { position.unrealizedPnL(mark: $0) } ?? 0),
+            now: now)
+        return risks[order.instance].check(order, inputs)
+    }
+
+    /// Sends an order that passed risk to the venue, now or after the latency.
+    mutating func submit(_ order: OrderRequest, book: OrderBook, now: Int64) -> [OrderUpdate] {
+        if latency > 0 {
+            delayed.append((now + latency, order))
+            return [OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
+                                status: .submitted, remainingSize: order.size, timestamp: now)]
+        }
+        return venue.submit(order, book: book, now: now)
+    }
+
+    mutating func activateDelayed(now: Int64, books: [OrderBook]) -> [OrderUpdate] {
+        var updates: [OrderUpdate] = []
+        while let first = delayed.first, first.activateAt <= now {
+            delayed.removeFirst()
+            updates += venue.submit(first.order, book: books[first.order.symbol.index], now: now)
+        }
+        return updates
+    }
+
+    mutating func bookChanged(symbol: SymbolID, book: OrderBook, now: Int64) -> [OrderUpdate] {
+        venue.onBookChanged(symbol: symbol, book: book, now: now)
+    }
+
+    mutating func cancel(_ id: ClientOrderID, now: Int64) -> [OrderUpdate] {
+        venue.cancel(id, now: now)
+    }
+
+    mutating func cancelAll(now: Int64) -> [OrderUpdate] {
+        var updates: [OrderUpdate] = []
+        for (index, entry) in delayed.enumerated() {
+            let order = entry.order
+            updates.append(OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
+                                       status: .canceled, remainingSize: order.size, reason: "canceled before it reached the venue (shutdown)",
+                                       timestamp: now))
+            _ = index
+        }
+        delayed.removeAll()
+        for id in working.keys.sorted() {
+            updates += venue.cancel(id, now: now)
+        }
+        return updates
+    }
+
+    mutating func engageKillSwitch(reason: String) {
+        for i in risks.indices { risks[i].engageKillSwitch(reason: reason) }
+    }
+
+    /// Keeps the portfolio and the working-order index in step with an update.
+    mutating func record(_ update: OrderUpdate, mode: TradingMode, instrument: Instrument) {
+        if update.lastFillSize > 0 { portfolio.apply(update, mode: mode, instrument: instrument) }
+        if update.status.isTerminal {
+            if working.removeValue(forKey: update.clientOrderID) != nil { workingPerSymbol[update.symbol, default: 1] -= 1 }
+        } else if update.status == .accepted || update.status == .partiallyFilled {
+            if working[update.clientOrderID] == nil {
+                working[update.clientOrderID] = (update.instance, update.symbol)
+                workingPerSymbol[update.symbol, default: 0] += 1
+            }
+        }
+    }
+
+    // MARK: C records for host services
+
+    func positionRecord(instance: Int, mode: TradingMode, symbol: SymbolID, books: [OrderBook]) -> tsh_position {
+        let p = portfolio.position(instance: instance, mode: mode, symbol: symbol)
+        let mark = books[symbol.index].mid.flatMap { Decimal(string: String($0)) }
+        return tsh_position(
+            struct_size: UInt32(MemoryLayout<tsh_position>.size), symbol_id: symbol.rawValue,
+            quantity: p.quantity.doubleValue, average_price: p.averagePrice.doubleValue, realized_pnl: p.realizedPnL.doubleValue,
+            unrealized_pnl: mark.map { p.unrealizedPnL(mark: $0).doubleValue } ?? 0, fees: p.fees.doubleValue)
+    }
+
+    func balanceRecord(instance: Int, mode: TradingMode, asset: String, symbols: SymbolTable) -> tsh_balance {
+        let b = portfolio.balance(instance: instance, mode: mode, asset: asset, instruments: symbols)
+        return tsh_balance(struct_size: UInt32(MemoryLayout<tsh_balance>.size), reserved: 0,
+                           total: b.total.doubleValue, available: b.available.doubleValue, locked: b.locked.doubleValue)
+    }
+
+    func openOrderRecords(instance: Int, symbol: SymbolID?) -> [tsh_open_order] {
+        venue.openOrders(instance: instance, symbol: symbol).map { o in
+            tsh_open_order(client_order_id: o.clientOrderID.rawValue, symbol_id: o.symbol.rawValue, side: o.side.rawValue,
+                           type: o.type.rawValue, status: o.status.rawValue, price: o.price?.doubleValue ?? .nan,
+                           size: o.size.doubleValue, filled_size: o.filledSize.doubleValue)
+        }
+    }
+}

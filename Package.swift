@@ -1,0 +1,120 @@
+// swift-tools-version:6.1
+//
+// The strategy host: a host executable that owns feeds, execution, risk and
+// persistence, and plugins (.so, loaded through the C ABI in SDK/) that decide.
+// Layout: SDK/ (the contract), Host/ (one folder per subsystem), Plugins/, Tests/.
+
+import Foundation
+import PackageDescription
+
+// MARK: - Dependencies
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift-collections")
+let heapModule = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+// MARK: - Swift settings applied to every Swift target
+
+/// Strict in one loop, so no target drifts.
+var strictSettings: [SwiftSetting] = [
+    // `any P` spelled out: existential cost is visible at the use site.
+    .enableUpcomingFeature("ExistentialAny"),
+    // A file sees members only of modules it imports itself.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // nonisolated async functions run on the caller's executor (Swift 6.2 semantics).
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+// Only for our own CI runs: never inherited by SDK consumers building plugins.
+if ProcessInfo.processInfo.environment["TSH_STRICT_SENDABLE"] == "1" {
+    strictSettings.append(.unsafeFlags(["-require-explicit-sendable"]))
+}
+
+// MARK: - Package
+
+let package = Package(
+    name: "strategy-host",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "host", targets: ["Host"]),
+        .library(name: "StrategySDK", targets: ["StrategySDK"]),
+        .library(name: "HostTesting", targets: ["HostTesting"]),
+        // Plugins: each builds to lib<name>.so next to the host binary.
+        .library(name: "price_move_trigger", type: .dynamic, targets: ["PriceMoveTrigger"]),
+        .library(name: "signal_follower", type: .dynamic, targets: ["SignalFollower"]),
+        .library(name: "ema_bench", type: .dynamic, targets: ["EMABench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: SDK — the C header is the contract; the Swift wrapper is a convenience.
+        .target(name: "CStrategyHostSDK", path: "SDK/C"),
+        .target(name: "StrategySDK", dependencies: ["CStrategyHostSDK"], path: "SDK/Swift"),
+
+        // MARK: Host subsystems
+        .target(name: "HostCore", dependencies: [logging], path: "Host/Core"),
+        .target(name: "HostConfig", dependencies: ["HostCore", yams], path: "Host/Config"),
+        .target(name: "HostPlugins", dependencies: ["HostCore", "CStrategyHostSDK", logging], path: "Host/Plugins"),
+        .target(name: "HostRisk", dependencies: ["HostCore"], path: "Host/Risk"),
+        .target(name: "HostExecution", dependencies: ["HostCore"], path: "Host/Execution"),
+        .target(name: "HostPersistence", dependencies: ["HostCore", grdb, logging], path: "Host/Persistence"),
+        .target(name: "HostFeeds", dependencies: ["HostCore"], path: "Host/Feeds"),
+        .target(
+            name: "HostEngine",
+            dependencies: ["HostCore", "HostPlugins", "HostRisk", "HostExecution", "CStrategyHostSDK", dequeModule, heapModule, logging, metrics],
+            path: "Host/Engine"
+        ),
+        .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),
+        .target(
+            name: "HostCLI",
+            dependencies: [
+                "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
+                "HostFeeds", "HostEngine", "HostMetrics", argumentParser, logging, serviceLifecycle,
+            ],
+            path: "Host/CLI"
+        ),
+        .executableTarget(name: "Host", dependencies: ["HostCLI"], path: "Host/Main"),
+        .target(name: "HostTesting", dependencies: ["HostCore", "HostEngine", "HostFeeds"], path: "Host/Testing"),
+
+        // MARK: Plugins
+        .target(
+            name: "PriceMoveTrigger", dependencies: ["CStrategyHostSDK"], path: "Plugins/Examples/PriceMoveTrigger",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])],  // export tsh_plugin_entry only
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .target(name: "SignalFollower", dependencies: ["StrategySDK"], path: "Plugins/Examples/SignalFollower"),
+        .target(name: "EMABench", dependencies: ["StrategySDK"], path: "Plugins/Examples/EMABench"),
+
+        // MARK: Tests (one target per subsystem)
+        .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests"),
+        .testTarget(name: "CoreTests", dependencies: ["HostCore"], path: "Tests/CoreTests"),
+        .testTarget(name: "PluginLoaderTests", dependencies: ["HostPlugins", "HostCore"], path: "Tests/PluginLoaderTests"),
+        .testTarget(name: "ConfigTests", dependencies: ["HostConfig", "HostCore"], path: "Tests/ConfigTests"),
+        .testTarget(name: "TradingTests", dependencies: ["HostRisk", "HostExecution", "HostCore"], path: "Tests/TradingTests"),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostPersistence", "HostRisk", "HostExecution"],
+            path: "Tests/EngineTests"
+        ),
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore"], path: "Tests/CLITests"),
+    ]
+)
+
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") && target.name != "PriceMoveTrigger" {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

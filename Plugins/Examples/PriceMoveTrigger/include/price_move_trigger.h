@@ -1,0 +1,1 @@
+/* This plugin exports only tsh_plugin_entry; its API is the SDK header. */

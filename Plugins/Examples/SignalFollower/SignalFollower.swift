@@ -1,0 +1,117 @@
+import StrategySDK
+
+/// Trades the signals of triggers, filtered by an EMA trend, with a fixed notional and a
+/// take-profit / stop-loss exit. Shows a strategy consuming the signal bus.
+final class SignalFollower: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "signal_follower",
+        description: "Buys or sells on trigger signals when the EMA trend agrees; exits on take-profit or stop-loss.",
+        roles: [.strategy], events: [.quote, .signal, .order],
+        parameters: [
+            .string("signal_name", default: "trigger.price_move", doc: "Signal name to act on."),
+            .double("min_confidence", default: 0.5, range: 0...1, doc: "Ignore signals below this confidence."),
+            .int("trend_period", default: 50, range: 1...10_000, doc: "EMA period of the trend filter, in quotes."),
+            .double("order_notional", default: 100, range: 1...1_000_000, unit: "quote asset", doc: "Notional of each entry."),
+            .double("take_profit_bps", default: 30, range: 1...10_000, unit: "bps", doc: "Exit when the position gains this much."),
+            .double("stop_loss_bps", default: 20, range: 1...10_000, unit: "bps", doc: "Exit when the position loses this much."),
+        ],
+        emits: [])
+
+    private struct SymbolState {
+        var ema = Double.nan
+        var alpha = 0.0
+        var lastMid = Double.nan
+        var entryPrice = Double.nan
+        var pendingOrder: UInt64?
+    }
+
+    private let context: PluginContext
+    private var states: [SymbolID: SymbolState] = [:]
+    private let signalName: String
+    private let minConfidence: Double
+    private let notional: Double
+    private let takeProfit: Double
+    private let stopLoss: Double
+
+    init(context: PluginContext) throws {
+        self.context = context
+        signalName = try context.string("signal_name")
+        minConfidence = try context.double("min_confidence")
+        notional = try context.double("order_notional")
+        takeProfit = try context.double("take_profit_bps") / 10_000
+        stopLoss = try context.double("stop_loss_bps") / 10_000
+        for symbol in context.symbols {
+            var state = SymbolState()
+            state.alpha = 2 / (Double(try context.int("trend_period", symbol: symbol)) + 1)
+            states[symbol] = state
+        }
+    }
+
+    func onQuote(_ quote: Quote) throws {
+        guard var state = states[quote.symbol] else { return }
+        let mid = quote.mid
+        state.ema = state.ema.isNaN ? mid : state.ema + state.alpha * (mid - state.ema)
+        state.lastMid = mid
+        states[quote.symbol] = state
+        try manageExit(quote.symbol)
+    }
+
+    func onSignal(_ signal: Signal) throws {
+        guard signal.name == signalName, signal.confidence >= minConfidence, signal.direction != 0,
+              let state = states[signal.symbol], state.pendingOrder == nil, !state.lastMid.isNaN else { return }
+        guard context.position(signal.symbol).quantity == 0 else { return }
+        let trendUp = state.lastMid >= state.ema
+        let side: Side = signal.direction > 0 ? .buy : .sell
+        guard (side == .buy) == trendUp else { return }
+        try enter(signal.symbol, side: side, mid: state.lastMid)
+    }
+
+    func onOrder(_ update: OrderEvent) throws {
+        guard let symbol = states.first(where: { $0.value.pendingOrder == update.clientOrderID })?.key else { return }
+        switch update.status {
+        case .filled, .canceled, .rejected, .expired, .denied:
+            states[symbol]?.pendingOrder = nil
+            if update.filledSize > 0, context.position(symbol).quantity != 0 {
+                states[symbol]?.entryPrice = update.averageFillPrice
+            }
+        default: break
+        }
+    }
+
+    private func enter(_ symbol: SymbolID, side: Side, mid: Double) throws {
+        let instrument = try context.instrument(symbol)
+        let lots = (notional / mid / instrument.lotSize).rounded(.down)
+        let size = lots * instrument.lotSize
+        guard size >= instrument.minSize else { return }
+        do {
+            states[symbol]?.pendingOrder = try context.submitOrder(symbol: symbol, side: side, type: .market, size: size,
+                                                                   timeInForce: .fak, tag: "trigger")
+        } catch let error where error.isDenied {
+            context.log(.warning, "entry denied: \(error.message)")
+        }
+    }
+
+    private func manageExit(_ symbol: SymbolID) throws {
+        guard let state = states[symbol], state.pendingOrder == nil, !state.entryPrice.isNaN else { return }
+        let quantity = context.position(symbol).quantity
+        guard quantity != 0 else { return }
+        let move = (state.lastMid - state.entryPrice) / state.entryPrice * (quantity > 0 ? 1 : -1)
+        let reason: String
+        if move >= takeProfit { reason = "take_profit" } else if move <= -stopLoss { reason = "stop_loss" } else { return }
+        do {
+            states[symbol]?.pendingOrder = try context.submitOrder(
+                symbol: symbol, side: quantity > 0 ? .sell : .buy, type: .market, size: abs(quantity),
+                timeInForce: .fak, reduceOnly: true, tag: reason)
+            states[symbol]?.entryPrice = .nan
+        } catch let error where error.isDenied {
+            context.log(.warning, "exit denied: \(error.message)")
+        }
+    }
+}
+
+let manifest = PluginManifest(
+    id: "dev.strategyhost.signal_follower", name: "Signal follower", version: "1.0.0",
+    description: "Example strategy that trades trigger signals through the host's signal bus.", kinds: [SignalFollower.self])
+
+@_cdecl("tsh_plugin_entry")
+public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }

@@ -1,0 +1,60 @@
+/// A parameter a kind declares: the host validates configuration against it and
+/// `host plugins inspect` prints it.
+public struct Parameter: Sendable {
+    let name: String
+    let type: Int32
+    let doc: String
+    let defaultText: String
+    let minimum: Double?
+    let maximum: Double?
+    let allowed: [String]
+    let unit: String?
+    let perSymbol: Bool
+
+    public static func double(_ name: String, default value: Double, range: ClosedRange<Double>? = nil, unit: String? = nil,
+                              perSymbol: Bool = true, doc: String) -> Parameter {
+        Parameter(name: name, type: TSH_PARAM_DOUBLE, doc: doc, defaultText: "\(value)", minimum: range?.lowerBound,
+                  maximum: range?.upperBound, allowed: [], unit: unit, perSymbol: perSymbol)
+    }
+
+    public static func int(_ name: String, default value: Int64, range: ClosedRange<Int64>? = nil, unit: String? = nil,
+                           perSymbol: Bool = true, doc: String) -> Parameter {
+        Parameter(name: name, type: TSH_PARAM_INT, doc: doc, defaultText: "\(value)", minimum: range.map { Double($0.lowerBound) },
+                  maximum: range.map { Double($0.upperBound) }, allowed: [], unit: unit, perSymbol: perSymbol)
+    }
+
+    public static func bool(_ name: String, default value: Bool, perSymbol: Bool = true, doc: String) -> Parameter {
+        Parameter(name: name, type: TSH_PARAM_BOOL, doc: doc, defaultText: value ? "true" : "false", minimum: nil, maximum: nil,
+                  allowed: [], unit: nil, perSymbol: perSymbol)
+    }
+
+    public static func string(_ name: String, default value: String, perSymbol: Bool = true, doc: String) -> Parameter {
+        Parameter(name: name, type: TSH_PARAM_STRING, doc: doc, defaultText: value, minimum: nil, maximum: nil, allowed: [],
+                  unit: nil, perSymbol: perSymbol)
+    }
+
+    public static func choice(_ name: String, default value: String, allowed: [String], perSymbol: Bool = true, doc: String) -> Parameter {
+        Parameter(name: name, type: TSH_PARAM_ENUM, doc: doc, defaultText: value, minimum: nil, maximum: nil, allowed: allowed,
+                  unit: nil, perSymbol: perSymbol)
+    }
+}
+
+/// What one kind of plugin is: its id, what it listens to, its parameters.
+public struct PluginKind: Sendable {
+    public var id: String
+    public var description: String
+    public var roles: [Role]
+    public var events: EventMask
+    public var parameters: [Parameter]
+    /// Signal names this kind may emit (published as `tsh.signal-source/1`).
+    public var emits: [String]
+
+    public init(id: String, description: String, roles: [Role], events: EventMask, parameters: [Parameter] = [], emits: [String] = []) {
+        self.id = id
+        self.description = description
+        self.roles = roles
+        self.events = events
+        self.parameters = parameters
+        self.emits = emits
+    }
+}

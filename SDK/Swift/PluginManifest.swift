@@ -1,0 +1,211 @@
+/// The manifest of a Swift plugin library, built once and never freed (it must outlive
+/// every use by the host, which ends only when the library is unloaded).
+///
+/// Export it with one function:
+/// ```swift
+/// let manifest = PluginManifest(id: "dev.example.ema", name: "EMA", version: "1.0.0",
+///                               description: "…", kinds: [EMATrigger.self])
+/// @_cdecl("tsh_plugin_entry") public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }
+/// ```
+public final class PluginManifest: Sendable {
+    // The pointer refers to immutable, never-freed C data.
+    nonisolated(unsafe) private let storage: UnsafeMutablePointer<tsh_manifest>
+
+    /// The `const tsh_manifest *` to return from `tsh_plugin_entry`.
+    public var pointer: UnsafeRawPointer { UnsafeRawPointer(storage) }
+
+    public init(id: String, name: String, version: String, description: String, kinds: [any StrategyPlugin.Type]) {
+        let descriptors = kinds.map { KindExport.descriptor(for: $0) }
+        let kindArray = UnsafeMutablePointer<UnsafePointer<tsh_kind_descriptor>>.allocate(capacity: max(1, descriptors.count))
+        for (i, d) in descriptors.enumerated() { kindArray[i] = UnsafePointer(d) }
+        var fingerprint = tsh_build_fingerprint()
+        fingerprint.magic = (UInt8(ascii: "T"), UInt8(ascii: "S"), UInt8(ascii: "H"), UInt8(ascii: "F"))
+        fingerprint.pointer_bytes = UInt8(MemoryLayout<UnsafeRawPointer>.size)
+        fingerprint.endianness = UInt8(1.littleEndian == 1 ? TSH_ENDIAN_LITTLE : TSH_ENDIAN_BIG)
+        fingerprint.timestamp_unit = UInt8(TSH_TIMESTAMP_UNIX_NANOS)
+        fingerprint.float_format = UInt8(TSH_FLOAT_IEEE754_BINARY64)
+        fingerprint.bool_bytes = UInt8(MemoryLayout<Bool>.size)
+        fingerprint.status_bytes = UInt8(MemoryLayout<Int32>.size)
+        fingerprint.size_bytes = UInt8(MemoryLayout<Int>.size)
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: tsh_manifest(
+            abi: tsh_version(major: UInt32(TSH_ABI_MAJOR), minor: UInt32(TSH_ABI_MINOR), revision: UInt32(TSH_ABI_REVISION)),
+            struct_size: UInt32(MemoryLayout<tsh_manifest>.size),
+            fingerprint: fingerprint,
+            plugin_id: CString.make(id), name: CString.make(name), version: CString.make(version),
+            description: CString.make(description),
+            kinds: UnsafePointer(kindArray), kind_count: UInt32(descriptors.count), reserved: 0))
+    }
+}
+
+/// Immortal C strings for the manifest.
+enum CString {
+    static func make(_ text: String) -> UnsafePointer<CChar> {
+        let bytes = Array(text.utf8CString)
+        let memory = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        memory.initialize(from: bytes, count: bytes.count)
+        return UnsafePointer(memory)
+    }
+    static func array(_ texts: [String]) -> UnsafePointer<UnsafePointer<CChar>>? {
+        guard !texts.isEmpty else { return nil }
+        let array = UnsafeMutablePointer<UnsafePointer<CChar>>.allocate(capacity: texts.count)
+        for (i, t) in texts.enumerated() { array[i] = make(t) }
+        return UnsafePointer(array)
+    }
+}
+
+/// Links a C kind descriptor to the Swift type that implements it.
+final class KindBox {
+    let type: any StrategyPlugin.Type
+    let signalSource: UnsafeMutablePointer<tsh_signal_source_ext>
+    init(type: any StrategyPlugin.Type, emits: [String]) {
+        self.type = type
+        signalSource = .allocate(capacity: 1)
+        signalSource.initialize(to: tsh_signal_source_ext(
+            struct_size: UInt32(MemoryLayout<tsh_signal_source_ext>.size), name_count: UInt32(emits.count), names: CString.array(emits)))
+    }
+}
+
+/// One live instance: the plugin object.
+final class InstanceBox {
+    let plugin: any StrategyPlugin
+    init(_ plugin: any StrategyPlugin) { self.plugin = plugin }
+}
+
+enum KindExport {
+    static func descriptor(for type: any StrategyPlugin.Type) -> UnsafeMutablePointer<tsh_kind_descriptor> {
+        let kind = type.kind
+        let params = UnsafeMutablePointer<tsh_param_descriptor>.allocate(capacity: max(1, kind.parameters.count))
+        for (i, p) in kind.parameters.enumerated() {
+            var flags: UInt32 = p.perSymbol ? TSH_PARAM_PER_SYMBOL : 0
+            if p.minimum != nil { flags |= TSH_PARAM_HAS_MIN }
+            if p.maximum != nil { flags |= TSH_PARAM_HAS_MAX }
+            params[i] = tsh_param_descriptor(
+                struct_size: UInt32(MemoryLayout<tsh_param_descriptor>.size), type: p.type, name: CString.make(p.name),
+                doc: CString.make(p.doc), default_value: CString.make(p.defaultText), flags: flags, allowed_count: UInt32(p.allowed.count),
+                min_value: p.minimum ?? 0, max_value: p.maximum ?? 0, allowed_values: CString.array(p.allowed),
+                unit: p.unit.map(CString.make))
+        }
+        let box = KindBox(type: type, emits: kind.emits)
+        let descriptor = UnsafeMutablePointer<tsh_kind_descriptor>.allocate(capacity: 1)
+        descriptor.initialize(to: tsh_kind_descriptor(
+            struct_size: UInt32(MemoryLayout<tsh_kind_descriptor>.size), event_mask: kind.events.rawValue,
+            kind_id: CString.make(kind.id), description: CString.make(kind.description),
+            roles: CString.array(kind.roles.map(\.rawValue)), role_count: UInt32(kind.roles.count),
+            param_count: UInt32(kind.parameters.count), params: kind.parameters.isEmpty ? nil : UnsafePointer(params),
+            vtable: UnsafePointer(vtable),
+            get_extension: { kind, id in
+                guard String(cString: id) == TSH_EXT_SIGNAL_SOURCE, let data = kind.pointee.user_data else { return nil }
+                return UnsafeRawPointer(Unmanaged<KindBox>.fromOpaque(data).takeUnretainedValue().signalSource)
+            },
+            user_data: UnsafeRawPointer(Unmanaged.passRetained(box).toOpaque())))
+        return descriptor
+    }
+
+    /// One function table serves every Swift kind; `create` finds the type through the
+    /// descriptor's user_data.
+    nonisolated(unsafe) static let vtable: UnsafeMutablePointer<tsh_plugin_vtable> = {
+        let table = UnsafeMutablePointer<tsh_plugin_vtable>.allocate(capacity: 1)
+        table.initialize(to: tsh_plugin_vtable(
+            struct_size: UInt32(MemoryLayout<tsh_plugin_vtable>.size), reserved: 0,
+            create: { kind, host, info, out, errorOut in
+                guard let data = kind.pointee.user_data else {
+                    return fail(errorOut, TSH_ERR_INTERNAL, message: "kind descriptor has no Swift type attached")
+                }
+                let box = Unmanaged<KindBox>.fromOpaque(data).takeUnretainedValue()
+                do {
+                    let plugin = try box.type.init(context: PluginContext(host: host, info: info))
+                    out.pointee = Unmanaged.passRetained(InstanceBox(plugin)).toOpaque()
+                    return TSH_OK
+                } catch {
+                    return fail(errorOut, message: "\(error)")
+                }
+            },
+            start: { instance, error in call(instance, error) { try $0.start() } },
+            on_event: { instance, event, errorOut in
+                let plugin = Unmanaged<InstanceBox>.fromOpaque(instance!).takeUnretainedValue().plugin
+                do {
+                    try dispatch(plugin, event)
+                    return TSH_OK
+                } catch {
+                    return fail(errorOut, message: "\(error)")
+                }
+            },
+            stop: { instance, error in call(instance, error) { try $0.stop() } },
+            destroy: { instance in
+                guard let instance else { return }
+                Unmanaged<InstanceBox>.fromOpaque(instance).release()
+            }))
+        return table
+    }()
+
+    @inline(__always)
+    static func dispatch(_ plugin: any StrategyPlugin, _ event: UnsafePointer<tsh_event_header>) throws {
+        let raw = UnsafeRawPointer(event)
+        let info = EventInfo(event.pointee)
+        switch Int32(event.pointee.type) {
+        case TSH_EVENT_QUOTE:
+            let e = raw.load(as: tsh_quote_event.self)
+            try plugin.onQuote(Quote(info: info, bidPrice: e.bid_price, bidSize: e.bid_size, askPrice: e.ask_price, askSize: e.ask_size))
+        case TSH_EVENT_TRADE:
+            let e = raw.load(as: tsh_trade_event.self)
+            try plugin.onTrade(Trade(info: info, price: e.price, size: e.size, aggressor: Side(rawValue: e.aggressor)))
+        case TSH_EVENT_BOOK:
+            let e = raw.load(as: tsh_book_event.self)
+            let changes = (0..<Int(e.change_count)).map { i in
+                let c = e.changes![i]
+                return BookChange(side: Side(rawValue: c.side) ?? .buy, price: c.price, size: c.size)
+            }
+            try plugin.onBook(BookUpdate(
+                info: info, changes: changes, isSnapshot: e.is_snapshot != 0,
+                bestBid: e.best_bid_price.isNaN ? nil : BookLevel(price: e.best_bid_price, size: e.best_bid_size),
+                bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size)))
+        case TSH_EVENT_BAR:
+            let e = raw.load(as: tsh_bar_event.self)
+            try plugin.onBar(Bar(info: info, openTime: e.open_time_ns, interval: e.interval_ns, open: e.open, high: e.high,
+                                 low: e.low, close: e.close, volume: e.volume))
+        case TSH_EVENT_TIMER:
+            let e = raw.load(as: tsh_timer_event.self)
+            try plugin.onTimer(TimerFired(info: info, timerID: e.timer_id, tag: e.user_tag, scheduledTime: e.scheduled_ns))
+        case TSH_EVENT_SIGNAL:
+            let e = raw.load(as: tsh_signal_event.self)
+            try plugin.onSignal(Signal(info: info, name: makeString(e.name), sourceInstance: makeString(e.source_instance),
+                                       sourcePlugin: makeString(e.source_plugin), payload: makeString(e.payload),
+                                       direction: e.direction, value: e.value, confidence: e.confidence))
+        case TSH_EVENT_ORACLE:
+            let e = raw.load(as: tsh_oracle_event.self)
+            try plugin.onOracle(OracleTick(info: info, source: makeString(e.source), price: e.price))
+        case TSH_EVENT_ORDER:
+            let e = raw.load(as: tsh_order_event.self)
+            try plugin.onOrder(OrderEvent(
+                info: info, clientOrderID: e.client_order_id, status: OrderStatus(rawValue: e.status) ?? .rejected,
+                denyReason: e.deny_reason, side: Side(rawValue: e.side) ?? .buy, lastFillPrice: e.last_fill_price,
+                lastFillSize: e.last_fill_size, filledSize: e.filled_size, remainingSize: e.remaining_size,
+                averageFillPrice: e.average_fill_price, fee: e.fee, reason: makeString(e.reason), venueOrderID: makeString(e.venue_order_id)))
+        default:
+            break  // an event type newer than this SDK: ignore, as the ABI promises
+        }
+    }
+
+    private static func call(_ instance: UnsafeMutableRawPointer?, _ errorOut: UnsafeMutablePointer<tsh_error>,
+                             _ body: (any StrategyPlugin) throws -> Void) -> tsh_status {
+        let plugin = Unmanaged<InstanceBox>.fromOpaque(instance!).takeUnretainedValue().plugin
+        do {
+            try body(plugin)
+            return TSH_OK
+        } catch {
+            return fail(errorOut, message: "\(error)")
+        }
+    }
+
+    private static func fail(_ error: UnsafeMutablePointer<tsh_error>, _ status: tsh_status = TSH_ERR_PLUGIN, message: String) -> tsh_status {
+        error.pointee.code = status
+        let bytes = Array(message.utf8.prefix(Int(TSH_ERROR_MESSAGE_CAPACITY) - 1))
+        withUnsafeMutableBytes(of: &error.pointee.message) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        error.pointee.message_len = UInt32(bytes.count)
+        return status
+    }
+}

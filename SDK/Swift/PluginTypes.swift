@@ -1,0 +1,190 @@
+@_exported import CStrategyHostSDK
+
+/// A host-assigned symbol id (dense, stable for the process).
+public struct SymbolID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var rawValue: UInt32
+    @inlinable public init(_ rawValue: UInt32) { self.rawValue = rawValue }
+    /// "No symbol", for signals and lookups at instance level.
+    public static let none = SymbolID(UInt32.max)
+    @inlinable public var index: Int { Int(rawValue) }
+    public static func < (a: SymbolID, b: SymbolID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "#\(rawValue)" }
+}
+
+public enum Side: Int32, Sendable { case buy = 1, sell = -1 }
+public enum OrderType: Int32, Sendable { case market = 1, limit = 2 }
+public enum TimeInForce: Int32, Sendable { case gtc = 1, gtd = 2, fok = 3, fak = 4 }
+public enum Mode: Int32, Sendable { case paper = 1, live = 2 }
+public enum LogLevel: Int32, Sendable { case trace = 0, debug, info, notice, warning, error, critical }
+
+/// The status an order update reports; raw values match `tsh_order_status`.
+public enum OrderStatus: Int32, Sendable {
+    case submitted = 1, accepted, partiallyFilled, filled, canceled, rejected, expired, denied
+}
+
+/// The role a kind plays on the signal bus.
+public enum Role: String, Sendable, CaseIterable {
+    case trigger = "tsh.role.trigger/1"
+    case scorer = "tsh.role.scorer/1"
+    case detector = "tsh.role.detector/1"
+    case strategy = "tsh.role.strategy/1"
+}
+
+/// Event types a kind subscribes to.
+public struct EventMask: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let quote = EventMask(rawValue: 1 << 1)
+    public static let trade = EventMask(rawValue: 1 << 2)
+    public static let book = EventMask(rawValue: 1 << 3)
+    public static let bar = EventMask(rawValue: 1 << 4)
+    public static let timer = EventMask(rawValue: 1 << 5)
+    public static let signal = EventMask(rawValue: 1 << 6)
+    public static let oracle = EventMask(rawValue: 1 << 7)
+    public static let order = EventMask(rawValue: 1 << 8)
+    public static let marketData: EventMask = [.quote, .trade, .book, .bar, .oracle]
+}
+
+// MARK: - Events, as Swift values copied from the C structs
+
+public struct EventInfo: Sendable {
+    public var symbol: SymbolID
+    /// Venue time, ns since the Unix epoch.
+    public var eventTime: Int64
+    /// Host receive time; the engine clock.
+    public var time: Int64
+    public var sequence: UInt64
+    public var isReplay: Bool
+    init(_ h: tsh_event_header) {
+        symbol = SymbolID(h.symbol_id)
+        eventTime = h.ts_event_ns
+        time = h.ts_recv_ns
+        sequence = h.seq
+        isReplay = h.flags & UInt16(TSH_EVENT_FLAG_REPLAY) != 0
+    }
+}
+
+public struct Quote: Sendable {
+    public var info: EventInfo
+    public var bidPrice: Double, bidSize: Double, askPrice: Double, askSize: Double
+    @inlinable public var symbol: SymbolID { info.symbol }
+    @inlinable public var mid: Double { (bidPrice + askPrice) * 0.5 }
+}
+
+public struct Trade: Sendable {
+    public var info: EventInfo
+    public var price: Double, size: Double
+    /// The taker's side, nil when unknown.
+    public var aggressor: Side?
+    @inlinable public var symbol: SymbolID { info.symbol }
+}
+
+public struct BookLevel: Sendable, Hashable {
+    public var price: Double
+    public var size: Double
+}
+
+public struct BookChange: Sendable, Hashable {
+    public var side: Side
+    public var price: Double
+    /// Zero removed the level.
+    public var size: Double
+}
+
+/// The host applied these changes to its book; read deeper levels with `PluginContext.bookLevels`.
+public struct BookUpdate: Sendable {
+    public var info: EventInfo
+    public var changes: [BookChange]
+    public var isSnapshot: Bool
+    public var bestBid: BookLevel?
+    public var bestAsk: BookLevel?
+    @inlinable public var symbol: SymbolID { info.symbol }
+}
+
+public struct Bar: Sendable {
+    public var info: EventInfo
+    public var openTime: Int64, interval: Int64
+    public var open: Double, high: Double, low: Double, close: Double, volume: Double
+}
+
+public struct TimerFired: Sendable {
+    public var info: EventInfo
+    public var timerID: UInt64
+    public var tag: UInt64
+    public var scheduledTime: Int64
+}
+
+public struct Signal: Sendable {
+    public var info: EventInfo
+    public var name: String
+    public var sourceInstance: String
+    public var sourcePlugin: String
+    public var payload: String
+    public var direction: Int32
+    public var value: Double
+    public var confidence: Double
+    @inlinable public var symbol: SymbolID { info.symbol }
+}
+
+public struct OracleTick: Sendable {
+    public var info: EventInfo
+    public var source: String
+    public var price: Double
+}
+
+public struct OrderEvent: Sendable {
+    public var info: EventInfo
+    public var clientOrderID: UInt64
+    public var status: OrderStatus
+    /// `tsh_deny_reason` for `.denied`, else 0.
+    public var denyReason: Int32
+    public var side: Side
+    public var lastFillPrice: Double, lastFillSize: Double, filledSize: Double, remainingSize: Double
+    public var averageFillPrice: Double, fee: Double
+    public var reason: String
+    public var venueOrderID: String
+}
+
+// MARK: - Values from host services
+
+public struct InstrumentInfo: Sendable {
+    public var symbol: String, venue: String, baseAsset: String, quoteAsset: String
+    public var tickSize: Double, lotSize: Double, minSize: Double, minNotional: Double
+}
+
+public struct Position: Sendable {
+    public var quantity: Double, averagePrice: Double, realizedPnL: Double, unrealizedPnL: Double, fees: Double
+}
+
+public struct Balance: Sendable {
+    public var total: Double, available: Double, locked: Double
+}
+
+public struct OpenOrder: Sendable {
+    public var clientOrderID: UInt64
+    public var symbol: SymbolID
+    public var side: Side
+    public var type: OrderType
+    public var status: OrderStatus
+    public var price: Double, size: Double, filledSize: Double
+}
+
+/// A failure reported by the host, or thrown by a plugin to the host.
+public struct PluginError: Error, Sendable, CustomStringConvertible {
+    /// A `tsh_status`; for `TSH_ERR_DENIED`, `denyReason` says why.
+    public var status: Int32
+    public var denyReason: Int32
+    public var message: String
+    public init(status: Int32 = TSH_ERR_PLUGIN, denyReason: Int32 = 0, _ message: String) {
+        self.status = status
+        self.denyReason = denyReason
+        self.message = message
+    }
+    public var isDenied: Bool { status == TSH_ERR_DENIED }
+    public var description: String { message }
+}
+
+func makeString(_ s: tsh_str) -> String {
+    guard let ptr = s.ptr, s.len > 0 else { return "" }
+    return String(decoding: UnsafeRawBufferPointer(start: ptr, count: Int(s.len)), as: UTF8.self)
+}

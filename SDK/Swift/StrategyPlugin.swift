@@ -1,0 +1,273 @@
+/// A plugin kind written in Swift: conform, list the type in a `PluginManifest`, and
+/// export the manifest with one `@_cdecl("tsh_plugin_entry")` function.
+///
+/// Every method is called on the host's engine thread. A thrown error becomes a status
+/// code plus message for the host; nothing Swift crosses the C boundary.
+public protocol StrategyPlugin: AnyObject {
+    /// The kind's id, roles, events and parameters.
+    static var kind: PluginKind { get }
+    /// Creates an instance for one configured entry; read parameters here.
+    init(context: PluginContext) throws
+    func start() throws
+    func onQuote(_ quote: Quote) throws
+    func onTrade(_ trade: Trade) throws
+    func onBook(_ book: BookUpdate) throws
+    func onBar(_ bar: Bar) throws
+    func onTimer(_ timer: TimerFired) throws
+    func onSignal(_ signal: Signal) throws
+    func onOracle(_ tick: OracleTick) throws
+    func onOrder(_ update: OrderEvent) throws
+    /// No more events follow; working orders may still be canceled.
+    func stop() throws
+}
+
+extension StrategyPlugin {
+    public func start() throws {}
+    public func onQuote(_ quote: Quote) throws {}
+    public func onTrade(_ trade: Trade) throws {}
+    public func onBook(_ book: BookUpdate) throws {}
+    public func onBar(_ bar: Bar) throws {}
+    public func onTimer(_ timer: TimerFired) throws {}
+    public func onSignal(_ signal: Signal) throws {}
+    public func onOracle(_ tick: OracleTick) throws {}
+    public func onOrder(_ update: OrderEvent) throws {}
+    public func stop() throws {}
+}
+
+/// The host services one instance may call (wraps `tsh_host`).
+///
+/// - Important: Use it only on the engine thread, from the plugin's callbacks.
+public struct PluginContext {
+    public let host: UnsafePointer<tsh_host>
+    public let instanceID: String
+    public let kindID: String
+    public let venue: String
+    public let mode: Mode
+    /// The instance's symbols, in configuration order.
+    public let symbols: [SymbolID]
+
+    init(host: UnsafePointer<tsh_host>, info: UnsafePointer<tsh_instance_info>) {
+        self.host = host
+        let i = info.pointee
+        instanceID = makeString(i.instance_id)
+        kindID = makeString(i.kind_id)
+        venue = makeString(i.venue)
+        mode = Mode(rawValue: i.mode) ?? .paper
+        symbols = (0..<Int(i.symbol_count)).map { SymbolID(i.symbol_ids![$0]) }
+    }
+
+    /// Engine time in ns since the Unix epoch (simulated in replay).
+    public func now() -> Int64 { host.pointee.now_ns(host) }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        message.withSlice { host.pointee.log(host, level.rawValue, $0) }
+    }
+
+    // MARK: Orders
+
+    /// Submits an order; throws `PluginError` with `isDenied` when host risk refuses it.
+    /// Returns the client order id.
+    @discardableResult
+    public func submitOrder(symbol: SymbolID, side: Side, type: OrderType, size: Double, price: Double = .nan,
+                            timeInForce: TimeInForce = .gtc, postOnly: Bool = false, reduceOnly: Bool = false,
+                            expireAt: Int64 = 0, tag: String = "") throws(PluginError) -> UInt64 {
+        var id: UInt64 = 0
+        var error = tsh_error()
+        error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
+        let flags = (postOnly ? TSH_ORDER_FLAG_POST_ONLY : 0) | (reduceOnly ? TSH_ORDER_FLAG_REDUCE_ONLY : 0)
+        let status = tag.withSlice { tagSlice in
+            var request = tsh_order_request(
+                struct_size: UInt32(MemoryLayout<tsh_order_request>.size), symbol_id: symbol.rawValue, side: side.rawValue,
+                type: type.rawValue, time_in_force: timeInForce.rawValue, flags: flags, price: price, size: size,
+                expire_at_ns: expireAt, tag: tagSlice)
+            return host.pointee.submit_order(host, &request, &id, &error)
+        }
+        guard status == TSH_OK else {
+            throw PluginError(status: status, denyReason: status == TSH_ERR_DENIED ? error.code : 0, Self.message(error))
+        }
+        return id
+    }
+
+    public func cancelOrder(_ clientOrderID: UInt64) throws(PluginError) {
+        var error = tsh_error()
+        error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
+        let status = host.pointee.cancel_order(host, clientOrderID, &error)
+        guard status == TSH_OK else { throw PluginError(status: status, Self.message(error)) }
+    }
+
+    // MARK: Signals and timers
+
+    public func emitSignal(_ name: String, symbol: SymbolID = .none, direction: Int32 = 0, value: Double = 0,
+                           confidence: Double = 1, payload: String = "") throws(PluginError) {
+        var error = tsh_error()
+        error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
+        let status = name.withSlice { nameSlice in
+            payload.withSlice { payloadSlice in
+                var signal = tsh_signal(
+                    struct_size: UInt32(MemoryLayout<tsh_signal>.size), symbol_id: symbol.rawValue, name: nameSlice,
+                    payload: payloadSlice, direction: direction, reserved: 0, value: value, confidence: confidence)
+                return host.pointee.emit_signal(host, &signal, &error)
+            }
+        }
+        guard status == TSH_OK else { throw PluginError(status: status, Self.message(error)) }
+    }
+
+    /// A one-shot timer at `time` (ns), repeating every `interval` ns when > 0.
+    @discardableResult
+    public func setTimer(at time: Int64, every interval: Int64 = 0, tag: UInt64 = 0) throws(PluginError) -> UInt64 {
+        var id: UInt64 = 0
+        let status = host.pointee.set_timer(host, time, interval, tag, &id)
+        guard status == TSH_OK else { throw PluginError(status: status, "set_timer failed with status \(status)") }
+        return id
+    }
+
+    public func cancelTimer(_ id: UInt64) -> Bool { host.pointee.cancel_timer(host, id) == TSH_OK }
+
+    // MARK: Parameters (the symbol's override, else the instance value, else the default)
+
+    public func double(_ name: String, symbol: SymbolID = .none) throws(PluginError) -> Double {
+        var value = 0.0
+        try check(name.withSlice { host.pointee.param_double(host, symbol.rawValue, $0, &value) }, name)
+        return value
+    }
+
+    public func int(_ name: String, symbol: SymbolID = .none) throws(PluginError) -> Int64 {
+        var value: Int64 = 0
+        try check(name.withSlice { host.pointee.param_int(host, symbol.rawValue, $0, &value) }, name)
+        return value
+    }
+
+    public func bool(_ name: String, symbol: SymbolID = .none) throws(PluginError) -> Bool {
+        var value = false
+        try check(name.withSlice { host.pointee.param_bool(host, symbol.rawValue, $0, &value) }, name)
+        return value
+    }
+
+    public func string(_ name: String, symbol: SymbolID = .none) throws(PluginError) -> String {
+        var length: UInt64 = 0
+        var buffer = [UInt8](repeating: 0, count: 256)
+        var status = name.withSlice { slice in
+            buffer.withUnsafeMutableBytes { host.pointee.param_string(host, symbol.rawValue, slice, $0.baseAddress, UInt64($0.count), &length) }
+        }
+        if status == TSH_ERR_BUFFER_TOO_SMALL {
+            buffer = [UInt8](repeating: 0, count: Int(length))
+            status = name.withSlice { slice in
+                buffer.withUnsafeMutableBytes { host.pointee.param_string(host, symbol.rawValue, slice, $0.baseAddress, UInt64($0.count), &length) }
+            }
+        }
+        try check(status, name)
+        return String(decoding: buffer.prefix(Int(length)), as: UTF8.self)
+    }
+
+    private func check(_ status: Int32, _ name: String) throws(PluginError) {
+        switch status {
+        case TSH_OK: return
+        case TSH_ERR_NOT_FOUND: throw PluginError(status: status, "parameter '\(name)' is not declared by this kind (or the symbol is not the instance's)")
+        case TSH_ERR_INVALID_ARGUMENT: throw PluginError(status: status, "parameter '\(name)' has another type")
+        default: throw PluginError(status: status, "reading parameter '\(name)' failed with status \(status)")
+        }
+    }
+
+    // MARK: Market state and account
+
+    public func instrument(_ symbol: SymbolID) throws(PluginError) -> InstrumentInfo {
+        var record = tsh_instrument()
+        record.struct_size = UInt32(MemoryLayout<tsh_instrument>.size)
+        let status = host.pointee.instrument(host, symbol.rawValue, &record)
+        guard status == TSH_OK else { throw PluginError(status: status, "no instrument for symbol \(symbol)") }
+        return InstrumentInfo(symbol: makeString(record.symbol), venue: makeString(record.venue), baseAsset: makeString(record.base_asset),
+                              quoteAsset: makeString(record.quote_asset), tickSize: record.tick_size, lotSize: record.lot_size,
+                              minSize: record.min_size, minNotional: record.min_notional)
+    }
+
+    /// The best `depth` levels of each side of the host's book, best first.
+    public func bookLevels(_ symbol: SymbolID, depth: Int = 10) -> (bids: [BookLevel], asks: [BookLevel]) {
+        var bids = [tsh_book_level](repeating: tsh_book_level(), count: depth)
+        var asks = [tsh_book_level](repeating: tsh_book_level(), count: depth)
+        var nb: UInt32 = 0
+        var na: UInt32 = 0
+        let status = bids.withUnsafeMutableBufferPointer { b in
+            asks.withUnsafeMutableBufferPointer { a in
+                host.pointee.book_levels(host, symbol.rawValue, b.baseAddress, a.baseAddress, UInt32(depth), &nb, &na)
+            }
+        }
+        guard status == TSH_OK else { return ([], []) }
+        return (bids.prefix(Int(nb)).map { BookLevel(price: $0.price, size: $0.size) },
+                asks.prefix(Int(na)).map { BookLevel(price: $0.price, size: $0.size) })
+    }
+
+    public func position(_ symbol: SymbolID) -> Position {
+        var p = tsh_position()
+        p.struct_size = UInt32(MemoryLayout<tsh_position>.size)
+        _ = host.pointee.position(host, symbol.rawValue, &p)
+        return Position(quantity: p.quantity, averagePrice: p.average_price, realizedPnL: p.realized_pnl,
+                        unrealizedPnL: p.unrealized_pnl, fees: p.fees)
+    }
+
+    public func balance(_ asset: String) -> Balance {
+        var b = tsh_balance()
+        b.struct_size = UInt32(MemoryLayout<tsh_balance>.size)
+        _ = asset.withSlice { host.pointee.balance(host, $0, &b) }
+        return Balance(total: b.total, available: b.available, locked: b.locked)
+    }
+
+    public func openOrders(_ symbol: SymbolID = .none) -> [OpenOrder] {
+        var count: UInt32 = 0
+        _ = host.pointee.open_orders(host, symbol.rawValue, nil, 0, &count)
+        guard count > 0 else { return [] }
+        var records = [tsh_open_order](repeating: tsh_open_order(), count: Int(count))
+        _ = records.withUnsafeMutableBufferPointer { host.pointee.open_orders(host, symbol.rawValue, $0.baseAddress, count, &count) }
+        return records.prefix(Int(count)).map {
+            OpenOrder(clientOrderID: $0.client_order_id, symbol: SymbolID($0.symbol_id), side: Side(rawValue: $0.side) ?? .buy,
+                      type: OrderType(rawValue: $0.type) ?? .limit, status: OrderStatus(rawValue: $0.status) ?? .accepted,
+                      price: $0.price, size: $0.size, filledSize: $0.filled_size)
+        }
+    }
+
+    // MARK: Persistent key-value state
+
+    public func state(_ key: String) -> [UInt8]? {
+        var length: UInt64 = 0
+        guard key.withSlice({ host.pointee.state_get(host, $0, nil, 0, &length) }) != TSH_ERR_NOT_FOUND else { return nil }
+        var buffer = [UInt8](repeating: 0, count: Int(length))
+        let status = key.withSlice { slice in buffer.withUnsafeMutableBufferPointer { host.pointee.state_get(host, slice, $0.baseAddress, length, &length) } }
+        return status == TSH_OK ? buffer : nil
+    }
+
+    public func setState(_ key: String, _ value: [UInt8]) throws(PluginError) {
+        let status = key.withSlice { slice in value.withUnsafeBufferPointer { host.pointee.state_set(host, slice, $0.baseAddress, UInt64($0.count)) } }
+        guard status == TSH_OK else { throw PluginError(status: status, "state_set('\(key)') failed with status \(status)") }
+    }
+
+    public func deleteState(_ key: String) { _ = key.withSlice { host.pointee.state_delete(host, $0) } }
+
+    // MARK: Optional metrics service
+
+    public func counterAdd(_ name: String, _ delta: UInt64 = 1) {
+        guard let service = host.pointee.get_service(host, TSH_SERVICE_METRICS) else { return }
+        let table = service.assumingMemoryBound(to: tsh_metrics_service.self)
+        name.withSlice { table.pointee.counter_add(host, $0, delta) }
+    }
+
+    public func gaugeSet(_ name: String, _ value: Double) {
+        guard let service = host.pointee.get_service(host, TSH_SERVICE_METRICS) else { return }
+        let table = service.assumingMemoryBound(to: tsh_metrics_service.self)
+        name.withSlice { table.pointee.gauge_set(host, $0, value) }
+    }
+
+    static func message(_ error: tsh_error) -> String {
+        var e = error
+        let length = min(Int(e.message_len), Int(TSH_ERROR_MESSAGE_CAPACITY) - 1)
+        return withUnsafeBytes(of: &e.message) { String(decoding: $0.prefix(length), as: UTF8.self) }
+    }
+}
+
+extension String {
+    @inline(__always)
+    func withSlice<R>(_ body: (tsh_str) throws -> R) rethrows -> R {
+        var copy = self
+        return try copy.withUTF8 { buffer in
+            try body(tsh_str(ptr: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), len: UInt64(buffer.count)))
+        }
+    }
+}
