@@ -12,6 +12,13 @@ struct ConfigReader {
         self.file = file
     }
 
+    /// Problems in document order (the walk reports a mapping's unknown keys before its values).
+    var sortedProblems: [ConfigProblem] {
+        problems.enumerated().sorted { a, b in
+            (a.element.line ?? .max, a.element.column ?? .max, a.offset) < (b.element.line ?? .max, b.element.column ?? .max, b.offset)
+        }.map(\.element)
+    }
+
     mutating func report(_ node: Node?, _ path: String, _ message: String) {
         problems.append(ConfigProblem(file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: path, message: message))
     }
@@ -22,9 +29,9 @@ struct ConfigReader {
 
     // MARK: - Mappings
 
-    /// Reads a mapping; `allowed` nil accepts any key (symbol maps, params).
+    /// Reads a mapping; `allowed` nil accepts any key (symbol maps, params: their callers check names).
     /// Unknown and secret-like keys are reported and left out of the result.
-    mutating func table(_ node: Node, _ path: String, allowed: [String]?, checkSecrets: Bool = true) -> Table? {
+    mutating func table(_ node: Node, _ path: String, allowed: [String]?) -> Table? {
         guard case .mapping(let mapping) = node else {
             expected("a mapping", node, path)
             return nil
@@ -39,14 +46,10 @@ struct ConfigReader {
             let keyPath = Table.join(path, key)
             if let allowed, !allowed.contains(key) {
                 if Secrets.looksSecret(key) {
-                    report(keyNode, keyPath, Secrets.message(for: key))
+                    report(keyNode, keyPath, Secrets.message(for: key, inParams: false))
                 } else {
                     report(keyNode, keyPath, Self.unknownKeyMessage(key, allowed: allowed))
                 }
-                continue
-            }
-            if allowed == nil, checkSecrets, Secrets.looksSecret(key) {
-                report(keyNode, keyPath, Secrets.message(for: key))
                 continue
             }
             entries.append(Table.Entry(key: key, keyNode: keyNode, value: value))

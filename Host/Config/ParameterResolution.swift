@@ -18,9 +18,10 @@ extension InstanceConfig {
         }
         func checked(_ name: String, _ scalar: ConfigScalar, _ path: String) -> (ParameterSpec, ParameterValue)? {
             guard let spec = kind.parameter(named: name) else {
-                var message = "unknown parameter '\(name)' for kind '\(kind.id)'"
+                var message = declared.isEmpty
+                    ? "unknown parameter '\(name)'; kind '\(kind.id)' declares no parameters"
+                    : "unknown parameter '\(name)' for kind '\(kind.id)' (declared: \(declared.joined(separator: ", ")))"
                 if let suggestion = Suggestion.closest(to: name, among: declared) { message += "; did you mean '\(suggestion)'?" }
-                message += declared.isEmpty ? "; the kind declares no parameters" : "; declared parameters: \(declared.joined(separator: ", "))"
                 report(scalar, path, message)
                 return nil
             }

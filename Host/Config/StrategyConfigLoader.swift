@@ -44,7 +44,7 @@ public enum StrategyConfigLoader {
         }
         var reader = ConfigReader(file: file)
         let config = reader.readConfig(root, configHash: fnv1a(yaml.utf8))
-        guard reader.problems.isEmpty, let config else { throw ConfigError(problems: reader.problems) }
+        guard reader.problems.isEmpty, let config else { throw ConfigError(problems: reader.sortedProblems) }
         return config
     }
 
@@ -188,7 +188,7 @@ extension ConfigReader {
            let v = number(n, t.path("volatility"), expected: "a number > 0 and <= 10", isValid: { $0 > 0 && $0 <= 10 }) {
             feed.volatility = v
         }
-        if let n = t.optional("start_prices"), let prices = table(n, t.path("start_prices"), allowed: nil, checkSecrets: false) {
+        if let n = t.optional("start_prices"), let prices = table(n, t.path("start_prices"), allowed: nil) {
             for entry in prices.entries {
                 let entryPath = prices.path(entry.key)
                 if !feed.symbols.contains(entry.key) {
@@ -203,7 +203,7 @@ extension ConfigReader {
     }
 
     mutating func readInstruments(_ node: Node, _ path: String) -> [String: InstrumentSettings] {
-        guard let t = table(node, path, allowed: nil, checkSecrets: false) else { return [:] }
+        guard let t = table(node, path, allowed: nil) else { return [:] }
         var instruments: [String: InstrumentSettings] = [:]
         for entry in t.entries {
             var settings = InstrumentSettings()
@@ -272,7 +272,7 @@ extension ConfigReader {
         }
         let params = t.optional("params").map { readParams($0, t.path("params")) } ?? [:]
         var overrides: [String: [String: ConfigScalar]] = [:]
-        if let n = t.optional("overrides"), let o = table(n, t.path("overrides"), allowed: nil, checkSecrets: false) {
+        if let n = t.optional("overrides"), let o = table(n, t.path("overrides"), allowed: nil) {
             for entry in o.entries {
                 if let symbols, !symbols.contains(entry.key) {
                     report(entry.keyNode, o.path(entry.key), symbolNotInListMessage(entry.key, symbols, list: "this instance's symbols"))
@@ -291,7 +291,7 @@ extension ConfigReader {
 
     /// `params` or one symbol's overrides: scalars by name; `<name>_env` values name environment variables.
     mutating func readParams(_ node: Node, _ path: String) -> [String: ConfigScalar] {
-        guard let t = table(node, path, allowed: nil, checkSecrets: false) else { return [:] }
+        guard let t = table(node, path, allowed: nil) else { return [:] }
         var params: [String: ConfigScalar] = [:]
         for entry in t.entries {
             let entryPath = t.path(entry.key)
@@ -304,7 +304,7 @@ extension ConfigReader {
                 }
                 params[entry.key] = ConfigScalar(text: s.string, value: .string(s.string), line: entry.value.mark?.line, column: entry.value.mark?.column)
             } else if Secrets.looksSecret(entry.key) {
-                report(entry.keyNode, entryPath, Secrets.message(for: entry.key))
+                report(entry.keyNode, entryPath, Secrets.message(for: entry.key, inParams: true))
             } else if let scalar = scalar(entry.value, entryPath) {
                 params[entry.key] = scalar
             }

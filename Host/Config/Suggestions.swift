@@ -42,9 +42,13 @@ enum Secrets {
         return names.contains { normalized == $0 || normalized.hasSuffix("_" + $0) }
     }
 
-    static func message(for key: String) -> String {
-        "'\(key)' looks like a secret, and secrets must not be written in configuration files: "
-            + "put the value in an environment variable and name that variable in params with '\(key)_env: ENV_VAR_NAME'"
+    /// Inside `params` the plugin can be given the variable's name instead; elsewhere the host reads
+    /// credentials from the environment on its own.
+    static func message(for key: String, inParams: Bool) -> String {
+        let fix = inParams
+            ? "put the value in an environment variable and give its name instead: '\(key)_env: ENV_VAR_NAME'"
+            : "put the value in an environment variable; the host reads credentials from the environment"
+        return "'\(key)' looks like a secret, and secrets must not be written in configuration files: \(fix)"
     }
 
     /// Environment variable names as `<name>_env` values: letters, digits and underscores.

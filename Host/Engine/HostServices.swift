@@ -4,51 +4,46 @@ import HostCore
 /// The `tsh_host` function table: C entry points that find their instance through
 /// `context` and forward to the engine.
 enum HostServices {
-    @inline(__always)
-    static func runtime(_ host: UnsafePointer<tsh_host>) -> InstanceRuntime {
-        Unmanaged<InstanceRuntime>.fromOpaque(host.pointee.context!).takeUnretainedValue()
-    }
-
     static func table(context: UnsafeMutableRawPointer?) -> tsh_host {
         tsh_host(
             abi: tsh_version(major: UInt32(TSH_ABI_MAJOR), minor: UInt32(TSH_ABI_MINOR), revision: UInt32(TSH_ABI_REVISION)),
             struct_size: UInt32(MemoryLayout<tsh_host>.size),
             reserved: 0,
             context: context,
-            now_ns: { host in runtime(host).engine.clock.now() },
+            now_ns: { host in hostRuntime(host).engine.clock.now() },
             log: { host, level, message in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 rt.engine.pluginLog(rt, level: level, message: CInterop.string(message) ?? "<invalid UTF-8 log message>")
             },
             submit_order: { host, request, outID, error in
-                let rt = runtime(host)
-                guard rt.engine.isOnEngineThread else { return wrongThread(error, "submit_order") }
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return hostWrongThread(error, "submit_order") }
                 return rt.engine.submitOrder(rt, request, outID, error)
             },
             cancel_order: { host, id, error in
-                let rt = runtime(host)
-                guard rt.engine.isOnEngineThread else { return wrongThread(error, "cancel_order") }
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return hostWrongThread(error, "cancel_order") }
                 return rt.engine.cancelOrder(rt, ClientOrderID(id), error)
             },
             emit_signal: { host, signal, error in
-                let rt = runtime(host)
-                guard rt.engine.isOnEngineThread else { return wrongThread(error, "emit_signal") }
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return hostWrongThread(error, "emit_signal") }
                 return rt.engine.emitSignal(rt, signal, error)
             },
             set_timer: { host, fireAt, interval, tag, outID in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard interval >= 0 else { return TSH_ERR_INVALID_ARGUMENT }
                 outID.pointee = rt.engine.timers.add(owner: rt.index, fireAt: fireAt, interval: interval, userTag: tag)
                 return TSH_OK
             },
             cancel_timer: { host, id in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 return rt.engine.timers.cancel(id, owner: rt.index) ? TSH_OK : TSH_ERR_NOT_FOUND
             },
             param_double: { host, symbol, name, out in
-                parameter(host, symbol, name) { value in
+                hostParameter(host, symbol, name) { value in
                     switch value {
                     case .double(let v): out.pointee = v
                     case .int(let v): out.pointee = Double(v)
@@ -58,14 +53,14 @@ enum HostServices {
                 }
             },
             param_int: { host, symbol, name, out in
-                parameter(host, symbol, name) { value in
+                hostParameter(host, symbol, name) { value in
                     guard case .int(let v) = value else { return false }
                     out.pointee = v
                     return true
                 }
             },
             param_bool: { host, symbol, name, out in
-                parameter(host, symbol, name) { value in
+                hostParameter(host, symbol, name) { value in
                     guard case .bool(let v) = value else { return false }
                     out.pointee = v
                     return true
@@ -73,46 +68,46 @@ enum HostServices {
             },
             param_string: { host, symbol, name, buffer, capacity, outLength in
                 var fits = true
-                let status = parameter(host, symbol, name) { value in
+                let status = hostParameter(host, symbol, name) { value in
                     guard case .string(let text) = value else { return false }
-                    fits = copy(Array(text.utf8), into: UnsafeMutableRawPointer(buffer), capacity: capacity, length: outLength)
+                    fits = hostCopy(Array(text.utf8), into: UnsafeMutableRawPointer(buffer), capacity: capacity, length: outLength)
                     return true
                 }
                 return status == TSH_OK && !fits ? TSH_ERR_BUFFER_TOO_SMALL : status
             },
             instrument: { host, symbol, out in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let instrument = rt.engine.instrumentRecord(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
                 out.pointee = instrument
                 return TSH_OK
             },
             book_levels: { host, symbol, bids, asks, capacity, outBids, outAsks in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 let id = SymbolID(symbol)
                 guard id.index < rt.engine.books.count else { return TSH_ERR_NOT_FOUND }
                 let book = rt.engine.books[id.index]
-                outBids.pointee = fill(bids, from: book.bids, capacity: Int(capacity))
-                outAsks.pointee = fill(asks, from: book.asks, capacity: Int(capacity))
+                outBids.pointee = hostFill(bids, from: book.bids, capacity: Int(capacity))
+                outAsks.pointee = hostFill(asks, from: book.asks, capacity: Int(capacity))
                 return TSH_OK
             },
             position: { host, symbol, out in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
                 out.pointee = rt.engine.router.positionRecord(instance: rt.index, mode: rt.spec.mode, symbol: SymbolID(symbol), books: rt.engine.books)
                 return TSH_OK
             },
             balance: { host, asset, out in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let asset = CInterop.string(asset) else { return TSH_ERR_INVALID_ARGUMENT }
                 out.pointee = rt.engine.router.balanceRecord(instance: rt.index, mode: rt.spec.mode, asset: asset, symbols: rt.engine.symbols)
                 return TSH_OK
             },
             open_orders: { host, symbol, orders, capacity, outCount in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 let symbolFilter: SymbolID? = symbol == TSH_NO_SYMBOL ? nil : SymbolID(symbol)
                 let open = rt.engine.router.openOrderRecords(instance: rt.index, symbol: symbolFilter)
@@ -123,14 +118,14 @@ enum HostServices {
                 return TSH_OK
             },
             state_get: { host, key, buffer, capacity, outLength in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let key = CInterop.string(key) else { return TSH_ERR_INVALID_ARGUMENT }
                 guard let value = rt.state[key] else { return TSH_ERR_NOT_FOUND }
-                return copy(value, into: buffer.map(UnsafeMutableRawPointer.init), capacity: capacity, length: outLength) ? TSH_OK : TSH_ERR_BUFFER_TOO_SMALL
+                return hostCopy(value, into: buffer.map(UnsafeMutableRawPointer.init), capacity: capacity, length: outLength) ? TSH_OK : TSH_ERR_BUFFER_TOO_SMALL
             },
             state_set: { host, key, value, length in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let key = CInterop.string(key), !key.isEmpty, key.utf8.count <= 256,
                       length <= 65_536, length == 0 || value != nil else { return TSH_ERR_INVALID_ARGUMENT }
@@ -139,7 +134,7 @@ enum HostServices {
                 return TSH_OK
             },
             state_delete: { host, key in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let key = CInterop.string(key) else { return TSH_ERR_INVALID_ARGUMENT }
                 guard rt.state[key] != nil else { return TSH_ERR_NOT_FOUND }
@@ -147,7 +142,7 @@ enum HostServices {
                 return TSH_OK
             },
             get_service: { _, id in
-                String(cString: id) == TSH_SERVICE_METRICS ? UnsafeRawPointer(metricsService) : nil
+                String(cString: id) == TSH_SERVICE_METRICS ? UnsafeRawPointer(HostServices.metricsService) : nil
             })
     }
 
@@ -158,53 +153,58 @@ enum HostServices {
             struct_size: UInt32(MemoryLayout<tsh_metrics_service>.size),
             reserved: 0,
             counter_add: { host, name, delta in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread, let name = CInterop.string(name) else { return }
                 rt.customCounters[name, default: 0] &+= delta
             },
             gauge_set: { host, name, value in
-                let rt = runtime(host)
+                let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread, let name = CInterop.string(name) else { return }
                 rt.customGauges[name] = value
             }))
         return table
     }()
+}
 
-    private static func wrongThread(_ error: UnsafeMutablePointer<tsh_error>?, _ service: String) -> tsh_status {
-        CInterop.write(error, code: TSH_ERR_WRONG_THREAD, message: "\(service) may only be called on the engine thread (from a plugin callback)")
-        return TSH_ERR_WRONG_THREAD
-    }
+@inline(__always)
+private func hostRuntime(_ host: UnsafePointer<tsh_host>) -> InstanceRuntime {
+    Unmanaged<InstanceRuntime>.fromOpaque(host.pointee.context!).takeUnretainedValue()
+}
 
-    private static func parameter(_ host: UnsafePointer<tsh_host>, _ symbol: tsh_symbol_id, _ name: tsh_str,
-                                  _ read: (ParameterValue) -> Bool) -> tsh_status {
-        let rt = runtime(host)
-        guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
-        guard let name = CInterop.string(name) else { return TSH_ERR_INVALID_ARGUMENT }
-        var position: Int?
-        if symbol != TSH_NO_SYMBOL {
-            guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
-            position = Int(rt.symbolPosition[Int(symbol)])
-        }
-        guard let value = rt.spec.parameters.value(name, symbolPosition: position) else { return TSH_ERR_NOT_FOUND }
-        return read(value) ? TSH_OK : TSH_ERR_INVALID_ARGUMENT
-    }
+private func hostWrongThread(_ error: UnsafeMutablePointer<tsh_error>?, _ service: String) -> tsh_status {
+    CInterop.write(error, code: TSH_ERR_WRONG_THREAD, message: "\(service) may only be called on the engine thread (from a plugin callback)")
+    return TSH_ERR_WRONG_THREAD
+}
 
-    /// Copies bytes into a caller buffer; reports the full length; false when they did not fit.
-    private static func copy(_ bytes: [UInt8], into buffer: UnsafeMutableRawPointer?, capacity: UInt64,
-                             length: UnsafeMutablePointer<UInt64>) -> Bool {
-        length.pointee = UInt64(bytes.count)
-        guard UInt64(bytes.count) <= capacity else { return false }
-        if let buffer, !bytes.isEmpty { buffer.copyMemory(from: bytes, byteCount: bytes.count) }
-        return true
+private func hostParameter(_ host: UnsafePointer<tsh_host>, _ symbol: tsh_symbol_id, _ name: tsh_str,
+                              _ read: (ParameterValue) -> Bool) -> tsh_status {
+    let rt = hostRuntime(host)
+    guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
+    guard let name = CInterop.string(name) else { return TSH_ERR_INVALID_ARGUMENT }
+    var position: Int?
+    if symbol != TSH_NO_SYMBOL {
+        guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
+        position = Int(rt.symbolPosition[Int(symbol)])
     }
+    guard let value = rt.spec.parameters.value(name, symbolPosition: position) else { return TSH_ERR_NOT_FOUND }
+    return read(value) ? TSH_OK : TSH_ERR_INVALID_ARGUMENT
+}
 
-    private static func fill(_ out: UnsafeMutablePointer<tsh_book_level>?, from side: BookSide, capacity: Int) -> UInt32 {
-        guard let out else { return 0 }
-        var n = 0
-        while n < capacity, let level = side.level(n) {
-            out[n] = tsh_book_level(price: level.price.double, size: level.size.double)
-            n += 1
-        }
-        return UInt32(n)
+/// Copies bytes into a caller buffer; reports the full length; false when they did not fit.
+private func hostCopy(_ bytes: [UInt8], into buffer: UnsafeMutableRawPointer?, capacity: UInt64,
+                         length: UnsafeMutablePointer<UInt64>) -> Bool {
+    length.pointee = UInt64(bytes.count)
+    guard UInt64(bytes.count) <= capacity else { return false }
+    if let buffer, !bytes.isEmpty { buffer.copyMemory(from: bytes, byteCount: bytes.count) }
+    return true
+}
+
+private func hostFill(_ out: UnsafeMutablePointer<tsh_book_level>?, from side: BookSide, capacity: Int) -> UInt32 {
+    guard let out else { return 0 }
+    var n = 0
+    while n < capacity, let level = side.level(n) {
+        out[n] = tsh_book_level(price: level.price.double, size: level.size.double)
+        n += 1
     }
+    return UInt32(n)
 }

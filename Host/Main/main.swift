@@ -1,1 +1,4 @@
-print("host")
+import HostCLI
+
+HostLogging.bootstrap()
+await HostCommand.main()

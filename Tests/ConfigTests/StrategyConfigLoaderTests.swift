@@ -244,7 +244,7 @@ struct StrategyConfigLoaderTests {
                 symbols: [BTCUSDT]
             """)
         #expect(found.map(\.keyPath) == [
-            "version", "host.log_levl", "host.metrics_port", "feed.source", "instances[0].id", "instances[0].symbols", "instances[1]",
+            "version", "host.metrics_port", "host.log_levl", "feed.source", "instances[0].id", "instances[0].symbols", "instances[1]",
         ])
         #expect(found.last?.message == "missing required key 'plugin'")
     }

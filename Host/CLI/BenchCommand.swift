@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import HostCore
+import HostEngine
+import HostFeeds
+import HostPlugins
+import Logging
+
+/// `host bench`: events per second through the engine into a loaded plugin. Build in
+/// release mode (`swift build -c release`) before trusting the figures.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure engine throughput into loaded plugins (release build).",
+        discussion: """
+        Scenarios: 'none' (engine with no instance), then each --kind of --plugin, each
+        fed through the bounded inbound queue by a producer thread ('queue') and straight
+        into the engine on one thread ('direct'). Events: a pre-generated simulated market
+        (75% quotes, 25% trades) over --symbols symbols, replayed until --events.
+        """)
+
+    @Option(name: .long, help: "Plugin file with the benchmark kinds.")
+    var plugin = "ema_bench.so"
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Kinds to measure.")
+    var kinds: [String] = ["noop", "ema"]
+
+    @Option(name: .long, help: "Events per scenario.")
+    var events = 20_000_000
+
+    @Option(name: .long, help: "Symbols in the generated market.")
+    var symbols = 3
+
+    @Option(name: .long, help: "Repetitions per scenario (the best is reported).")
+    var repeats = 3
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard events > 0, symbols > 0, repeats > 0 else { throw ValidationError("--events, --symbols and --repeats must be positive") }
+    }
+
+    struct Result: Encodable {
+        var scenario: String
+        var path: String
+        var events: Int
+        var seconds: Double
+        var eventsPerSecond: Double
+        var nanosPerEvent: Double
+    }
+
+    func run() async throws {
+        HostLogging.configure(level: .warning, json: false)
+        let registry = PluginRegistry()
+        let loaded = try SessionAssembly.loadPlugin(plugin, registry: registry)
+        var table = SymbolTable()
+        let names = ["BTCUSDT", "ETHUSDT", "SOLUSDT"] + (3..<max(3, symbols)).map { "SYM\($0)USDT" }
+        let ids = names.prefix(symbols).map { table.register(Instrument.generic(symbol: $0, venue: "bench")) }
+        var market = SimulatedMarket(symbols: ids.map { .init(id: $0, startPrice: 100, tickSize: 0.01, lotSize: 0.0001) },
+                                     seed: 7, volatility: 0.6, startTime: 1_700_000_000_000_000_000, limit: 0)
+        let pool = (0..<1_000_000).map { _ in EngineInput.market(market.next()!) }
+        let span: Int64 = market.time - 1_700_000_000_000_000_000
+
+        var results: [Result] = []
+        for scenario in ["none"] + kinds {
+            for path in ["queue", "direct"] {
+                var best: Double = .infinity
+                for _ in 0..<repeats {
+                    let engine = Engine(symbols: table, configuration: EngineConfiguration(queueCapacity: 1 << 16), clock: SimulatedClock(),
+                                        logger: Logger(label: "tsh.bench"))
+                    if scenario != "none" {
+                        guard let kind = loaded.kind(scenario), let descriptor = loaded.kindDescriptor(scenario) else {
+                            throw ValidationError("plugin \(loaded.pluginID) has no kind '\(scenario)'; it offers \(loaded.info.kinds.map(\.id))")
+                        }
+                        try engine.addInstance(InstanceSpec(
+                            id: "bench-\(scenario)", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor, mode: .paper,
+                            venue: "bench", symbols: ids, parameters: ResolvedParameters(specs: kind.parameters, symbolCount: ids.count),
+                            risk: RiskLimits(), keepAlive: loaded))
+                    }
+                    best = min(best, try measure(engine: engine, pool: pool, span: span, path: path))
+                }
+                let result = Result(scenario: scenario, path: path, events: events, seconds: best,
+                                    eventsPerSecond: Double(events) / best, nanosPerEvent: best * 1e9 / Double(events))
+                results.append(result)
+                if !json {
+                    print("\(scenario.padding(toLength: 6, withPad: " ", startingAt: 0)) \(path.padding(toLength: 6, withPad: " ", startingAt: 0)) "
+                        + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M events/s  \(String(format: "%6.1f", result.nanosPerEvent)) ns/event")
+                }
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+
+    /// Seconds to push `events` inputs through the engine, plugins created and started beforehand.
+    private func measure(engine: Engine, pool: [EngineInput], span: Int64, path: String) throws -> Double {
+        let total = events
+        let box = TimingBox()
+        let thread = Thread {
+            do {
+                try engine.start()
+            } catch {
+                box.fail("\(error)")
+                return
+            }
+            box.ready()
+            if path == "direct" {
+                let t0 = monotonicNanos()
+                var sent = 0
+                var lap: Int64 = 0
+                while sent < total {
+                    let n = min(pool.count, total - sent)
+                    for i in 0..<n { engine.process(Self.shifted(pool[i], by: lap)) }
+                    sent += n
+                    lap += span + 1
+                }
+                box.finish(monotonicNanos() - t0)
+                engine.requestStop()
+                engine.run()
+            } else {
+                engine.run()
+                box.engineDone(monotonicNanos())
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        guard box.waitReady() else { throw ValidationError("engine failed to start: \(box.failure ?? "")") }
+        if path == "queue" {
+            let t0 = monotonicNanos()
+            var sent = 0
+            var lap: Int64 = 0
+            while sent < total {
+                let n = min(pool.count, total - sent)
+                var start = 0
+                while start < n {
+                    let end = min(n, start + 4_096)
+                    if lap == 0 {
+                        engine.queue.push(contentsOf: pool[start..<end])
+                    } else {
+                        engine.queue.push(contentsOf: pool[start..<end].lazy.map { Self.shifted($0, by: lap) })
+                    }
+                    start = end
+                }
+                sent += n
+                lap += span + 1
+            }
+            engine.queue.close()
+            let end = box.waitEngineDone()
+            return Double(end - t0) / 1e9
+        }
+        return Double(box.waitFinished()) / 1e9
+    }
+
+    /// The same event later in time, so replayed laps keep the clock moving forward.
+    @inline(__always)
+    static func shifted(_ input: EngineInput, by offset: Int64) -> EngineInput {
+        guard offset != 0, case .market(let event) = input else { return input }
+        switch event {
+        case .quote(var q): q.tsRecv += offset; q.tsEvent += offset; return .market(.quote(q))
+        case .trade(var t): t.tsRecv += offset; t.tsEvent += offset; return .market(.trade(t))
+        default: return input
+        }
+    }
+}
+
+/// Cross-thread hand-offs for the benchmark (condition-based, no polling).
+final class TimingBox: @unchecked Sendable {
+    // @unchecked: every field is read and written under `condition`.
+    private let condition = NSCondition()
+    private var isReady = false
+    private var elapsed: Int64?
+    private var engineEnd: Int64?
+    private(set) var failure: String?
+
+    func ready() { signal { isReady = true } }
+    func fail(_ message: String) { signal { failure = message; isReady = true } }
+    func finish(_ nanos: Int64) { signal { elapsed = nanos } }
+    func engineDone(_ time: Int64) { signal { engineEnd = time } }
+
+    func waitReady() -> Bool { wait { isReady }; return failure == nil }
+    func waitFinished() -> Int64 { wait { elapsed != nil }; return elapsed! }
+    func waitEngineDone() -> Int64 { wait { engineEnd != nil }; return engineEnd! }
+
+    private func signal(_ change: () -> Void) {
+        condition.lock()
+        change()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func wait(_ done: () -> Bool) {
+        condition.lock()
+        while !done() { condition.wait() }
+        condition.unlock()
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+
+/// The host's documented exit codes (see README "Exit codes").
+public enum HostExit: Int32, Sendable, CaseIterable {
+    /// The run finished, or was stopped by SIGINT/SIGTERM and shut down cleanly.
+    case ok = 0
+    /// A plugin failed to create or start, or the run failed at run time.
+    case runtimeFailure = 1
+    /// Bad command-line usage (from the argument parser).
+    case usage = 64
+    /// The configuration file is invalid (every problem is listed).
+    case invalidConfig = 65
+    /// A plugin file could not be found (every place looked is listed).
+    case pluginNotFound = 66
+    /// A plugin file was found but refused: not a shared object, truncated, no entry
+    /// symbol, ABI or fingerprint mismatch, invalid manifest, duplicate plugin id.
+    case pluginRejected = 67
+    /// The database or data directory could not be used.
+    case storageFailure = 74
+
+    public var meaning: String {
+        switch self {
+        case .ok: "success (including a clean shutdown on SIGINT/SIGTERM)"
+        case .runtimeFailure: "a plugin failed to create/start, or the run failed"
+        case .usage: "bad command-line usage"
+        case .invalidConfig: "invalid configuration file"
+        case .pluginNotFound: "plugin file not found"
+        case .pluginRejected: "plugin file refused (not a plugin, corrupt, ABI/fingerprint mismatch, invalid manifest)"
+        case .storageFailure: "database or data directory unusable"
+        }
+    }
+}
+
+/// An error the CLI prints as it is (it already names file, problem and fix) before
+/// exiting with `exit`.
+struct HostFailure: Error, CustomStringConvertible {
+    var exit: HostExit
+    var message: String
+    var description: String { message }
+}

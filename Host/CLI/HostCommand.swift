@@ -1,0 +1,19 @@
+import ArgumentParser
+import HostPlugins
+
+/// The `host` command line.
+public struct HostCommand: AsyncParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "host",
+        abstract: "Strategy host: feeds, engine, risk, paper/live execution and persistence for plugins loaded through a C ABI.",
+        discussion: """
+        SDK ABI \(HostABI.versionString). Exit codes: \(HostExit.allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ")).
+        """,
+        version: version,
+        subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self],
+        defaultSubcommand: RunCommand.self)
+
+    public init() {}
+}

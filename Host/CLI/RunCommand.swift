@@ -1,0 +1,307 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HostConfig
+import HostCore
+import HostEngine
+import HostFeeds
+import HostMetrics
+import HostPersistence
+import HostPlugins
+import Logging
+import Synchronization
+
+/// `host run` (the default command): load plugins, build the engine, feed it, persist,
+/// report progress, shut down cleanly on SIGINT/SIGTERM.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run plugin instances on a feed (paper mode by default).",
+        discussion: """
+        Examples:
+          host --strategy price_move_trigger.so
+          host run --config strategies/screener_example.yaml --events 500000
+        With --strategy X.so the host uses strategies/X.yaml when it exists, and the plugin's
+        declared defaults otherwise (one paper instance per kind on the default symbols).
+        """)
+
+    @Option(name: .long, help: "Plugin file to run (name, path, or lib-prefixed; see `host plugins list`).")
+    var strategy: String?
+
+    @Option(name: .long, help: "Strategy configuration file (YAML).")
+    var config: String?
+
+    @Option(name: .long, help: "Data directory for the SQLite database (overrides host.data_dir).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Events the simulated feed produces (overrides feed.events; 0 = until stopped).")
+    var events: Int?
+
+    @Option(name: .long, help: "Seed of the simulated feed (overrides feed.seed).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Feed speed: 0 = unthrottled, 1 = real time, N = N× (overrides feed.speed).")
+    var speed: Double?
+
+    @Option(name: .long, help: "Serve Prometheus metrics on 127.0.0.1:<port>/metrics (overrides host.metrics_port).")
+    var metricsPort: Int?
+
+    @Flag(name: .long, help: "Allow instances configured with mode: live to trade for real.")
+    var live = false
+
+    @Flag(name: .long, help: "Print the final summary as JSON on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "No progress lines.")
+    var quiet = false
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (overrides host.log_level).")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Log format: text or json.")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        if let events, events < 0 { throw ValidationError("--events must be >= 0, found \(events)") }
+        if let speed, !(speed >= 0) { throw ValidationError("--speed must be >= 0, found \(speed)") }
+        if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; found '\(logLevel)'")
+        }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, found '\(logFormat)'") }
+    }
+
+    func run() async throws {
+        do {
+            try await execute()
+        } catch let failure as HostFailure {
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            throw ExitCode(failure.exit.rawValue)
+        }
+    }
+
+    private func execute() async throws {
+        let registry = PluginRegistry()
+        var configuration = try SessionAssembly.configuration(configPath: config, strategy: strategy, registry: registry)
+        if let dataDir { configuration.host.dataDirectory = dataDir }
+        HostLogging.configure(level: Logger.Level(rawValue: logLevel ?? configuration.host.logLevel) ?? .info, json: logFormat == "json")
+        let logger = Logger(label: "tsh.host")
+        let assembly = try SessionAssembly(config: configuration, registry: registry)
+
+        // Metrics first: the engine's metric objects bind to the backend at creation.
+        let port = metricsPort ?? configuration.host.metricsPort
+        let metricsTask: Task<Void, any Error>? = port.map { port in
+            let endpoint = MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port)
+            logger.info("Metrics endpoint enabled", metadata: ["metrics.url": "http://127.0.0.1:\(port)/metrics"])
+            return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
+        }
+
+        let journal: SQLiteJournal
+        let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
+        do {
+            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"))
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        let clock = SimulatedClock(start: 0)
+        let engine = Engine(symbols: assembly.symbols,
+                            configuration: EngineConfiguration(queueCapacity: configuration.host.queueCapacity, allowLive: live),
+                            clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))
+        do {
+            for spec in assembly.specs { try engine.addInstance(spec) }
+        } catch {
+            throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
+        }
+
+        let sessionID = Self.sessionID()
+        let feedSeed = seed ?? configuration.feed.seed
+        do {
+            try journal.beginSession(SessionInfo(
+                id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
+                configFile: configuration.file, seed: feedSeed,
+                plugins: assembly.plugins.map { SessionPlugin(pluginID: $0.pluginID, version: $0.info.version, path: $0.path, fileFingerprint: $0.info.fileFingerprint) }))
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+
+        let startTime = Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+        let market = assembly.simulatedMarket(eventsOverride: events, seedOverride: seed, startTime: startTime)
+        let feedSpeed = speed ?? configuration.feed.speed
+        if !quiet {
+            Self.status("host \(HostCommand.version) — session \(sessionID)")
+            Self.status("feed: SIMULATED market (seed \(feedSeed), \(market.limit == 0 ? "endless" : "\(market.limit) events"), speed \(feedSpeed == 0 ? "unthrottled" : "\(feedSpeed)x")) — not real market data")
+            for spec in assembly.specs {
+                Self.status("instance \(spec.id): \(spec.pluginID)/\(spec.kind.id) \(spec.mode) on \(spec.symbols.compactMap { assembly.symbols.instrument($0)?.symbol }.joined(separator: ","))")
+            }
+            Self.status("database: \(databasePath)")
+        }
+
+        // The engine thread: create/start plugins, then run until the queue is closed.
+        let startResult = AsyncResultBox()
+        let engineThread = Thread {
+            do {
+                try engine.start()
+                startResult.started()
+                engine.run()
+                startResult.finished(nil)
+            } catch {
+                startResult.finished(error)
+            }
+        }
+        engineThread.name = "tsh.engine"
+        engineThread.stackSize = 8 << 20
+
+        let feed = FeedThread()
+        let queue = engine.queue
+        let signals = ShutdownSignals { first in
+            if first {
+                logger.notice("Shutdown requested: stopping the feed and draining the queue")
+                feed.stop()
+                queue.close()
+            } else {
+                logger.warning("Second signal: stopping now")
+                engine.requestStop()
+            }
+        }
+        engineThread.start()
+        if let error = await startResult.waitStarted() {
+            signals.cancel()
+            metricsTask?.cancel()
+            journal.close()
+            throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
+        }
+        let wallStart = monotonicNanos()
+        feed.start(market: market, speed: feedSpeed, sink: { batch in
+            queue.push(contentsOf: batch.lazy.map(EngineInput.market))
+        }, onEnd: { queue.close() })
+
+        let progress = quiet ? nil : Task {
+            var last = engine.snapshot()
+            var lastTime = monotonicNanos()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = monotonicNanos()
+                let snap = engine.snapshot()
+                let rate = Double(snap.eventsProcessed - last.eventsProcessed) / (Double(now - lastTime) / 1e9)
+                Self.status(Self.progressLine(snap, rate: rate))
+                last = snap
+                lastTime = now
+            }
+        }
+        let runError = await startResult.waitFinished()
+        progress?.cancel()
+        signals.cancel()
+        let elapsed = Double(monotonicNanos() - wallStart) / 1e9
+        let snapshot = engine.snapshot()
+        var flushError: (any Error)?
+        do { try journal.flush() } catch { flushError = error }
+        journal.endSession(exitStatus: runError == nil && flushError == nil ? "ok" : "failed")
+        journal.close()
+        metricsTask?.cancel()
+
+        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: elapsed, snapshot: snapshot)
+        if json {
+            print(summary.json())
+        } else {
+            print(summary.text())
+        }
+        if let runError { throw HostFailure(exit: .runtimeFailure, message: "error: \(runError)") }
+        if let flushError { throw HostFailure(exit: .storageFailure, message: "error: \(flushError)") }
+    }
+
+    static func progressLine(_ s: EngineSnapshot, rate: Double) -> String {
+        let signals = s.instances.reduce(0) { $0 + $1.signalsEmitted }
+        let orders = s.instances.reduce(0) { $0 + $1.ordersSubmitted }
+        let denied = s.instances.reduce(0) { $0 + $1.ordersDenied }
+        let fills = s.instances.reduce(0) { $0 + $1.fills }
+        return "progress: events=\(s.eventsProcessed) rate=\(Int(rate))/s queue=\(s.queueDepth) signals=\(signals) orders=\(orders) denied=\(denied) fills=\(fills)"
+    }
+
+    static func status(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func sessionID() -> String {
+        let stamp = Date().formatted(.iso8601.year().month().day().dateTimeSeparator(.standard).time(includingFractionalSeconds: false))
+            .replacingOccurrences(of: ":", with: "")
+        return "s-\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+}
+
+/// Hands the engine thread's start and end to async code.
+final class AsyncResultBox: Sendable {
+    private let state = Mutex<(started: Bool, startError: (any Error)?, finished: Bool, error: (any Error)?,
+                               startWaiters: [CheckedContinuation<(any Error)?, Never>], endWaiters: [CheckedContinuation<(any Error)?, Never>])>(
+        (false, nil, false, nil, [], []))
+
+    func started() {
+        let waiters = state.withLock { s in
+            s.started = true
+            defer { s.startWaiters = [] }
+            return s.startWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+
+    func finished(_ error: (any Error)?) {
+        let (startWaiters, endWaiters) = state.withLock { s in
+            let wasStarted = s.started
+            s.started = true
+            if !wasStarted { s.startError = error }
+            s.finished = true
+            s.error = error
+            defer { s.startWaiters = []; s.endWaiters = [] }
+            return (s.startWaiters, s.endWaiters)
+        }
+        for waiter in startWaiters { waiter.resume(returning: error) }
+        for waiter in endWaiters { waiter.resume(returning: error) }
+    }
+
+    func waitStarted() async -> (any Error)? {
+        await withCheckedContinuation { continuation in
+            let ready: (any Error)?? = state.withLock { s in
+                if s.started { return .some(s.startError) }
+                s.startWaiters.append(continuation)
+                return .none
+            }
+            if case .some(let error) = ready { continuation.resume(returning: error) }
+        }
+    }
+
+    func waitFinished() async -> (any Error)? {
+        await withCheckedContinuation { continuation in
+            let ready: (any Error)?? = state.withLock { s in
+                if s.finished { return .some(s.error) }
+                s.endWaiters.append(continuation)
+                return .none
+            }
+            if case .some(let error) = ready { continuation.resume(returning: error) }
+        }
+    }
+}
+
+/// SIGINT/SIGTERM: the first asks for a graceful stop, the second for an immediate one.
+final class ShutdownSignals: @unchecked Sendable {
+    // @unchecked: `sources` is written once in init and only canceled afterwards;
+    // DispatchSource is thread-safe but not annotated Sendable.
+    private let sources: [any DispatchSourceSignal]
+    private let count = Atomic64(0)
+
+    init(_ handler: @escaping @Sendable (_ first: Bool) -> Void) {
+        var sources: [any DispatchSourceSignal] = []
+        let count = self.count
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { handler(count.add(1) == 1) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        for signalNumber in [SIGINT, SIGTERM] { signal(signalNumber, SIG_DFL) }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HostEngine
+
+/// What a run prints at the end (text, or `--json`).
+struct RunSummary {
+    var sessionID: String
+    var database: String
+    var seconds: Double
+    var snapshot: EngineSnapshot
+
+    func text() -> String {
+        let s = snapshot
+        var lines = [
+            "summary: session \(sessionID)",
+            "  events processed  \(s.eventsProcessed) in \(String(format: "%.2f", seconds)) s (\(Int(Double(s.eventsProcessed) / max(seconds, 1e-9)))/s)",
+            "  queue high water  \(s.queueHighWater)",
+            "  timers fired      \(s.timersFired)",
+            "  signals delivered \(s.signalsDelivered)",
+            "  database          \(database)",
+        ]
+        if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
+        for i in s.instances {
+            lines.append("  instance \(i.instanceID) [\(i.pluginID), \(i.mode)]: callbacks=\(i.callbacks) errors=\(i.callbackErrors) "
+                + "signals=\(i.signalsEmitted) orders=\(i.ordersSubmitted) denied=\(i.ordersDenied) fills=\(i.fills) "
+                + "avg_callback=\(Int(i.averageCallbackNanos))ns max_callback=\(i.maxCallbackNanos)ns")
+            if let error = i.lastError { lines.append("    last error: \(error)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        let s = snapshot
+        let object: [String: Any] = [
+            "session_id": sessionID,
+            "database": database,
+            "seconds": seconds,
+            "events_processed": s.eventsProcessed,
+            "events_per_second": Double(s.eventsProcessed) / max(seconds, 1e-9),
+            "queue_high_water": s.queueHighWater,
+            "timers_fired": s.timersFired,
+            "signals_delivered": s.signalsDelivered,
+            "dropped_deliveries": s.cascadeOverflows,
+            "instances": s.instances.map { i -> [String: Any] in
+                [
+                    "id": i.instanceID, "plugin_id": i.pluginID, "mode": "\(i.mode)", "callbacks": i.callbacks,
+                    "callback_errors": i.callbackErrors, "signals_emitted": i.signalsEmitted, "orders_submitted": i.ordersSubmitted,
+                    "orders_denied": i.ordersDenied, "fills": i.fills, "avg_callback_ns": i.averageCallbackNanos,
+                    "max_callback_ns": i.maxCallbackNanos, "last_error": i.lastError ?? NSNull(),
+                ]
+            },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HostConfig
+import HostCore
+import HostEngine
+import HostFeeds
+import HostPlugins
+
+/// Turns a configuration into loaded plugins, a symbol table and engine instance specs —
+/// every check that can fail happens here, before any plugin code runs.
+struct SessionAssembly {
+    var config: StrategyConfig
+    var plugins: [LoadedPlugin] = []
+    var symbols = SymbolTable()
+    var specs: [InstanceSpec] = []
+
+    /// Where `host --strategy X.so` looks for a configuration first.
+    static func defaultConfigPath(forStrategy strategy: String, in directory: String) -> String {
+        var name = URL(fileURLWithPath: strategy).lastPathComponent
+        if name.hasSuffix(".so") { name.removeLast(3) }
+        if name.hasPrefix("lib") { name.removeFirst(3) }
+        return URL(fileURLWithPath: directory).appendingPathComponent("strategies/\(name).yaml").path
+    }
+
+    /// Reads the configuration: `--config`, else `strategies/<name>.yaml` for
+    /// `--strategy`, else the plugin's declared defaults.
+    static func configuration(configPath: String?, strategy: String?, registry: PluginRegistry) throws(HostFailure) -> StrategyConfig {
+        if let configPath { return try load(configPath) }
+        guard let strategy else {
+            throw HostFailure(exit: .usage, message: "error: nothing to run.\nfix: pass --strategy <plugin.so> or --config <file.yaml> (see `host --help`)")
+        }
+        let candidate = defaultConfigPath(forStrategy: strategy, in: FileManager.default.currentDirectoryPath)
+        if FileManager.default.fileExists(atPath: candidate) { return try load(candidate) }
+        let plugin = try loadPlugin(strategy, registry: registry)
+        return StrategyConfigLoader.defaults(pluginPath: strategy, kindIDs: plugin.info.kinds.map(\.id), symbols: FeedSettings.defaults.symbols)
+    }
+
+    private static func load(_ path: String) throws(HostFailure) -> StrategyConfig {
+        do {
+            return try StrategyConfigLoader.load(file: path)
+        } catch {
+            throw HostFailure(exit: .invalidConfig, message: "error: invalid configuration\n\(error)")
+        }
+    }
+
+    static func loadPlugin(_ name: String, registry: PluginRegistry) throws(HostFailure) -> LoadedPlugin {
+        do {
+            let path = try registry.loader.locator.locate(name)
+            return try registry.load(path: path)
+        } catch {
+            throw HostFailure(exit: error.code == .notFound ? .pluginNotFound : .pluginRejected, message: "error: \(error)")
+        }
+    }
+
+    /// Loads every plugin, resolves kinds and parameters, registers instruments.
+    init(config: StrategyConfig, registry: PluginRegistry) throws(HostFailure) {
+        self.config = config
+        var problems: [ConfigProblem] = []
+        var resolved: [(InstanceConfig, LoadedPlugin, KindSpec, ResolvedParameters)] = []
+        for (index, instance) in config.instances.enumerated() {
+            let plugin = try Self.loadPlugin(instance.plugin, registry: registry)
+            if !plugins.contains(where: { $0 === plugin }) { plugins.append(plugin) }
+            let kinds = plugin.info.kinds
+            let kind: KindSpec
+            if let wanted = instance.kind {
+                guard let found = plugin.kind(wanted) else {
+                    problems.append(ConfigProblem(file: config.file, line: instance.line, keyPath: "instances[\(index)].kind",
+                                                  message: "plugin \(plugin.pluginID) has no kind '\(wanted)'; it offers: \(kinds.map(\.id).joined(separator: ", "))"))
+                    continue
+                }
+                kind = found
+            } else if kinds.count == 1 {
+                kind = kinds[0]
+            } else {
+                problems.append(ConfigProblem(file: config.file, line: instance.line, keyPath: "instances[\(index)].kind",
+                                              message: "plugin \(plugin.pluginID) offers several kinds; name one with `kind:` — one of \(kinds.map(\.id).joined(separator: ", "))"))
+                continue
+            }
+            do {
+                resolved.append((instance, plugin, kind, try instance.resolveParameters(kind: kind, file: config.file)))
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else {
+            throw HostFailure(exit: .invalidConfig, message: "error: invalid configuration\n\(ConfigError(problems: problems))")
+        }
+        // Symbols: the feed's first (stable ids), then any an instance adds.
+        var names = config.feed.symbols
+        for instance in config.instances { for symbol in instance.symbols where !names.contains(symbol) { names.append(symbol) } }
+        for name in names { symbols.register(Self.instrument(name, settings: config.instruments[name])) }
+        for (instance, plugin, kind, parameters) in resolved {
+            let ids = instance.symbols.compactMap { symbols.id(venue: Self.instrument($0, settings: config.instruments[$0]).venue, symbol: $0) }
+            specs.append(InstanceSpec(
+                id: instance.id, pluginID: plugin.pluginID, kind: kind, descriptor: plugin.kindDescriptor(kind.id)!,
+                mode: instance.mode, venue: instance.venue, symbols: ids, parameters: parameters, risk: instance.risk, keepAlive: plugin))
+        }
+    }
+
+    static func instrument(_ symbol: String, settings: InstrumentSettings?) -> Instrument {
+        var instrument = Instrument.generic(symbol: symbol, venue: settings?.venue ?? "simulated")
+        if let settings {
+            if let base = settings.base { instrument.baseAsset = base }
+            if let quote = settings.quote { instrument.quoteAsset = quote }
+            if let tick = settings.tickSize { instrument.tickSize = tick }
+            if let lot = settings.lotSize { instrument.lotSize = lot; instrument.minSize = lot }
+            if let minSize = settings.minSize { instrument.minSize = minSize }
+            if let minNotional = settings.minNotional { instrument.minNotional = minNotional }
+        }
+        return instrument
+    }
+
+    /// The simulated market for the configured feed symbols.
+    func simulatedMarket(eventsOverride: Int?, seedOverride: UInt64?, startTime: Int64) -> SimulatedMarket {
+        let feed = config.feed
+        let defaults: [String: Double] = ["BTCUSDT": 65_000, "ETHUSDT": 3_200, "SOLUSDT": 150]
+        let market = feed.symbols.compactMap { name -> SimulatedMarket.Symbol? in
+            let instrument = Self.instrument(name, settings: config.instruments[name])
+            guard let id = symbols.id(venue: instrument.venue, symbol: name) else { return nil }
+            return SimulatedMarket.Symbol(
+                id: id, startPrice: feed.startPrices[name] ?? defaults[name] ?? 100,
+                tickSize: NSDecimalNumber(decimal: instrument.tickSize).doubleValue,
+                lotSize: NSDecimalNumber(decimal: instrument.lotSize).doubleValue)
+        }
+        return SimulatedMarket(symbols: market, seed: seedOverride ?? feed.seed, volatility: feed.volatility,
+                               startTime: startTime, limit: eventsOverride ?? feed.events)
+    }
+}

@@ -1,0 +1,332 @@
+import Dispatch
+import Foundation
+import GRDB
+import HostCore
+import Logging
+import Synchronization
+
+/// A row waiting for the writer thread.
+enum PendingRow: Sendable {
+    case state(instanceID: String, key: String, value: [UInt8]?, time: Int64)
+    case order(OrderRequest, instanceID: String, sessionID: String)
+    case update(OrderUpdate, instanceID: String, mode: TradingMode, sessionID: String)
+    case signal(SignalRecord, sessionID: String)
+    case sessionEnd(id: String, endedAt: Int64, exitStatus: String)
+}
+
+/// One caller of `flush()` waiting for the writer to commit up to `target`.
+final class FlushTicket: Sendable {
+    let target: UInt64
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<PersistenceError?>(nil)
+
+    init(target: UInt64) { self.target = target }
+
+    func finish(_ error: PersistenceError?) {
+        outcome.withLock { $0 = error }
+        done.signal()
+    }
+
+    func wait() -> PersistenceError? {
+        done.wait()
+        return outcome.withLock { $0 }
+    }
+}
+
+/// Everything the engine thread and the writer thread share, behind one lock.
+///
+/// Rows move `pending` → `inFlight` (taken whole by the writer, written in batches) →
+/// committed. A row leaves `inFlight` only after its transaction commits, so a failed
+/// batch is retried and readers can always overlay uncommitted rows on the database.
+struct QueueState {
+    var pending: [PendingRow] = []
+    var inFlight: [PendingRow] = []
+    /// Rows of `inFlight` before this index are committed.
+    var inFlightDone = 0
+    var enqueued: UInt64 = 0
+    var committed: UInt64 = 0
+    var overloaded = false
+    var failure: PersistenceError?
+    var waiters: [FlushTicket] = []
+    var writerIdle = false
+    var closing = false
+    var stopping = false
+    var exited = false
+    var warnedAfterClose = false
+    var sessionID = ""
+    var symbolNames: [String] = []
+
+    var uncommitted: UInt64 { enqueued &- committed }
+}
+
+/// The single background writer: a dedicated `Thread` that drains the queue in batched
+/// transactions, retrying a failed batch with backoff and never dropping a row.
+final class JournalWriter: Sendable {
+    let pool: DatabasePool
+    let path: String
+    let logger: Logger
+    let maxPendingRows: UInt64
+    let batchSize: Int
+    let state = Mutex(QueueState())
+    /// Mirrors `QueueState.overloaded` so the engine's per-order check takes no lock.
+    private let overloadedFlag = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(pool: DatabasePool, path: String, logger: Logger, maxPendingRows: Int, batchSize: Int) {
+        self.pool = pool
+        self.path = path
+        self.logger = logger
+        self.maxPendingRows = UInt64(max(1, maxPendingRows))
+        self.batchSize = max(1, batchSize)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+        }
+        thread.name = "tsh.persistence"
+        thread.start()
+    }
+
+    var isOverloaded: Bool { overloadedFlag.load(ordering: .acquiring) }
+
+    // MARK: - Producer side (engine thread)
+
+    func enqueue(_ row: PendingRow) {
+        let (wakeWriter, becameOverloaded, afterClose) = state.withLock { s in
+            s.pending.append(row)
+            s.enqueued &+= 1
+            var became = false
+            if !s.overloaded, s.uncommitted > maxPendingRows {
+                s.overloaded = true
+                overloadedFlag.store(true, ordering: .releasing)
+                became = true
+            }
+            let idle = s.writerIdle
+            s.writerIdle = false
+            let warn = s.stopping && !s.warnedAfterClose
+            if warn { s.warnedAfterClose = true }
+            return (idle, became, warn)
+        }
+        if wakeWriter { wake.signal() }
+        if becameOverloaded {
+            logger.warning("Persistence writer behind: trading halts until it catches up", metadata: [
+                "db.path": "\(path)", "rows.max_pending": "\(maxPendingRows)",
+            ])
+        }
+        if afterClose {
+            logger.error("Row journaled after close is not written", metadata: ["db.path": "\(path)"])
+        }
+    }
+
+    /// The session id rows are tagged with, read at enqueue time.
+    var sessionID: String { state.withLock { $0.sessionID } }
+
+    // MARK: - Flush and close
+
+    func flush() throws(PersistenceError) {
+        enum Step { case done, failed(PersistenceError), wait(FlushTicket, wakeWriter: Bool) }
+        let step: Step = state.withLock { s in
+            if s.uncommitted == 0 { return .done }
+            if s.exited {
+                return .failed(PersistenceError(
+                    code: .closed, path: path, message: "\(s.uncommitted) rows were queued after the journal was closed and are not written",
+                    fix: "flush and close the journal only after the engine has stopped"))
+            }
+            let ticket = FlushTicket(target: s.enqueued)
+            s.waiters.append(ticket)
+            let idle = s.writerIdle
+            s.writerIdle = false
+            return .wait(ticket, wakeWriter: idle)
+        }
+        switch step {
+        case .done: return
+        case .failed(let error): throw error
+        case .wait(let ticket, let wakeWriter):
+            if wakeWriter { wake.signal() }
+            if let error = ticket.wait() { throw error }
+        }
+    }
+
+    /// Flushes, stops the writer thread and waits for it; idempotent.
+    func close() {
+        let first = state.withLock { s in
+            defer { s.closing = true }
+            return !s.closing
+        }
+        if first {
+            do { try flush() } catch {
+                logger.error("Persistence flush at close failed", metadata: ["db.path": "\(path)", "error": "\(error)"])
+            }
+            state.withLock { $0.stopping = true }
+            wake.signal()
+        }
+        exited.wait()
+        exited.signal()  // let any other closer through
+    }
+
+    // MARK: - Writer thread
+
+    private enum Step {
+        case idle
+        case stop
+        case write(rows: [PendingRow], range: Range<Int>, symbolNames: [String])
+    }
+
+    private func run() {
+        var backoff = 0.1
+        loop: while true {
+            let step: Step = state.withLock { s in
+                if s.inFlight.isEmpty {
+                    if s.pending.isEmpty {
+                        if s.stopping { return .stop }
+                        s.writerIdle = true
+                        return .idle
+                    }
+                    swap(&s.inFlight, &s.pending)
+                    s.inFlightDone = 0
+                }
+                let end = min(s.inFlight.count, s.inFlightDone + batchSize)
+                return .write(rows: s.inFlight, range: s.inFlightDone..<end, symbolNames: s.symbolNames)
+            }
+            switch step {
+            case .idle:
+                wake.wait()
+            case .stop:
+                break loop
+            case .write(let rows, let range, let names):
+                do {
+                    try write(rows[range], symbolNames: names)
+                    backoff = 0.1
+                    committed(range)
+                } catch {
+                    let failure = PersistenceError.mapping(error, path: path, as: .writeFailed)
+                    if failed(failure) { break loop }
+                    _ = wake.wait(timeout: .now() + backoff)
+                    backoff = min(backoff * 2, 5)
+                }
+            }
+        }
+        let closedError = PersistenceError(code: .closed, path: path, message: "the journal is closed",
+                                           fix: "flush before closing the journal")
+        let (waiters, lost) = state.withLock { s in
+            s.exited = true
+            defer { s.waiters = [] }
+            return (s.waiters, s.uncommitted)
+        }
+        for ticket in waiters { ticket.finish(closedError) }
+        if lost > 0 {
+            logger.critical("Persistence closed with rows not written", metadata: ["db.path": "\(path)", "rows.lost": "\(lost)"])
+        }
+        exited.signal()
+    }
+
+    private func committed(_ range: Range<Int>) {
+        let (ready, recovered) = state.withLock { s in
+            s.committed &+= UInt64(range.count)
+            s.inFlightDone = range.upperBound
+            if s.inFlightDone == s.inFlight.count {
+                s.inFlight = []
+                s.inFlightDone = 0
+            }
+            let recovered = s.failure != nil
+            s.failure = nil
+            let over = s.uncommitted > maxPendingRows
+            if s.overloaded != over {
+                s.overloaded = over
+                overloadedFlag.store(over, ordering: .releasing)
+            }
+            let committed = s.committed
+            let ready = s.waiters.filter { $0.target <= committed }
+            s.waiters.removeAll { $0.target <= committed }
+            return (ready, recovered)
+        }
+        for ticket in ready { ticket.finish(nil) }
+        if recovered { logger.notice("Persistence writes recovered", metadata: ["db.path": "\(path)"]) }
+    }
+
+    /// Records a failed batch; returns true when the writer should give up (closing).
+    private func failed(_ error: PersistenceError) -> Bool {
+        let (waiters, stopping, pending, firstFailure) = state.withLock { s in
+            let first = s.failure == nil
+            s.failure = error
+            if !s.overloaded {
+                s.overloaded = true
+                overloadedFlag.store(true, ordering: .releasing)
+            }
+            defer { s.waiters = [] }
+            return (s.waiters, s.stopping, s.uncommitted, first)
+        }
+        for ticket in waiters { ticket.finish(error) }
+        if firstFailure || stopping {
+            logger.error("Persistence write failed; rows kept for retry and trading halted", metadata: [
+                "db.path": "\(path)", "error": "\(error)", "error.code": "\(error.code)", "rows.pending": "\(pending)",
+            ])
+        }
+        return stopping
+    }
+
+    private func write(_ rows: ArraySlice<PendingRow>, symbolNames: [String]) throws {
+        func symbol(_ id: SymbolID) -> String { id.index < symbolNames.count ? symbolNames[id.index] : id.description }
+        try pool.write { db in
+            let setState = try db.cachedStatement(sql: """
+                INSERT INTO plugin_state (instance_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """)
+            let deleteState = try db.cachedStatement(sql: "DELETE FROM plugin_state WHERE instance_id = ? AND key = ?")
+            let insertOrder = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO orders (session_id, client_order_id, instance_id, mode, symbol, side, type, tif,
+                    price, size, post_only, reduce_only, expire_at, tag, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertEvent = try db.cachedStatement(sql: """
+                INSERT INTO order_events (session_id, client_order_id, instance_id, mode, symbol, side, status, deny_reason,
+                    last_fill_price, last_fill_size, filled_size, remaining_size, average_fill_price, fee, last_fee,
+                    liquidity, reason, venue_order_id, ts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertSignal = try db.cachedStatement(sql: """
+                INSERT INTO signals (session_id, ts, source_instance, source_plugin, symbol, name, direction, value, confidence, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let endSession = try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?")
+
+            for row in rows {
+                switch row {
+                case .state(let instanceID, let key, let value?, let time):
+                    setState.setUncheckedArguments([instanceID, key, Data(value), time])
+                    try setState.execute()
+                case .state(let instanceID, let key, nil, _):
+                    deleteState.setUncheckedArguments([instanceID, key])
+                    try deleteState.execute()
+                case .order(let o, let instanceID, let sessionID):
+                    insertOrder.setUncheckedArguments([
+                        sessionID, Int64(bitPattern: o.clientOrderID.rawValue), instanceID, o.mode.description,
+                        symbol(o.symbol), o.side.description, o.type.description, o.timeInForce.description,
+                        o.price.map { "\($0)" }, "\(o.size)", o.postOnly, o.reduceOnly, o.expireAt, o.tag, o.createdAt,
+                    ])
+                    try insertOrder.execute()
+                case .update(let u, let instanceID, let mode, let sessionID):
+                    insertEvent.setUncheckedArguments([
+                        sessionID, Int64(bitPattern: u.clientOrderID.rawValue), instanceID, mode.description,
+                        symbol(u.symbol), u.side.description, u.status.description, u.denyReason?.description,
+                        "\(u.lastFillPrice)", "\(u.lastFillSize)", "\(u.filledSize)", "\(u.remainingSize)",
+                        "\(u.averageFillPrice)", "\(u.fee)", "\(u.lastFee)", u.liquidity?.rawValue, u.reason,
+                        u.venueOrderID, u.timestamp,
+                    ])
+                    try insertEvent.execute()
+                case .signal(let g, let sessionID):
+                    insertSignal.setUncheckedArguments([
+                        sessionID, g.time, g.sourceInstanceID, g.sourcePluginID, g.symbol, g.name, Int64(g.direction),
+                        g.value, g.confidence, g.payload,
+                    ])
+                    try insertSignal.execute()
+                case .sessionEnd(let id, let endedAt, let exitStatus):
+                    endSession.setUncheckedArguments([endedAt, exitStatus, id])
+                    try endSession.execute()
+                }
+            }
+        }
+    }
+}

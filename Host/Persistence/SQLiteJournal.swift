@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import HostCore
+import Logging
+import Synchronization
+
+/// The embedded SQLite store: orders, order events (fills included), signals, plugin state
+/// and the session manifest, in one WAL-mode database file.
+///
+/// Journal calls from the engine thread only enqueue; one background writer thread commits
+/// the queue in batched transactions (at most `batchSize` rows each). A committed fill
+/// survives `kill -9` (WAL with `synchronous = NORMAL` loses nothing on a process crash).
+/// No row is ever dropped: when more than `maxPendingRows` wait, or a write fails (disk
+/// full), `isOverloaded` turns true so the engine halts trading, and the rows stay queued
+/// and are retried.
+///
+/// Rows are tagged with the session begun by `beginSession(_:)` (an empty id before it).
+///
+/// - Important: Call `close()` (or `flush()`) before the process exits, after the engine has
+///   stopped; rows journaled after `close()` are not written.
+public final class SQLiteJournal: EngineJournal {
+    /// The database file.
+    public let path: String
+    let writer: JournalWriter
+
+    /// Opens (creating when missing) and migrates the database at `path`, then starts the writer thread.
+    ///
+    /// - Throws: `PersistenceError` with code `cannotOpen` (directory or file unusable),
+    ///   `notADatabase` (not SQLite, or corrupt), `readOnly`, or `newerSchema` (migrated by a
+    ///   newer host).
+    public convenience init(path: String, logger: Logger, maxPendingRows: Int = 100_000, batchSize: Int = 2_048) throws(PersistenceError) {
+        try self.init(path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize, extraMigrations: [])
+    }
+
+    /// `extraMigrations` lets tests act as a newer host.
+    init(path: String, logger: Logger, maxPendingRows: Int, batchSize: Int,
+         extraMigrations: [(id: String, sql: String)]) throws(PersistenceError) {
+        self.path = path
+        let pool = try Self.open(path: path, migrator: Schema.migrator(extra: extraMigrations))
+        writer = JournalWriter(pool: pool, path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize)
+        writer.start()
+        logger.info("Database opened", metadata: ["db.path": "\(path)", "db.schema_version": "\(Schema.version)"])
+    }
+
+    deinit {
+        writer.close()
+    }
+
+    private static func open(path: String, migrator: DatabaseMigrator) throws(PersistenceError) -> DatabasePool {
+        let fileManager = FileManager.default
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw PersistenceError(code: .cannotOpen, path: path, message: "is a directory, not a database file",
+                                   fix: "point --data-dir at the directory that should hold the database")
+        }
+        do {
+            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PersistenceError(code: .cannotOpen, path: path, message: "cannot create its directory '\(directory)' (\(error.localizedDescription))",
+                                   fix: "create the directory, or point --data-dir at a writable directory", cause: error)
+        }
+        // SQLite silently opens a protected file read-only and fails only at the first
+        // write; say so up front instead. WAL also needs to create files beside it.
+        if fileManager.fileExists(atPath: path), !fileManager.isWritableFile(atPath: path) {
+            throw PersistenceError(code: .readOnly, path: path, message: "is read-only",
+                                   fix: "make the file writable by the host's user, or point --data-dir at another directory")
+        }
+        if !fileManager.isWritableFile(atPath: directory) {
+            throw PersistenceError(code: .readOnly, path: path, message: "its directory '\(directory)' is read-only (the WAL needs -wal and -shm files beside the database)",
+                                   fix: "make the directory writable by the host's user, or point --data-dir at another directory")
+        }
+
+        var configuration = Configuration()
+        configuration.label = "tsh.persistence"
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .cannotOpen)
+        }
+        let unknown: [String]
+        do {
+            unknown = try pool.read { db in
+                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .cannotOpen)
+        }
+        guard unknown.isEmpty else {
+            throw PersistenceError(
+                code: .newerSchema, path: path,
+                message: "was migrated by a newer host (schema migrations \(unknown.joined(separator: ", ")) are unknown to this build, whose newest is \(migrator.migrations.last ?? "none"))",
+                fix: "upgrade the host, or point --data-dir at another directory")
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+        return pool
+    }
+
+    // MARK: - Symbols and sessions
+
+    /// Names symbols in stored rows; ids not in `symbols` are stored as `#<id>`.
+    /// Call before the engine starts.
+    public func setSymbols(_ symbols: SymbolTable) {
+        let names = symbols.instruments.map(\.symbol)
+        writer.state.withLock { $0.symbolNames = names }
+    }
+
+    /// Writes the session's manifest and tags every row journaled from now on with its id.
+    public func beginSession(_ info: SessionInfo) throws(PersistenceError) {
+        let plugins: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            plugins = String(decoding: try encoder.encode(info.plugins), as: UTF8.self)
+        } catch {
+            throw PersistenceError(code: .writeFailed, path: path, message: "cannot encode the plugin list of session '\(info.id)'", fix: "", cause: error)
+        }
+        do {
+            try writer.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO sessions (id, started_at, host_version, config_hash, config_file, seed, plugins)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [info.id, info.startedAt, info.hostVersion, info.configHash, info.configFile, String(info.seed), plugins])
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw PersistenceError(code: .writeFailed, path: path, message: "a session with id '\(info.id)' already exists",
+                                   fix: "give each run a unique session id", cause: error)
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+        writer.state.withLock { $0.sessionID = info.id }
+    }
+
+    /// Records how the current session ended (queued like every other row; `close()` writes it).
+    public func endSession(exitStatus: String, endedAt: Int64 = SQLiteJournal.wallClockNanos()) {
+        let id = writer.sessionID
+        guard !id.isEmpty else { return }
+        writer.enqueue(.sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus))
+    }
+
+    static public func wallClockNanos() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+    }
+
+    // MARK: - EngineJournal
+
+    /// The instance's stored state, including changes still queued (read-your-writes).
+    ///
+    /// Blocks on a database read; call before the engine starts.
+    public func loadState(instanceID: String) throws(PersistenceError) -> [String: [UInt8]] {
+        let pool = writer.pool
+        do {
+            // The read happens under the queue lock so that no batch can commit and leave
+            // the queue between the database snapshot and the overlay.
+            return try writer.state.withLock { s throws -> [String: [UInt8]] in
+                var state = try pool.read { db in
+                    var values: [String: [UInt8]] = [:]
+                    let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM plugin_state WHERE instance_id = ?", arguments: [instanceID])
+                    while let row = try rows.next() {
+                        let data: Data = row[1]
+                        values[row[0]] = [UInt8](data)
+                    }
+                    return values
+                }
+                for row in s.inFlight[s.inFlightDone...] { Self.apply(row, instanceID: instanceID, to: &state) }
+                for row in s.pending { Self.apply(row, instanceID: instanceID, to: &state) }
+                return state
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .readFailed)
+        }
+    }
+
+    private static func apply(_ row: PendingRow, instanceID: String, to state: inout [String: [UInt8]]) {
+        if case .state(let id, let key, let value, _) = row, id == instanceID { state[key] = value }
+    }
+
+    public func stateChanged(instanceID: String, key: String, value: [UInt8]?, at time: Int64) {
+        writer.enqueue(.state(instanceID: instanceID, key: key, value: value, time: time))
+    }
+
+    public func orderSubmitted(_ order: OrderRequest, instanceID: String) {
+        writer.enqueue(.order(order, instanceID: instanceID, sessionID: writer.sessionID))
+    }
+
+    public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) {
+        writer.enqueue(.update(update, instanceID: instanceID, mode: mode, sessionID: writer.sessionID))
+    }
+
+    public func signalEmitted(_ signal: SignalRecord) {
+        writer.enqueue(.signal(signal, sessionID: writer.sessionID))
+    }
+
+    /// True while more than `maxPendingRows` rows wait, or while writes are failing.
+    public var isOverloaded: Bool { writer.isOverloaded }
+
+    // MARK: - Queue
+
+    /// Rows journaled but not yet committed.
+    public var pendingRows: Int { Int(writer.state.withLock { $0.uncommitted }) }
+
+    /// The error of the last failed write, while writes keep failing; nil once a write succeeds.
+    public var failure: PersistenceError? { writer.state.withLock { $0.failure } }
+
+    /// Blocks until every row journaled before the call is committed.
+    ///
+    /// - Throws: `PersistenceError` (`writeFailed`) when a write fails meanwhile; the rows stay
+    ///   queued and the writer keeps retrying.
+    public func flush() throws(PersistenceError) {
+        try writer.flush()
+    }
+
+    /// Flushes (logging a failure), then stops the writer thread. Idempotent; the database
+    /// stays readable through the read helpers.
+    public func close() {
+        writer.close()
+    }
+}

@@ -1,0 +1,103 @@
+import GRDB
+
+/// The versioned schema. Migrations are append-only: a shipped migration is never edited;
+/// a change is a new `vN_…` migration, and `version` is bumped with it.
+enum Schema {
+    /// Recorded in `PRAGMA user_version` by the newest migration.
+    static let version = 1
+
+    /// The migrator of this build, plus `extra` migrations (tests simulate a newer host with them).
+    static func migrator(extra: [(id: String, sql: String)] = []) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_initial") { db in
+            try db.execute(sql: v1)
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        for migration in extra {
+            let sql = migration.sql
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: sql) }
+        }
+        return migrator
+    }
+
+    /// Decimals are TEXT holding their exact string; times are INTEGER ns since the Unix epoch.
+    private static let v1 = """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY NOT NULL,
+            started_at INTEGER NOT NULL,
+            host_version TEXT NOT NULL,
+            config_hash TEXT NOT NULL,
+            config_file TEXT NOT NULL,
+            seed TEXT NOT NULL,
+            plugins TEXT NOT NULL,
+            ended_at INTEGER,
+            exit_status TEXT
+        );
+        CREATE TABLE plugin_state (
+            instance_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value BLOB NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (instance_id, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE orders (
+            session_id TEXT NOT NULL,
+            client_order_id INTEGER NOT NULL,
+            instance_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            side TEXT NOT NULL,
+            type TEXT NOT NULL,
+            tif TEXT NOT NULL,
+            price TEXT,
+            size TEXT NOT NULL,
+            post_only INTEGER NOT NULL,
+            reduce_only INTEGER NOT NULL,
+            expire_at INTEGER,
+            tag TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (session_id, client_order_id)
+        );
+        CREATE INDEX orders_by_instance ON orders (session_id, instance_id, created_at);
+        CREATE TABLE order_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            client_order_id INTEGER NOT NULL,
+            instance_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            side TEXT NOT NULL,
+            status TEXT NOT NULL,
+            deny_reason TEXT,
+            last_fill_price TEXT NOT NULL,
+            last_fill_size TEXT NOT NULL,
+            filled_size TEXT NOT NULL,
+            remaining_size TEXT NOT NULL,
+            average_fill_price TEXT NOT NULL,
+            fee TEXT NOT NULL,
+            last_fee TEXT NOT NULL,
+            liquidity TEXT,
+            reason TEXT NOT NULL,
+            venue_order_id TEXT NOT NULL,
+            ts INTEGER NOT NULL
+        );
+        CREATE INDEX order_events_by_order ON order_events (session_id, client_order_id);
+        CREATE INDEX order_events_by_instance ON order_events (session_id, instance_id, ts);
+        CREATE INDEX order_events_fills ON order_events (session_id, ts) WHERE last_fill_size <> '0';
+        CREATE TABLE signals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            source_instance TEXT NOT NULL,
+            source_plugin TEXT NOT NULL,
+            symbol TEXT,
+            name TEXT NOT NULL,
+            direction INTEGER NOT NULL,
+            value REAL NOT NULL,
+            confidence REAL NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX signals_by_session ON signals (session_id, ts);
+        CREATE INDEX signals_by_source ON signals (source_instance, name, ts);
+        """
+}
