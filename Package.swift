@@ -89,7 +89,7 @@ let package = Package(
             path: "Host/CLI"
         ),
         .executableTarget(name: "Host", dependencies: ["HostCLI"], path: "Host/Main"),
-        .target(name: "HostTesting", dependencies: ["HostCore", "HostEngine", "HostFeeds"], path: "Host/Testing"),
+        .target(name: "HostTesting", dependencies: ["HostCore"], path: "Host/Testing"),
 
         // MARK: Plugins
         .target(
@@ -108,10 +108,11 @@ let package = Package(
         .testTarget(name: "TradingTests", dependencies: ["HostRisk", "HostExecution", "HostCore"], path: "Tests/TradingTests"),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostPersistence", "HostRisk", "HostExecution"],
+            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
         .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore"], path: "Tests/CLITests"),
+        .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )
 

@@ -17,3 +17,11 @@ public struct HostCommand: AsyncParsableCommand {
 
     public init() {}
 }
+
+/// Entry point for the `host` executable: parses arguments, runs, exits with the
+/// documented codes.
+public enum HostMain {
+    public static func run() async {
+        await HostCommand.main()
+    }
+}

@@ -302,6 +302,9 @@ public final class Engine: @unchecked Sendable {
         queue.close()
     }
 
+    /// The host's book of a symbol (engine thread only).
+    public func book(_ symbol: SymbolID) -> OrderBook { books[symbol.index] }
+
     /// Engine counters as of the last batch. Thread-safe.
     public func snapshot() -> EngineSnapshot { snapshotState.withLock { $0 } }
 

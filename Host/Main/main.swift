@@ -1,4 +1,4 @@
 import HostCLI
 
 HostLogging.bootstrap()
-await HostCommand.main()
+await HostMain.run()

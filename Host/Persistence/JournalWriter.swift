@@ -53,6 +53,8 @@ struct QueueState {
     var stopping = false
     var exited = false
     var warnedAfterClose = false
+    /// While positive the writer takes no new batch (tests use it to keep rows queued).
+    var held = 0
     var sessionID = ""
     var symbolNames: [String] = []
 
@@ -126,7 +128,7 @@ final class JournalWriter: Sendable {
     // MARK: - Flush and close
 
     func flush() throws(PersistenceError) {
-        enum Step { case done, failed(PersistenceError), wait(FlushTicket, wakeWriter: Bool) }
+        enum Step { case done, failed(PersistenceError), wait(FlushTicket) }
         let step: Step = state.withLock { s in
             if s.uncommitted == 0 { return .done }
             if s.exited {
@@ -136,15 +138,15 @@ final class JournalWriter: Sendable {
             }
             let ticket = FlushTicket(target: s.enqueued)
             s.waiters.append(ticket)
-            let idle = s.writerIdle
             s.writerIdle = false
-            return .wait(ticket, wakeWriter: idle)
+            return .wait(ticket)
         }
         switch step {
         case .done: return
         case .failed(let error): throw error
-        case .wait(let ticket, let wakeWriter):
-            if wakeWriter { wake.signal() }
+        case .wait(let ticket):
+            // Always wake: an explicit flush also cuts short the backoff after a failed write.
+            wake.signal()
             if let error = ticket.wait() { throw error }
         }
     }
@@ -166,6 +168,17 @@ final class JournalWriter: Sendable {
         exited.signal()  // let any other closer through
     }
 
+    /// Runs `body` while the writer takes no new batch, so rows journaled meanwhile stay queued.
+    /// For tests of queue behaviour; do not flush inside `body`.
+    func holdingWrites<T>(_ body: () throws -> T) rethrows -> T {
+        state.withLock { $0.held += 1 }
+        defer {
+            state.withLock { $0.held -= 1 }
+            wake.signal()
+        }
+        return try body()
+    }
+
     // MARK: - Writer thread
 
     private enum Step {
@@ -178,6 +191,10 @@ final class JournalWriter: Sendable {
         var backoff = 0.1
         loop: while true {
             let step: Step = state.withLock { s in
+                if s.held > 0 && !s.stopping {
+                    s.writerIdle = true
+                    return .idle
+                }
                 if s.inFlight.isEmpty {
                     if s.pending.isEmpty {
                         if s.stopping { return .stop }

@@ -83,11 +83,13 @@ final class SignalFollower: StrategyPlugin {
         let lots = (notional / mid / instrument.lotSize).rounded(.down)
         let size = lots * instrument.lotSize
         guard size >= instrument.minSize else { return }
-        do {
-            states[symbol]?.pendingOrder = try context.submitOrder(symbol: symbol, side: side, type: .market, size: size,
-                                                                   timeInForce: .fak, tag: "trigger")
-        } catch let error where error.isDenied {
-            context.log(.warning, "entry denied: \(error.message)")
+        let result = Result { () throws(PluginError) -> UInt64 in
+            try context.submitOrder(symbol: symbol, side: side, type: .market, size: size, timeInForce: .fak, tag: "trigger")
+        }
+        switch result {
+        case .success(let id): states[symbol]?.pendingOrder = id
+        case .failure(let error) where error.isDenied: context.log(.warning, "entry denied: \(error.message)")
+        case .failure(let error): throw error
         }
     }
 
@@ -98,13 +100,16 @@ final class SignalFollower: StrategyPlugin {
         let move = (state.lastMid - state.entryPrice) / state.entryPrice * (quantity > 0 ? 1 : -1)
         let reason: String
         if move >= takeProfit { reason = "take_profit" } else if move <= -stopLoss { reason = "stop_loss" } else { return }
-        do {
-            states[symbol]?.pendingOrder = try context.submitOrder(
-                symbol: symbol, side: quantity > 0 ? .sell : .buy, type: .market, size: abs(quantity),
-                timeInForce: .fak, reduceOnly: true, tag: reason)
+        let result = Result { () throws(PluginError) -> UInt64 in
+            try context.submitOrder(symbol: symbol, side: quantity > 0 ? .sell : .buy, type: .market, size: abs(quantity),
+                                    timeInForce: .fak, reduceOnly: true, tag: reason)
+        }
+        switch result {
+        case .success(let id):
+            states[symbol]?.pendingOrder = id
             states[symbol]?.entryPrice = .nan
-        } catch let error where error.isDenied {
-            context.log(.warning, "exit denied: \(error.message)")
+        case .failure(let error) where error.isDenied: context.log(.warning, "exit denied: \(error.message)")
+        case .failure(let error): throw error
         }
     }
 }

@@ -1,0 +1,34 @@
+import HostCore
+import Synchronization
+
+/// An in-memory `EngineJournal` that keeps everything the engine reports, for tests and
+/// plugin authors' own test suites.
+public final class RecordingJournal: EngineJournal {
+    public struct Contents: Sendable {
+        public var state: [String: [String: [UInt8]]] = [:]
+        public var orders: [OrderRequest] = []
+        public var updates: [OrderUpdate] = []
+        public var signals: [SignalRecord] = []
+    }
+
+    private let contents = Mutex(Contents())
+    private let overloaded = Atomic<Bool>(false)
+
+    public init(state: [String: [String: [UInt8]]] = [:]) {
+        contents.withLock { $0.state = state }
+    }
+
+    public var recorded: Contents { contents.withLock { $0 } }
+
+    /// Simulates a writer that fell behind.
+    public func setOverloaded(_ value: Bool) { overloaded.store(value, ordering: .relaxed) }
+
+    public func loadState(instanceID: String) throws -> [String: [UInt8]] { contents.withLock { $0.state[instanceID] ?? [:] } }
+    public func stateChanged(instanceID: String, key: String, value: [UInt8]?, at time: Int64) {
+        contents.withLock { $0.state[instanceID, default: [:]][key] = value }
+    }
+    public func orderSubmitted(_ order: OrderRequest, instanceID: String) { contents.withLock { $0.orders.append(order) } }
+    public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) { contents.withLock { $0.updates.append(update) } }
+    public func signalEmitted(_ signal: SignalRecord) { contents.withLock { $0.signals.append(signal) } }
+    public var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HostCore
+import HostEngine
+import HostTesting
+import StrategySDK
+import Synchronization
+
+/// What in-process test plugins saw, shared with the test.
+final class Observations: Sendable {
+    let events = Mutex<[String]>([])
+    func add(_ line: String) { events.withLock { $0.append(line) } }
+    var all: [String] { events.withLock { $0 } }
+}
+
+/// Observations per test, keyed by instance id (plugins are created by the engine).
+let observations = Mutex<[String: Observations]>([:])
+func observe(_ instanceID: String) -> Observations {
+    observations.withLock { table in
+        if let existing = table[instanceID] { return existing }
+        let created = Observations()
+        table[instanceID] = created
+        return created
+    }
+}
+
+/// Records every event it receives as a line ("quote BTCUSDT 100.5", "timer 2", …).
+final class Recorder: StrategyPlugin {
+    static let kind = PluginKind(id: "recorder", description: "records events", roles: [.strategy],
+                                 events: [.quote, .trade, .timer, .signal, .order])
+    let context: PluginContext
+    let log: Observations
+    init(context: PluginContext) throws {
+        self.context = context
+        log = observe(context.instanceID)
+    }
+    func onQuote(_ quote: Quote) throws { log.add("quote \(quote.symbol.rawValue) \(quote.bidPrice)") }
+    func onTrade(_ trade: Trade) throws { log.add("trade \(trade.symbol.rawValue) \(trade.price)") }
+    func onTimer(_ timer: TimerFired) throws { log.add("timer \(timer.tag) at \(timer.info.time)") }
+    func onSignal(_ signal: Signal) throws { log.add("signal \(signal.name) from \(signal.sourceInstance) dir \(signal.direction)") }
+    func onOrder(_ update: OrderEvent) throws { log.add("order \(update.clientOrderID) \(update.status) deny \(update.denyReason)") }
+}
+
+/// Submits the order described by its `script` parameter on the first quote and records the outcome.
+final class OrderProbe: StrategyPlugin {
+    static let kind = PluginKind(id: "order_probe", description: "submits one order", roles: [.strategy],
+                                 events: [.quote, .order],
+                                 parameters: [.string("script", default: "nan_size", doc: "which order")])
+    let context: PluginContext
+    let log: Observations
+    var done = false
+    init(context: PluginContext) throws {
+        self.context = context
+        log = observe(context.instanceID)
+    }
+    func onQuote(_ quote: Quote) throws {
+        guard !done else { return }
+        done = true
+        let script = try context.string("script")
+        let (size, price, type): (Double, Double, StrategySDK.OrderType) = switch script {
+        case "nan_size": (.nan, 100, .limit)
+        case "negative_size": (-1, 100, .limit)
+        case "nan_price": (1, .nan, .limit)
+        default: (0.5, .nan, .market)
+        }
+        do {
+            let id = try context.submitOrder(symbol: quote.symbol, side: .buy, type: type, size: size, price: price,
+                                             timeInForce: type == .market ? .fak : .gtc, tag: "probe")
+            log.add("accepted \(id)")
+        } catch {
+            log.add("denied status \(error.status) reason \(error.denyReason): \(error.message)")
+        }
+    }
+    func onOrder(_ update: OrderEvent) throws { log.add("order \(update.status) filled \(update.filledSize)") }
+}
+
+/// Sets timers at start: same-time timers must fire in creation order.
+final class TimerProbe: StrategyPlugin {
+    static let kind = PluginKind(id: "timer_probe", description: "timers", roles: [], events: [.timer])
+    let log: Observations
+    init(context: PluginContext) throws {
+        log = observe(context.instanceID)
+        try context.setTimer(at: 3_000_000, tag: 3)
+        try context.setTimer(at: 2_000_000, tag: 1)
+        try context.setTimer(at: 2_000_000, tag: 2)
+    }
+    func onTimer(_ timer: TimerFired) throws { log.add("timer \(timer.tag) at \(timer.info.time)") }
+}
+
+let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
+                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self])
+
+/// Builds an engine spec for one of the in-process kinds.
+func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {
+    let manifest = testManifest.pointer.assumingMemoryBound(to: tsh_manifest.self)
+    let descriptor = manifest.pointee.kinds![kindIndex]
+    let specs: [ParameterSpec] = kindIndex == 1 ? [ParameterSpec(name: "script", type: .string, doc: "", defaultValue: .string("nan_size"))] : []
+    var resolved = ResolvedParameters(specs: specs, symbolCount: symbols.count)
+    for (name, value) in params { resolved.set(name, value) }
+    let kind = KindSpec(id: String(cString: descriptor.pointee.kind_id), description: "", roles: [],
+                        eventMask: descriptor.pointee.event_mask, parameters: specs)
+    return InstanceSpec(id: id, pluginID: "dev.test.engine", kind: kind, descriptor: descriptor, mode: .paper, venue: "test",
+                        symbols: symbols, parameters: resolved, risk: RiskLimits(), keepAlive: nil)
+}
+
+func twoSymbols() -> (SymbolTable, HostCore.SymbolID, HostCore.SymbolID) {
+    var table = SymbolTable()
+    let btc = table.register(Instrument.generic(symbol: "BTCUSDT", venue: "test"))
+    let eth = table.register(Instrument.generic(symbol: "ETHUSDT", venue: "test"))
+    return (table, btc, eth)
+}
