@@ -448,7 +448,7 @@ struct StrategyConfigLoaderTests {
     func screenerExampleIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../strategies/screener_example.yaml").path
         let config = try StrategyConfigLoader.load(file: path)
-        #expect(config.instances.map(\.id) == ["move-trigger", "follower"])
-        #expect(config.instances[1].risk.maxPosition == Decimal(string: "0.05"))
+        #expect(config.instances.map(\.id) == ["move-trigger", "volume-spike", "follower"])
+        #expect(config.instances[2].risk.maxPosition == Decimal(string: "0.05"))
     }
 }
