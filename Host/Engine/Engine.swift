@@ -95,6 +95,7 @@ public final class Engine: @unchecked Sendable {
 
     public let queue: InboundQueue<EngineInput>
     public let clock: any EngineClock
+    private let isSimulated: Bool
     public let configuration: EngineConfiguration
     public private(set) var symbols: SymbolTable
     let logger: Logger
@@ -121,6 +122,8 @@ public final class Engine: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private var killSwitchEngaged = false
     private var sampleCountdown = Engine.timingSampleInterval
+    /// The simulated clock's value, cached: the engine is its only writer.
+    private var simulatedNow: Int64 = .min
     private var counters = EngineSnapshot()
     private let snapshotState = Mutex(EngineSnapshot())
     private var lastPublish: Int64 = 0
@@ -144,6 +147,7 @@ public final class Engine: @unchecked Sendable {
         self.symbols = symbols
         self.configuration = configuration
         self.clock = clock
+        self.isSimulated = clock.isSimulated
         self.journal = journal
         self.logger = logger
         self.queue = InboundQueue(capacity: configuration.queueCapacity)
@@ -321,9 +325,10 @@ public final class Engine: @unchecked Sendable {
             counters.unknownSymbolEvents += 1
             return
         }
-        if clock.isSimulated {
+        if isSimulated {
             let ts = event.tsRecv
-            if ts > clock.now() {
+            if ts > simulatedNow {
+                simulatedNow = ts
                 fireTimers(upTo: ts)
                 clock.advance(to: ts)
             }
@@ -331,7 +336,7 @@ public final class Engine: @unchecked Sendable {
         counters.eventsProcessed &+= 1
         counters.lastEventTime = event.tsRecv
         seq &+= 1
-        let flags: UInt16 = clock.isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0
+        let flags: UInt16 = isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0
         switch event {
         case .quote(let q):
             if !bookFromL2[symbol.index] { books[symbol.index].apply(q) }
@@ -522,7 +527,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func deliverOrderUpdate(_ update: OrderUpdate) {
-        guard update.instance < instances.count else { return }
+        guard instances.indices.contains(update.instance) else { return }
         let rt = instances[update.instance]
         guard rt.spec.descriptor.pointee.event_mask & PluginEventType.order.maskBit != 0 else { return }
         seq &+= 1
@@ -546,7 +551,7 @@ public final class Engine: @unchecked Sendable {
     /// Books, journals and queues venue updates for delivery.
     func applyVenueUpdates(_ updates: [OrderUpdate]) {
         for update in updates {
-            guard update.instance < instances.count else { continue }
+            guard instances.indices.contains(update.instance) else { continue }
             let rt = instances[update.instance]
             if let instrument = symbols.instrument(update.symbol) {
                 router.record(update, mode: rt.spec.mode, instrument: instrument)

@@ -449,6 +449,6 @@ struct StrategyConfigLoaderTests {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../strategies/screener_example.yaml").path
         let config = try StrategyConfigLoader.load(file: path)
         #expect(config.instances.map(\.id) == ["move-trigger", "volume-spike", "follower"])
-        #expect(config.instances[2].risk.maxPosition == Decimal(string: "0.05"))
+        #expect(config.instances[2].risk.maxPosition == Decimal(string: "0.5"))
     }
 }

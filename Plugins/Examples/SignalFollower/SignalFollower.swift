@@ -23,6 +23,7 @@ final class SignalFollower: StrategyPlugin {
         var lastMid = Double.nan
         var entryPrice = Double.nan
         var pendingOrder: UInt64?
+        var retryAfter: Int64 = .min
     }
 
     private let context: PluginContext
@@ -94,8 +95,11 @@ final class SignalFollower: StrategyPlugin {
     }
 
     private func manageExit(_ symbol: SymbolID) throws {
-        guard let state = states[symbol], state.pendingOrder == nil, !state.entryPrice.isNaN else { return }
-        let quantity = context.position(symbol).quantity
+        guard let state = states[symbol], state.pendingOrder == nil, !state.entryPrice.isNaN,
+              context.now() >= state.retryAfter else { return }
+        let lot = try context.instrument(symbol).lotSize
+        // Positions come back as doubles: snap to whole lots before sending.
+        let quantity = (context.position(symbol).quantity / lot).rounded() * lot
         guard quantity != 0 else { return }
         let move = (state.lastMid - state.entryPrice) / state.entryPrice * (quantity > 0 ? 1 : -1)
         let reason: String
@@ -108,7 +112,10 @@ final class SignalFollower: StrategyPlugin {
         case .success(let id):
             states[symbol]?.pendingOrder = id
             states[symbol]?.entryPrice = .nan
-        case .failure(let error) where error.isDenied: context.log(.warning, "exit denied: \(error.message)")
+        case .failure(let error) where error.isDenied:
+            // Do not hammer risk with the same order on every quote.
+            states[symbol]?.retryAfter = context.now() + 1_000_000_000
+            context.log(.warning, "exit denied: \(error.message)")
         case .failure(let error): throw error
         }
     }
