@@ -79,10 +79,16 @@ final class SignalFollower: StrategyPlugin {
         }
     }
 
+    /// A whole number of lots, as the double nearest its decimal value (so that
+    /// 13 × 0.0001 crosses the ABI as 0.0013, not 0.0013000000000000002).
+    static func snap(_ value: Double, to lot: Double, rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Double {
+        let lots = (value / lot).rounded(rule)
+        return (lots * lot * 1e10).rounded() / 1e10
+    }
+
     private func enter(_ symbol: SymbolID, side: Side, mid: Double) throws {
         let instrument = try context.instrument(symbol)
-        let lots = (notional / mid / instrument.lotSize).rounded(.down)
-        let size = lots * instrument.lotSize
+        let size = Self.snap(notional / mid, to: instrument.lotSize, rule: .down)
         guard size >= instrument.minSize else { return }
         let result = Result { () throws(PluginError) -> UInt64 in
             try context.submitOrder(symbol: symbol, side: side, type: .market, size: size, timeInForce: .fak, tag: "trigger")
@@ -99,7 +105,7 @@ final class SignalFollower: StrategyPlugin {
               context.now() >= state.retryAfter else { return }
         let lot = try context.instrument(symbol).lotSize
         // Positions come back as doubles: snap to whole lots before sending.
-        let quantity = (context.position(symbol).quantity / lot).rounded() * lot
+        let quantity = Self.snap(context.position(symbol).quantity, to: lot)
         guard quantity != 0 else { return }
         let move = (state.lastMid - state.entryPrice) / state.entryPrice * (quantity > 0 ? 1 : -1)
         let reason: String
@@ -113,9 +119,15 @@ final class SignalFollower: StrategyPlugin {
             states[symbol]?.pendingOrder = id
             states[symbol]?.entryPrice = .nan
         case .failure(let error) where error.isDenied:
-            // Do not hammer risk with the same order on every quote.
-            states[symbol]?.retryAfter = context.now() + 1_000_000_000
-            context.log(.warning, "exit denied: \(error.message)")
+            if error.denyReason == TSH_DENY_BELOW_MIN_NOTIONAL {
+                // A remainder too small to trade: leave it rather than retry forever.
+                states[symbol]?.entryPrice = .nan
+                context.log(.notice, "position left open: too small to exit (\(error.message))")
+            } else {
+                // Do not hammer risk with the same order on every quote.
+                states[symbol]?.retryAfter = context.now() + 60_000_000_000
+                context.log(.warning, "exit denied: \(error.message)")
+            }
         case .failure(let error): throw error
         }
     }
