@@ -103,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
+        journal.setSymbols(assembly.symbols)
         let clock = SimulatedClock(start: 0)
         let engine = Engine(symbols: assembly.symbols,
                             configuration: EngineConfiguration(queueCapacity: configuration.host.queueCapacity, allowLive: live),

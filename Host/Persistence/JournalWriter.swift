@@ -95,9 +95,10 @@ final class JournalWriter: Sendable {
 
     // MARK: - Producer side (engine thread)
 
-    func enqueue(_ row: PendingRow) {
+    /// Queues the row `make` builds from the current session id (one lock per row).
+    func enqueue(_ make: (_ sessionID: String) -> PendingRow) {
         let (wakeWriter, becameOverloaded, afterClose) = state.withLock { s in
-            s.pending.append(row)
+            s.pending.append(make(s.sessionID))
             s.enqueued &+= 1
             var became = false
             if !s.overloaded, s.uncommitted > maxPendingRows {
@@ -121,9 +122,6 @@ final class JournalWriter: Sendable {
             logger.error("Row journaled after close is not written", metadata: ["db.path": "\(path)"])
         }
     }
-
-    /// The session id rows are tagged with, read at enqueue time.
-    var sessionID: String { state.withLock { $0.sessionID } }
 
     // MARK: - Flush and close
 
@@ -240,7 +238,7 @@ final class JournalWriter: Sendable {
     }
 
     private func committed(_ range: Range<Int>) {
-        let (ready, recovered) = state.withLock { s in
+        let (ready, recovered, caughtUp) = state.withLock { s in
             s.committed &+= UInt64(range.count)
             s.inFlightDone = range.upperBound
             if s.inFlightDone == s.inFlight.count {
@@ -250,6 +248,7 @@ final class JournalWriter: Sendable {
             let recovered = s.failure != nil
             s.failure = nil
             let over = s.uncommitted > maxPendingRows
+            let caughtUp = s.overloaded && !over
             if s.overloaded != over {
                 s.overloaded = over
                 overloadedFlag.store(over, ordering: .releasing)
@@ -257,10 +256,11 @@ final class JournalWriter: Sendable {
             let committed = s.committed
             let ready = s.waiters.filter { $0.target <= committed }
             s.waiters.removeAll { $0.target <= committed }
-            return (ready, recovered)
+            return (ready, recovered, caughtUp)
         }
         for ticket in ready { ticket.finish(nil) }
         if recovered { logger.notice("Persistence writes recovered", metadata: ["db.path": "\(path)"]) }
+        if caughtUp { logger.notice("Persistence writer caught up: trading may resume", metadata: ["db.path": "\(path)"]) }
     }
 
     /// Records a failed batch; returns true when the writer should give up (closing).
@@ -321,15 +321,16 @@ final class JournalWriter: Sendable {
                     insertOrder.setUncheckedArguments([
                         sessionID, Int64(bitPattern: o.clientOrderID.rawValue), instanceID, o.mode.description,
                         symbol(o.symbol), o.side.description, o.type.description, o.timeInForce.description,
-                        o.price.map { "\($0)" }, "\(o.size)", o.postOnly, o.reduceOnly, o.expireAt, o.tag, o.createdAt,
+                        o.price.map(DecimalText.string), DecimalText.string(o.size), o.postOnly, o.reduceOnly, o.expireAt, o.tag, o.createdAt,
                     ])
                     try insertOrder.execute()
                 case .update(let u, let instanceID, let mode, let sessionID):
                     insertEvent.setUncheckedArguments([
                         sessionID, Int64(bitPattern: u.clientOrderID.rawValue), instanceID, mode.description,
                         symbol(u.symbol), u.side.description, u.status.description, u.denyReason?.description,
-                        "\(u.lastFillPrice)", "\(u.lastFillSize)", "\(u.filledSize)", "\(u.remainingSize)",
-                        "\(u.averageFillPrice)", "\(u.fee)", "\(u.lastFee)", u.liquidity?.rawValue, u.reason,
+                        DecimalText.string(u.lastFillPrice), DecimalText.string(u.lastFillSize), DecimalText.string(u.filledSize),
+                        DecimalText.string(u.remainingSize), DecimalText.string(u.averageFillPrice), DecimalText.string(u.fee),
+                        DecimalText.string(u.lastFee), u.liquidity?.rawValue, u.reason,
                         u.venueOrderID, u.timestamp,
                     ])
                     try insertEvent.execute()

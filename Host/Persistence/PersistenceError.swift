@@ -64,10 +64,11 @@ public struct PersistenceError: Error, Sendable, CustomStringConvertible, Custom
 
 extension PersistenceError {
     /// Classifies an SQLite/GRDB error into a code with a message and a fix for people.
-    static func mapping(_ error: any Error, path: String, as fallback: Code) -> PersistenceError {
+    static func mapping(_ error: any Error, path: String, as fallback: Code,
+                        file: String = #fileID, line: Int = #line) -> PersistenceError {
         if let error = error as? PersistenceError { return error }
         guard let db = error as? DatabaseError else {
-            return PersistenceError(code: fallback, path: path, message: "\(error)", fix: "", cause: error)
+            return PersistenceError(code: fallback, path: path, message: "\(error)", fix: "", cause: error, file: file, line: line)
         }
         let detail = db.message ?? "\(db.resultCode)"
         switch db.resultCode {
@@ -75,28 +76,28 @@ extension PersistenceError {
             return PersistenceError(
                 code: .notADatabase, path: path, message: "is not an SQLite database, or is corrupt (\(detail))",
                 fix: "move the file aside (the host then creates a fresh database), restore it from a backup, or point --data-dir at another directory",
-                cause: error)
+                cause: error, file: file, line: line)
         case .SQLITE_READONLY, .SQLITE_PERM:
             return PersistenceError(
                 code: .readOnly, path: path, message: "cannot be written (\(detail))",
                 fix: "make the file, its -wal/-shm files and its directory writable by the host's user, or point --data-dir at a writable directory",
-                cause: error)
+                cause: error, file: file, line: line)
         case .SQLITE_FULL:
             return PersistenceError(
                 code: .writeFailed, path: path, message: "the disk is full (\(detail))",
                 fix: "free disk space; queued rows are kept and retried, and trading stays halted until they are written",
-                cause: error)
+                cause: error, file: file, line: line)
         case .SQLITE_IOERR:
             return PersistenceError(
                 code: .writeFailed, path: path, message: "I/O error (\(detail))",
-                fix: "check the disk and file system; queued rows are kept and retried", cause: error)
+                fix: "check the disk and file system; queued rows are kept and retried", cause: error, file: file, line: line)
         case .SQLITE_CANTOPEN:
             return PersistenceError(
                 code: .cannotOpen, path: path, message: "cannot be opened (\(detail))",
                 fix: "check that the path is a file in an existing, writable directory, or point --data-dir elsewhere",
-                cause: error)
+                cause: error, file: file, line: line)
         default:
-            return PersistenceError(code: fallback, path: path, message: detail, fix: "", cause: error)
+            return PersistenceError(code: fallback, path: path, message: detail, fix: "", cause: error, file: file, line: line)
         }
     }
 }

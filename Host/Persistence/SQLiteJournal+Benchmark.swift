@@ -11,7 +11,7 @@ extension SQLiteJournal {
         defer { journal.close() }
         let sessionID = "bench-" + UUID().uuidString
         try journal.beginSession(SessionInfo(
-            id: sessionID, startedAt: wallClockNanos(), hostVersion: "bench", configHash: "", configFile: "", seed: 0, plugins: []))
+            id: sessionID, startedAt: WallClock().now(), hostVersion: "bench", configHash: "", configFile: "", seed: 0, plugins: []))
         let price = Decimal(string: "64123.45")!
         let size = Decimal(string: "0.001")!
         let fee = Decimal(string: "0.0641")!

@@ -143,14 +143,10 @@ public final class SQLiteJournal: EngineJournal {
     }
 
     /// Records how the current session ended (queued like every other row; `close()` writes it).
-    public func endSession(exitStatus: String, endedAt: Int64 = SQLiteJournal.wallClockNanos()) {
-        let id = writer.sessionID
+    public func endSession(exitStatus: String, endedAt: Int64 = WallClock().now()) {
+        let id = writer.state.withLock { $0.sessionID }
         guard !id.isEmpty else { return }
-        writer.enqueue(.sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus))
-    }
-
-    static public func wallClockNanos() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+        writer.enqueue { _ in .sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus) }
     }
 
     // MARK: - EngineJournal
@@ -187,19 +183,19 @@ public final class SQLiteJournal: EngineJournal {
     }
 
     public func stateChanged(instanceID: String, key: String, value: [UInt8]?, at time: Int64) {
-        writer.enqueue(.state(instanceID: instanceID, key: key, value: value, time: time))
+        writer.enqueue { _ in .state(instanceID: instanceID, key: key, value: value, time: time) }
     }
 
     public func orderSubmitted(_ order: OrderRequest, instanceID: String) {
-        writer.enqueue(.order(order, instanceID: instanceID, sessionID: writer.sessionID))
+        writer.enqueue { .order(order, instanceID: instanceID, sessionID: $0) }
     }
 
     public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) {
-        writer.enqueue(.update(update, instanceID: instanceID, mode: mode, sessionID: writer.sessionID))
+        writer.enqueue { .update(update, instanceID: instanceID, mode: mode, sessionID: $0) }
     }
 
     public func signalEmitted(_ signal: SignalRecord) {
-        writer.enqueue(.signal(signal, sessionID: writer.sessionID))
+        writer.enqueue { .signal(signal, sessionID: $0) }
     }
 
     /// True while more than `maxPendingRows` rows wait, or while writes are failing.

@@ -21,6 +21,8 @@ enum Schema {
     }
 
     /// Decimals are TEXT holding their exact string; times are INTEGER ns since the Unix epoch.
+    /// Event ids are rowid aliases: increasing in insertion order (rows are never deleted),
+    /// without AUTOINCREMENT's per-insert bookkeeping.
     private static let v1 = """
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY NOT NULL,
@@ -60,7 +62,7 @@ enum Schema {
         );
         CREATE INDEX orders_by_instance ON orders (session_id, instance_id, created_at);
         CREATE TABLE order_events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             session_id TEXT NOT NULL,
             client_order_id INTEGER NOT NULL,
             instance_id TEXT NOT NULL,
@@ -82,10 +84,9 @@ enum Schema {
             ts INTEGER NOT NULL
         );
         CREATE INDEX order_events_by_order ON order_events (session_id, client_order_id);
-        CREATE INDEX order_events_by_instance ON order_events (session_id, instance_id, ts);
         CREATE INDEX order_events_fills ON order_events (session_id, ts) WHERE last_fill_size <> '0';
         CREATE TABLE signals (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             session_id TEXT NOT NULL,
             ts INTEGER NOT NULL,
             source_instance TEXT NOT NULL,
