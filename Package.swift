@@ -49,6 +49,7 @@ let package = Package(
         .library(name: "price_move_trigger", type: .dynamic, targets: ["PriceMoveTrigger"]),
         .library(name: "signal_follower", type: .dynamic, targets: ["SignalFollower"]),
         .library(name: "ema_bench", type: .dynamic, targets: ["EMABench"]),
+        .library(name: "last_second", type: .dynamic, targets: ["LastSecond"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,6 +103,7 @@ let package = Package(
         ),
         .target(name: "SignalFollower", dependencies: ["StrategySDK"], path: "Plugins/Examples/SignalFollower"),
         .target(name: "EMABench", dependencies: ["StrategySDK"], path: "Plugins/Examples/EMABench"),
+        .target(name: "LastSecond", dependencies: ["StrategySDK"], path: "Plugins/LastSecond"),
 
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests"),
@@ -115,6 +117,12 @@ let package = Package(
             path: "Tests/EngineTests"
         ),
         .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore"], path: "Tests/CLITests"),
+        .testTarget(
+            name: "LastSecondTests",
+            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostExecution", "HostRisk"],
+            path: "Tests/LastSecondTests"
+        ),
+        .testTarget(name: "FeedTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/FeedTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )

@@ -59,7 +59,7 @@ struct BenchCommand: AsyncParsableCommand {
         let ids = names.prefix(symbols).map { table.register(Instrument.generic(symbol: $0, venue: "bench")) }
         var market = SimulatedMarket(symbols: ids.map { .init(id: $0, startPrice: 100, tickSize: 0.01, lotSize: 0.0001) },
                                      seed: 7, volatility: 0.6, startTime: 1_700_000_000_000_000_000, limit: 0)
-        let pool = (0..<1_000_000).map { _ in EngineInput.market(market.next()!) }
+        let pool = (0..<1_000_000).map { _ in market.next()! }
         let span: Int64 = market.time - 1_700_000_000_000_000_000
 
         var results: [Result] = []
@@ -98,7 +98,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Seconds to push `events` inputs through the engine, plugins created and started beforehand.
-    private func measure(engine: Engine, pool: [EngineInput], span: Int64, path: String) throws -> Double {
+    private func measure(engine: Engine, pool: [MarketEvent], span: Int64, path: String) throws -> Double {
         let total = events
         let box = TimingBox()
         let thread = Thread {
@@ -110,14 +110,14 @@ struct BenchCommand: AsyncParsableCommand {
             }
             box.ready()
             if path == "direct" {
+                var events = pool
                 let t0 = monotonicNanos()
                 var sent = 0
-                var lap: Int64 = 0
                 while sent < total {
-                    let n = min(pool.count, total - sent)
-                    for i in 0..<n { engine.process(Self.shifted(pool[i], by: lap)) }
+                    let n = min(events.count, total - sent)
+                    events.withUnsafeBufferPointer { engine.process(UnsafeBufferPointer(rebasing: $0[0..<n])) }
                     sent += n
-                    lap += span + 1
+                    Self.shift(&events, by: span + 1)
                 }
                 box.finish(monotonicNanos() - t0)
                 engine.requestStop()
@@ -131,23 +131,21 @@ struct BenchCommand: AsyncParsableCommand {
         thread.start()
         guard box.waitReady() else { throw ValidationError("engine failed to start: \(box.failure ?? "")") }
         if path == "queue" {
+            var events = pool
             let t0 = monotonicNanos()
             var sent = 0
-            var lap: Int64 = 0
             while sent < total {
-                let n = min(pool.count, total - sent)
-                var start = 0
-                while start < n {
-                    let end = min(n, start + 4_096)
-                    if lap == 0 {
-                        engine.queue.push(contentsOf: pool[start..<end])
-                    } else {
-                        engine.queue.push(contentsOf: pool[start..<end].lazy.map { Self.shifted($0, by: lap) })
+                let n = min(events.count, total - sent)
+                events.withUnsafeBufferPointer { buffer in
+                    var start = 0
+                    while start < n {
+                        let end = min(n, start + 4_096)
+                        engine.queue.push(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                        start = end
                     }
-                    start = end
                 }
                 sent += n
-                lap += span + 1
+                Self.shift(&events, by: span + 1)
             }
             engine.queue.close()
             let end = box.waitEngineDone()
@@ -156,14 +154,14 @@ struct BenchCommand: AsyncParsableCommand {
         return Double(box.waitFinished()) / 1e9
     }
 
-    /// The same event later in time, so replayed laps keep the clock moving forward.
-    @inline(__always)
-    static func shifted(_ input: EngineInput, by offset: Int64) -> EngineInput {
-        guard offset != 0, case .market(let event) = input else { return input }
-        switch event {
-        case .quote(var q): q.tsRecv += offset; q.tsEvent += offset; return .market(.quote(q))
-        case .trade(var t): t.tsRecv += offset; t.tsEvent += offset; return .market(.trade(t))
-        default: return input
+    /// Moves every event later in time, so replayed laps keep the clock moving forward.
+    static func shift(_ events: inout [MarketEvent], by offset: Int64) {
+        for i in events.indices {
+            switch events[i] {
+            case .quote(var q): q.tsRecv += offset; q.tsEvent += offset; events[i] = .quote(q)
+            case .trade(var t): t.tsRecv += offset; t.tsEvent += offset; events[i] = .trade(t)
+            default: break
+            }
         }
     }
 }

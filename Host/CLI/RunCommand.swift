@@ -173,7 +173,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let wallStart = monotonicNanos()
         feed.start(market: market, speed: feedSpeed, sink: { batch in
-            queue.push(contentsOf: batch.lazy.map(EngineInput.market))
+            queue.push(contentsOf: batch)
         }, onEnd: { queue.close() })
 
         let progress = quiet ? nil : Task {

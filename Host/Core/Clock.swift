@@ -27,12 +27,14 @@ public final class WallClock: EngineClock {
 
 /// Time driven by the events themselves; monotonic.
 public final class SimulatedClock: EngineClock {
-    private let current: Atomic64
+    @usableFromInline let current: Atomic64
 
     public init(start: Int64 = 0) { current = Atomic64(start) }
     public func now() -> Int64 { current.load() }
     public var isSimulated: Bool { true }
     public func advance(to time: Int64) { current.max(time) }
+    /// Sets the time; for the engine, the clock's only writer, which never moves it back.
+    @inlinable public func set(_ time: Int64) { current.store(time) }
 }
 
 /// Monotonic ns for measuring durations (not a timestamp).

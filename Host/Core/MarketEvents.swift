@@ -62,7 +62,48 @@ public struct BookChange: Sendable, Hashable {
     }
 }
 
-/// A batch of L2 changes that arrived together. A snapshot replaces the sides it names.
+/// One row of an L2 feed: a level's new size (zero removes it).
+///
+/// Feeds send a message's rows as consecutive deltas of one symbol and flag the last one
+/// `endOfBatch`; the engine applies each row to its book and delivers one book event per
+/// batch. Rows flagged `isSnapshot` replace the side they name: the first snapshot row of a
+/// side after a non-snapshot row (or after a batch end) clears that side. The value is
+/// trivially copyable, so queues and recordings move it without reference counting.
+public struct BookDelta: Sendable, Hashable {
+    public var symbol: SymbolID
+    public var tsEvent: Int64
+    public var tsRecv: Int64
+    public var side: Side
+    public var price: Fixed8
+    public var size: Fixed8
+    public var flags: Flags
+
+    public struct Flags: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// The row belongs to a snapshot of its side.
+        public static let snapshot = Flags(rawValue: 1)
+        /// The last row of its message: the book is consistent after it.
+        public static let endOfBatch = Flags(rawValue: 2)
+    }
+
+    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, side: Side, price: Fixed8, size: Fixed8, flags: Flags) {
+        self.symbol = symbol
+        self.tsEvent = tsEvent
+        self.tsRecv = tsRecv
+        self.side = side
+        self.price = price
+        self.size = size
+        self.flags = flags
+    }
+
+    @inlinable public var isSnapshot: Bool { flags.contains(.snapshot) }
+    @inlinable public var isEndOfBatch: Bool { flags.contains(.endOfBatch) }
+}
+
+/// A batch of L2 changes that arrived together, as a producer builds it; `events` turns it
+/// into the `BookDelta` rows the engine takes. A snapshot replaces the sides it names
+/// (both when it is empty).
 public struct BookUpdate: Sendable, Hashable {
     public var symbol: SymbolID
     public var tsEvent: Int64
@@ -75,6 +116,22 @@ public struct BookUpdate: Sendable, Hashable {
         self.tsRecv = tsRecv
         self.isSnapshot = isSnapshot
         self.changes = changes
+    }
+
+    /// The batch as engine events, the last flagged `endOfBatch`. An empty snapshot becomes
+    /// a zero-size row on each side, so both sides are cleared.
+    public var events: [MarketEvent] {
+        var rows = changes
+        if isSnapshot && rows.isEmpty {
+            rows = [BookChange(side: .buy, price: Fixed8(raw: 0), size: Fixed8(raw: 0)),
+                    BookChange(side: .sell, price: Fixed8(raw: 0), size: Fixed8(raw: 0))]
+        }
+        var flags: BookDelta.Flags = isSnapshot ? [.snapshot] : []
+        return rows.indices.map { i in
+            if i == rows.count - 1 { flags.insert(.endOfBatch) }
+            return .bookDelta(BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: rows[i].side,
+                                        price: rows[i].price, size: rows[i].size, flags: flags))
+        }
     }
 }
 
@@ -105,15 +162,50 @@ public struct BarEvent: Sendable, Hashable {
     }
 }
 
+/// A short ASCII/UTF-8 name (at most 15 bytes) stored inline, so events that carry one stay
+/// trivially copyable: oracle sources ("chainlink", "binance", "twap-60s").
+public struct ShortName: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    @usableFromInline var low: UInt64 = 0
+    /// Bytes 8–14 and, in the top byte, the length.
+    @usableFromInline var high: UInt64 = 0
+
+    public static let maximumLength = 15
+
+    /// The first 15 bytes of `text` (cut at a character boundary).
+    public init(_ text: String) {
+        var bytes = Array(text.utf8.prefix(Self.maximumLength))
+        while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
+        for (i, byte) in bytes.enumerated() {
+            if i < 8 { low |= UInt64(byte) << (8 * UInt64(i)) } else { high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+        }
+        high |= UInt64(bytes.count) << 56
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var count: Int { Int(high >> 56) }
+
+    /// The bytes, for C boundaries; valid only inside `body`.
+    public func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        var words = (low.littleEndian, (high & 0x00FF_FFFF_FFFF_FFFF).littleEndian)
+        let n = count
+        return try withUnsafeBytes(of: &words) { raw in
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
+        }
+    }
+
+    public var description: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
+}
+
 /// A reference price from an oracle (e.g. a Chainlink tick relayed by Polymarket RTDS).
 public struct OraclePrice: Sendable, Hashable {
     public var symbol: SymbolID
     public var tsEvent: Int64
     public var tsRecv: Int64
     /// "chainlink", "binance", "twap", …
-    public var source: String
+    public var source: ShortName
     public var price: Fixed8
-    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, source: String, price: Fixed8) {
+    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, source: ShortName, price: Fixed8) {
         self.symbol = symbol
         self.tsEvent = tsEvent
         self.tsRecv = tsRecv
@@ -122,21 +214,38 @@ public struct OraclePrice: Sendable, Hashable {
     }
 }
 
+/// The final value of a binary outcome token (1 or 0 for a resolved up/down window): the
+/// host closes every position in the symbol at this price and cancels its working orders.
+public struct Settlement: Sendable, Hashable {
+    public var symbol: SymbolID
+    public var tsEvent: Int64
+    public var tsRecv: Int64
+    public var price: Fixed8
+    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, price: Fixed8) {
+        self.symbol = symbol
+        self.tsEvent = tsEvent
+        self.tsRecv = tsRecv
+        self.price = price
+    }
+}
+
 /// A normalized market-data event, as feeds hand them to the engine.
 public enum MarketEvent: Sendable, Hashable {
     case quote(QuoteTick)
     case trade(TradeTick)
-    case book(BookUpdate)
+    case bookDelta(BookDelta)
     case bar(BarEvent)
     case oracle(OraclePrice)
+    case settlement(Settlement)
 
     @inlinable public var tsRecv: Int64 {
         switch self {
         case .quote(let q): q.tsRecv
         case .trade(let t): t.tsRecv
-        case .book(let b): b.tsRecv
+        case .bookDelta(let b): b.tsRecv
         case .bar(let b): b.tsRecv
         case .oracle(let o): o.tsRecv
+        case .settlement(let s): s.tsRecv
         }
     }
 
@@ -144,9 +253,10 @@ public enum MarketEvent: Sendable, Hashable {
         switch self {
         case .quote(let q): q.symbol
         case .trade(let t): t.symbol
-        case .book(let b): b.symbol
+        case .bookDelta(let b): b.symbol
         case .bar(let b): b.symbol
         case .oracle(let o): o.symbol
+        case .settlement(let s): s.symbol
         }
     }
 }

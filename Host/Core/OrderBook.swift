@@ -1,25 +1,34 @@
 /// One side of an L2 book: levels kept sorted so that the best level is last, which
 /// makes the common case (changes near the top of the book) cheap.
 public struct BookSide: Sendable {
-    /// Sort keys, ascending: the price for bids, the negated price for asks.
-    @usableFromInline var keys: [Int64] = []
-    @usableFromInline var sizes: [Int64] = []
+    /// A level: its sort key (the price for bids, the negated price for asks) and size.
+    @usableFromInline struct Level: Sendable {
+        @usableFromInline var key: Int64
+        @usableFromInline var size: Int64
+        @inlinable init(key: Int64, size: Int64) {
+            self.key = key
+            self.size = size
+        }
+    }
+
+    /// Ascending by key, so the best level is last; one array (one uniqueness check per change).
+    @usableFromInline var levels: [Level] = []
     @usableFromInline let isBid: Bool
 
     public init(isBid: Bool) { self.isBid = isBid }
 
-    @inlinable public var count: Int { keys.count }
-    @inlinable public var isEmpty: Bool { keys.isEmpty }
+    @inlinable public var count: Int { levels.count }
+    @inlinable public var isEmpty: Bool { levels.isEmpty }
 
     @inlinable func key(_ price: Fixed8) -> Int64 { isBid ? price.raw : -price.raw }
 
     /// First index whose key is >= `key`.
     @inlinable func lowerBound(_ key: Int64) -> Int {
         var low = 0
-        var high = keys.count
+        var high = levels.count
         while low < high {
             let mid = (low &+ high) >> 1
-            if keys[mid] < key { low = mid &+ 1 } else { high = mid }
+            if levels[mid].key < key { low = mid &+ 1 } else { high = mid }
         }
         return low
     }
@@ -31,34 +40,44 @@ public struct BookSide: Sendable {
     @inlinable public mutating func set(price: Fixed8, size: Fixed8) {
         let k = key(price)
         // Fast path: the best level.
-        if let last = keys.last, last == k {
-            if size.raw == 0 { keys.removeLast(); sizes.removeLast() } else { sizes[sizes.count - 1] = size.raw }
+        if let last = levels.last, last.key == k {
+            if size.raw == 0 { levels.removeLast() } else { levels[levels.count - 1].size = size.raw }
             return
         }
         let index = lowerBound(k)
-        if index < keys.count, keys[index] == k {
+        if index < levels.count, levels[index].key == k {
             if size.raw == 0 {
-                keys.remove(at: index)
-                sizes.remove(at: index)
+                levels.remove(at: index)
             } else {
-                sizes[index] = size.raw
+                levels[index].size = size.raw
             }
         } else if size.raw != 0 {
-            keys.insert(k, at: index)
-            sizes.insert(size.raw, at: index)
+            if index == levels.count { levels.append(Level(key: k, size: size.raw)) } else { levels.insert(Level(key: k, size: size.raw), at: index) }
+        }
+    }
+
+    /// Makes `price`/`size` the only level (none when size is zero): a quote's side.
+    @inlinable public mutating func setOnly(price: Fixed8, size: Fixed8) {
+        if size.raw == 0 {
+            if !levels.isEmpty { removeAll() }
+        } else if levels.count == 1 {
+            levels[0] = Level(key: key(price), size: size.raw)
+        } else {
+            removeAll()
+            levels.append(Level(key: key(price), size: size.raw))
         }
     }
 
     public mutating func removeAll() {
-        keys.removeAll(keepingCapacity: true)
-        sizes.removeAll(keepingCapacity: true)
+        levels.removeAll(keepingCapacity: true)
     }
 
     /// The n-th best level (0 = best), or nil.
     @inlinable public func level(_ n: Int) -> (price: Fixed8, size: Fixed8)? {
-        let index = keys.count - 1 - n
+        let index = levels.count - 1 - n
         guard index >= 0, n >= 0 else { return nil }
-        return (Fixed8(raw: isBid ? keys[index] : -keys[index]), Fixed8(raw: sizes[index]))
+        let level = levels[index]
+        return (Fixed8(raw: isBid ? level.key : -level.key), Fixed8(raw: level.size))
     }
 
     @inlinable public var best: (price: Fixed8, size: Fixed8)? { level(0) }
@@ -66,7 +85,7 @@ public struct BookSide: Sendable {
     /// Levels best first.
     public func levels(depth: Int = .max) -> [(price: Fixed8, size: Fixed8)] {
         var result: [(price: Fixed8, size: Fixed8)] = []
-        result.reserveCapacity(min(depth, keys.count))
+        result.reserveCapacity(min(depth, levels.count))
         var n = 0
         while n < depth, let level = level(n) {
             result.append(level)
@@ -84,6 +103,9 @@ public struct OrderBook: Sendable {
     public var asks = BookSide(isBid: false)
     /// Venue time of the last change applied.
     public var lastUpdate: Int64 = 0
+    /// Whether the current snapshot already cleared a side (see `apply(_: BookDelta)`).
+    @usableFromInline var snapshotClearedBids = false
+    @usableFromInline var snapshotClearedAsks = false
 
     public init() {}
 
@@ -106,12 +128,32 @@ public struct OrderBook: Sendable {
         if change.side == .buy { bids.set(price: change.price, size: change.size) } else { asks.set(price: change.price, size: change.size) }
     }
 
+    /// Applies one L2 row. The first snapshot row of a side after a non-snapshot row or a
+    /// batch end clears that side, so a snapshot replaces what it names.
+    @inlinable public mutating func apply(_ delta: BookDelta) {
+        if delta.isSnapshot {
+            if delta.side == .buy {
+                if !snapshotClearedBids { bids.removeAll(); snapshotClearedBids = true }
+            } else if !snapshotClearedAsks {
+                asks.removeAll()
+                snapshotClearedAsks = true
+            }
+        } else {
+            snapshotClearedBids = false
+            snapshotClearedAsks = false
+        }
+        if delta.side == .buy { bids.set(price: delta.price, size: delta.size) } else { asks.set(price: delta.price, size: delta.size) }
+        if delta.isEndOfBatch {
+            snapshotClearedBids = false
+            snapshotClearedAsks = false
+        }
+        lastUpdate = delta.tsEvent
+    }
+
     /// Replaces the top of book from a quote (for venues that only send quotes).
-    public mutating func apply(_ quote: QuoteTick) {
-        bids.removeAll()
-        asks.removeAll()
-        if quote.bidSize.raw > 0 { bids.set(price: quote.bidPrice, size: quote.bidSize) }
-        if quote.askSize.raw > 0 { asks.set(price: quote.askPrice, size: quote.askSize) }
+    @inlinable public mutating func apply(_ quote: QuoteTick) {
+        bids.setOnly(price: quote.bidPrice, size: quote.bidSize)
+        asks.setOnly(price: quote.askPrice, size: quote.askSize)
         lastUpdate = quote.tsEvent
     }
 

@@ -93,7 +93,7 @@ public final class Engine: @unchecked Sendable {
     /// more than the dispatch itself).
     public static let timingSampleInterval = 1_024
 
-    public let queue: InboundQueue<EngineInput>
+    public let queue: InboundQueue
     public let clock: any EngineClock
     private let isSimulated: Bool
     public let configuration: EngineConfiguration
@@ -101,8 +101,14 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     let journal: (any EngineJournal)?
 
-    var books: [OrderBook]
+    let bookStorage: BookStore
+    /// Unowned(unsafe): `bookStorage` keeps it alive; no reference counting per event.
+    unowned(unsafe) let books: BookStore
     private var bookFromL2: [Bool]
+    /// Per symbol: the current L2 message's rows, delivered with its last row.
+    private var bookChanges: [[tsh_book_change]]
+    /// Per symbol: whether any instance takes book events (rows are collected only then).
+    private var bookSubscribed: [Bool]
     var instances: [InstanceRuntime] = []
     private var statistics: [InstanceStatistics] = []
     var timers = TimerQueue()
@@ -124,6 +130,9 @@ public final class Engine: @unchecked Sendable {
     private var sampleCountdown = Engine.timingSampleInterval
     /// The simulated clock's value, cached: the engine is its only writer.
     private var simulatedNow: Int64 = .min
+    /// The clock as its concrete type when it is the standard simulated clock (a direct store per event).
+    /// Unowned(unsafe): `clock` keeps it alive; no reference counting per event.
+    private unowned(unsafe) let simulatedClock: SimulatedClock?
     private var counters = EngineSnapshot()
     private let snapshotState = Mutex(EngineSnapshot())
     private var lastPublish: Int64 = 0
@@ -135,6 +144,8 @@ public final class Engine: @unchecked Sendable {
         var error: UnsafeMutablePointer<tsh_error>
         var mask: UInt32
         var index: Int
+        /// The instance's callback counter (counted here, read into statistics on publish).
+        var callbacks: UnsafeMutablePointer<Int>
     }
 
     enum Pending {
@@ -148,12 +159,16 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         self.clock = clock
         self.isSimulated = clock.isSimulated
+        self.simulatedClock = clock as? SimulatedClock
         self.journal = journal
         self.logger = logger
         self.queue = InboundQueue(capacity: configuration.queueCapacity)
-        self.books = Array(repeating: OrderBook(), count: symbols.count)
+        self.bookStorage = BookStore(count: symbols.count)
+        self.books = bookStorage
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
-        self.router = OrderRouter(venue: configuration.paperVenue, startingCash: configuration.startingCash)
+        self.bookChanges = Array(repeating: [], count: symbols.count)
+        self.bookSubscribed = Array(repeating: false, count: symbols.count)
+        self.router = OrderRouter(venue: configuration.paperVenue, startingCash: configuration.startingCash, symbolCount: symbols.count)
         self.metrics = EngineMetrics()
         for (index, instrument) in symbols.instruments.enumerated() {
             instrumentRecords.append(tsh_instrument(
@@ -252,9 +267,12 @@ public final class Engine: @unchecked Sendable {
         routeList = []
         signalAll = []
         for symbol in 0..<symbols.count {
+            bookSubscribed[symbol] = false
             for rt in instances where rt.symbolPosition[symbol] >= 0 {
-                routeList.append(Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error,
-                                       mask: rt.spec.descriptor.pointee.event_mask, index: rt.index))
+                let mask = rt.spec.descriptor.pointee.event_mask
+                routeList.append(Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error, mask: mask,
+                                       index: rt.index, callbacks: rt.callbacks))
+                if mask & PluginEventType.book.maskBit != 0 { bookSubscribed[symbol] = true }
             }
             routeStart.append(routeList.count)
         }
@@ -273,18 +291,39 @@ public final class Engine: @unchecked Sendable {
     /// which becomes the engine thread.
     public func run() {
         engineThread = pthread_self()
-        var buffer: [EngineInput] = []
-        buffer.reserveCapacity(configuration.batchSize)
+        var batch = InboundQueue.Batch()
+        batch.events.reserveCapacity(min(configuration.queueCapacity, 1 << 16))
         while !stopRequested.load(ordering: .relaxed) {
-            let deadline = clock.isSimulated ? nil : nextWallDeadline()
-            guard queue.drain(into: &buffer, maximum: configuration.batchSize, deadline: deadline) else { break }
-            for input in buffer {
-                process(input)
-            }
-            if !clock.isSimulated { fireTimers(upTo: clock.now()) }
+            let deadline = isSimulated ? nil : nextWallDeadline()
+            guard queue.drain(into: &batch, deadline: deadline) else { break }
+            process(batch)
+            if !isSimulated { fireTimers(upTo: clock.now()) }
             publishSnapshot(force: false)
         }
         shutdown()
+    }
+
+    /// Processes a drained batch: market events in order, each control input at its position.
+    private func process(_ batch: InboundQueue.Batch) {
+        batch.events.withUnsafeBufferPointer { events in
+            var next = 0
+            for control in batch.controls {
+                while next < control.position {
+                    process(events[next])
+                    next += 1
+                }
+                process(control.input)
+            }
+            while next < events.count {
+                process(events[next])
+                next += 1
+            }
+        }
+    }
+
+    /// Processes market events synchronously on the calling thread, in order.
+    public func process(_ events: UnsafeBufferPointer<MarketEvent>) {
+        for event in events { process(event) }
     }
 
     /// Processes one input synchronously on the calling thread (tests, backtests and
@@ -318,8 +357,9 @@ public final class Engine: @unchecked Sendable {
         return Date(timeIntervalSince1970: Double(next) / 1e9)
     }
 
+    /// Processes one market event synchronously on the calling thread.
     @inline(__always)
-    private func process(_ event: MarketEvent) {
+    public func process(_ event: MarketEvent) {
         let symbol = event.symbol
         guard symbol.index < books.count else {
             counters.unknownSymbolEvents += 1
@@ -329,8 +369,8 @@ public final class Engine: @unchecked Sendable {
             let ts = event.tsRecv
             if ts > simulatedNow {
                 simulatedNow = ts
-                fireTimers(upTo: ts)
-                clock.advance(to: ts)
+                if ts >= timers.earliestBound { fireTimers(upTo: ts) }
+                if let simulatedClock { simulatedClock.set(ts) } else { clock.advance(to: ts) }
             }
         }
         counters.eventsProcessed &+= 1
@@ -349,21 +389,17 @@ public final class Engine: @unchecked Sendable {
                 header: header(UInt16(TSH_EVENT_TRADE), MemoryLayout<tsh_trade_event>.size, symbol, t.tsEvent, t.tsRecv, flags),
                 price: t.price.double, size: t.size.double, aggressor: t.aggressor?.rawValue ?? 0, reserved: 0)
             dispatch(symbol, PluginEventType.trade.maskBit, &e)
-        case .book(let update):
-            bookFromL2[symbol.index] = true
-            books[symbol.index].apply(update)
-            let book = books[symbol.index]
-            let changes = update.changes.map {
-                tsh_book_change(price: $0.price.double, size: $0.size.double, side: $0.side.rawValue, reserved: 0)
+        case .bookDelta(let delta):
+            let i = symbol.index
+            bookFromL2[i] = true
+            books[i].apply(delta)
+            if bookSubscribed[i] {
+                if delta.price.raw != 0 || delta.size.raw != 0 {
+                    bookChanges[i].append(tsh_book_change(price: delta.price.double, size: delta.size.double, side: delta.side.rawValue, reserved: 0))
+                }
+                if delta.isEndOfBatch { dispatchBook(symbol, delta, flags) }
             }
-            changes.withUnsafeBufferPointer { buffer in
-                var e = tsh_book_event(
-                    header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, update.tsEvent, update.tsRecv, flags),
-                    changes: buffer.baseAddress, change_count: UInt32(buffer.count), is_snapshot: update.isSnapshot ? 1 : 0,
-                    best_bid_price: book.bids.best?.price.double ?? .nan, best_bid_size: book.bids.best?.size.double ?? 0,
-                    best_ask_price: book.asks.best?.price.double ?? .nan, best_ask_size: book.asks.best?.size.double ?? 0)
-                dispatch(symbol, PluginEventType.book.maskBit, &e)
-            }
+            guard delta.isEndOfBatch else { return }
         case .bar(let b):
             var e = tsh_bar_event(
                 header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, symbol, b.tsEvent, b.tsRecv, flags),
@@ -371,24 +407,67 @@ public final class Engine: @unchecked Sendable {
                 low: b.low.double, close: b.close.double, volume: b.volume.double)
             dispatch(symbol, PluginEventType.bar.maskBit, &e)
         case .oracle(let o):
-            o.source.withTSHStr { source in
+            o.source.withUTF8 { bytes in
                 var e = tsh_oracle_event(
                     header: header(UInt16(TSH_EVENT_ORACLE), MemoryLayout<tsh_oracle_event>.size, symbol, o.tsEvent, o.tsRecv, flags),
-                    source: source, price: o.price.double)
+                    source: tsh_str(ptr: UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), len: UInt64(bytes.count)),
+                    price: o.price.double)
                 dispatch(symbol, PluginEventType.oracle.maskBit, &e)
             }
+        case .settlement(let settlement):
+            settle(settlement)
         }
         switch event {
-        case .quote, .book, .trade:
+        case .quote, .bookDelta, .trade:
             if router.hasWorkingOrders(symbol) {
                 applyVenueUpdates(router.bookChanged(symbol: symbol, book: books[symbol.index], now: clock.now()))
             }
-        case .bar, .oracle: break
+        case .bar, .oracle, .settlement: break
         }
         if router.hasDelayedOrders {
             applyVenueUpdates(router.activateDelayed(now: clock.now(), books: books))
         }
-        drainPending()
+        if !pending.isEmpty { drainPending() }
+    }
+
+    /// Delivers one book event for the L2 message that `last` ends.
+    private func dispatchBook(_ symbol: SymbolID, _ last: BookDelta, _ flags: UInt16) {
+        let i = symbol.index
+        let best = (bid: books[i].bids.best, ask: books[i].asks.best)
+        bookChanges[i].withUnsafeBufferPointer { buffer in
+            var e = tsh_book_event(
+                header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, last.tsEvent, last.tsRecv, flags),
+                changes: buffer.baseAddress, change_count: UInt32(buffer.count), is_snapshot: last.isSnapshot ? 1 : 0,
+                best_bid_price: best.bid?.price.double ?? .nan, best_bid_size: best.bid?.size.double ?? 0,
+                best_ask_price: best.ask?.price.double ?? .nan, best_ask_size: best.ask?.size.double ?? 0)
+            dispatch(symbol, PluginEventType.book.maskBit, &e)
+        }
+        bookChanges[i].removeAll(keepingCapacity: true)
+    }
+
+    /// Closes every position in the settled symbol at the final price (a fee-free fill
+    /// journaled with reason `settlement`) after canceling its working orders.
+    private func settle(_ settlement: Settlement) {
+        let now = clock.now()
+        applyVenueUpdates(router.cancelAll(symbol: settlement.symbol, now: now, reason: "the market settled"))
+        let price = settlement.price.decimal
+        for rt in instances where rt.isSubscribed(settlement.symbol) {
+            let position = router.portfolio.position(instance: rt.index, mode: rt.spec.mode, symbol: settlement.symbol)
+            guard position.quantity != 0 else { continue }
+            let side: Side = position.quantity > 0 ? .sell : .buy
+            let order = OrderRequest(clientOrderID: router.nextClientOrderID(), instance: rt.index, mode: rt.spec.mode, symbol: settlement.symbol,
+                                     side: side, type: .market, timeInForce: .fok, price: price, size: position.quantity.magnitude,
+                                     postOnly: false, reduceOnly: true, expireAt: nil, tag: "settlement", createdAt: now)
+            journal?.orderSubmitted(order, instanceID: rt.spec.id)
+            let fill = OrderUpdate(clientOrderID: order.clientOrderID, instance: rt.index, symbol: settlement.symbol, side: side,
+                                   status: .filled, lastFillPrice: price, lastFillSize: order.size, filledSize: order.size, remainingSize: 0,
+                                   averageFillPrice: price, reason: "settlement", venueOrderID: "settlement", timestamp: now)
+            logger.info("Position settled", metadata: [
+                "instance.id": "\(rt.spec.id)", "instrument.id": "\(symbols.instrument(settlement.symbol)?.symbol ?? "?")",
+                "settle.price": "\(price)", "position.quantity": "\(position.quantity)",
+            ])
+            applyVenueUpdates([fill])
+        }
     }
 
     @inline(__always)
@@ -415,7 +494,7 @@ public final class Engine: @unchecked Sendable {
 
     @inline(__always)
     private func deliver(_ route: Route, _ header: UnsafePointer<tsh_event_header>) {
-        statistics[route.index].callbacks &+= 1
+        route.callbacks.pointee &+= 1
         let status: tsh_status
         sampleCountdown &-= 1
         if sampleCountdown <= 0 {
@@ -470,7 +549,8 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func route(for rt: InstanceRuntime) -> Route {
-        Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error, mask: rt.spec.descriptor.pointee.event_mask, index: rt.index)
+        Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error, mask: rt.spec.descriptor.pointee.event_mask,
+              index: rt.index, callbacks: rt.callbacks)
     }
 
     // MARK: - Signal bus and order updates
@@ -746,6 +826,7 @@ public final class Engine: @unchecked Sendable {
         lastPublish = now
         counters.queueDepth = queue.depth
         counters.queueHighWater = queue.highWaterMark
+        for rt in instances { statistics[rt.index].callbacks = rt.callbacks.pointee }
         counters.instances = statistics
         let snapshot = counters
         snapshotState.withLock { $0 = snapshot }

@@ -1,18 +1,22 @@
-import DequeModule
 import Foundation
+import HostCore
 import Synchronization
 
 /// The bounded queue between producers (feeds, venues, the CLI) and the engine thread.
 ///
-/// Producers block when it is full, so market data is never silently dropped on the way
-/// in; `tryPush` lets a producer that must not block shed and count instead. The engine
-/// drains it in batches, which keeps the lock off the per-event path.
+/// Market events are trivially copyable and travel in one contiguous array that producers
+/// append to and the engine takes whole by swapping arrays, so a batch moves without copying
+/// or reference counting. The rare control inputs (venue order updates, the kill switch) go
+/// in a side list that records how many market events precede each, which keeps the exact
+/// arrival order. Producers block when the queue is full, so market data is never silently
+/// dropped on the way in; `tryPush` lets a producer that must not block shed and count instead.
 ///
 /// - Important: Any number of producers; exactly one consumer (the engine thread).
-public final class InboundQueue<Element: Sendable>: @unchecked Sendable {
-    // @unchecked: `storage` and `closed` are only touched while `condition` is locked.
+public final class InboundQueue: @unchecked Sendable {
+    // @unchecked: `events`, `controls` and `closed` are only touched while `condition` is locked.
     private let condition = NSCondition()
-    private var storage: Deque<Element>
+    private var events: [MarketEvent] = []
+    private var controls: [Control] = []
     private var closed = false
     private var waitingProducers = 0
     private var waitingConsumer = false
@@ -21,82 +25,89 @@ public final class InboundQueue<Element: Sendable>: @unchecked Sendable {
     private let depthNow = Atomic<Int>(0)
     private let shed = Atomic<Int>(0)
 
+    /// A control input and the number of market events of its batch that come before it.
+    public struct Control: Sendable {
+        public var position: Int
+        public var input: EngineInput
+    }
+
+    /// What one `drain` hands the engine: market events in order, and control inputs with
+    /// their positions among them.
+    public struct Batch {
+        public var events: [MarketEvent] = []
+        public var controls: [Control] = []
+        public init() {}
+        public var isEmpty: Bool { events.isEmpty && controls.isEmpty }
+    }
+
     public init(capacity: Int) {
         precondition(capacity > 0, "queue capacity must be positive")
         self.capacity = capacity
-        self.storage = Deque(minimumCapacity: min(capacity, 1 << 16))
+        events.reserveCapacity(min(capacity, 1 << 16))
     }
 
-    /// Events waiting right now.
+    /// Inputs waiting right now.
     public var depth: Int { depthNow.load(ordering: .relaxed) }
     /// The largest depth seen.
     public var highWaterMark: Int { highWater.load(ordering: .relaxed) }
-    /// Events refused by `tryPush` because the queue was full.
+    /// Inputs refused by `tryPush` because the queue was full.
     public var shedCount: Int { shed.load(ordering: .relaxed) }
 
-    /// Appends an element, waiting while the queue is full. Returns false once closed.
+    /// Appends one input, waiting while the queue is full. Returns false once closed.
     @discardableResult
-    public func push(_ element: Element) -> Bool {
+    public func push(_ input: EngineInput) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while storage.count >= capacity && !closed {
-            waitingProducers += 1
-            condition.wait()
-            waitingProducers -= 1
-        }
-        guard !closed else { return false }
-        storage.append(element)
-        noteDepthLocked()
-        if waitingConsumer { condition.broadcast() }
+        guard waitForRoomLocked() else { return false }
+        appendLocked(input)
         return true
     }
 
-    /// Appends a batch, waiting for room as needed (a batch larger than the capacity is
-    /// admitted in pieces). Returns false once closed.
+    /// Appends market events in order, waiting for room as needed (a batch larger than the
+    /// capacity is admitted in pieces). Returns false once closed.
     @discardableResult
-    public func push<C: Collection>(contentsOf batch: C) -> Bool where C.Element == Element {
-        var rest = batch[...]
+    public func push(contentsOf batch: UnsafeBufferPointer<MarketEvent>) -> Bool {
+        var start = 0
         condition.lock()
         defer { condition.unlock() }
-        while !rest.isEmpty {
-            while storage.count >= capacity && !closed {
-                waitingProducers += 1
-                condition.wait()
-                waitingProducers -= 1
-            }
-            guard !closed else { return false }
-            let room = capacity - storage.count
-            let piece = rest.prefix(room)
-            storage.append(contentsOf: piece)
-            rest = rest.dropFirst(piece.count)
+        while start < batch.count {
+            guard waitForRoomLocked() else { return false }
+            let n = min(capacity - countLocked, batch.count - start)
+            events.append(contentsOf: UnsafeBufferPointer(rebasing: batch[start..<(start + n)]))
+            start += n
             noteDepthLocked()
-            if waitingConsumer { condition.broadcast() }
+            if waitingConsumer { condition.signal() }
         }
         return true
+    }
+
+    /// Appends market events in order; see `push(contentsOf:)`.
+    @discardableResult
+    public func push(contentsOf batch: [MarketEvent]) -> Bool {
+        batch.withUnsafeBufferPointer { push(contentsOf: $0) }
     }
 
     /// Appends without waiting; false (and counted as shed) when full or closed.
-    public func tryPush(_ element: Element) -> Bool {
+    public func tryPush(_ input: EngineInput) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !closed, storage.count < capacity else {
+        guard !closed, countLocked < capacity else {
             shed.wrappingAdd(1, ordering: .relaxed)
             return false
         }
-        storage.append(element)
-        noteDepthLocked()
-        if waitingConsumer { condition.broadcast() }
+        appendLocked(input)
         return true
     }
 
-    /// Moves up to `maximum` elements into `buffer` (which it empties first). Waits until
-    /// at least one is available, the deadline (a `Date`) passes, or the queue is closed.
-    /// Returns false when the queue is closed and empty: the stream has ended.
-    public func drain(into buffer: inout [Element], maximum: Int, deadline: Date? = nil) -> Bool {
-        buffer.removeAll(keepingCapacity: true)
+    /// Takes everything waiting into `batch` (whose arrays it empties and reuses as the next
+    /// storage). Waits until something is available, the deadline passes, or the queue is
+    /// closed. Returns false when the queue is closed and empty: the stream has ended.
+    public func drain(into batch: inout Batch, deadline: Date? = nil) -> Bool {
+        batch.events.removeAll(keepingCapacity: true)
+        batch.controls.removeAll(keepingCapacity: true)
         condition.lock()
         defer { condition.unlock() }
-        while storage.isEmpty && !closed {
+        while countLocked == 0 && !closed {
             waitingConsumer = true
             if let deadline {
                 if !condition.wait(until: deadline) { waitingConsumer = false; return true }
@@ -105,16 +116,15 @@ public final class InboundQueue<Element: Sendable>: @unchecked Sendable {
             }
             waitingConsumer = false
         }
-        if storage.isEmpty { return !closed }
-        let n = min(maximum, storage.count)
-        buffer.append(contentsOf: storage.prefix(n))
-        storage.removeFirst(n)
-        depthNow.store(storage.count, ordering: .relaxed)
+        if countLocked == 0 { return !closed }
+        swap(&events, &batch.events)
+        swap(&controls, &batch.controls)
+        depthNow.store(0, ordering: .relaxed)
         if waitingProducers > 0 { condition.broadcast() }
         return true
     }
 
-    /// No more elements will be accepted; the consumer drains what is left, then ends.
+    /// No more inputs will be accepted; the consumer drains what is left, then ends.
     public func close() {
         condition.lock()
         closed = true
@@ -128,8 +138,30 @@ public final class InboundQueue<Element: Sendable>: @unchecked Sendable {
         return closed
     }
 
+    private var countLocked: Int { events.count + controls.count }
+
+    /// Waits while full; false when closed.
+    private func waitForRoomLocked() -> Bool {
+        while countLocked >= capacity && !closed {
+            waitingProducers += 1
+            condition.wait()
+            waitingProducers -= 1
+        }
+        return !closed
+    }
+
+    private func appendLocked(_ input: EngineInput) {
+        if case .market(let event) = input {
+            events.append(event)
+        } else {
+            controls.append(Control(position: events.count, input: input))
+        }
+        noteDepthLocked()
+        if waitingConsumer { condition.signal() }
+    }
+
     private func noteDepthLocked() {
-        let count = storage.count
+        let count = countLocked
         depthNow.store(count, ordering: .relaxed)
         if count > highWater.load(ordering: .relaxed) { highWater.store(count, ordering: .relaxed) }
     }

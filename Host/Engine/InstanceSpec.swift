@@ -73,6 +73,8 @@ final class InstanceRuntime {
     var started = false
     var state: [String: [UInt8]] = [:]
     var statistics: InstanceStatistics
+    /// Callbacks delivered; counted through a pointer on the hot path.
+    let callbacks: UnsafeMutablePointer<Int>
     var customCounters: [String: UInt64] = [:]
     var customGauges: [String: Double] = [:]
 
@@ -89,6 +91,8 @@ final class InstanceRuntime {
         self.symbolPosition = positions
         self.error = .allocate(capacity: 1)
         error.initialize(to: CInterop.emptyError())
+        self.callbacks = .allocate(capacity: 1)
+        callbacks.initialize(to: 0)
         self.info = .allocate(capacity: 1)
         self.host = .allocate(capacity: 1)
         let ids = spec.symbols.map(\.rawValue)
@@ -107,6 +111,7 @@ final class InstanceRuntime {
 
     deinit {
         host.deallocate()
+        callbacks.deallocate()
         info.deallocate()
         error.deallocate()
     }

@@ -14,12 +14,14 @@ struct OrderRouter {
     private var nextID: UInt64 = 1
     /// Working orders: id → (owner, symbol).
     private var working: [ClientOrderID: (instance: Int, symbol: SymbolID)] = [:]
-    private var workingPerSymbol: [SymbolID: Int] = [:]
+    /// Working orders per symbol index (checked on every market event).
+    private var workingPerSymbol: [Int]
     /// Orders that passed risk and wait out the configured venue latency, in arrival order.
     private var delayed: [(activateAt: Int64, order: OrderRequest)] = []
     private let latency: Int64
 
-    init(venue config: PaperVenueConfig, startingCash: Decimal) {
+    init(venue config: PaperVenueConfig, startingCash: Decimal, symbolCount: Int) {
+        self.workingPerSymbol = Array(repeating: 0, count: symbolCount)
         self.venue = PaperVenue(config: config)
         self.portfolio = Portfolio(startingCash: startingCash)
         self.latency = config.latencyNs
@@ -36,7 +38,9 @@ struct OrderRouter {
 
     func owner(of id: ClientOrderID) -> Int? { working[id]?.instance }
 
-    @inline(__always) func hasWorkingOrders(_ symbol: SymbolID) -> Bool { workingPerSymbol[symbol, default: 0] > 0 }
+    @inline(__always) func hasWorkingOrders(_ symbol: SymbolID) -> Bool {
+        symbol.index < workingPerSymbol.count && workingPerSymbol[symbol.index] > 0
+    }
     var hasDelayedOrders: Bool { !delayed.isEmpty }
 
     /// Pre-trade risk for one order of its instance; nil when it passes.
@@ -66,7 +70,7 @@ struct OrderRouter {
         return venue.submit(order, book: book, now: now)
     }
 
-    mutating func activateDelayed(now: Int64, books: [OrderBook]) -> [OrderUpdate] {
+    mutating func activateDelayed(now: Int64, books: BookStore) -> [OrderUpdate] {
         var updates: [OrderUpdate] = []
         while let first = delayed.first, first.activateAt <= now {
             delayed.removeFirst()
@@ -83,17 +87,18 @@ struct OrderRouter {
         venue.cancel(id, now: now)
     }
 
-    mutating func cancelAll(now: Int64) -> [OrderUpdate] {
+    /// Cancels every working and delayed order (of one symbol when given), oldest first.
+    mutating func cancelAll(symbol: SymbolID? = nil, now: Int64, reason: String = "shutdown") -> [OrderUpdate] {
         var updates: [OrderUpdate] = []
-        for (index, entry) in delayed.enumerated() {
+        delayed.removeAll { entry in
             let order = entry.order
+            guard symbol == nil || order.symbol == symbol else { return false }
             updates.append(OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
-                                       status: .canceled, remainingSize: order.size, reason: "canceled before it reached the venue (shutdown)",
+                                       status: .canceled, remainingSize: order.size, reason: "canceled before it reached the venue (\(reason))",
                                        timestamp: now))
-            _ = index
+            return true
         }
-        delayed.removeAll()
-        for id in working.keys.sorted() {
+        for (id, entry) in working.sorted(by: { $0.key < $1.key }) where symbol == nil || entry.symbol == symbol {
             updates += venue.cancel(id, now: now)
         }
         return updates
@@ -107,18 +112,18 @@ struct OrderRouter {
     mutating func record(_ update: OrderUpdate, mode: TradingMode, instrument: Instrument) {
         if update.lastFillSize > 0 { portfolio.apply(update, mode: mode, instrument: instrument) }
         if update.status.isTerminal {
-            if working.removeValue(forKey: update.clientOrderID) != nil { workingPerSymbol[update.symbol, default: 1] -= 1 }
+            if working.removeValue(forKey: update.clientOrderID) != nil { workingPerSymbol[update.symbol.index] -= 1 }
         } else if update.status == .accepted || update.status == .partiallyFilled {
             if working[update.clientOrderID] == nil {
                 working[update.clientOrderID] = (update.instance, update.symbol)
-                workingPerSymbol[update.symbol, default: 0] += 1
+                workingPerSymbol[update.symbol.index] += 1
             }
         }
     }
 
     // MARK: C records for host services
 
-    func positionRecord(instance: Int, mode: TradingMode, symbol: SymbolID, books: [OrderBook]) -> tsh_position {
+    func positionRecord(instance: Int, mode: TradingMode, symbol: SymbolID, books: BookStore) -> tsh_position {
         let p = portfolio.position(instance: instance, mode: mode, symbol: symbol)
         let mark = books[symbol.index].mid.flatMap { Decimal(string: String($0)) }
         return tsh_position(

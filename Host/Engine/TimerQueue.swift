@@ -27,12 +27,22 @@ public struct TimerQueue: Sendable {
 
     public var count: Int { timers.count }
 
+    /// No timer is due before this time (canceled entries may make it early, never late);
+    /// lets the engine skip the queue on events before it.
+    public private(set) var earliestBound: Int64 = .max
+
+    private mutating func updateBound() { earliestBound = heap.min?.fireAt ?? .max }
+
     /// Due time of the earliest live timer.
     public mutating func nextDue() -> Int64? {
         while let top = heap.min {
-            if let timer = timers[top.id], timer.fireAt == top.fireAt { return top.fireAt }
+            if let timer = timers[top.id], timer.fireAt == top.fireAt {
+                earliestBound = top.fireAt
+                return top.fireAt
+            }
             _ = heap.removeMin()  // canceled or rescheduled: drop lazily
         }
+        earliestBound = .max
         return nil
     }
 
@@ -42,6 +52,7 @@ public struct TimerQueue: Sendable {
         timers[id] = Timer(id: id, owner: owner, fireAt: fireAt, interval: max(0, interval), userTag: userTag)
         heap.insert(Entry(fireAt: fireAt, order: nextOrder, id: id))
         nextOrder += 1
+        updateBound()
         return id
     }
 
@@ -70,6 +81,7 @@ public struct TimerQueue: Sendable {
         } else {
             timers[timer.id] = nil
         }
+        updateBound()
         return timer
     }
 }

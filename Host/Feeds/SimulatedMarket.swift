@@ -107,6 +107,16 @@ public struct SimulatedMarket: Sendable {
     }
 }
 
+/// A deterministic producer of market events in time order (simulations, file readers).
+public protocol MarketEventSource: Sendable {
+    /// The next event, or nil at the end of the data.
+    mutating func next() -> MarketEvent?
+    /// Time of the first event still to come (ns), for pacing.
+    var time: Int64 { get }
+}
+
+extension SimulatedMarket: MarketEventSource {}
+
 /// Runs a feed on its own thread, handing batches to a sink (the engine's queue).
 /// With `speed` > 0 it paces events to simulated time / speed; 0 runs unthrottled.
 public final class FeedThread: Sendable {
@@ -121,7 +131,7 @@ public final class FeedThread: Sendable {
 
     /// Starts producing. The sink returns false when it no longer accepts events; `onEnd`
     /// runs on the feed thread after the last batch.
-    public func start(market: SimulatedMarket, speed: Double, batchSize: Int = 1_024,
+    public func start(market: some MarketEventSource, speed: Double, batchSize: Int = 1_024,
                       sink: @escaping @Sendable ([MarketEvent]) -> Bool, onEnd: @escaping @Sendable () -> Void) {
         let thread = Thread { [stopFlag, done] in
             var market = market

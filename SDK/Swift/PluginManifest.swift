@@ -123,12 +123,14 @@ enum KindExport {
             },
             start: { instance, error in call(instance, error) { try $0.start() } },
             on_event: { instance, event, errorOut in
-                let plugin = Unmanaged<InstanceBox>.fromOpaque(instance!).takeUnretainedValue().plugin
-                do {
-                    try dispatch(plugin, event)
-                    return TSH_OK
-                } catch {
-                    return fail(errorOut, message: "\(error)")
+                // Guaranteed reference: no retain/release on the per-event path.
+                Unmanaged<InstanceBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef { box in
+                    do {
+                        try dispatch(box.plugin, event)
+                        return TSH_OK
+                    } catch {
+                        return fail(errorOut, message: "\(error)")
+                    }
                 }
             },
             stop: { instance, error in call(instance, error) { try $0.stop() } },

@@ -38,9 +38,11 @@ struct EngineRoutingTests {
             BookChange(side: .buy, price: Fixed8(parsing: "98")!, size: Fixed8(parsing: "3")!),
             BookChange(side: .sell, price: Fixed8(parsing: "101")!, size: Fixed8(parsing: "1")!),
         ])
-        engine.process(.market(.book(update)))
-        engine.process(.market(.book(BookUpdate(symbol: btc, tsEvent: 2, tsRecv: 2, isSnapshot: false,
-                                                changes: [BookChange(side: .buy, price: Fixed8(parsing: "99")!, size: .zero)]))))
+        for event in update.events { engine.process(event) }
+        for event in BookUpdate(symbol: btc, tsEvent: 2, tsRecv: 2, isSnapshot: false,
+                                changes: [BookChange(side: .buy, price: Fixed8(parsing: "99")!, size: .zero)]).events {
+            engine.process(event)
+        }
         #expect(engine.book(btc).bids.best?.price == Fixed8(parsing: "98"))
         #expect(engine.book(btc).asks.best?.size == Fixed8(parsing: "1"))
     }
