@@ -126,11 +126,19 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let startTime = Int64((Date().timeIntervalSince1970 * 1e9).rounded())
-        let market = assembly.simulatedMarket(eventsOverride: events, seedOverride: seed, startTime: startTime)
+        let market = assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
         let feedSpeed = speed ?? configuration.feed.speed
         if !quiet {
             Self.status("host \(HostCommand.version) — session \(sessionID)")
-            Self.status("feed: SIMULATED market (seed \(feedSeed), \(market.limit == 0 ? "endless" : "\(market.limit) events"), speed \(feedSpeed == 0 ? "unthrottled" : "\(feedSpeed)x")) — not real market data")
+            let pace = feedSpeed == 0 ? "unthrottled" : "\(feedSpeed)x"
+            if configuration.feed.source == "updown" {
+                let f = configuration.feed
+                Self.status("feed: SIMULATED Polymarket up/down windows (\(f.assets.joined(separator: ", ")), \(f.windowMinutes)-minute windows, "
+                    + "\(f.windows == 0 ? "endless" : "\(f.windows) per series"), seed \(feedSeed), \(pace)) — not real market data")
+            } else {
+                let limit = events ?? configuration.feed.events
+                Self.status("feed: SIMULATED market (seed \(feedSeed), \(limit == 0 ? "endless" : "\(limit) events"), \(pace)) — not real market data")
+            }
             for spec in assembly.specs {
                 Self.status("instance \(spec.id): \(spec.pluginID)/\(spec.kind.id) \(spec.mode) on \(spec.symbols.compactMap { assembly.symbols.instrument($0)?.symbol }.joined(separator: ","))")
             }
@@ -163,6 +171,20 @@ struct RunCommand: AsyncParsableCommand {
                 logger.warning("Second signal: stopping now")
                 engine.requestStop()
             }
+        }
+        // SIGUSR1 (sent by `host kill-switch engage`) engages the kill switch in this run.
+        signal(SIGUSR1, SIG_IGN)
+        let killSource = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        killSource.setEventHandler {
+            logger.critical("SIGUSR1: engaging the kill switch")
+            queue.push(.killSwitch(reason: "SIGUSR1 (host kill-switch engage)"))
+        }
+        killSource.resume()
+        let pidPath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.pid").path
+        try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
+        defer {
+            killSource.cancel()
+            try? FileManager.default.removeItem(atPath: pidPath)
         }
         engineThread.start()
         if let error = await startResult.waitStarted() {
@@ -215,7 +237,11 @@ struct RunCommand: AsyncParsableCommand {
         let orders = s.instances.reduce(0) { $0 + $1.ordersSubmitted }
         let denied = s.instances.reduce(0) { $0 + $1.ordersDenied }
         let fills = s.instances.reduce(0) { $0 + $1.fills }
-        return "progress: events=\(s.eventsProcessed) rate=\(Int(rate))/s queue=\(s.queueDepth) signals=\(signals) orders=\(orders) denied=\(denied) fills=\(fills)"
+        let pnl = s.instances.reduce(Decimal(0)) { $0 + $1.realizedPnL }
+        var line = "progress: events=\(s.eventsProcessed) rate=\(Int(rate))/s queue=\(s.queueDepth) signals=\(signals) orders=\(orders) denied=\(denied) fills=\(fills)"
+        if s.settlements > 0 { line += " windows=\(s.settlements / 2)" }
+        line += " pnl=\(pnl)"
+        return line
     }
 
     static func status(_ line: String) {

@@ -16,6 +16,7 @@ struct RunSummary {
             "  queue high water  \(s.queueHighWater)",
             "  timers fired      \(s.timersFired)",
             "  signals delivered \(s.signalsDelivered)",
+            "  settlements       \(s.settlements)",
             "  database          \(database)",
         ]
         if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
@@ -23,6 +24,7 @@ struct RunSummary {
             lines.append("  instance \(i.instanceID) [\(i.pluginID), \(i.mode)]: callbacks=\(i.callbacks) errors=\(i.callbackErrors) "
                 + "signals=\(i.signalsEmitted) orders=\(i.ordersSubmitted) denied=\(i.ordersDenied) fills=\(i.fills) "
                 + "avg_callback=\(Int(i.averageCallbackNanos))ns max_callback=\(i.maxCallbackNanos)ns")
+            lines.append("    realized_pnl=\(i.realizedPnL) cash=\(i.cash) open_positions=\(i.openPositions)")
             if let error = i.lastError { lines.append("    last error: \(error)") }
         }
         return lines.joined(separator: "\n")
@@ -40,12 +42,14 @@ struct RunSummary {
             "timers_fired": s.timersFired,
             "signals_delivered": s.signalsDelivered,
             "dropped_deliveries": s.cascadeOverflows,
+            "settlements": s.settlements,
             "instances": s.instances.map { i -> [String: Any] in
                 [
                     "id": i.instanceID, "plugin_id": i.pluginID, "mode": "\(i.mode)", "callbacks": i.callbacks,
                     "callback_errors": i.callbackErrors, "signals_emitted": i.signalsEmitted, "orders_submitted": i.ordersSubmitted,
                     "orders_denied": i.ordersDenied, "fills": i.fills, "avg_callback_ns": i.averageCallbackNanos,
                     "max_callback_ns": i.maxCallbackNanos, "last_error": i.lastError ?? NSNull(),
+                    "realized_pnl": "\(i.realizedPnL)", "cash": "\(i.cash)", "open_positions": i.openPositions,
                 ]
             },
         ]

@@ -87,17 +87,25 @@ struct SessionAssembly {
         // Symbols: the feed's first (stable ids), then any an instance adds.
         var names = config.feed.symbols
         for instance in config.instances { for symbol in instance.symbols where !names.contains(symbol) { names.append(symbol) } }
-        for name in names { symbols.register(Self.instrument(name, settings: config.instruments[name])) }
+        for name in names { symbols.register(Self.instrument(name, settings: config.instruments[name], feed: config.feed)) }
         for (instance, plugin, kind, parameters) in resolved {
-            let ids = instance.symbols.compactMap { symbols.id(venue: Self.instrument($0, settings: config.instruments[$0]).venue, symbol: $0) }
+            let ids = instance.symbols.compactMap {
+                symbols.id(venue: Self.instrument($0, settings: config.instruments[$0], feed: config.feed).venue, symbol: $0)
+            }
             specs.append(InstanceSpec(
                 id: instance.id, pluginID: plugin.pluginID, kind: kind, descriptor: plugin.kindDescriptor(kind.id)!,
                 mode: instance.mode, venue: instance.venue, symbols: ids, parameters: parameters, risk: instance.risk, keepAlive: plugin))
         }
     }
 
-    static func instrument(_ symbol: String, settings: InstrumentSettings?) -> Instrument {
+    static func instrument(_ symbol: String, settings: InstrumentSettings?, feed: FeedSettings? = nil) -> Instrument {
         var instrument = Instrument.generic(symbol: symbol, venue: settings?.venue ?? "simulated")
+        if let feed, feed.source == "updown",
+           let asset = feed.assets.first(where: { FeedSettings.upDownSymbols(asset: $0, windowMinutes: feed.windowMinutes).contains(symbol) }),
+           let known = UpDownSimulation.instruments(asset: asset, windowMinutes: feed.windowMinutes).first(where: { $0.symbol == symbol }) {
+            instrument = known
+            if let venue = settings?.venue { instrument.venue = venue }
+        }
         if let settings {
             if let base = settings.base { instrument.baseAsset = base }
             if let quote = settings.quote { instrument.quoteAsset = quote }
@@ -105,8 +113,30 @@ struct SessionAssembly {
             if let lot = settings.lotSize { instrument.lotSize = lot; instrument.minSize = lot }
             if let minSize = settings.minSize { instrument.minSize = minSize }
             if let minNotional = settings.minNotional { instrument.minNotional = minNotional }
+            if let minimums = settings.minimums { instrument.minimums = minimums }
         }
         return instrument
+    }
+
+    /// The configured feed: the generic simulated market or the up/down windows.
+    func feed(eventsOverride: Int?, seedOverride: UInt64?, startTime: Int64) -> any MarketEventSource {
+        guard config.feed.source == "updown" else {
+            return simulatedMarket(eventsOverride: eventsOverride, seedOverride: seedOverride, startTime: startTime)
+        }
+        let feed = config.feed
+        let series = feed.assets.compactMap { asset -> UpDownSimulation.Series? in
+            let names = FeedSettings.upDownSymbols(asset: asset, windowMinutes: feed.windowMinutes)
+            let ids = names.compactMap { symbols.id(of: $0) }
+            guard ids.count == 3 else { return nil }
+            return UpDownSimulation.Series(asset: asset, up: ids[0], down: ids[1], oracle: ids[2],
+                                           startPrice: feed.startPrices[asset] ?? UpDownSimulation.defaultStartPrice(asset: asset),
+                                           volatility: UpDownSimulation.defaultVolatility(asset: asset))
+        }
+        let start = feed.startTime.map { $0 * 1_000_000_000 } ?? startTime
+        return UpDownSimulation(configuration: UpDownSimulation.Configuration(
+            seed: seedOverride ?? feed.seed, series: series, windowMinutes: feed.windowMinutes, startTime: start, windows: feed.windows,
+            bookLevels: feed.bookLevels, bookInterval: Int64(feed.bookIntervalMs) * 1_000_000,
+            oracleInterval: Int64(feed.oracleIntervalMs) * 1_000_000, reversalProbability: feed.reversalProbability))
     }
 
     /// The simulated market for the configured feed symbols.

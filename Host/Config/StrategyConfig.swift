@@ -64,8 +64,18 @@ public struct HostSettings: Sendable, Hashable {
 /// - `speed` (number >= 0, optional, default 0): 0 = as fast as possible, 1 = real time, N = N× faster.
 /// - `start_prices` (mapping symbol → number > 0, optional): first price per symbol.
 /// - `volatility` (number in (0, 10], optional, default 0.6): annualized volatility of the random walk.
+///
+/// ## Configuration keys (under `feed:`)
+/// - `source`: `simulated` (a generic crypto market over `symbols`) or `updown` (simulated
+///   Polymarket up/down windows over `assets`; its symbols are `<ASSET>-<N>M-UP`,
+///   `<ASSET>-<N>M-DOWN` and the oracle `<ASSET>-USD`).
+/// - `seed`, `events` (simulated: events to produce; 0 = endless), `speed` (0 = unthrottled).
+/// - simulated: `symbols`, `start_prices`, `volatility`.
+/// - updown: `assets` (default [BTC, ETH]), `window_minutes` (15), `windows` (per series, 0 =
+///   endless), `start_time` (unix seconds; default now), `book_levels` (5),
+///   `book_interval_ms` (250), `oracle_interval_ms` (1000), `reversal_probability` (0.05).
 public struct FeedSettings: Sendable, Hashable {
-    public static let sources = ["simulated"]
+    public static let sources = ["simulated", "updown"]
 
     public var source: String
     public var seed: UInt64
@@ -74,6 +84,21 @@ public struct FeedSettings: Sendable, Hashable {
     public var speed: Double
     public var startPrices: [String: Double]
     public var volatility: Double
+    // updown
+    public var assets: [String] = ["BTC", "ETH"]
+    public var windowMinutes: Int = 15
+    public var windows: Int = 0
+    public var startTime: Int64?
+    public var bookLevels: Int = 5
+    public var bookIntervalMs: Int = 250
+    public var oracleIntervalMs: Int = 1_000
+    public var reversalProbability: Double = 0.05
+
+    /// The symbols of an up/down series, in the order up, down, oracle.
+    public static func upDownSymbols(asset: String, windowMinutes: Int) -> [String] {
+        let asset = asset.uppercased()
+        return ["\(asset)-\(windowMinutes)M-UP", "\(asset)-\(windowMinutes)M-DOWN", "\(asset)-USD"]
+    }
 
     public init(source: String = "simulated", seed: UInt64 = 42, symbols: [String] = ["BTCUSDT", "ETHUSDT"], events: Int = 200_000,
                 speed: Double = 0, startPrices: [String: Double] = [:], volatility: Double = 0.6) {
@@ -101,6 +126,8 @@ public struct FeedSettings: Sendable, Hashable {
 /// - `min_size` (decimal > 0, optional).
 /// - `min_notional` (decimal >= 0, optional).
 public struct InstrumentSettings: Sendable, Hashable {
+    /// `all` (default) or `polymarket`: see `Instrument.Minimums`.
+    public var minimums: Instrument.Minimums?
     public var venue: String?
     public var base: String?
     public var quote: String?

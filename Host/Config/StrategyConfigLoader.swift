@@ -137,8 +137,10 @@ public enum StrategyConfigLoader {
 extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity"]
-    static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility"]
-    static let instrumentKeys = ["venue", "base", "quote", "tick_size", "lot_size", "min_size", "min_notional"]
+    static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
+                           "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
+                           "oracle_interval_ms", "reversal_probability"]
+    static let instrumentKeys = ["venue", "base", "quote", "tick_size", "lot_size", "min_size", "min_notional", "minimums"]
     static let instanceKeys = ["id", "plugin", "kind", "mode", "venue", "symbols", "params", "overrides", "risk"]
     static let riskKeys = ["max_order_notional", "max_position", "max_position_notional", "max_open_orders",
                            "max_orders_per_second", "price_band_bps", "max_trades_per_day", "daily_loss_limit"]
@@ -188,11 +190,26 @@ extension ConfigReader {
            let v = number(n, t.path("volatility"), expected: "a number > 0 and <= 10", isValid: { $0 > 0 && $0 <= 10 }) {
             feed.volatility = v
         }
+        if let n = t.optional("assets"), let v = symbols(n, t.path("assets")) { feed.assets = v.map { $0.uppercased() } }
+        if let n = t.optional("window_minutes"), let v = integer(n, t.path("window_minutes"), in: 1...1_440) { feed.windowMinutes = v }
+        if let n = t.optional("windows"), let v = integer(n, t.path("windows"), in: 0...Int(Int32.max)) { feed.windows = v }
+        if let n = t.optional("start_time"), let v = integer(n, t.path("start_time"), in: 0...4_102_444_800) { feed.startTime = Int64(v) }
+        if let n = t.optional("book_levels"), let v = integer(n, t.path("book_levels"), in: 1...100) { feed.bookLevels = v }
+        if let n = t.optional("book_interval_ms"), let v = integer(n, t.path("book_interval_ms"), in: 1...3_600_000) { feed.bookIntervalMs = v }
+        if let n = t.optional("oracle_interval_ms"), let v = integer(n, t.path("oracle_interval_ms"), in: 1...3_600_000) { feed.oracleIntervalMs = v }
+        if let n = t.optional("reversal_probability"),
+           let v = number(n, t.path("reversal_probability"), expected: "a number in 0...1", isValid: { (0...1).contains($0) }) {
+            feed.reversalProbability = v
+        }
+        if feed.source == "updown" {
+            feed.symbols = feed.assets.flatMap { FeedSettings.upDownSymbols(asset: $0, windowMinutes: feed.windowMinutes) }
+        }
         if let n = t.optional("start_prices"), let prices = table(n, t.path("start_prices"), allowed: nil) {
             for entry in prices.entries {
                 let entryPath = prices.path(entry.key)
-                if !feed.symbols.contains(entry.key) {
-                    report(entry.keyNode, entryPath, symbolNotInListMessage(entry.key, feed.symbols, list: "feed.symbols"))
+                let keys = feed.source == "updown" ? feed.assets : feed.symbols
+                if !keys.contains(entry.key) {
+                    report(entry.keyNode, entryPath, symbolNotInListMessage(entry.key, keys, list: feed.source == "updown" ? "feed.assets" : "feed.symbols"))
                 }
                 if let price = number(entry.value, entryPath, expected: "a number > 0", isValid: { $0 > 0 }) {
                     feed.startPrices[entry.key] = price
@@ -215,6 +232,9 @@ extension ConfigReader {
                 if let n = s.optional("lot_size") { settings.lotSize = decimal(n, s.path("lot_size"), allowZero: false) }
                 if let n = s.optional("min_size") { settings.minSize = decimal(n, s.path("min_size"), allowZero: false) }
                 if let n = s.optional("min_notional") { settings.minNotional = decimal(n, s.path("min_notional"), allowZero: true) }
+                if let n = s.optional("minimums"), let v = choice(n, s.path("minimums"), ["all", "polymarket"]) {
+                    settings.minimums = Instrument.Minimums(rawValue: v)
+                }
             }
             instruments[entry.key] = settings
         }
@@ -264,10 +284,12 @@ extension ConfigReader {
         }
         let venue = t.optional("venue").flatMap { nonEmptyString($0, t.path("venue")) } ?? "simulated"
         let symbols = required(t, "symbols").flatMap { self.symbols($0, t.path("symbols")) }
-        if let symbols, feed.source == "simulated", let symbolsNode = t["symbols"] {
+        if let symbols, let symbolsNode = t["symbols"] {
             for symbol in symbols where !feed.symbols.contains(symbol) {
                 report(symbolsNode, t.path("symbols"),
-                       "symbol '\(symbol)' is not produced by the feed; add it to feed.symbols (now: \(feed.symbols.joined(separator: ", ")))")
+                       feed.source == "updown"
+                           ? "symbol '\(symbol)' is not produced by the up/down feed, which makes \(feed.symbols.joined(separator: ", ")); add its asset to feed.assets or fix the name"
+                           : "symbol '\(symbol)' is not produced by the feed; add it to feed.symbols (now: \(feed.symbols.joined(separator: ", ")))")
             }
         }
         let params = t.optional("params").map { readParams($0, t.path("params")) } ?? [:]

@@ -1,3 +1,4 @@
+import Foundation
 /// Where the engine sends what must be kept, without waiting for it to be written.
 ///
 /// Implementations enqueue to a writer thread; every method is called on the engine
@@ -15,6 +16,114 @@ public protocol EngineJournal: AnyObject, Sendable {
     func signalEmitted(_ signal: SignalRecord)
     /// True when the writer has fallen behind its bound: the engine halts trading.
     var isOverloaded: Bool { get }
+
+    /// A fill booked in the portfolio, with what it realized and the position after it.
+    func fillBooked(_ fill: FillRecord)
+    /// Something an operator should see (denials, halts, kill switch, writer trouble).
+    func alertRaised(_ alert: AlertRecord)
+    /// An instance's trading state changed (or the host's, with instance id "*").
+    func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64)
+    /// Every committed fill of an instance in a mode, oldest first: the engine rebuilds
+    /// positions, cash and daily figures from them before trading resumes.
+    func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill]
+    /// The last persisted trading state of an instance ("*" = the host), if any.
+    func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)?
+}
+
+extension EngineJournal {
+    public func fillBooked(_ fill: FillRecord) {}
+    public func alertRaised(_ alert: AlertRecord) {}
+    public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {}
+    public func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill] { [] }
+    public func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)? { nil }
+}
+
+/// A fill as the portfolio booked it.
+public struct FillRecord: Sendable, Hashable {
+    public var clientOrderID: ClientOrderID
+    public var instanceID: String
+    public var mode: TradingMode
+    public var symbol: SymbolID
+    public var side: Side
+    public var price: Decimal
+    public var size: Decimal
+    public var fee: Decimal
+    public var liquidity: OrderUpdate.Liquidity?
+    /// Why the order was placed: its tag ("entry", "stop_loss", "settlement", …).
+    public var reason: String
+    /// PnL this fill realized, before fees.
+    public var realizedPnL: Decimal
+    /// The position after the fill.
+    public var position: PositionSnapshot
+    public var timestamp: Int64
+
+    public init(clientOrderID: ClientOrderID, instanceID: String, mode: TradingMode, symbol: SymbolID, side: Side, price: Decimal,
+                size: Decimal, fee: Decimal, liquidity: OrderUpdate.Liquidity?, reason: String, realizedPnL: Decimal,
+                position: PositionSnapshot, timestamp: Int64) {
+        self.clientOrderID = clientOrderID
+        self.instanceID = instanceID
+        self.mode = mode
+        self.symbol = symbol
+        self.side = side
+        self.price = price
+        self.size = size
+        self.fee = fee
+        self.liquidity = liquidity
+        self.reason = reason
+        self.realizedPnL = realizedPnL
+        self.position = position
+        self.timestamp = timestamp
+    }
+}
+
+/// A position's exact figures at one moment.
+public struct PositionSnapshot: Sendable, Hashable {
+    public var quantity: Decimal
+    public var averagePrice: Decimal
+    public var realizedPnL: Decimal
+    public var fees: Decimal
+    public init(quantity: Decimal, averagePrice: Decimal, realizedPnL: Decimal, fees: Decimal) {
+        self.quantity = quantity
+        self.averagePrice = averagePrice
+        self.realizedPnL = realizedPnL
+        self.fees = fees
+    }
+}
+
+/// A committed fill read back from the journal (symbols by name: ids are per run).
+public struct StoredFill: Sendable, Hashable {
+    public var symbol: String
+    public var side: Side
+    public var price: Decimal
+    public var size: Decimal
+    public var fee: Decimal
+    public var timestamp: Int64
+    public init(symbol: String, side: Side, price: Decimal, size: Decimal, fee: Decimal, timestamp: Int64) {
+        self.symbol = symbol
+        self.side = side
+        self.price = price
+        self.size = size
+        self.fee = fee
+        self.timestamp = timestamp
+    }
+}
+
+/// An operator-facing event.
+public struct AlertRecord: Sendable, Hashable {
+    public enum Level: String, Sendable, Hashable { case info, warning, critical }
+    public var time: Int64
+    /// A stable code: "order_denied", "trading_halted", "kill_switch", "restored", …
+    public var type: String
+    public var level: Level
+    public var instanceID: String?
+    public var details: String
+    public init(time: Int64, type: String, level: Level, instanceID: String?, details: String) {
+        self.time = time
+        self.type = type
+        self.level = level
+        self.instanceID = instanceID
+        self.details = details
+    }
 }
 
 /// A signal as recorded and persisted.

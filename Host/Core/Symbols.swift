@@ -17,7 +17,18 @@ public struct SymbolID: Hashable, Comparable, Sendable, CustomStringConvertible 
 /// - `lot_size` (decimal, required): smallest size increment.
 /// - `min_size` (decimal, default = lot_size): smallest order size.
 /// - `min_notional` (decimal, default 0): smallest price × size.
+/// - `minimums` (`all` or `polymarket`, default `all`): with `polymarket`, `min_size` binds
+///   resting orders only (GTC/GTD limits) and `min_notional` marketable ones only (market,
+///   FOK, FAK) — Polymarket's 5-share and $1 rules.
 public struct Instrument: Hashable, Sendable {
+    /// Which orders the minimum size and notional apply to.
+    public enum Minimums: String, Hashable, Sendable {
+        /// Both bind every order.
+        case all
+        /// Minimum size binds resting orders, minimum notional marketable ones.
+        case polymarket
+    }
+
     public var symbol: String
     public var venue: String
     public var baseAsset: String
@@ -26,11 +37,13 @@ public struct Instrument: Hashable, Sendable {
     public var lotSize: Decimal
     public var minSize: Decimal
     public var minNotional: Decimal
+    public var minimums: Minimums
 
     public init(
         symbol: String, venue: String, baseAsset: String, quoteAsset: String,
-        tickSize: Decimal, lotSize: Decimal, minSize: Decimal? = nil, minNotional: Decimal = 0
+        tickSize: Decimal, lotSize: Decimal, minSize: Decimal? = nil, minNotional: Decimal = 0, minimums: Minimums = .all
     ) {
+        self.minimums = minimums
         self.symbol = symbol
         self.venue = venue
         self.baseAsset = baseAsset
@@ -79,6 +92,10 @@ public struct SymbolTable: Sendable {
     }
 
     public func id(venue: String, symbol: String) -> SymbolID? { ids[Self.key(venue, symbol)] }
+    /// The first instrument named `symbol` on any venue (the journal stores names only).
+    public func id(of symbol: String) -> SymbolID? {
+        instruments.firstIndex { $0.symbol == symbol }.map { SymbolID(UInt32($0)) }
+    }
     public func instrument(_ id: SymbolID) -> Instrument? {
         id.index < instruments.count ? instruments[id.index] : nil
     }

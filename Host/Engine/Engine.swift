@@ -74,6 +74,8 @@ public struct EngineSnapshot: Sendable {
     public var signalsDelivered: Int = 0
     public var cascadeOverflows: Int = 0
     public var unknownSymbolEvents: Int = 0
+    /// Settlements processed (resolved outcome tokens).
+    public var settlements: Int = 0
     public var instances: [InstanceStatistics] = []
     public var lastEventTime: Int64 = 0
     public var tradingHalted: Bool = false
@@ -114,6 +116,10 @@ public final class Engine: @unchecked Sendable {
     var timers = TimerQueue()
     var router: OrderRouter
     private var pending = Deque<Pending>()
+    /// Tags (the fill reason) of orders not yet terminal.
+    private var orderTags: [ClientOrderID: String] = [:]
+    /// Last persisted trading state per instance.
+    private var knownRiskStates: [TradingState] = []
     private var cascade = 0
     private var seq: UInt64 = 0
     private var instrumentRecords: [tsh_instrument] = []
@@ -222,6 +228,8 @@ public final class Engine: @unchecked Sendable {
     public func start() throws(EngineError) {
         engineThread = pthread_self()
         rebuildRoutes()
+        knownRiskStates = instances.map { router.riskState($0.index).state }
+        try restoreFromJournal()
         for rt in instances {
             if let journal {
                 do {
@@ -260,6 +268,57 @@ public final class Engine: @unchecked Sendable {
         }
         drainPending()
         publishSnapshot(force: true)
+    }
+
+    /// Rebuilds every instance's positions, cash and daily figures from its committed fills,
+    /// and its trading state (and the host's kill switch) from the journal, before any plugin
+    /// is created: trading resumes exactly where the last run left it.
+    private func restoreFromJournal() throws(EngineError) {
+        guard let journal else { return }
+        for rt in instances {
+            let stored: [StoredFill]
+            let savedState: (state: TradingState, reason: String)?
+            do {
+                stored = try journal.loadFills(instanceID: rt.spec.id, mode: rt.spec.mode)
+                savedState = try journal.loadTradingState(instanceID: rt.spec.id)
+            } catch {
+                throw EngineError(code: .createFailed, instanceID: rt.spec.id, message: "could not read its saved positions: \(error)")
+            }
+            var fills: [(symbol: SymbolID, fill: StoredFill)] = []
+            var unknown = Set<String>()
+            for fill in stored {
+                if let id = symbols.id(of: fill.symbol) { fills.append((id, fill)) } else { unknown.insert(fill.symbol) }
+            }
+            if !unknown.isEmpty {
+                logger.warning("Fills in symbols no longer configured were not restored", metadata: [
+                    "instance.id": "\(rt.spec.id)", "symbols": "\(unknown.sorted().joined(separator: ","))",
+                ])
+            }
+            if !fills.isEmpty {
+                router.restore(instance: rt.index, mode: rt.spec.mode, fills: fills, symbols: symbols)
+                let open = router.portfolio.positions(instance: rt.index, mode: rt.spec.mode).filter { $0.value.quantity != 0 }
+                logger.notice("Account restored from the journal", metadata: [
+                    "instance.id": "\(rt.spec.id)", "mode": "\(rt.spec.mode)", "fills": "\(fills.count)",
+                    "cash": "\(router.portfolio.cash(instance: rt.index, mode: rt.spec.mode))",
+                    "positions": "\(open.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\(symbols.instrument($0.key)?.symbol ?? "?")=\($0.value.quantity)" }.joined(separator: ","))",
+                ])
+            }
+            if let savedState, savedState.state != .active {
+                router.setRiskState(rt.index, savedState.state, reason: savedState.reason)
+                knownRiskStates[rt.index] = savedState.state
+                logger.warning("Trading state restored", metadata: ["instance.id": "\(rt.spec.id)", "state": "\(savedState.state)", "reason": "\(savedState.reason)"])
+            }
+        }
+        let host: (state: TradingState, reason: String)?
+        do { host = try journal.loadTradingState(instanceID: "*") } catch {
+            throw EngineError(code: .createFailed, instanceID: "*", message: "could not read the host's saved trading state: \(error)")
+        }
+        if let host, host.state == .halted {
+            logger.critical("The kill switch was engaged in an earlier run and stays engaged", metadata: ["reason": "\(host.reason)"])
+            killSwitchEngaged = true
+            counters.tradingHalted = true
+            router.engageKillSwitch(reason: host.reason)
+        }
     }
 
     private func rebuildRoutes() {
@@ -448,6 +507,7 @@ public final class Engine: @unchecked Sendable {
     /// Closes every position in the settled symbol at the final price (a fee-free fill
     /// journaled with reason `settlement`) after canceling its working orders.
     private func settle(_ settlement: Settlement) {
+        counters.settlements += 1
         let now = clock.now()
         applyVenueUpdates(router.cancelAll(symbol: settlement.symbol, now: now, reason: "the market settled"))
         let price = settlement.price.decimal
@@ -459,6 +519,7 @@ public final class Engine: @unchecked Sendable {
                                      side: side, type: .market, timeInForce: .fok, price: price, size: position.quantity.magnitude,
                                      postOnly: false, reduceOnly: true, expireAt: nil, tag: "settlement", createdAt: now)
             journal?.orderSubmitted(order, instanceID: rt.spec.id)
+            orderTags[order.clientOrderID] = order.tag
             let fill = OrderUpdate(clientOrderID: order.clientOrderID, instance: rt.index, symbol: settlement.symbol, side: side,
                                    status: .filled, lastFillPrice: price, lastFillSize: order.size, filledSize: order.size, remainingSize: 0,
                                    averageFillPrice: price, reason: "settlement", venueOrderID: "settlement", timestamp: now)
@@ -633,8 +694,19 @@ public final class Engine: @unchecked Sendable {
         for update in updates {
             guard instances.indices.contains(update.instance) else { continue }
             let rt = instances[update.instance]
+            var realized: Decimal = 0
             if let instrument = symbols.instrument(update.symbol) {
-                router.record(update, mode: rt.spec.mode, instrument: instrument)
+                realized = router.record(update, mode: rt.spec.mode, instrument: instrument)
+            }
+            let tag = orderTags[update.clientOrderID] ?? ""
+            if update.status.isTerminal { orderTags[update.clientOrderID] = nil }
+            if update.lastFillSize > 0, let journal {
+                let p = router.portfolio.position(instance: rt.index, mode: rt.spec.mode, symbol: update.symbol)
+                journal.fillBooked(FillRecord(
+                    clientOrderID: update.clientOrderID, instanceID: rt.spec.id, mode: rt.spec.mode, symbol: update.symbol, side: update.side,
+                    price: update.lastFillPrice, size: update.lastFillSize, fee: update.lastFee, liquidity: update.liquidity, reason: tag,
+                    realizedPnL: realized, position: PositionSnapshot(quantity: p.quantity, averagePrice: p.averagePrice, realizedPnL: p.realizedPnL, fees: p.fees),
+                    timestamp: update.timestamp))
             }
             if update.lastFillSize > 0 { statistics[update.instance].fills += 1 }
             journal?.orderUpdated(update, instanceID: rt.spec.id, mode: rt.spec.mode)
@@ -755,10 +827,11 @@ public final class Engine: @unchecked Sendable {
                                  timeInForce: tif, price: amounts.price, size: amounts.size,
                                  postOnly: r.flags & TSH_ORDER_FLAG_POST_ONLY != 0, reduceOnly: r.flags & TSH_ORDER_FLAG_REDUCE_ONLY != 0,
                                  expireAt: tif == .gtd ? r.expire_at_ns : nil, tag: tag, createdAt: now)
-        if let denial = router.check(order, instrument: instrument, book: books[symbol.index], now: now) {
-            return deny(denial)
-        }
+        let denial = router.check(order, instrument: instrument, book: books[symbol.index], now: now)
+        noteRiskState(rt, now: now)
+        if let denial { return deny(denial) }
         metrics.orderSubmitted()
+        orderTags[id] = tag
         journal?.orderSubmitted(order, instanceID: rt.spec.id)
         logger.info("Order submitted", metadata: [
             "instance.id": "\(rt.spec.id)", "plugin.id": "\(rt.spec.pluginID)", "order.id": "\(id)", "instrument.id": "\(instrument.symbol)",
@@ -778,13 +851,29 @@ public final class Engine: @unchecked Sendable {
         return TSH_OK
     }
 
+    /// Persists and raises an alert when risk moved an instance's trading state (a daily
+    /// loss limit halts it, for example).
+    private func noteRiskState(_ rt: InstanceRuntime, now: Int64) {
+        let current = router.riskState(rt.index)
+        guard current.state != knownRiskStates[rt.index] else { return }
+        knownRiskStates[rt.index] = current.state
+        logger.error("Trading state changed", metadata: ["instance.id": "\(rt.spec.id)", "state": "\(current.state)", "reason": "\(current.reason)"])
+        journal?.tradingStateChanged(instanceID: rt.spec.id, state: current.state, reason: current.reason, at: now)
+        journal?.alertRaised(AlertRecord(time: now, type: "trading_state", level: current.state == .active ? .info : .critical,
+                                         instanceID: rt.spec.id, details: "\(current.state): \(current.reason)"))
+    }
+
     /// Halts all trading: every later order is denied with `kill_switch`, and working
-    /// orders are canceled.
+    /// orders are canceled. The halt is persisted and holds across restarts until released
+    /// (`host kill-switch release`).
     public func engageKillSwitch(reason: String) {
         guard !killSwitchEngaged else { return }
         killSwitchEngaged = true
         counters.tradingHalted = true
         logger.critical("Kill switch engaged", metadata: ["reason": "\(reason)"])
+        let now = clock.now()
+        journal?.tradingStateChanged(instanceID: "*", state: .halted, reason: reason, at: now)
+        journal?.alertRaised(AlertRecord(time: now, type: "kill_switch", level: .critical, instanceID: nil, details: reason))
         router.engageKillSwitch(reason: reason)
         applyVenueUpdates(router.cancelAll(now: clock.now()))
         drainPending()
@@ -826,7 +915,13 @@ public final class Engine: @unchecked Sendable {
         lastPublish = now
         counters.queueDepth = queue.depth
         counters.queueHighWater = queue.highWaterMark
-        for rt in instances { statistics[rt.index].callbacks = rt.callbacks.pointee }
+        for rt in instances {
+            statistics[rt.index].callbacks = rt.callbacks.pointee
+            let positions = router.portfolio.positions(instance: rt.index, mode: rt.spec.mode)
+            statistics[rt.index].realizedPnL = positions.values.reduce(Decimal(0)) { $0 + $1.realizedPnL - $1.fees }
+            statistics[rt.index].openPositions = positions.values.filter { $0.quantity != 0 }.count
+            statistics[rt.index].cash = router.portfolio.cash(instance: rt.index, mode: rt.spec.mode)
+        }
         counters.instances = statistics
         let snapshot = counters
         snapshotState.withLock { $0 = snapshot }

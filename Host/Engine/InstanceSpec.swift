@@ -1,3 +1,4 @@
+import Foundation
 import CStrategyHostSDK
 import HostCore
 
@@ -47,6 +48,12 @@ public struct InstanceStatistics: Sendable, Hashable {
     public var ordersDenied: Int = 0
     public var fills: Int = 0
     public var signalsEmitted: Int = 0
+    /// Realized PnL net of fees, all symbols (exact, from the portfolio).
+    public var realizedPnL: Decimal = 0
+    /// Cash in the quote asset.
+    public var cash: Decimal = 0
+    /// Symbols with a non-zero position.
+    public var openPositions: Int = 0
     public var lastError: String?
 
     public var averageCallbackNanos: Double {

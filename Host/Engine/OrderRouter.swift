@@ -108,9 +108,12 @@ struct OrderRouter {
         for i in risks.indices { risks[i].engageKillSwitch(reason: reason) }
     }
 
-    /// Keeps the portfolio and the working-order index in step with an update.
-    mutating func record(_ update: OrderUpdate, mode: TradingMode, instrument: Instrument) {
-        if update.lastFillSize > 0 { portfolio.apply(update, mode: mode, instrument: instrument) }
+    /// Keeps the portfolio and the working-order index in step with an update; returns the
+    /// PnL a fill realized.
+    @discardableResult
+    mutating func record(_ update: OrderUpdate, mode: TradingMode, instrument: Instrument) -> Decimal {
+        var realized: Decimal = 0
+        if update.lastFillSize > 0 { realized = portfolio.apply(update, mode: mode, instrument: instrument) }
         if update.status.isTerminal {
             if working.removeValue(forKey: update.clientOrderID) != nil { workingPerSymbol[update.symbol.index] -= 1 }
         } else if update.status == .accepted || update.status == .partiallyFilled {
@@ -119,6 +122,20 @@ struct OrderRouter {
                 workingPerSymbol[update.symbol.index] += 1
             }
         }
+        return realized
+    }
+
+    mutating func restore(instance: Int, mode: TradingMode, fills: [(symbol: SymbolID, fill: StoredFill)], symbols: SymbolTable) {
+        portfolio.restore(instance: instance, mode: mode, fills: fills, instruments: symbols)
+    }
+
+    /// The instance's risk state (for persistence and restore).
+    func riskState(_ instance: Int) -> (state: TradingState, reason: String, killSwitch: Bool) {
+        (risks[instance].state, risks[instance].stateReason, risks[instance].killSwitchEngaged)
+    }
+
+    mutating func setRiskState(_ instance: Int, _ state: TradingState, reason: String) {
+        risks[instance].setState(state, reason: reason)
     }
 
     // MARK: C records for host services

@@ -85,24 +85,40 @@ public struct Portfolio: Sendable {
     /// and accumulated on the position and the fill's UTC day, which also counts the trade.
     ///
     /// - Parameter instrument: The fill's instrument; its quote asset is the cash asset.
-    public mutating func apply(_ fill: OrderUpdate, mode: TradingMode, instrument: Instrument) {
-        guard fill.lastFillSize > 0 else { return }
-        let account = AccountKey(instance: fill.instance, mode: mode)
-        let signedSize = fill.side == .buy ? fill.lastFillSize : -fill.lastFillSize
-        let price = fill.lastFillPrice
+    /// - Returns: The PnL the fill realized (before fees); zero for updates without a fill.
+    @discardableResult
+    public mutating func apply(_ fill: OrderUpdate, mode: TradingMode, instrument: Instrument) -> Decimal {
+        guard fill.lastFillSize > 0 else { return 0 }
+        return book(instance: fill.instance, mode: mode, symbol: fill.symbol, side: fill.side, price: fill.lastFillPrice,
+                    size: fill.lastFillSize, fee: fill.lastFee, timestamp: fill.timestamp, quoteAsset: instrument.quoteAsset)
+    }
 
-        var position = positions[PositionKey(account: account, symbol: fill.symbol)] ?? PositionState()
+    /// Rebuilds an account from its committed fills (oldest first) after a restart; the
+    /// result is exactly what booking them live produced.
+    public mutating func restore(instance: Int, mode: TradingMode, fills: [(symbol: SymbolID, fill: StoredFill)], instruments: SymbolTable) {
+        for (symbol, fill) in fills {
+            book(instance: instance, mode: mode, symbol: symbol, side: fill.side, price: fill.price, size: fill.size, fee: fill.fee,
+                 timestamp: fill.timestamp, quoteAsset: instruments.instrument(symbol)?.quoteAsset ?? "")
+        }
+    }
+
+    private mutating func book(instance: Int, mode: TradingMode, symbol: SymbolID, side: Side, price: Decimal, size: Decimal,
+                               fee: Decimal, timestamp: Int64, quoteAsset: String) -> Decimal {
+        let account = AccountKey(instance: instance, mode: mode)
+        let signedSize = side == .buy ? size : -size
+        var position = positions[PositionKey(account: account, symbol: symbol)] ?? PositionState()
         let realized = position.apply(signedSize: signedSize, price: price)
-        position.fees += fill.lastFee
-        positions[PositionKey(account: account, symbol: fill.symbol)] = position
+        position.fees += fee
+        positions[PositionKey(account: account, symbol: symbol)] = position
 
-        cashByAccount[account, default: startingCash] -= signedSize * price + fill.lastFee
-        quoteAssets[account, default: []].insert(instrument.quoteAsset)
+        cashByAccount[account, default: startingCash] -= signedSize * price + fee
+        quoteAssets[account, default: []].insert(quoteAsset)
 
-        let dayKey = DayKey(account: account, day: Self.day(of: fill.timestamp))
+        let dayKey = DayKey(account: account, day: Self.day(of: timestamp))
         days[dayKey, default: DayStats()].realizedPnL += realized
-        days[dayKey, default: DayStats()].fees += fill.lastFee
+        days[dayKey, default: DayStats()].fees += fee
         days[dayKey, default: DayStats()].trades += 1
+        return realized
     }
 
     /// The position (flat when none).

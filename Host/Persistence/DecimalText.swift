@@ -8,6 +8,14 @@ import Foundation
 /// the storage layout is not public API, so it is verified once against `description` on
 /// canary values and every value is formatted by `description` if the check fails.
 enum DecimalText {
+    /// Parses text written by `string` exactly; nil for nil or malformed text.
+    static func parse(_ text: String?) -> Decimal? {
+        guard let text else { return nil }
+        return Decimal(string: text, locale: posix)
+    }
+
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     static func string(_ value: Decimal) -> String {
         if layoutVerified, let text = fast(value) { return text }
         return value.description
@@ -65,5 +73,24 @@ enum DecimalText {
             }
         }
         return text
+    }
+}
+
+/// UTC calendar days as "YYYY-MM-DD" (the `daily_stats.day` key), without a formatter.
+enum DayName {
+    static func utc(_ nanos: Int64) -> String {
+        let days = Int64((Double(nanos) / 86_400e9).rounded(.down))
+        // Civil-from-days (proleptic Gregorian), after Howard Hinnant's algorithm.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(year)-\(two(month))-\(two(day))"
     }
 }

@@ -12,6 +12,10 @@ enum PendingRow: Sendable {
     case update(OrderUpdate, instanceID: String, mode: TradingMode, sessionID: String)
     case signal(SignalRecord, sessionID: String)
     case sessionEnd(id: String, endedAt: Int64, exitStatus: String)
+    case fill(FillRecord, sessionID: String)
+    case alert(AlertRecord, sessionID: String)
+    case tradingState(instanceID: String, state: TradingState, reason: String, time: Int64)
+    case bookSnapshot(symbol: SymbolID, time: Int64, bids: String, asks: String, sessionID: String)
 }
 
 /// One caller of `flush()` waiting for the writer to commit up to `target`.
@@ -308,6 +312,34 @@ final class JournalWriter: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let endSession = try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?")
+            let insertFill = try db.cachedStatement(sql: """
+                INSERT INTO fills (session_id, client_order_id, instance_id, mode, dry_run, symbol, side, price, size, fee, liquidity,
+                    reason, realized_pnl, position_after, ts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let upsertPosition = try db.cachedStatement(sql: """
+                INSERT INTO positions (instance_id, mode, symbol, quantity, average_price, realized_pnl, fees, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (instance_id, mode, symbol) DO UPDATE SET quantity = excluded.quantity,
+                    average_price = excluded.average_price, realized_pnl = excluded.realized_pnl, fees = excluded.fees,
+                    updated_at = excluded.updated_at
+                """)
+            let selectDay = try db.cachedStatement(sql: """
+                SELECT trades, wins, losses, realized_pnl, fees, volume FROM daily_stats WHERE instance_id = ? AND mode = ? AND day = ?
+                """)
+            let upsertDay = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO daily_stats (instance_id, mode, day, trades, wins, losses, realized_pnl, fees, volume)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertAlert = try db.cachedStatement(sql: """
+                INSERT INTO alerts (session_id, ts, type, level, instance_id, details) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            let upsertRiskState = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO risk_state (instance_id, state, reason, updated_at) VALUES (?, ?, ?, ?)
+                """)
+            let insertSnapshot = try db.cachedStatement(sql: """
+                INSERT INTO book_snapshots (session_id, symbol, ts, bids, asks) VALUES (?, ?, ?, ?, ?)
+                """)
 
             for row in rows {
                 switch row {
@@ -343,6 +375,47 @@ final class JournalWriter: Sendable {
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])
                     try endSession.execute()
+                case .fill(let f, let sessionID):
+                    let name = symbol(f.symbol)
+                    let mode = f.mode.description
+                    insertFill.setUncheckedArguments([
+                        sessionID, Int64(bitPattern: f.clientOrderID.rawValue), f.instanceID, mode, f.mode == .paper,
+                        name, f.side.description, DecimalText.string(f.price), DecimalText.string(f.size), DecimalText.string(f.fee),
+                        f.liquidity?.rawValue, f.reason, DecimalText.string(f.realizedPnL), DecimalText.string(f.position.quantity), f.timestamp,
+                    ])
+                    try insertFill.execute()
+                    upsertPosition.setUncheckedArguments([
+                        f.instanceID, mode, name, DecimalText.string(f.position.quantity), DecimalText.string(f.position.averagePrice),
+                        DecimalText.string(f.position.realizedPnL), DecimalText.string(f.position.fees), f.timestamp,
+                    ])
+                    try upsertPosition.execute()
+                    let day = DayName.utc(f.timestamp)
+                    selectDay.setUncheckedArguments([f.instanceID, mode, day])
+                    var figures = (trades: Int64(0), wins: Int64(0), losses: Int64(0), realized: Decimal(0), fees: Decimal(0), volume: Decimal(0))
+                    if let row = try Row.fetchOne(selectDay) {
+                        figures = (row[0], row[1], row[2], DecimalText.parse(row[3]) ?? 0, DecimalText.parse(row[4]) ?? 0, DecimalText.parse(row[5]) ?? 0)
+                    }
+                    figures.trades += 1
+                    if f.realizedPnL != 0 {
+                        if f.realizedPnL - f.fee > 0 { figures.wins += 1 } else { figures.losses += 1 }
+                    }
+                    figures.realized += f.realizedPnL
+                    figures.fees += f.fee
+                    figures.volume += f.price * f.size
+                    upsertDay.setUncheckedArguments([
+                        f.instanceID, mode, day, figures.trades, figures.wins, figures.losses,
+                        DecimalText.string(figures.realized), DecimalText.string(figures.fees), DecimalText.string(figures.volume),
+                    ])
+                    try upsertDay.execute()
+                case .alert(let a, let sessionID):
+                    insertAlert.setUncheckedArguments([sessionID, a.time, a.type, a.level.rawValue, a.instanceID, a.details])
+                    try insertAlert.execute()
+                case .tradingState(let instanceID, let state, let reason, let time):
+                    upsertRiskState.setUncheckedArguments([instanceID, state.rawValue, reason, time])
+                    try upsertRiskState.execute()
+                case .bookSnapshot(let id, let time, let bids, let asks, let sessionID):
+                    insertSnapshot.setUncheckedArguments([sessionID, symbol(id), time, bids, asks])
+                    try insertSnapshot.execute()
                 }
             }
         }

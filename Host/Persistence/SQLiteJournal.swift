@@ -198,6 +198,123 @@ public final class SQLiteJournal: EngineJournal {
         writer.enqueue { .signal(signal, sessionID: $0) }
     }
 
+    public func fillBooked(_ fill: FillRecord) {
+        writer.enqueue { .fill(fill, sessionID: $0) }
+    }
+
+    public func alertRaised(_ alert: AlertRecord) {
+        writer.enqueue { .alert(alert, sessionID: $0) }
+    }
+
+    public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {
+        writer.enqueue { _ in .tradingState(instanceID: instanceID, state: state, reason: reason, time: time) }
+    }
+
+    /// Queues a snapshot of a book's top levels (`[[price, size], …]` best first, exact text).
+    public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {
+        func text(_ levels: [(price: Fixed8, size: Fixed8)]) -> String {
+            "[" + levels.map { "[\"\($0.price)\",\"\($0.size)\"]" }.joined(separator: ",") + "]"
+        }
+        let (b, a) = (text(bids), text(asks))
+        writer.enqueue { .bookSnapshot(symbol: symbol, time: time, bids: b, asks: a, sessionID: $0) }
+    }
+
+    /// Deletes book snapshots older than `time` (retention); returns how many went.
+    @discardableResult
+    public func pruneBookSnapshots(before time: Int64) throws(PersistenceError) -> Int {
+        do {
+            return try writer.pool.write { db in
+                try db.execute(sql: "DELETE FROM book_snapshots WHERE ts < ?", arguments: [time])
+                return db.changesCount
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    /// Committed fills of an account plus those still queued, oldest first.
+    public func loadFills(instanceID: String, mode: TradingMode) throws(PersistenceError) -> [StoredFill] {
+        let pool = writer.pool
+        let modeText = mode.description
+        do {
+            return try writer.state.withLock { s throws -> [StoredFill] in
+                var fills = try pool.read { db in
+                    try Row.fetchAll(db, sql: """
+                        SELECT symbol, side, price, size, fee, ts FROM fills WHERE instance_id = ? AND mode = ? ORDER BY id
+                        """, arguments: [instanceID, modeText]).map { row -> StoredFill in
+                        let side: String = row[1]
+                        return StoredFill(symbol: row[0], side: side == "buy" ? .buy : .sell, price: DecimalText.parse(row[2]) ?? 0,
+                                          size: DecimalText.parse(row[3]) ?? 0, fee: DecimalText.parse(row[4]) ?? 0, timestamp: row[5])
+                    }
+                }
+                let names = s.symbolNames
+                for row in s.inFlight[s.inFlightDone...] + s.pending {
+                    guard case .fill(let f, _) = row, f.instanceID == instanceID, f.mode == mode else { continue }
+                    let name = f.symbol.index < names.count ? names[f.symbol.index] : f.symbol.description
+                    fills.append(StoredFill(symbol: name, side: f.side, price: f.price, size: f.size, fee: f.fee, timestamp: f.timestamp))
+                }
+                return fills
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .readFailed)
+        }
+    }
+
+    public func loadTradingState(instanceID: String) throws(PersistenceError) -> (state: TradingState, reason: String)? {
+        let pool = writer.pool
+        do {
+            return try writer.state.withLock { s throws -> (state: TradingState, reason: String)? in
+                for row in (s.inFlight[s.inFlightDone...] + s.pending).reversed() {
+                    if case .tradingState(let id, let state, let reason, _) = row, id == instanceID { return (state, reason) }
+                }
+                return try pool.read { db in
+                    guard let row = try Row.fetchOne(db, sql: "SELECT state, reason FROM risk_state WHERE instance_id = ?", arguments: [instanceID]),
+                          let state = TradingState(rawValue: row[0]) else { return nil }
+                    return (state, row[1])
+                }
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .readFailed)
+        }
+    }
+
+    /// Sets the host's kill switch in the database (the `host kill-switch` command); a host
+    /// running on the same database sees it at its next start, or at once through SIGUSR1.
+    public func setKillSwitch(engaged: Bool, reason: String, at time: Int64) throws(PersistenceError) {
+        do {
+            try writer.pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO risk_state (instance_id, state, reason, updated_at) VALUES ('*', ?, ?, ?)",
+                               arguments: [engaged ? TradingState.halted.rawValue : TradingState.active.rawValue, reason, time])
+                try db.execute(sql: "INSERT INTO alerts (session_id, ts, type, level, instance_id, details) VALUES ('', ?, 'kill_switch', ?, NULL, ?)",
+                               arguments: [time, engaged ? "critical" : "info", (engaged ? "engaged: " : "released: ") + reason])
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    /// Sets an instance's persisted trading state (an operator resetting a HALTED instance).
+    public func setTradingState(instanceID: String, state: TradingState, reason: String, at time: Int64) throws(PersistenceError) {
+        do {
+            try writer.pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO risk_state (instance_id, state, reason, updated_at) VALUES (?, ?, ?, ?)",
+                               arguments: [instanceID, state.rawValue, reason, time])
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    /// Every stored trading state ("*" is the host's kill switch).
+    public func tradingStates() throws(PersistenceError) -> [(instanceID: String, state: TradingState, reason: String, updatedAt: Int64)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT instance_id, state, reason, updated_at FROM risk_state ORDER BY instance_id").compactMap { row in
+                guard let state = TradingState(rawValue: row[1]) else { return nil }
+                return (row[0], state, row[2], row[3])
+            }
+        }
+    }
+
     /// True while more than `maxPendingRows` rows wait, or while writes are failing.
     public var isOverloaded: Bool { writer.isOverloaded }
 

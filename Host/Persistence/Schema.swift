@@ -4,7 +4,7 @@ import GRDB
 /// a change is a new `vN_…` migration, and `version` is bumped with it.
 enum Schema {
     /// Recorded in `PRAGMA user_version` by the newest migration.
-    static let version = 1
+    static let version = 2
 
     /// The migrator of this build, plus `extra` migrations (tests simulate a newer host with them).
     static func migrator(extra: [(id: String, sql: String)] = []) -> DatabaseMigrator {
@@ -13,12 +13,107 @@ enum Schema {
             try db.execute(sql: v1)
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        migrator.registerMigration("v2_trading") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
         for migration in extra {
             let sql = migration.sql
             migrator.registerMigration(migration.id) { db in try db.execute(sql: sql) }
         }
         return migrator
     }
+
+    /// Accounting, operations and recording tables. `positions` and `daily_stats` are kept in
+    /// step with `fills` (same writer, same order) for reports; restarts rebuild accounts from
+    /// `fills` itself, so a crash between the two can never change a restored position.
+    private static let v2 = """
+        CREATE TABLE schema_version (
+            version INTEGER PRIMARY KEY NOT NULL,
+            migration TEXT NOT NULL,
+            applied_at INTEGER NOT NULL
+        );
+        INSERT INTO schema_version (version, migration, applied_at) VALUES (1, 'v1_initial', CAST(strftime('%s','now') AS INTEGER) * 1000000000);
+        INSERT INTO schema_version (version, migration, applied_at) VALUES (2, 'v2_trading', CAST(strftime('%s','now') AS INTEGER) * 1000000000);
+        CREATE TABLE fills (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            client_order_id INTEGER NOT NULL,
+            instance_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            symbol TEXT NOT NULL,
+            side TEXT NOT NULL,
+            price TEXT NOT NULL,
+            size TEXT NOT NULL,
+            fee TEXT NOT NULL,
+            liquidity TEXT,
+            reason TEXT NOT NULL,
+            realized_pnl TEXT NOT NULL,
+            position_after TEXT NOT NULL,
+            ts INTEGER NOT NULL
+        );
+        CREATE INDEX fills_by_account ON fills (instance_id, mode, id);
+        CREATE INDEX fills_by_time ON fills (ts);
+        CREATE TABLE positions (
+            instance_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            quantity TEXT NOT NULL,
+            average_price TEXT NOT NULL,
+            realized_pnl TEXT NOT NULL,
+            fees TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (instance_id, mode, symbol)
+        ) WITHOUT ROWID;
+        CREATE TABLE daily_stats (
+            instance_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            day TEXT NOT NULL,
+            trades INTEGER NOT NULL,
+            wins INTEGER NOT NULL,
+            losses INTEGER NOT NULL,
+            realized_pnl TEXT NOT NULL,
+            fees TEXT NOT NULL,
+            volume TEXT NOT NULL,
+            PRIMARY KEY (instance_id, mode, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            level TEXT NOT NULL,
+            instance_id TEXT,
+            details TEXT NOT NULL
+        );
+        CREATE INDEX alerts_by_time ON alerts (ts);
+        CREATE TABLE risk_state (
+            instance_id TEXT PRIMARY KEY NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE book_snapshots (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            symbol TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            bids TEXT NOT NULL,
+            asks TEXT NOT NULL
+        );
+        CREATE INDEX book_snapshots_by_time ON book_snapshots (ts);
+        CREATE TABLE input_events (
+            session_id TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_ts INTEGER NOT NULL,
+            last_ts INTEGER NOT NULL,
+            encoding TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (session_id, first_seq)
+        ) WITHOUT ROWID;
+        """
 
     /// Decimals are TEXT holding their exact string; times are INTEGER ns since the Unix epoch.
     /// Event ids are rowid aliases: increasing in insertion order (rows are never deleted),

@@ -153,15 +153,22 @@ public struct PreTradeRisk: Sendable {
         if !Self.isMultiple(size, of: instrument.lotSize) {
             return RiskDenial(.sizeNotOnLot, "size \(size) is not a multiple of lot \(instrument.lotSize)")
         }
-        if size < instrument.minSize {
-            return RiskDenial(.belowMinSize, "size \(size) is below min size \(instrument.minSize)")
+        let resting = order.type == .limit && (order.timeInForce == .gtc || order.timeInForce == .gtd)
+        if size < instrument.minSize && (instrument.minimums == .all || resting) {
+            return RiskDenial(.belowMinSize, "size \(size) is below min size \(instrument.minSize)"
+                + (instrument.minimums == .polymarket ? " for a resting order" : ""))
         }
         guard let reference = limitPrice ?? (order.side == .buy ? inputs.bestAsk : inputs.bestBid) else {
             return RiskDenial(.noMarketData, "no best \(order.side == .buy ? "ask" : "bid") to price a market \(order.side) against")
         }
         let notional = reference * size
-        if notional < instrument.minNotional {
-            return RiskDenial(.belowMinNotional, "notional \(notional) is below min notional \(instrument.minNotional)")
+        // Polymarket sizes a marketable order's $1 minimum at the price it executes at, not
+        // at its worst acceptable price (a sell "at 0.01" of 10 shares bid at 0.95 is $9.50).
+        let touch = order.side == .buy ? inputs.bestAsk : inputs.bestBid
+        let minimumNotional = instrument.minimums == .polymarket ? (touch ?? reference) * size : notional
+        if minimumNotional < instrument.minNotional && (instrument.minimums == .all || !resting) {
+            return RiskDenial(.belowMinNotional, "notional \(minimumNotional) is below min notional \(instrument.minNotional)"
+                + (instrument.minimums == .polymarket ? " for a marketable order" : ""))
         }
         if let limit = limits.maxOrderNotional, notional > limit {
             return RiskDenial(.maxOrderNotional, "notional \(notional) exceeds max order notional \(limit)")
