@@ -113,10 +113,10 @@ let package = Package(
         .testTarget(name: "TradingTests", dependencies: ["HostRisk", "HostExecution", "HostCore"], path: "Tests/TradingTests"),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "StrategySDK"],
+            dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging], path: "Tests/CLITests"),
         .testTarget(
             name: "LastSecondTests",
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostExecution", "HostRisk"],

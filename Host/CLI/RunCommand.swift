@@ -105,8 +105,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         journal.setSymbols(assembly.symbols)
         let clock = SimulatedClock(start: 0)
-        let engine = Engine(symbols: assembly.symbols,
-                            configuration: EngineConfiguration(queueCapacity: configuration.host.queueCapacity, allowLive: live),
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, allowLive: live)
+        engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
+        engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
+        let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
@@ -126,6 +128,15 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let startTime = Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+        if configuration.host.bookSnapshotRetentionDays > 0 {
+            let cutoff = startTime - Int64(configuration.host.bookSnapshotRetentionDays) * 86_400_000_000_000
+            do {
+                let pruned = try journal.pruneBookSnapshots(before: cutoff)
+                if pruned > 0 { logger.info("Old book snapshots deleted", metadata: ["rows": "\(pruned)", "retention.days": "\(configuration.host.bookSnapshotRetentionDays)"]) }
+            } catch {
+                throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+            }
+        }
         let market = assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
         let feedSpeed = speed ?? configuration.feed.speed
         if !quiet {

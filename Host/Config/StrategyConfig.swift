@@ -37,6 +37,11 @@ public struct StrategyConfig: Sendable {
 /// - `metrics_port` (int 1...65535, optional, default none): port of the `/metrics` endpoint; absent = no endpoint.
 /// - `log_level` (trace|debug|info|notice|warning|error|critical, optional, default `info`).
 /// - `queue_capacity` (int 1024...16777216, optional, default 65536): inbound event queue size.
+/// - `book_snapshot_interval_ms` (int >= 0, default 1000): per-symbol book snapshots to the
+///   database every this much engine time (0 = none).
+/// - `book_snapshot_depth` (int 1...1000, default 10): levels per side in a snapshot.
+/// - `book_snapshot_retention_days` (int >= 0, default 7): snapshots older than this (by engine
+///   time) are deleted when a run starts (0 = keep all).
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216
@@ -45,6 +50,9 @@ public struct HostSettings: Sendable, Hashable {
     public var metricsPort: Int?
     public var logLevel: String
     public var queueCapacity: Int
+    public var bookSnapshotIntervalMs: Int = 1_000
+    public var bookSnapshotDepth: Int = 10
+    public var bookSnapshotRetentionDays: Int = 7
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

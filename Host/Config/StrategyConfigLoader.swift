@@ -136,7 +136,8 @@ public enum StrategyConfigLoader {
 
 extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
-    static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity"]
+    static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
+                           "book_snapshot_depth", "book_snapshot_retention_days"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability"]
@@ -172,6 +173,13 @@ extension ConfigReader {
         if let n = t.optional("log_level"), let v = choice(n, t.path("log_level"), HostSettings.logLevels) { host.logLevel = v }
         if let n = t.optional("queue_capacity"), let v = integer(n, t.path("queue_capacity"), in: HostSettings.queueCapacityRange) {
             host.queueCapacity = v
+        }
+        if let n = t.optional("book_snapshot_interval_ms"), let v = integer(n, t.path("book_snapshot_interval_ms"), in: 0...86_400_000) {
+            host.bookSnapshotIntervalMs = v
+        }
+        if let n = t.optional("book_snapshot_depth"), let v = integer(n, t.path("book_snapshot_depth"), in: 1...1_000) { host.bookSnapshotDepth = v }
+        if let n = t.optional("book_snapshot_retention_days"), let v = integer(n, t.path("book_snapshot_retention_days"), in: 0...36_500) {
+            host.bookSnapshotRetentionDays = v
         }
         return host
     }

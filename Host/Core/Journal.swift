@@ -28,6 +28,8 @@ public protocol EngineJournal: AnyObject, Sendable {
     func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill]
     /// The last persisted trading state of an instance ("*" = the host), if any.
     func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)?
+    /// A periodic snapshot of a book's top levels, best first.
+    func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)])
 }
 
 extension EngineJournal {
@@ -36,6 +38,7 @@ extension EngineJournal {
     public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {}
     public func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill] { [] }
     public func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)? { nil }
+    public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {}
 }
 
 /// A fill as the portfolio booked it.

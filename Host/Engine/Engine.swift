@@ -32,6 +32,10 @@ public struct EngineConfiguration: Sendable {
     /// Most internal deliveries (signals, order updates) one input may cause; a guard
     /// against plugins that ping-pong signals forever.
     public var maxCascade: Int
+    /// Book snapshots to the journal: every this many ns of engine time per symbol (0 = off).
+    public var bookSnapshotInterval: Int64 = 0
+    /// Levels per side in a book snapshot.
+    public var bookSnapshotDepth: Int = 10
 
     public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
                 startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
@@ -111,6 +115,8 @@ public final class Engine: @unchecked Sendable {
     private var bookChanges: [[tsh_book_change]]
     /// Per symbol: whether any instance takes book events (rows are collected only then).
     private var bookSubscribed: [Bool]
+    /// Per symbol: engine time of the next book snapshot (Int64.max when snapshots are off).
+    private var nextBookSnapshot: [Int64]
     var instances: [InstanceRuntime] = []
     private var statistics: [InstanceStatistics] = []
     var timers = TimerQueue()
@@ -174,6 +180,7 @@ public final class Engine: @unchecked Sendable {
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
         self.bookChanges = Array(repeating: [], count: symbols.count)
         self.bookSubscribed = Array(repeating: false, count: symbols.count)
+        self.nextBookSnapshot = Array(repeating: journal != nil && configuration.bookSnapshotInterval > 0 ? .min : .max, count: symbols.count)
         self.router = OrderRouter(venue: configuration.paperVenue, startingCash: configuration.startingCash, symbolCount: symbols.count)
         self.metrics = EngineMetrics()
         for (index, instrument) in symbols.instruments.enumerated() {
@@ -477,7 +484,10 @@ public final class Engine: @unchecked Sendable {
             settle(settlement)
         }
         switch event {
-        case .quote, .bookDelta, .trade:
+        case .quote, .bookDelta:
+            if event.tsRecv >= nextBookSnapshot[symbol.index] { snapshotBook(symbol, at: event.tsRecv) }
+            fallthrough
+        case .trade:
             if router.hasWorkingOrders(symbol) {
                 applyVenueUpdates(router.bookChanged(symbol: symbol, book: books[symbol.index], now: clock.now()))
             }
@@ -487,6 +497,15 @@ public final class Engine: @unchecked Sendable {
             applyVenueUpdates(router.activateDelayed(now: clock.now(), books: books))
         }
         if !pending.isEmpty { drainPending() }
+    }
+
+    /// Sends the symbol's top levels to the journal and schedules the next snapshot.
+    private func snapshotBook(_ symbol: SymbolID, at time: Int64) {
+        let i = symbol.index
+        nextBookSnapshot[i] = time + configuration.bookSnapshotInterval
+        let book = books[i]
+        journal?.bookSnapshot(symbol: symbol, time: time, bids: book.bids.levels(depth: configuration.bookSnapshotDepth),
+                              asks: book.asks.levels(depth: configuration.bookSnapshotDepth))
     }
 
     /// Delivers one book event for the L2 message that `last` ends.

@@ -9,6 +9,9 @@ public final class RecordingJournal: EngineJournal {
         public var orders: [OrderRequest] = []
         public var updates: [OrderUpdate] = []
         public var signals: [SignalRecord] = []
+        public var fills: [FillRecord] = []
+        public var alerts: [AlertRecord] = []
+        public var tradingStates: [String: (state: TradingState, reason: String)] = [:]
     }
 
     private let contents = Mutex(Contents())
@@ -31,4 +34,12 @@ public final class RecordingJournal: EngineJournal {
     public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) { contents.withLock { $0.updates.append(update) } }
     public func signalEmitted(_ signal: SignalRecord) { contents.withLock { $0.signals.append(signal) } }
     public var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
+    public func fillBooked(_ fill: FillRecord) { contents.withLock { $0.fills.append(fill) } }
+    public func alertRaised(_ alert: AlertRecord) { contents.withLock { $0.alerts.append(alert) } }
+    public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {
+        contents.withLock { $0.tradingStates[instanceID] = (state, reason) }
+    }
+    public func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)? {
+        contents.withLock { $0.tradingStates[instanceID] }
+    }
 }

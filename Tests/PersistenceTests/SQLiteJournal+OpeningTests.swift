@@ -10,9 +10,10 @@ struct SQLiteJournalOpeningTests {
             let journal = try openJournal(path)
             defer { journal.close() }
             let tables = Set(try journal.strings("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0 })
-            #expect(tables.isSuperset(of: ["sessions", "plugin_state", "orders", "order_events", "signals"]))
-            #expect(try journal.schemaVersion() == 1)
-            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial"])
+            #expect(tables.isSuperset(of: ["sessions", "plugin_state", "orders", "order_events", "signals", "fills", "positions",
+                                           "daily_stats", "alerts", "risk_state", "book_snapshots", "input_events", "schema_version"]))
+            #expect(try journal.schemaVersion() == 2)
+            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading"])
             #expect(try journal.strings("PRAGMA journal_mode") == ["wal"])
         }
     }
@@ -26,8 +27,8 @@ struct SQLiteJournalOpeningTests {
             let second = try openJournal(path)
             defer { second.close() }
             #expect(try second.sessions().map(\.info.id) == ["s1"])
-            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial"])
-            #expect(try second.schemaVersion() == 1)
+            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading"])
+            #expect(try second.schemaVersion() == 2)
         }
     }
 
