@@ -17,6 +17,7 @@ let dequeModule = Target.Dependency.product(name: "DequeModule", package: "swift
 let heapModule = Target.Dependency.product(name: "HeapModule", package: "swift-collections")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
@@ -73,7 +74,8 @@ let package = Package(
         .target(name: "HostPlugins", dependencies: ["HostCore", "CStrategyHostSDK", logging], path: "Host/Plugins"),
         .target(name: "HostRisk", dependencies: ["HostCore"], path: "Host/Risk"),
         .target(name: "HostExecution", dependencies: ["HostCore"], path: "Host/Execution"),
-        .target(name: "HostPersistence", dependencies: ["HostCore", grdb, logging], path: "Host/Persistence"),
+        .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", grdb, grdbSQLite, logging], path: "Host/Persistence"),
         .target(name: "HostFeeds", dependencies: ["HostCore"], path: "Host/Feeds"),
         .target(
             name: "HostEngine",
@@ -116,7 +118,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging, grdb], path: "Tests/CLITests"),
         .testTarget(
             name: "LastSecondTests",
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostExecution", "HostRisk"],

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: build in release mode and run the example trigger (C) and strategy
-# (Swift) on the simulated feed, paper mode, SQLite under ./data.
+# The main job: build in release mode, run the Polymarket last-second strategy
+# (last_second.so) on SIMULATED up/down windows in paper mode with SQLite under ./data,
+# then print the trading report (and write ./data/report.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release
-exec .build/release/host run --config strategies/demo.yaml "$@"
+.build/release/host --strategy last_second.so "$@"
+.build/release/host report --data-dir ./data

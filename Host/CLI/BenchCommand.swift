@@ -3,6 +3,7 @@ import Foundation
 import HostCore
 import HostEngine
 import HostFeeds
+import HostPersistence
 import HostPlugins
 import Logging
 
@@ -13,11 +14,27 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure engine throughput into loaded plugins (release build).",
         discussion: """
-        Scenarios: 'none' (engine with no instance), then each --kind of --plugin, each
-        fed through the bounded inbound queue by a producer thread ('queue') and straight
-        into the engine on one thread ('direct'). Events: a pre-generated simulated market
-        (75% quotes, 25% trades) over --symbols symbols, replayed until --events.
+        Suites (--suite, default engine):
+          engine       'none' (engine with no instance), then each --kind of --plugin, each fed
+                       through the bounded inbound queue by a producer thread ('queue') and straight
+                       into the engine on one thread ('direct'). Events: a pre-generated simulated
+                       market (75% quotes, 25% trades) over --symbols symbols, replayed until --events.
+          last-second  last_second.so on pre-generated simulated up/down windows (BTC and ETH,
+                       --windows per series), direct and through the queue, without and with the
+                       SQLite journal; reports events/s and decisions (plugin callbacks)/s.
+          persistence  the SQLite writer: --rows fill events journaled and committed (rows/s).
         """)
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, all }
+
+    @Option(name: .long, help: "engine, last-second, persistence or all.")
+    var suite: Suite = .engine
+
+    @Option(name: .long, help: "last-second: windows per series.")
+    var windows = 16
+
+    @Option(name: .long, help: "persistence: rows to journal.")
+    var rows = 1_000_000
 
     @Option(name: .long, help: "Plugin file with the benchmark kinds.")
     var plugin = "ema_bench.so"
@@ -48,10 +65,105 @@ struct BenchCommand: AsyncParsableCommand {
         var seconds: Double
         var eventsPerSecond: Double
         var nanosPerEvent: Double
+        var unit = "events"
+        var decisionsPerSecond: Double?
     }
 
     func run() async throws {
         HostLogging.configure(level: .warning, json: false)
+        var results: [Result] = []
+        if suite == .engine || suite == .all { results += try engineSuite() }
+        if suite == .lastSecond || suite == .all { results += try lastSecondSuite() }
+        if suite == .persistence || suite == .all { results += try persistenceSuite() }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+    }
+
+    private func report(_ result: Result) {
+        guard !json else { return }
+        var line = "\(result.scenario.padding(toLength: 18, withPad: " ", startingAt: 0)) \(result.path.padding(toLength: 6, withPad: " ", startingAt: 0)) "
+            + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M \(result.unit)/s  \(String(format: "%7.1f", result.nanosPerEvent)) ns/\(result.unit.dropLast())"
+        if let decisions = result.decisionsPerSecond { line += String(format: "  %.2f M decisions/s", decisions / 1e6) }
+        print(line)
+    }
+
+    /// The SQLite writer: fill events journaled on this thread, committed by the writer thread.
+    private func persistenceSuite() throws -> [Result] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tsh-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var results: [Result] = []
+        for kind in SQLiteJournal.BenchmarkRow.allCases {
+            var best = (rate: 0.0, enqueue: Double.infinity)
+            for i in 0..<repeats {
+                let measured = try SQLiteJournal.benchmark(path: directory.appendingPathComponent("bench-\(kind)-\(i).sqlite").path, rows: rows, row: kind)
+                best = (max(best.rate, measured.writerRowsPerSecond), min(best.enqueue, measured.enqueueNanosPerRow))
+            }
+            let writer = Result(scenario: "writer \(kind.rawValue)", path: "batch", events: rows, seconds: Double(rows) / best.rate,
+                                eventsPerSecond: best.rate, nanosPerEvent: 1e9 / best.rate, unit: "rows")
+            let enqueue = Result(scenario: "enqueue \(kind.rawValue)", path: "engine", events: rows, seconds: best.enqueue * Double(rows) / 1e9,
+                                 eventsPerSecond: 1e9 / best.enqueue, nanosPerEvent: best.enqueue, unit: "rows")
+            report(writer)
+            report(enqueue)
+            results += [writer, enqueue]
+        }
+        return results
+    }
+
+    /// last_second.so on simulated up/down windows.
+    private func lastSecondSuite() throws -> [Result] {
+        let registry = PluginRegistry()
+        let loaded = try SessionAssembly.loadPlugin("last_second.so", registry: registry)
+        guard let kind = loaded.info.kinds.first, let descriptor = loaded.kindDescriptor(kind.id) else {
+            throw ValidationError("last_second.so offers no kind")
+        }
+        var table = SymbolTable()
+        let series = ["BTC", "ETH"].map { UpDownSimulation.series(asset: $0, windowMinutes: 15, registeringIn: &table) }
+        var feed = UpDownSimulation(configuration: .init(seed: 42, series: series, windowMinutes: 15, startTime: 1_763_683_200_000_000_000,
+                                                         windows: windows))
+        var pool: [MarketEvent] = []
+        while let event = feed.next() { pool.append(event) }
+        let ids = series.flatMap { [$0.up, $0.down, $0.oracle] }
+        var results: [Result] = []
+        for persisted in [false, true] {
+            for path in ["direct", "queue"] {
+                var best = (seconds: Double.infinity, decisions: 0)
+                for _ in 0..<repeats {
+                    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tsh-bench-\(UUID().uuidString)")
+                    defer { try? FileManager.default.removeItem(at: directory) }
+                    let journal = persisted ? try SQLiteJournal(path: directory.appendingPathComponent("host.sqlite").path,
+                                                                logger: Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() })) : nil
+                    journal?.setSymbols(table)
+                    var configuration = EngineConfiguration(queueCapacity: 1 << 16, startingCash: 10_000)
+                    configuration.bookSnapshotInterval = persisted ? 1_000_000_000 : 0
+                    let engine = Engine(symbols: table, configuration: configuration, clock: SimulatedClock(), journal: journal,
+                                        logger: Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+                    var limits = RiskLimits.defaults
+                    limits.priceBandBps = 10_000
+                    try engine.addInstance(InstanceSpec(
+                        id: "bench-last-second", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor, mode: .paper, venue: "polymarket",
+                        symbols: ids, parameters: ResolvedParameters(specs: kind.parameters, symbolCount: ids.count), risk: limits, keepAlive: loaded))
+                    let seconds = try measure(engine: engine, pool: pool, events: pool.count, span: 0, path: path)
+                    try journal?.flush()
+                    journal?.close()
+                    let decisions = engine.snapshot().instances.first?.callbacks ?? 0
+                    if seconds < best.seconds { best = (seconds, decisions) }
+                }
+                let result = Result(scenario: persisted ? "last_second+sqlite" : "last_second", path: path, events: pool.count,
+                                    seconds: best.seconds, eventsPerSecond: Double(pool.count) / best.seconds,
+                                    nanosPerEvent: best.seconds * 1e9 / Double(pool.count), unit: "events",
+                                    decisionsPerSecond: Double(best.decisions) / best.seconds)
+                report(result)
+                results.append(result)
+            }
+        }
+        return results
+    }
+
+    private func engineSuite() throws -> [Result] {
         let registry = PluginRegistry()
         let loaded = try SessionAssembly.loadPlugin(plugin, registry: registry)
         var table = SymbolTable()
@@ -78,27 +190,19 @@ struct BenchCommand: AsyncParsableCommand {
                             venue: "bench", symbols: ids, parameters: ResolvedParameters(specs: kind.parameters, symbolCount: ids.count),
                             risk: RiskLimits(), keepAlive: loaded))
                     }
-                    best = min(best, try measure(engine: engine, pool: pool, span: span, path: path))
+                    best = min(best, try measure(engine: engine, pool: pool, events: events, span: span, path: path))
                 }
                 let result = Result(scenario: scenario, path: path, events: events, seconds: best,
                                     eventsPerSecond: Double(events) / best, nanosPerEvent: best * 1e9 / Double(events))
                 results.append(result)
-                if !json {
-                    print("\(scenario.padding(toLength: 6, withPad: " ", startingAt: 0)) \(path.padding(toLength: 6, withPad: " ", startingAt: 0)) "
-                        + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M events/s  \(String(format: "%6.1f", result.nanosPerEvent)) ns/event")
-                }
+                report(result)
             }
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+        return results
     }
 
     /// Seconds to push `events` inputs through the engine, plugins created and started beforehand.
-    private func measure(engine: Engine, pool: [MarketEvent], span: Int64, path: String) throws -> Double {
+    private func measure(engine: Engine, pool: [MarketEvent], events: Int, span: Int64, path: String) throws -> Double {
         let total = events
         let box = TimingBox()
         let thread = Thread {

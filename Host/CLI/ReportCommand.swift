@@ -10,13 +10,12 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Summarize closed trades from the host database: win rate, PnL, drawdown, breakdowns, equity curve.",
         discussion: """
-        A trade opens when an account's position in a symbol leaves zero and closes when it returns
-        to zero; its PnL is the realized PnL of its fills minus their fees, its exit reason the tag of
-        the closing order, its market the symbol without -UP/-DOWN, its time the close time (UTC).
+        A trade opens when an account's position in a symbol leaves zero and closes when it returns to zero; its PnL is the realized PnL of its fills minus their fees, its exit reason the tag of the closing order, its market the symbol without -UP/-DOWN, its time the close time (UTC).
+
         Examples:
           host report
           host report --data-dir ./data --mode paper --instance follower
-          host report --session 2024-03-01T12-00-00 --json --no-html
+          host report --session s-2026-11-21T232921-f81cc2bd --json --no-html
         """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case paper, live }

@@ -40,9 +40,23 @@ enum ReportFormat {
         return r == 0 ? "0" : "\(r)"
     }
 
-    /// Columns padded to their widest cell; the first column left-aligned, the others right-aligned.
+    /// Columns padded to their widest cell; the first column left-aligned, the others
+    /// right-aligned with their decimal points in line.
     static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
-        let all = [header] + rows
+        // Digits after the point (a number without one counts its would-be point too).
+        func fractionWidth(_ cell: String) -> Int? {
+            guard cell.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true, cell.contains(where: \.isNumber) else { return nil }
+            guard let dot = cell.firstIndex(of: ".") else { return 0 }
+            return cell.distance(from: dot, to: cell.endIndex)
+        }
+        let fractions = header.indices.map { column in rows.compactMap { fractionWidth($0[column]) }.max() ?? 0 }
+        let aligned = rows.map { cells in
+            cells.enumerated().map { column, cell in
+                guard column > 0, let width = fractionWidth(cell) else { return cell }
+                return cell + String(repeating: " ", count: fractions[column] - width)
+            }
+        }
+        let all = [header] + aligned
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { cells in
             let padded = cells.enumerated().map { column, cell in

@@ -3,6 +3,13 @@ import HostEngine
 
 /// What a run prints at the end (text, or `--json`).
 struct RunSummary {
+    /// Peak resident memory of this process so far, in MiB (Linux reports ru_maxrss in KiB).
+    static func peakMemoryMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
     var sessionID: String
     var database: String
     var seconds: Double
@@ -18,6 +25,7 @@ struct RunSummary {
             "  signals delivered \(s.signalsDelivered)",
             "  settlements       \(s.settlements)",
             "  database          \(database)",
+            "  peak memory       \(String(format: "%.1f", Self.peakMemoryMiB())) MiB",
         ]
         if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
         for i in s.instances {
@@ -43,6 +51,7 @@ struct RunSummary {
             "signals_delivered": s.signalsDelivered,
             "dropped_deliveries": s.cascadeOverflows,
             "settlements": s.settlements,
+            "peak_memory_mib": Self.peakMemoryMiB(),
             "instances": s.instances.map { i -> [String: Any] in
                 [
                     "id": i.instanceID, "plugin_id": i.pluginID, "mode": "\(i.mode)", "callbacks": i.callbacks,

@@ -34,6 +34,68 @@ enum DecimalText {
         return fast(Decimal.nan) == Decimal.nan.description
     }()
 
+    /// Calls `body` with the value's text (as `string` gives it) in a stack buffer; false,
+    /// without calling it, when the fast layout does not apply (the caller falls back).
+    static func withText(_ value: Decimal, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        guard layoutVerified else { return false }
+        let (mantissa, exponent, negative, length): (UInt64, Int, Bool, Int) = withUnsafeBytes(of: value) { raw in
+            let flags = raw[1]
+            let length = Int(flags >> 4)
+            var mantissa: UInt64 = 0
+            if length <= 4 {
+                for word in 0..<length {
+                    let low = UInt64(raw[4 + 2 * word]), high = UInt64(raw[5 + 2 * word])
+                    mantissa |= (low | high << 8) << (16 * UInt64(word))
+                }
+            }
+            return (mantissa, Int(Int8(bitPattern: raw[0])), flags & 0x08 != 0, length)
+        }
+        if length == 0 {
+            guard !negative else { return false }  // NaN: let `description` spell it
+            var zero = UInt8(ascii: "0")
+            withUnsafePointer(to: &zero) { body(UnsafeBufferPointer(start: $0, count: 1)) }
+            return true
+        }
+        guard length <= 4, exponent >= -40, exponent <= 40 else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+            // Digits of the mantissa, least significant first.
+            var digits: (UInt64, Int) = (mantissa, 0)
+            var scratch = (UInt64(0), UInt64(0), UInt64(0))  // 24 bytes >= 20 digits
+            let count: Int = withUnsafeMutableBytes(of: &scratch) { raw in
+                var n = 0
+                repeat {
+                    raw[n] = UInt8(ascii: "0") + UInt8(digits.0 % 10)
+                    digits.0 /= 10
+                    n += 1
+                } while digits.0 > 0
+                return n
+            }
+            var out = 0
+            func put(_ byte: UInt8) { buffer[out] = byte; out += 1 }
+            withUnsafeBytes(of: &scratch) { raw in
+                if negative { put(UInt8(ascii: "-")) }
+                if exponent >= 0 {
+                    for k in stride(from: count - 1, through: 0, by: -1) { put(raw[k]) }
+                    for _ in 0..<exponent { put(UInt8(ascii: "0")) }
+                } else {
+                    let fraction = -exponent
+                    if count > fraction {
+                        for k in stride(from: count - 1, through: fraction, by: -1) { put(raw[k]) }
+                        put(UInt8(ascii: "."))
+                        for k in stride(from: fraction - 1, through: 0, by: -1) { put(raw[k]) }
+                    } else {
+                        put(UInt8(ascii: "0"))
+                        put(UInt8(ascii: "."))
+                        for _ in 0..<(fraction - count) { put(UInt8(ascii: "0")) }
+                        for k in stride(from: count - 1, through: 0, by: -1) { put(raw[k]) }
+                    }
+                }
+            }
+            body(UnsafeBufferPointer(start: buffer.baseAddress, count: out))
+            return true
+        }
+    }
+
     /// The text of a value whose mantissa fits in 64 bits; nil for wider ones.
     ///
     /// Storage (swift-foundation): byte 0 the exponent (Int8); byte 1 the mantissa length in

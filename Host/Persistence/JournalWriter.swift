@@ -15,7 +15,8 @@ enum PendingRow: Sendable {
     case fill(FillRecord, sessionID: String)
     case alert(AlertRecord, sessionID: String)
     case tradingState(instanceID: String, state: TradingState, reason: String, time: Int64)
-    case bookSnapshot(symbol: SymbolID, time: Int64, bids: String, asks: String, sessionID: String)
+    /// Levels as captured on the engine thread; formatted to text by the writer.
+    case bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)], sessionID: String)
 }
 
 /// One caller of `flush()` waiting for the writer to commit up to `target`.
@@ -350,28 +351,24 @@ final class JournalWriter: Sendable {
                     deleteState.setUncheckedArguments([instanceID, key])
                     try deleteState.execute()
                 case .order(let o, let instanceID, let sessionID):
-                    insertOrder.setUncheckedArguments([
-                        sessionID, Int64(bitPattern: o.clientOrderID.rawValue), instanceID, o.mode.description,
-                        symbol(o.symbol), o.side.description, o.type.description, o.timeInForce.description,
-                        o.price.map(DecimalText.string), DecimalText.string(o.size), o.postOnly, o.reduceOnly, o.expireAt, o.tag, o.createdAt,
-                    ])
-                    try insertOrder.execute()
+                    var r = RawStatement(insertOrder)
+                    r.bind(sessionID); r.bind(Int64(bitPattern: o.clientOrderID.rawValue)); r.bind(instanceID); r.bind(o.mode.description)
+                    r.bind(symbol(o.symbol)); r.bind(o.side.description); r.bind(o.type.description); r.bind(o.timeInForce.description)
+                    r.bind(o.price); r.bind(o.size); r.bind(o.postOnly); r.bind(o.reduceOnly); r.bind(o.expireAt); r.bind(o.tag); r.bind(o.createdAt)
+                    try r.step()
                 case .update(let u, let instanceID, let mode, let sessionID):
-                    insertEvent.setUncheckedArguments([
-                        sessionID, Int64(bitPattern: u.clientOrderID.rawValue), instanceID, mode.description,
-                        symbol(u.symbol), u.side.description, u.status.description, u.denyReason?.description,
-                        DecimalText.string(u.lastFillPrice), DecimalText.string(u.lastFillSize), DecimalText.string(u.filledSize),
-                        DecimalText.string(u.remainingSize), DecimalText.string(u.averageFillPrice), DecimalText.string(u.fee),
-                        DecimalText.string(u.lastFee), u.liquidity?.rawValue, u.reason,
-                        u.venueOrderID, u.timestamp,
-                    ])
-                    try insertEvent.execute()
+                    var r = RawStatement(insertEvent)
+                    r.bind(sessionID); r.bind(Int64(bitPattern: u.clientOrderID.rawValue)); r.bind(instanceID); r.bind(mode.description)
+                    r.bind(symbol(u.symbol)); r.bind(u.side.description); r.bind(u.status.description); r.bind(u.denyReason?.description)
+                    r.bind(u.lastFillPrice); r.bind(u.lastFillSize); r.bind(u.filledSize); r.bind(u.remainingSize)
+                    r.bind(u.averageFillPrice); r.bind(u.fee); r.bind(u.lastFee); r.bind(u.liquidity?.rawValue); r.bind(u.reason)
+                    r.bind(u.venueOrderID); r.bind(u.timestamp)
+                    try r.step()
                 case .signal(let g, let sessionID):
-                    insertSignal.setUncheckedArguments([
-                        sessionID, g.time, g.sourceInstanceID, g.sourcePluginID, g.symbol, g.name, Int64(g.direction),
-                        g.value, g.confidence, g.payload,
-                    ])
-                    try insertSignal.execute()
+                    var r = RawStatement(insertSignal)
+                    r.bind(sessionID); r.bind(g.time); r.bind(g.sourceInstanceID); r.bind(g.sourcePluginID); r.bind(g.symbol); r.bind(g.name)
+                    r.bind(Int64(g.direction)); r.bind(g.value); r.bind(g.confidence); r.bind(g.payload)
+                    try r.step()
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])
                     try endSession.execute()
@@ -414,10 +411,29 @@ final class JournalWriter: Sendable {
                     upsertRiskState.setUncheckedArguments([instanceID, state.rawValue, reason, time])
                     try upsertRiskState.execute()
                 case .bookSnapshot(let id, let time, let bids, let asks, let sessionID):
-                    insertSnapshot.setUncheckedArguments([sessionID, symbol(id), time, bids, asks])
-                    try insertSnapshot.execute()
+                    var r = RawStatement(insertSnapshot)
+                    r.bind(sessionID); r.bind(symbol(id)); r.bind(time); r.bind(BookSnapshotText.levels(bids)); r.bind(BookSnapshotText.levels(asks))
+                    try r.step()
                 }
             }
         }
+    }
+}
+
+/// `[["price","size"],…]`, best first, exact decimal text.
+enum BookSnapshotText {
+    static func levels(_ levels: [(price: Fixed8, size: Fixed8)]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        bytes.reserveCapacity(2 + levels.count * 32)
+        for (i, level) in levels.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "\"")])
+            level.price.appendText(to: &bytes)
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: "\"")])
+            level.size.appendText(to: &bytes)
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "]")])
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 import HostCore
@@ -28,7 +29,7 @@ public final class SQLiteJournal: EngineJournal {
     /// - Throws: `PersistenceError` with code `cannotOpen` (directory or file unusable),
     ///   `notADatabase` (not SQLite, or corrupt), `readOnly`, or `newerSchema` (migrated by a
     ///   newer host).
-    public convenience init(path: String, logger: Logger, maxPendingRows: Int = 100_000, batchSize: Int = 2_048) throws(PersistenceError) {
+    public convenience init(path: String, logger: Logger, maxPendingRows: Int = 100_000, batchSize: Int = 8_192) throws(PersistenceError) {
         try self.init(path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize, extraMigrations: [])
     }
 
@@ -46,7 +47,13 @@ public final class SQLiteJournal: EngineJournal {
         writer.close()
     }
 
+    /// SQLite in multi-thread mode without memory statistics, configured once before the
+    /// first connection opens (the per-call and per-allocation mutexes cost the writer about
+    /// a third of its time).
+    private static let sqliteConfigured: Int32 = tsh_sqlite_configure_for_single_writer()
+
     private static func open(path: String, migrator: DatabaseMigrator) throws(PersistenceError) -> DatabasePool {
+        _ = sqliteConfigured
         let fileManager = FileManager.default
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -76,6 +83,10 @@ public final class SQLiteJournal: EngineJournal {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Fewer, larger checkpoints and a bigger page cache: the writer commits large
+            // batches back to back (measured: the default checkpoint cadence cost ~15 %).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         let pool: DatabasePool
         do {
@@ -212,11 +223,7 @@ public final class SQLiteJournal: EngineJournal {
 
     /// Queues a snapshot of a book's top levels (`[[price, size], …]` best first, exact text).
     public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {
-        func text(_ levels: [(price: Fixed8, size: Fixed8)]) -> String {
-            "[" + levels.map { "[\"\($0.price)\",\"\($0.size)\"]" }.joined(separator: ",") + "]"
-        }
-        let (b, a) = (text(bids), text(asks))
-        writer.enqueue { .bookSnapshot(symbol: symbol, time: time, bids: b, asks: a, sessionID: $0) }
+        writer.enqueue { .bookSnapshot(symbol: symbol, time: time, bids: bids, asks: asks, sessionID: $0) }
     }
 
     /// Deletes book snapshots older than `time` (retention); returns how many went.

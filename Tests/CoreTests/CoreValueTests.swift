@@ -1,0 +1,109 @@
+import Foundation
+import HostCore
+import Testing
+
+struct Fixed8TextTests {
+    @Test("appendText writes exactly the bytes of description for random values of every scale and sign")
+    func appendTextMatchesDescription() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let value = Fixed8(raw: Int64.random(in: -9_000_000_000_000_000...9_000_000_000_000_000, using: &generator)
+                / Int64(pow(10, Double(Int.random(in: 0...17, using: &generator)))))
+            var bytes: [UInt8] = []
+            value.appendText(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == value.description, "\(value.raw)")
+        }
+        var zero: [UInt8] = []
+        Fixed8(raw: 0).appendText(to: &zero)
+        #expect(String(decoding: zero, as: UTF8.self) == "0")
+    }
+}
+
+struct ShortNameTests {
+    @Test("a short name keeps up to 15 bytes and reads back the same text")
+    func roundTrip() {
+        #expect(ShortName("chainlink").description == "chainlink")
+        #expect(ShortName("").description == "")
+        #expect(ShortName("abcdefghijklmnopqrstuvwxyz").description == "abcdefghijklmno")
+        #expect(ShortName("chainlink") == "chainlink")
+    }
+
+    @Test("a short name cut at 15 bytes never splits a multi-byte character")
+    func cutsAtCharacterBoundary() {
+        let name = ShortName("abcdefghijklmn€")  // 14 ASCII bytes + a 3-byte euro sign
+        #expect(name.description == "abcdefghijklmn")
+        #expect(name.count == 14)
+    }
+}
+
+struct MarketEventLayoutTests {
+    @Test("market events are trivially copyable, so queues move them without reference counting")
+    func trivial() {
+        #expect(_isPOD(MarketEvent.self))
+        #expect(_isPOD(BookDelta.self))
+        #expect(_isPOD(OraclePrice.self))
+    }
+}
+
+struct BookDeltaTests {
+    static let symbol = SymbolID(0)
+    static func p(_ text: String) -> Fixed8 { Fixed8(parsing: text)! }
+
+    @Test("a book update becomes rows whose last one ends the batch and every one carries the snapshot flag")
+    func updateRows() {
+        let update = BookUpdate(symbol: Self.symbol, tsEvent: 1, tsRecv: 2, isSnapshot: true, changes: [
+            BookChange(side: .buy, price: Self.p("99"), size: Self.p("1")),
+            BookChange(side: .sell, price: Self.p("101"), size: Self.p("2")),
+        ])
+        let rows = update.events.compactMap { event -> BookDelta? in
+            if case .bookDelta(let row) = event { return row }
+            return nil
+        }
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0.isSnapshot })
+        #expect(rows.map(\.isEndOfBatch) == [false, true])
+    }
+
+    @Test("a snapshot replaces the side it names and leaves the other side alone")
+    func snapshotReplacesItsSide() {
+        var book = OrderBook()
+        for event in BookUpdate(symbol: Self.symbol, tsEvent: 1, tsRecv: 1, isSnapshot: false, changes: [
+            BookChange(side: .buy, price: Self.p("98"), size: Self.p("5")),
+            BookChange(side: .sell, price: Self.p("102"), size: Self.p("5")),
+        ]).events {
+            if case .bookDelta(let row) = event { book.apply(row) }
+        }
+        for event in BookUpdate(symbol: Self.symbol, tsEvent: 2, tsRecv: 2, isSnapshot: true, changes: [
+            BookChange(side: .buy, price: Self.p("99"), size: Self.p("1")),
+            BookChange(side: .buy, price: Self.p("97"), size: Self.p("3")),
+        ]).events {
+            if case .bookDelta(let row) = event { book.apply(row) }
+        }
+        #expect(book.bids.levels().map(\.price) == [Self.p("99"), Self.p("97")])
+        #expect(book.asks.best?.price == Self.p("102"))
+    }
+
+    @Test("an empty snapshot clears both sides")
+    func emptySnapshotClears() {
+        var book = OrderBook()
+        book.apply(QuoteTick(symbol: Self.symbol, tsEvent: 1, tsRecv: 1, bidPrice: Self.p("1"), bidSize: Self.p("1"),
+                             askPrice: Self.p("2"), askSize: Self.p("1")))
+        for event in BookUpdate(symbol: Self.symbol, tsEvent: 2, tsRecv: 2, isSnapshot: true, changes: []).events {
+            if case .bookDelta(let row) = event { book.apply(row) }
+        }
+        #expect(book.bids.isEmpty)
+        #expect(book.asks.isEmpty)
+    }
+
+    @Test("a quote replaces the top of book, and a zero size empties that side")
+    func quoteReplacesTop() {
+        var book = OrderBook()
+        book.apply(QuoteTick(symbol: Self.symbol, tsEvent: 1, tsRecv: 1, bidPrice: Self.p("1"), bidSize: Self.p("1"),
+                             askPrice: Self.p("2"), askSize: Self.p("1")))
+        book.apply(QuoteTick(symbol: Self.symbol, tsEvent: 2, tsRecv: 2, bidPrice: Self.p("1.5"), bidSize: Self.p("3"),
+                             askPrice: Self.p("2.5"), askSize: Self.p("0")))
+        #expect(book.bids.count == 1)
+        #expect(book.bids.best?.price == Self.p("1.5"))
+        #expect(book.asks.isEmpty)
+    }
+}
