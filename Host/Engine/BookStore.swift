@@ -6,7 +6,8 @@ import HostCore
 /// - Important: Confined to the engine thread, like the engine's other state.
 final class BookStore {
     let count: Int
-    private let base: UnsafeMutablePointer<OrderBook>
+    /// The books' memory, valid while the store lives.
+    let base: UnsafeMutablePointer<OrderBook>
 
     init(count: Int) {
         self.count = count

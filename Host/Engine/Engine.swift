@@ -107,9 +107,9 @@ public final class Engine: @unchecked Sendable {
     let logger: Logger
     let journal: (any EngineJournal)?
 
-    let bookStorage: BookStore
-    /// Unowned(unsafe): `bookStorage` keeps it alive; no reference counting per event.
-    unowned(unsafe) let books: BookStore
+    let books: BookStore
+    /// `books`' memory: indexing it directly costs no reference counting per event.
+    private let bookMemory: UnsafeMutablePointer<OrderBook>
     private var bookFromL2: [Bool]
     /// Per symbol: the current L2 message's rows, delivered with its last row.
     private var bookChanges: [[tsh_book_change]]
@@ -143,8 +143,9 @@ public final class Engine: @unchecked Sendable {
     /// The simulated clock's value, cached: the engine is its only writer.
     private var simulatedNow: Int64 = .min
     /// The clock as its concrete type when it is the standard simulated clock (a direct store per event).
-    /// Unowned(unsafe): `clock` keeps it alive; no reference counting per event.
-    private unowned(unsafe) let simulatedClock: SimulatedClock?
+    /// Unmanaged: `clock` keeps it alive; calls through a guaranteed reference cost no
+    /// reference counting per event.
+    private let simulatedClock: Unmanaged<SimulatedClock>?
     private var counters = EngineSnapshot()
     private let snapshotState = Mutex(EngineSnapshot())
     private var lastPublish: Int64 = 0
@@ -171,12 +172,12 @@ public final class Engine: @unchecked Sendable {
         self.configuration = configuration
         self.clock = clock
         self.isSimulated = clock.isSimulated
-        self.simulatedClock = clock as? SimulatedClock
+        self.simulatedClock = (clock as? SimulatedClock).map { Unmanaged.passUnretained($0) }
         self.journal = journal
         self.logger = logger
         self.queue = InboundQueue(capacity: configuration.queueCapacity)
-        self.bookStorage = BookStore(count: symbols.count)
-        self.books = bookStorage
+        self.books = BookStore(count: symbols.count)
+        self.bookMemory = books.base
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
         self.bookChanges = Array(repeating: [], count: symbols.count)
         self.bookSubscribed = Array(repeating: false, count: symbols.count)
@@ -436,7 +437,7 @@ public final class Engine: @unchecked Sendable {
             if ts > simulatedNow {
                 simulatedNow = ts
                 if ts >= timers.earliestBound { fireTimers(upTo: ts) }
-                if let simulatedClock { simulatedClock.set(ts) } else { clock.advance(to: ts) }
+                if let simulatedClock { simulatedClock._withUnsafeGuaranteedRef { $0.set(ts) } } else { clock.advance(to: ts) }
             }
         }
         counters.eventsProcessed &+= 1
@@ -445,7 +446,7 @@ public final class Engine: @unchecked Sendable {
         let flags: UInt16 = isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0
         switch event {
         case .quote(let q):
-            if !bookFromL2[symbol.index] { books[symbol.index].apply(q) }
+            if !bookFromL2[symbol.index] { bookMemory[symbol.index].apply(q) }
             var e = tsh_quote_event(
                 header: header(UInt16(TSH_EVENT_QUOTE), MemoryLayout<tsh_quote_event>.size, symbol, q.tsEvent, q.tsRecv, flags),
                 bid_price: q.bidPrice.double, bid_size: q.bidSize.double, ask_price: q.askPrice.double, ask_size: q.askSize.double)
@@ -458,7 +459,7 @@ public final class Engine: @unchecked Sendable {
         case .bookDelta(let delta):
             let i = symbol.index
             bookFromL2[i] = true
-            books[i].apply(delta)
+            bookMemory[i].apply(delta)
             if bookSubscribed[i] {
                 if delta.price.raw != 0 || delta.size.raw != 0 {
                     bookChanges[i].append(tsh_book_change(price: delta.price.double, size: delta.size.double, side: delta.side.rawValue, reserved: 0))
@@ -511,7 +512,7 @@ public final class Engine: @unchecked Sendable {
     /// Delivers one book event for the L2 message that `last` ends.
     private func dispatchBook(_ symbol: SymbolID, _ last: BookDelta, _ flags: UInt16) {
         let i = symbol.index
-        let best = (bid: books[i].bids.best, ask: books[i].asks.best)
+        let best = (bid: bookMemory[i].bids.best, ask: bookMemory[i].asks.best)
         bookChanges[i].withUnsafeBufferPointer { buffer in
             var e = tsh_book_event(
                 header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, last.tsEvent, last.tsRecv, flags),
