@@ -20,6 +20,7 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 
 // MARK: - Swift settings applied to every Swift target
 
@@ -62,6 +63,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // MARK: SDK — the C header is the contract; the Swift wrapper is a convenience.
@@ -75,8 +77,10 @@ let package = Package(
         .target(name: "HostRisk", dependencies: ["HostCore"], path: "Host/Risk"),
         .target(name: "HostExecution", dependencies: ["HostCore"], path: "Host/Execution"),
         .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", grdb, grdbSQLite, logging], path: "Host/Persistence"),
-        .target(name: "HostFeeds", dependencies: ["HostCore"], path: "Host/Feeds"),
+        .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
+        // zlib for .csv.gz market data (Debian: zlib1g-dev, installed by scripts/setup.sh).
+        .systemLibrary(name: "CZlib", path: "Host/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "HostFeeds", dependencies: ["HostCore", "CZlib"], path: "Host/Feeds"),
         .target(
             name: "HostEngine",
             dependencies: ["HostCore", "HostPlugins", "HostRisk", "HostExecution", "CStrategyHostSDK", dequeModule, heapModule, logging, metrics],
@@ -90,7 +94,7 @@ let package = Package(
             name: "HostCLI",
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
-                "HostFeeds", "HostEngine", "HostMetrics", argumentParser, logging, serviceLifecycle,
+                "HostFeeds", "HostEngine", "HostMetrics", argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),
@@ -125,6 +129,7 @@ let package = Package(
             path: "Tests/LastSecondTests"
         ),
         .testTarget(name: "FeedTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/FeedTests"),
+        .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/TardisTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )

@@ -7,6 +7,7 @@ need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v c++ >/dev/null 2>&1 || need+=(g++)
 [ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -3,6 +3,7 @@ import Foundation
 import HostCore
 import HostEngine
 import HostFeeds
+import Histogram
 import HostPersistence
 import HostPlugins
 import Logging
@@ -22,10 +23,13 @@ struct BenchCommand: AsyncParsableCommand {
           last-second  last_second.so on pre-generated simulated up/down windows (BTC and ETH,
                        --windows per series), direct and through the queue, without and with the
                        SQLite journal; reports events/s and decisions (plugin callbacks)/s.
-          persistence  the SQLite writer: --rows fill events journaled and committed (rows/s).
+          persistence  the SQLite writer: --rows rows of each kind queued, then committed (rows/s).
+          latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
+                       the parser → the order handed to the paper venue (ema_bench `ema` ordering on
+                       every quote, host risk on); p50/p99/p99.9 from an HdrHistogram.
         """)
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, all }
 
     @Option(name: .long, help: "engine, last-second, persistence or all.")
     var suite: Suite = .engine
@@ -75,6 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .engine || suite == .all { results += try engineSuite() }
         if suite == .lastSecond || suite == .all { results += try lastSecondSuite() }
         if suite == .persistence || suite == .all { results += try persistenceSuite() }
+        if suite == .latency || suite == .all { try latencySuite() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -89,6 +94,68 @@ struct BenchCommand: AsyncParsableCommand {
             + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M \(result.unit)/s  \(String(format: "%7.1f", result.nanosPerEvent)) ns/\(result.unit.dropLast())"
         if let decisions = result.decisionsPerSecond { line += String(format: "  %.2f M decisions/s", decisions / 1e6) }
         print(line)
+    }
+
+    /// Tick-to-order latency: frame bytes → parser → engine → plugin → risk → venue handoff.
+    private func latencySuite() throws {
+        let registry = PluginRegistry()
+        let loaded = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
+        guard let kind = loaded.kind("ema"), let descriptor = loaded.kindDescriptor("ema") else { throw ValidationError("ema_bench.so has no kind 'ema'") }
+        var table = SymbolTable()
+        let names = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+        let ids = names.map { table.register(Instrument.generic(symbol: $0, venue: "binance")) }
+        let parser = BinanceBookTickerParser(symbols: Dictionary(uniqueKeysWithValues: zip(names, ids)))
+        // Frames as Binance sends them on a combined stream, prices on a random walk.
+        var random = SplitMix64(seed: 5)
+        var mids = [60_000.0, 3_000.0, 150.0]
+        let frames: [[UInt8]] = (0..<200_000).map { i in
+            let k = i % 3
+            mids[k] *= 1 + 0.0002 * random.normal()
+            let bid = (mids[k] * 100).rounded(.down) / 100
+            let text = #"{"stream":"\#(names[k].lowercased())@bookTicker","data":{"u":\#(400_000_000 + i),"s":"\#(names[k])","b":"\#(String(format: "%.8f", bid))","B":"\#(String(format: "%.8f", 0.5 + random.unit()))","a":"\#(String(format: "%.8f", bid + 0.01))","A":"\#(String(format: "%.8f", 0.5 + random.unit()))"}}"#
+            return Array(text.utf8)
+        }
+        var limits = RiskLimits.defaults
+        limits.maxOrdersPerSecond = 1_000_000_000
+        limits.priceBandBps = 10_000
+        limits.maxOrderNotional = 1_000_000_000
+        var parameters = ResolvedParameters(specs: kind.parameters, symbolCount: ids.count)
+        parameters.set("order_every", .int(1))
+        let engine = Engine(symbols: table, configuration: EngineConfiguration(startingCash: 100_000_000), clock: SimulatedClock(),
+                            logger: Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try engine.addInstance(InstanceSpec(id: "latency", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor, mode: .paper,
+                                            venue: "binance", symbols: ids, parameters: parameters, risk: limits, keepAlive: loaded))
+        engine.probeOrderHandoff = true
+        try engine.start()
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000)
+        var parseFailures = 0
+        let base: Int64 = 1_700_000_000_000_000_000
+        for (i, frame) in frames.enumerated() {
+            let before = engine.lastOrderHandoff
+            let t0 = monotonicNanos()
+            let quote: QuoteTick
+            do {
+                quote = try frame.withUnsafeBytes { raw throws(BinanceBookTickerParser.Failure) in
+                    try parser.parse(raw, receivedAt: base + Int64(i) * 1_000_000)
+                }
+            } catch {
+                parseFailures += 1
+                continue
+            }
+            engine.process(.quote(quote))
+            let handoff = engine.lastOrderHandoff
+            if handoff != before && i >= 10_000 { _ = histogram.record(UInt64(max(0, handoff - t0))) }  // after warm-up
+        }
+        engine.requestStop()
+        engine.run()
+        let p50 = histogram.valueAtPercentile(50), p99 = histogram.valueAtPercentile(99), p999 = histogram.valueAtPercentile(99.9)
+        if json {
+            let object: [String: Any] = ["suite": "latency", "samples": histogram.totalCount, "p50_ns": p50, "p99_ns": p99, "p999_ns": p999,
+                                         "max_ns": histogram.max, "parse_failures": parseFailures]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("tick-to-order      \(histogram.totalCount) samples  p50 \(p50) ns  p99 \(p99) ns  p99.9 \(p999) ns  max \(histogram.max) ns")
+        }
     }
 
     /// The SQLite writer: fill events journaled on this thread, committed by the writer thread.

@@ -15,6 +15,8 @@ public enum HostExit: Int32, Sendable, CaseIterable {
     /// A plugin file was found but refused: not a shared object, truncated, no entry
     /// symbol, ABI or fingerprint mismatch, invalid manifest, duplicate plugin id.
     case pluginRejected = 67
+    /// Market data files could not be used (missing, unreadable, wrong header, malformed row).
+    case invalidData = 68
     /// The database or data directory could not be used.
     case storageFailure = 74
 
@@ -26,6 +28,7 @@ public enum HostExit: Int32, Sendable, CaseIterable {
         case .invalidConfig: "invalid configuration file"
         case .pluginNotFound: "plugin file not found"
         case .pluginRejected: "plugin file refused (not a plugin, corrupt, ABI/fingerprint mismatch, invalid manifest)"
+        case .invalidData: "market data files unusable (missing, unreadable, wrong header, malformed row)"
         case .storageFailure: "database or data directory unusable"
         }
     }

@@ -12,7 +12,7 @@ public struct HostCommand: AsyncParsableCommand {
         SDK ABI \(HostABI.versionString). Exit codes: \(HostExit.allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ")).
         """,
         version: version,
-        subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self, KillSwitchCommand.self, ReportCommand.self],
+        subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self, KillSwitchCommand.self, ReportCommand.self, ReplayCommand.self, BacktestCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}

@@ -121,13 +121,22 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try journal.beginSession(SessionInfo(
                 id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
-                configFile: configuration.file, seed: feedSeed,
-                plugins: assembly.plugins.map { SessionPlugin(pluginID: $0.pluginID, version: $0.info.version, path: $0.path, fileFingerprint: $0.info.fileFingerprint) }))
+                configFile: configuration.file, seed: feedSeed, plugins: assembly.sessionPlugins, configText: configuration.text,
+                instruments: assembly.symbols.instruments, source: configuration.feed.source))
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
 
         let startTime = Int64((Date().timeIntervalSince1970 * 1e9).rounded())
+        let recorder = configuration.host.record ? SessionRecorder(journal: journal) : nil
+        engine.recorder = recorder
+        if configuration.host.recordingRetentionDays > 0 {
+            do {
+                try journal.pruneRecordings(startedBefore: startTime - Int64(configuration.host.recordingRetentionDays) * 86_400_000_000_000)
+            } catch {
+                throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+            }
+        }
         if configuration.host.bookSnapshotRetentionDays > 0 {
             let cutoff = startTime - Int64(configuration.host.bookSnapshotRetentionDays) * 86_400_000_000_000
             do {
@@ -227,6 +236,7 @@ struct RunCommand: AsyncParsableCommand {
         signals.cancel()
         let elapsed = Double(monotonicNanos() - wallStart) / 1e9
         let snapshot = engine.snapshot()
+        recorder?.finish()
         var flushError: (any Error)?
         do { try journal.flush() } catch { flushError = error }
         journal.endSession(exitStatus: runError == nil && flushError == nil ? "ok" : "failed")
@@ -255,8 +265,9 @@ struct RunCommand: AsyncParsableCommand {
         return line
     }
 
-    static func status(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    /// A progress/status line on stderr; `sameLine` rewrites the current terminal line.
+    static func status(_ line: String, sameLine: Bool = false) {
+        FileHandle.standardError.write(Data((sameLine ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 
     static func sessionID() -> String {

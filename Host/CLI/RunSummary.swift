@@ -33,6 +33,8 @@ struct RunSummary {
                 + "signals=\(i.signalsEmitted) orders=\(i.ordersSubmitted) denied=\(i.ordersDenied) fills=\(i.fills) "
                 + "avg_callback=\(Int(i.averageCallbackNanos))ns max_callback=\(i.maxCallbackNanos)ns")
             lines.append("    realized_pnl=\(i.realizedPnL) cash=\(i.cash) open_positions=\(i.openPositions)")
+            for (name, value) in i.customCounters.sorted(by: { $0.key < $1.key }) { lines.append("    \(name) = \(value)") }
+            for (name, value) in i.customGauges.sorted(by: { $0.key < $1.key }) { lines.append("    \(name) = \(String(format: "%.4f", value))") }
             if let error = i.lastError { lines.append("    last error: \(error)") }
         }
         return lines.joined(separator: "\n")
@@ -59,6 +61,7 @@ struct RunSummary {
                     "orders_denied": i.ordersDenied, "fills": i.fills, "avg_callback_ns": i.averageCallbackNanos,
                     "max_callback_ns": i.maxCallbackNanos, "last_error": i.lastError ?? NSNull(),
                     "realized_pnl": "\(i.realizedPnL)", "cash": "\(i.cash)", "open_positions": i.openPositions,
+                    "counters": i.customCounters, "gauges": i.customGauges.filter { $0.value.isFinite },
                 ]
             },
         ]

@@ -3,6 +3,7 @@ import HostConfig
 import HostCore
 import HostEngine
 import HostFeeds
+import HostPersistence
 import HostPlugins
 
 /// Turns a configuration into loaded plugins, a symbol table and engine instance specs —
@@ -12,6 +13,18 @@ struct SessionAssembly {
     var plugins: [LoadedPlugin] = []
     var symbols = SymbolTable()
     var specs: [InstanceSpec] = []
+
+    /// FNV-1a 64 of a plugin file's bytes (recorded per session; replays compare it).
+    static func fileHash(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return StrategyConfigLoader.fnv1a(data)
+    }
+
+    /// The session manifest's plugin list.
+    var sessionPlugins: [SessionPlugin] {
+        plugins.map { SessionPlugin(pluginID: $0.pluginID, version: $0.info.version, path: $0.path,
+                                    fileFingerprint: $0.info.fileFingerprint, fileHash: Self.fileHash($0.path)) }
+    }
 
     /// Where `host --strategy X.so` looks for a configuration first.
     static func defaultConfigPath(forStrategy strategy: String, in directory: String) -> String {
@@ -23,20 +36,21 @@ struct SessionAssembly {
 
     /// Reads the configuration: `--config`, else `strategies/<name>.yaml` for
     /// `--strategy`, else the plugin's declared defaults.
-    static func configuration(configPath: String?, strategy: String?, registry: PluginRegistry) throws(HostFailure) -> StrategyConfig {
-        if let configPath { return try load(configPath) }
+    static func configuration(configPath: String?, strategy: String?, registry: PluginRegistry,
+                              checkFeedSymbols: Bool = true) throws(HostFailure) -> StrategyConfig {
+        if let configPath { return try load(configPath, checkFeedSymbols: checkFeedSymbols) }
         guard let strategy else {
             throw HostFailure(exit: .usage, message: "error: nothing to run.\nfix: pass --strategy <plugin.so> or --config <file.yaml> (see `host --help`)")
         }
         let candidate = defaultConfigPath(forStrategy: strategy, in: FileManager.default.currentDirectoryPath)
-        if FileManager.default.fileExists(atPath: candidate) { return try load(candidate) }
+        if FileManager.default.fileExists(atPath: candidate) { return try load(candidate, checkFeedSymbols: checkFeedSymbols) }
         let plugin = try loadPlugin(strategy, registry: registry)
         return StrategyConfigLoader.defaults(pluginPath: strategy, kindIDs: plugin.info.kinds.map(\.id), symbols: FeedSettings.defaults.symbols)
     }
 
-    private static func load(_ path: String) throws(HostFailure) -> StrategyConfig {
+    private static func load(_ path: String, checkFeedSymbols: Bool) throws(HostFailure) -> StrategyConfig {
         do {
-            return try StrategyConfigLoader.load(file: path)
+            return try StrategyConfigLoader.load(file: path, checkFeedSymbols: checkFeedSymbols)
         } catch {
             throw HostFailure(exit: .invalidConfig, message: "error: invalid configuration\n\(error)")
         }

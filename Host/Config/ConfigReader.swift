@@ -6,10 +6,14 @@ import Yams
 /// stopping at the first, so a user sees all of them in one run.
 struct ConfigReader {
     let file: String
+    /// Whether instances may only trade symbols the `feed:` section produces (false when the
+    /// caller supplies the data, as backtests do).
+    let checkFeedSymbols: Bool
     private(set) var problems: [ConfigProblem] = []
 
-    init(file: String) {
+    init(file: String, checkFeedSymbols: Bool = true) {
         self.file = file
+        self.checkFeedSymbols = checkFeedSymbols
     }
 
     /// Problems in document order (the walk reports a mapping's unknown keys before its values).

@@ -18,6 +18,8 @@ public struct StrategyConfig: Sendable {
     public var instances: [InstanceConfig]
     /// FNV-1a 64-bit of the file's bytes, 16 lowercase hex digits; recorded in the session manifest.
     public var configHash: String
+    /// The YAML text as read (empty for a plugin's defaults); recorded in the session manifest.
+    public var text: String = ""
 
     public init(file: String, host: HostSettings = HostSettings(), feed: FeedSettings = .defaults,
                 instruments: [String: InstrumentSettings] = [:], instances: [InstanceConfig], configHash: String) {
@@ -42,6 +44,9 @@ public struct StrategyConfig: Sendable {
 /// - `book_snapshot_depth` (int 1...1000, default 10): levels per side in a snapshot.
 /// - `book_snapshot_retention_days` (int >= 0, default 7): snapshots older than this (by engine
 ///   time) are deleted when a run starts (0 = keep all).
+/// - `record` (bool, default true): record every input of the session for `host replay`.
+/// - `recording_retention_days` (int >= 0, default 30): recorded inputs of sessions that
+///   started longer ago are deleted when a run starts (0 = keep all).
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216
@@ -53,6 +58,8 @@ public struct HostSettings: Sendable, Hashable {
     public var bookSnapshotIntervalMs: Int = 1_000
     public var bookSnapshotDepth: Int = 10
     public var bookSnapshotRetentionDays: Int = 7
+    public var record: Bool = true
+    public var recordingRetentionDays: Int = 30
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

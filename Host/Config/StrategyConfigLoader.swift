@@ -9,7 +9,9 @@ public enum StrategyConfigLoader {
     public static let supportedVersion = 1
 
     /// Reads and validates the file at `path`.
-    public static func load(file path: String) throws(ConfigError) -> StrategyConfig {
+    /// - Parameter checkFeedSymbols: false when the caller supplies the market data (backtests):
+    ///   instances may then name symbols the `feed:` section does not produce.
+    public static func load(file path: String, checkFeedSymbols: Bool = true) throws(ConfigError) -> StrategyConfig {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "no such file")])
@@ -26,11 +28,11 @@ public enum StrategyConfigLoader {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "is not valid UTF-8 text")])
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, checkFeedSymbols: checkFeedSymbols)
     }
 
     /// Validates YAML text; `file` names it in problems.
-    public static func parse(_ yaml: String, file: String) throws(ConfigError) -> StrategyConfig {
+    public static func parse(_ yaml: String, file: String, checkFeedSymbols: Bool = true) throws(ConfigError) -> StrategyConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -42,9 +44,10 @@ public enum StrategyConfigLoader {
                 file: file, keyPath: "",
                 message: "the file is empty; expected a mapping with at least 'version' and 'instances'")])
         }
-        var reader = ConfigReader(file: file)
+        var reader = ConfigReader(file: file, checkFeedSymbols: checkFeedSymbols)
         let config = reader.readConfig(root, configHash: fnv1a(yaml.utf8))
-        guard reader.problems.isEmpty, let config else { throw ConfigError(problems: reader.sortedProblems) }
+        guard reader.problems.isEmpty, var config else { throw ConfigError(problems: reader.sortedProblems) }
+        config.text = yaml
         return config
     }
 
@@ -83,8 +86,8 @@ public enum StrategyConfigLoader {
         return id
     }
 
-    /// FNV-1a 64-bit, as 16 lowercase hex digits.
-    static func fnv1a(_ bytes: some Sequence<UInt8>) -> String {
+    /// FNV-1a 64-bit, as 16 lowercase hex digits (config and plugin file hashes).
+    public static func fnv1a(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
@@ -137,7 +140,7 @@ public enum StrategyConfigLoader {
 extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
-                           "book_snapshot_depth", "book_snapshot_retention_days"]
+                           "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability"]
@@ -176,6 +179,10 @@ extension ConfigReader {
         }
         if let n = t.optional("book_snapshot_interval_ms"), let v = integer(n, t.path("book_snapshot_interval_ms"), in: 0...86_400_000) {
             host.bookSnapshotIntervalMs = v
+        }
+        if let n = t.optional("record"), let v = choice(n, t.path("record"), ["true", "false"]) { host.record = v == "true" }
+        if let n = t.optional("recording_retention_days"), let v = integer(n, t.path("recording_retention_days"), in: 0...36_500) {
+            host.recordingRetentionDays = v
         }
         if let n = t.optional("book_snapshot_depth"), let v = integer(n, t.path("book_snapshot_depth"), in: 1...1_000) { host.bookSnapshotDepth = v }
         if let n = t.optional("book_snapshot_retention_days"), let v = integer(n, t.path("book_snapshot_retention_days"), in: 0...36_500) {
@@ -292,7 +299,7 @@ extension ConfigReader {
         }
         let venue = t.optional("venue").flatMap { nonEmptyString($0, t.path("venue")) } ?? "simulated"
         let symbols = required(t, "symbols").flatMap { self.symbols($0, t.path("symbols")) }
-        if let symbols, let symbolsNode = t["symbols"] {
+        if checkFeedSymbols, let symbols, let symbolsNode = t["symbols"] {
             for symbol in symbols where !feed.symbols.contains(symbol) {
                 report(symbolsNode, t.path("symbols"),
                        feed.source == "updown"

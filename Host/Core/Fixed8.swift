@@ -25,7 +25,7 @@ public struct Fixed8: Hashable, Comparable, Sendable, CustomStringConvertible {
     @inlinable public var double: Double { Double(raw) / 1e8 }
 
     /// The exact value as a `Decimal`.
-    public var decimal: Decimal { Decimal(raw) / Decimal(Fixed8.scale) }
+    public var decimal: Decimal { DecimalFast.decimal(scaled8: raw) }
 
     /// Rounds a double to the nearest 1e-8; nil for NaN, infinities and out-of-range values.
     public init?(_ value: Double) {

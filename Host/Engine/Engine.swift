@@ -100,6 +100,13 @@ public final class Engine: @unchecked Sendable {
     public static let timingSampleInterval = 1_024
 
     public let queue: InboundQueue
+    /// Receives every input before it is processed (session recording); set before `start()`.
+    public var recorder: (any InputRecorder)?
+    /// Latency benchmarks: when true, `lastOrderHandoff` takes the monotonic time at which
+    /// each order that passed risk is handed to the venue.
+    public var probeOrderHandoff = false
+    /// Monotonic ns of the last order handed to the venue (with `probeOrderHandoff`).
+    public private(set) var lastOrderHandoff: Int64 = 0
     public let clock: any EngineClock
     private let isSimulated: Bool
     public let configuration: EngineConfiguration
@@ -375,22 +382,29 @@ public final class Engine: @unchecked Sendable {
         batch.events.withUnsafeBufferPointer { events in
             var next = 0
             for control in batch.controls {
-                while next < control.position {
-                    process(events[next])
-                    next += 1
+                if next < control.position {
+                    process(UnsafeBufferPointer(rebasing: events[next..<control.position]))
+                    next = control.position
                 }
                 process(control.input)
             }
-            while next < events.count {
-                process(events[next])
-                next += 1
-            }
+            if next < events.count { process(UnsafeBufferPointer(rebasing: events[next...])) }
         }
     }
 
-    /// Processes market events synchronously on the calling thread, in order.
+    /// Processes market events synchronously on the calling thread, in order (recording
+    /// them first when a recorder is set).
     public func process(_ events: UnsafeBufferPointer<MarketEvent>) {
-        for event in events { process(event) }
+        recorder?.record(events)
+        for event in events { processEvent(event) }
+    }
+
+    /// Processes one market event synchronously on the calling thread.
+    public func process(_ event: MarketEvent) {
+        if let recorder {
+            withUnsafePointer(to: event) { recorder.record(UnsafeBufferPointer(start: $0, count: 1)) }
+        }
+        processEvent(event)
     }
 
     /// Processes one input synchronously on the calling thread (tests, backtests and
@@ -399,9 +413,11 @@ public final class Engine: @unchecked Sendable {
         switch input {
         case .market(let event): process(event)
         case .venueUpdate(let update):
+            recorder?.record(.venueUpdate(update))
             applyVenueUpdates([update])
             drainPending()
         case .killSwitch(let reason):
+            recorder?.record(.killSwitch(reason: reason))
             engageKillSwitch(reason: reason)
         }
     }
@@ -424,9 +440,8 @@ public final class Engine: @unchecked Sendable {
         return Date(timeIntervalSince1970: Double(next) / 1e9)
     }
 
-    /// Processes one market event synchronously on the calling thread.
     @inline(__always)
-    public func process(_ event: MarketEvent) {
+    private func processEvent(_ event: MarketEvent) {
         let symbol = event.symbol
         guard symbol.index < books.count else {
             counters.unknownSymbolEvents += 1
@@ -858,6 +873,7 @@ public final class Engine: @unchecked Sendable {
             "order.side": "\(side)", "order.type": "\(type)", "order.tif": "\(tif)", "order.size": "\(amounts.size)",
             "order.price": "\(amounts.price.map { "\($0)" } ?? "market")", "order.tag": "\(tag)",
         ])
+        if probeOrderHandoff { lastOrderHandoff = monotonicNanos() }
         applyVenueUpdates(router.submit(order, book: books[symbol.index], now: now))
         return TSH_OK
     }
@@ -941,6 +957,8 @@ public final class Engine: @unchecked Sendable {
             statistics[rt.index].realizedPnL = positions.values.reduce(Decimal(0)) { $0 + $1.realizedPnL - $1.fees }
             statistics[rt.index].openPositions = positions.values.filter { $0.quantity != 0 }.count
             statistics[rt.index].cash = router.portfolio.cash(instance: rt.index, mode: rt.spec.mode)
+            statistics[rt.index].customCounters = rt.customCounters
+            statistics[rt.index].customGauges = rt.customGauges
         }
         counters.instances = statistics
         let snapshot = counters

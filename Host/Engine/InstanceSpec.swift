@@ -54,6 +54,9 @@ public struct InstanceStatistics: Sendable, Hashable {
     public var cash: Decimal = 0
     /// Symbols with a non-zero position.
     public var openPositions: Int = 0
+    /// The plugin's own counters and gauges (`tsh.metrics/1`), e.g. a benchmark's final values.
+    public var customCounters: [String: UInt64] = [:]
+    public var customGauges: [String: Double] = [:]
     public var lastError: String?
 
     public var averageCallbackNanos: Double {

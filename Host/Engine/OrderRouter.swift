@@ -27,6 +27,12 @@ struct OrderRouter {
         self.latency = config.latencyNs
     }
 
+    /// The exact mid of the book's best levels, nil when a side is empty.
+    static func mark(_ book: OrderBook) -> Decimal? {
+        guard let bid = book.bids.best, let ask = book.asks.best else { return nil }
+        return DecimalFast.midpoint(bid.price.decimal, ask.price.decimal)
+    }
+
     mutating func addInstance(limits: RiskLimits) {
         risks.append(PreTradeRisk(limits: limits))
     }
@@ -47,7 +53,7 @@ struct OrderRouter {
     mutating func check(_ order: OrderRequest, instrument: Instrument, book: OrderBook, now: Int64) -> RiskDenial? {
         let day = now / 86_400_000_000_000
         let position = portfolio.position(instance: order.instance, mode: order.mode, symbol: order.symbol)
-        let mark = book.mid.flatMap { Decimal(string: String($0)) }
+        let mark = Self.mark(book)
         let inputs = RiskInputs(
             instrument: instrument,
             bestBid: book.bids.best?.price.decimal,
@@ -142,7 +148,7 @@ struct OrderRouter {
 
     func positionRecord(instance: Int, mode: TradingMode, symbol: SymbolID, books: BookStore) -> tsh_position {
         let p = portfolio.position(instance: instance, mode: mode, symbol: symbol)
-        let mark = books[symbol.index].mid.flatMap { Decimal(string: String($0)) }
+        let mark = Self.mark(books[symbol.index])
         return tsh_position(
             struct_size: UInt32(MemoryLayout<tsh_position>.size), symbol_id: symbol.rawValue,
             quantity: p.quantity.doubleValue, average_price: p.averagePrice.doubleValue, realized_pnl: p.realizedPnL.doubleValue,

@@ -13,6 +13,7 @@ enum PendingRow: Sendable {
     case signal(SignalRecord, sessionID: String)
     case sessionEnd(id: String, endedAt: Int64, exitStatus: String)
     case fill(FillRecord, sessionID: String)
+    case inputBlock(RecordedBlock, sessionID: String)
     case alert(AlertRecord, sessionID: String)
     case tradingState(instanceID: String, state: TradingState, reason: String, time: Int64)
     /// Levels as captured on the engine thread; formatted to text by the writer.
@@ -338,6 +339,9 @@ final class JournalWriter: Sendable {
             let upsertRiskState = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO risk_state (instance_id, state, reason, updated_at) VALUES (?, ?, ?, ?)
                 """)
+            let insertInputs = try db.cachedStatement(sql: """
+                INSERT INTO input_events (session_id, first_seq, count, first_ts, last_ts, encoding, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
             let insertSnapshot = try db.cachedStatement(sql: """
                 INSERT INTO book_snapshots (session_id, symbol, ts, bids, asks) VALUES (?, ?, ?, ?, ?)
                 """)
@@ -404,6 +408,11 @@ final class JournalWriter: Sendable {
                         DecimalText.string(figures.realized), DecimalText.string(figures.fees), DecimalText.string(figures.volume),
                     ])
                     try upsertDay.execute()
+                case .inputBlock(let block, let sessionID):
+                    var r = RawStatement(insertInputs)
+                    r.bind(sessionID); r.bind(Int64(bitPattern: block.firstSeq)); r.bind(Int64(block.count)); r.bind(block.firstTime)
+                    r.bind(block.lastTime); r.bind(InputRecording.storedEncoding); r.bind(Data(InputRecording.pack(block)))
+                    try r.step()
                 case .alert(let a, let sessionID):
                     insertAlert.setUncheckedArguments([sessionID, a.time, a.type, a.level.rawValue, a.instanceID, a.details])
                     try insertAlert.execute()

@@ -11,9 +11,18 @@ public struct SessionInfo: Sendable, Hashable {
     public var configFile: String
     public var seed: UInt64
     public var plugins: [SessionPlugin]
+    /// The configuration's text as the run read it (replays compare the file with it).
+    public var configText: String
+    /// The run's instruments in symbol-id order (recorded inputs refer to symbols by id).
+    public var instruments: [Instrument]
+    /// Where the market data came from: "simulated", "updown", "tardis:<dir>", …
+    public var source: String
 
     public init(id: String, startedAt: Int64, hostVersion: String, configHash: String, configFile: String,
-                seed: UInt64, plugins: [SessionPlugin]) {
+                seed: UInt64, plugins: [SessionPlugin], configText: String = "", instruments: [Instrument] = [], source: String = "") {
+        self.configText = configText
+        self.instruments = instruments
+        self.source = source
         self.id = id
         self.startedAt = startedAt
         self.hostVersion = hostVersion
@@ -30,16 +39,20 @@ public struct SessionPlugin: Sendable, Hashable, Codable {
     public var version: String
     public var path: String
     public var fileFingerprint: String
+    /// A hash of the file's bytes (FNV-1a 64, hex): a rebuilt plugin differs here even when
+    /// its ABI fingerprint does not.
+    public var fileHash: String?
 
-    public init(pluginID: String, version: String, path: String, fileFingerprint: String) {
+    public init(pluginID: String, version: String, path: String, fileFingerprint: String, fileHash: String? = nil) {
         self.pluginID = pluginID
         self.version = version
         self.path = path
         self.fileFingerprint = fileFingerprint
+        self.fileHash = fileHash
     }
 
     enum CodingKeys: String, CodingKey {
-        case pluginID = "plugin_id", version, path, fileFingerprint = "file_fingerprint"
+        case pluginID = "plugin_id", version, path, fileFingerprint = "file_fingerprint", fileHash = "file_hash"
     }
 }
 

@@ -89,7 +89,8 @@ extension SQLiteJournal {
         let path = self.path
         return try read { db in
             let sql = """
-                SELECT id, started_at, host_version, config_hash, config_file, seed, plugins, ended_at, exit_status
+                SELECT id, started_at, host_version, config_hash, config_file, seed, plugins, ended_at, exit_status,
+                       config_text, instruments, source
                 FROM sessions ORDER BY started_at, id
                 """
             return try Row.fetchAll(db, sql: sql).map { row in
@@ -101,7 +102,9 @@ extension SQLiteJournal {
                 let plugins = try JSONDecoder().decode([SessionPlugin].self, from: Data(pluginsText.utf8))
                 return SessionRow(
                     info: SessionInfo(id: row["id"], startedAt: row["started_at"], hostVersion: row["host_version"],
-                                      configHash: row["config_hash"], configFile: row["config_file"], seed: seed, plugins: plugins),
+                                      configHash: row["config_hash"], configFile: row["config_file"], seed: seed, plugins: plugins,
+                                      configText: row["config_text"], instruments: InstrumentsText.decode(row["instruments"]) ?? [],
+                                      source: row["source"]),
                     endedAt: row["ended_at"], exitStatus: row["exit_status"])
             }
         }

@@ -139,10 +139,11 @@ public final class SQLiteJournal: EngineJournal {
             try writer.pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO sessions (id, started_at, host_version, config_hash, config_file, seed, plugins)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO sessions (id, started_at, host_version, config_hash, config_file, seed, plugins, config_text, instruments, source)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [info.id, info.startedAt, info.hostVersion, info.configHash, info.configFile, String(info.seed), plugins])
+                    arguments: [info.id, info.startedAt, info.hostVersion, info.configHash, info.configFile, String(info.seed), plugins,
+                                info.configText, InstrumentsText.encode(info.instruments), info.source])
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw PersistenceError(code: .writeFailed, path: path, message: "a session with id '\(info.id)' already exists",
@@ -207,6 +208,42 @@ public final class SQLiteJournal: EngineJournal {
 
     public func signalEmitted(_ signal: SignalRecord) {
         writer.enqueue { .signal(signal, sessionID: $0) }
+    }
+
+    /// Queues a block of recorded inputs (compressed and stored by the writer thread).
+    public func inputBlock(_ block: RecordedBlock) {
+        writer.enqueue { .inputBlock(block, sessionID: $0) }
+    }
+
+    /// Deletes recorded inputs of sessions that started before `time` (retention); returns
+    /// how many blocks went.
+    @discardableResult
+    public func pruneRecordings(startedBefore time: Int64) throws(PersistenceError) -> Int {
+        do {
+            return try writer.pool.write { db in
+                try db.execute(sql: "DELETE FROM input_events WHERE session_id IN (SELECT id FROM sessions WHERE started_at < ?)", arguments: [time])
+                return db.changesCount
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    /// Calls `body` with each recorded block of a session, in sequence order.
+    public func forEachRecordedBlock(sessionID: String, _ body: (RecordedBlock) throws -> Void) throws {
+        try writer.pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT first_seq, encoding, data FROM input_events WHERE session_id = ? ORDER BY first_seq",
+                                           arguments: [sessionID])
+            while let row = try rows.next() {
+                let encoding: String = row[1]
+                guard encoding == InputRecording.storedEncoding else {
+                    throw PersistenceError(code: .readFailed, path: path, message: "session '\(sessionID)' was recorded as '\(encoding)', which this host cannot read",
+                                           fix: "replay it with the host version that recorded it")
+                }
+                let data: Data = row[2]
+                try body(try InputRecording.unpack([UInt8](data)))
+            }
+        }
     }
 
     public func fillBooked(_ fill: FillRecord) {

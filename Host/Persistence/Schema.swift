@@ -32,6 +32,9 @@ enum Schema {
     /// `fills` itself, so a crash between the two can never change a restored position.
     private static let v2 = """
         DROP INDEX order_events_fills;
+        ALTER TABLE sessions ADD COLUMN config_text TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sessions ADD COLUMN instruments TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT '';
         DROP INDEX order_events_by_order;
         CREATE INDEX order_events_by_order ON order_events (client_order_id);
         DROP INDEX signals_by_session;

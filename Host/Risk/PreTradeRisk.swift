@@ -188,7 +188,7 @@ public struct PreTradeRisk: Sendable {
             return RiskDenial(.rateLimit, "orders in the last second \(recentOrders.count) reached max orders per second \(limit)")
         }
         if let band = limits.priceBandBps, let price = limitPrice, let bid = inputs.bestBid, let ask = inputs.bestAsk {
-            let mid = (bid + ask) / 2
+            let mid = DecimalFast.midpoint(bid, ask)
             if (price - mid).magnitude * Self.bpsPerUnit > band * mid {
                 let distance = (price - mid).magnitude * Self.bpsPerUnit / mid
                 return RiskDenial(.priceBand, "price \(price) is \(Self.rounded(distance, 2)) bps from mid \(mid), beyond price band \(band) bps")
@@ -211,11 +211,7 @@ public struct PreTradeRisk: Sendable {
     /// The quotient is rounded down and the remainder recomputed with exact multiplication,
     /// so a quotient that `Decimal` division had to round can never pass as a whole number.
     static func isMultiple(_ value: Decimal, of step: Decimal) -> Bool {
-        guard step > 0 else { return true }
-        var quotient = value / step
-        var whole = Decimal()
-        NSDecimalRound(&whole, &quotient, 0, .down)
-        return value - whole * step == 0
+        DecimalFast.isMultiple(value, of: step)
     }
 
     static func rounded(_ value: Decimal, _ scale: Int) -> Decimal {

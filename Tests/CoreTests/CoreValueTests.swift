@@ -107,3 +107,44 @@ struct BookDeltaTests {
         #expect(book.asks.isEmpty)
     }
 }
+
+struct DecimalFastTests {
+    static let posix = Locale(identifier: "en_US_POSIX")
+
+    @Test("scaled8 is exact: it equals value × 10⁸ whenever that is a whole Int64, and nil otherwise")
+    func scaled8Exact() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let digits = Int.random(in: 1...18, using: &generator)
+            var text = Bool.random(using: &generator) ? "-" : ""
+            for k in 0..<digits { text += String(Int.random(in: k == 0 ? 1...9 : 0...9, using: &generator)) }
+            text += "e\(Int.random(in: -12...6, using: &generator))"
+            let value = Decimal(string: text, locale: Self.posix)!
+            let scaled = value * Decimal(100_000_000)
+            var rounded = scaled
+            var whole = Decimal()
+            NSDecimalRound(&whole, &rounded, 0, .plain)
+            let expected: Int64? = whole == scaled && whole.magnitude <= Decimal(Int64.max) ? Int64(whole.description) : nil
+            #expect(DecimalFast.scaled8(value) == expected, "\(text)")
+        }
+    }
+
+    @Test("decimal(scaled8:) equals the quotient by 10⁸ and Fixed8.decimal uses it")
+    func decimalFromScaled() {
+        for raw: Int64 in [0, 1, -1, 93_000_000, 6_412_345_000_000, -123_456_789_012, Int64.max] {
+            #expect(DecimalFast.decimal(scaled8: raw) == Decimal(raw) / Decimal(100_000_000))
+            #expect(Fixed8(raw: raw).decimal == Decimal(raw) / Decimal(100_000_000))
+        }
+    }
+
+    @Test("isMultiple agrees with exact division, including values beyond eight decimals")
+    func isMultiple() {
+        let cases: [(String, String, Bool)] = [("0.93", "0.01", true), ("0.935", "0.01", false), ("10.75", "0.01", true),
+                                               ("0.00000001", "0.00000001", true), ("1.000000001", "0.00000001", false),
+                                               ("64123.45", "0.01", true), ("5", "0.001", true), ("-0.3", "0.1", true), ("7", "0", true)]
+        for (value, step, expected) in cases {
+            #expect(DecimalFast.isMultiple(Decimal(string: value, locale: Self.posix)!, of: Decimal(string: step, locale: Self.posix)!) == expected,
+                    "\(value) of \(step)")
+        }
+    }
+}

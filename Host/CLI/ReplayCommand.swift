@@ -1,0 +1,230 @@
+import ArgumentParser
+import Foundation
+import HostConfig
+import HostCore
+import HostEngine
+import HostPersistence
+import HostPlugins
+import Logging
+
+/// `host replay <session>`: feeds a recorded session back through the same engine and
+/// plugins on the simulated clock and compares the decision stream with the recorded one.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a recorded session through the engine and compare its decisions with the recording.",
+        discussion: """
+        Decisions: orders submitted, every order state change (fills, cancels, denials with their
+        reason), and signals, with their times. Prints "identical" or the first divergence with both
+        sides. Refuses, naming what differs, when the host version, the configuration file or a
+        plugin binary is not the one recorded; --allow-changes replays anyway (to see what a change
+        does). Exit codes: 0 identical, 1 diverged or failed, 64 usage, 65/66/67 config/plugin, 74 storage.
+        """)
+
+    @Argument(help: "Session id (see `host report` or the run's first line); 'last' for the newest.")
+    var session: String
+
+    @Option(name: .long, help: "Data directory holding host.sqlite.")
+    var dataDir = "./data"
+
+    @Flag(name: .long, help: "Replay even when the host version, configuration or plugin binaries differ from the recording.")
+    var allowChanges = false
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            try execute()
+        } catch let failure as HostFailure {
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            throw ExitCode(failure.exit.rawValue)
+        }
+    }
+
+    private func execute() throws {
+        // Plugins log as they did in the recorded run; only errors matter here.
+        HostLogging.configure(level: .error, json: false)
+        let silent = Logger(label: "tsh.replay", factory: { _ in SwiftLogNoOpLogHandler() })
+        let path = URL(fileURLWithPath: dataDir).appendingPathComponent("host.sqlite").path
+        let original: SQLiteJournal
+        do { original = try SQLiteJournal.openExisting(path: path, logger: silent) } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        defer { original.close() }
+        let sessions: [SessionRow]
+        do { sessions = try original.sessions() } catch { throw HostFailure(exit: .storageFailure, message: "error: \(error)") }
+        guard let row = session == "last" ? sessions.last : sessions.first(where: { $0.info.id == session }) else {
+            let known = sessions.suffix(5).map(\.info.id).joined(separator: ", ")
+            throw HostFailure(exit: .usage, message: "error: no session '\(session)' in \(path)\nfix: use one of: \(known.isEmpty ? "(none recorded)" : known), or 'last'")
+        }
+        let info = row.info
+
+        // What differs from the recording.
+        var differences: [String] = []
+        if info.hostVersion != HostCommand.version {
+            differences.append("host version: recorded \(info.hostVersion), this host \(HostCommand.version)")
+        }
+        let registry = PluginRegistry()
+        var configuration: StrategyConfig
+        let isDefaults = info.configFile.hasPrefix("<defaults for ")
+        if isDefaults {
+            let plugin = String(info.configFile.dropFirst("<defaults for ".count).dropLast())
+            configuration = try SessionAssembly.configuration(configPath: nil, strategy: plugin, registry: registry)
+            if configuration.configHash != info.configHash { differences.append("configuration: the defaults of \(plugin) changed") }
+        } else if let current = try? StrategyConfigLoader.load(file: info.configFile), current.configHash == info.configHash {
+            configuration = current
+        } else {
+            let exists = FileManager.default.fileExists(atPath: info.configFile)
+            if exists { differences.append("configuration: \(info.configFile) changed since the recording (hash \(info.configHash) recorded)") }
+            do {
+                configuration = try allowChanges && exists ? StrategyConfigLoader.load(file: info.configFile)
+                    : StrategyConfigLoader.parse(info.configText, file: "\(info.configFile) (as recorded)")
+            } catch {
+                throw HostFailure(exit: .invalidConfig, message: "error: the configuration cannot be read\n\(error)")
+            }
+        }
+        for plugin in info.plugins {
+            guard let current = SessionAssembly.fileHash(plugin.path) else {
+                differences.append("plugin \(plugin.pluginID): \(plugin.path) is missing")
+                continue
+            }
+            if let recorded = plugin.fileHash, recorded != current {
+                differences.append("plugin \(plugin.pluginID): \(plugin.path) was rebuilt (file hash \(recorded) recorded, \(current) now)")
+            }
+        }
+        if !differences.isEmpty && !allowChanges {
+            throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) was recorded with a different setup:\n"
+                + differences.map { "  - \($0)" }.joined(separator: "\n") + "\nfix: restore them, or pass --allow-changes to replay anyway")
+        }
+
+        configuration.feed.source = info.source.isEmpty ? configuration.feed.source : info.source
+        let assembly = try SessionAssembly(config: configuration, registry: registry)
+        let names = assembly.symbols.instruments.map(\.symbol)
+        let recordedNames = info.instruments.map(\.symbol)
+        guard recordedNames.isEmpty || names == recordedNames else {
+            throw HostFailure(exit: .runtimeFailure, message: "error: the configuration's symbols \(names) are not the recorded \(recordedNames)\nfix: replay with the recorded configuration")
+        }
+
+        // Replay into a scratch database, from the accounts the original run restored.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tsh-replay-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let replayID = "replay-of-\(info.id)"
+        let journal: SQLiteJournal
+        do {
+            journal = try SQLiteJournal(path: scratch.appendingPathComponent("replay.sqlite").path, logger: silent)
+            try journal.copyFills(from: path, startedBefore: info.startedAt)
+            journal.setSymbols(assembly.symbols)
+            try journal.beginSession(SessionInfo(id: replayID, startedAt: info.startedAt, hostVersion: HostCommand.version,
+                                                 configHash: configuration.configHash, configFile: configuration.file, seed: info.seed,
+                                                 plugins: assembly.sessionPlugins))
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        defer { journal.close() }
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity)
+        engineConfiguration.bookSnapshotInterval = 0
+        let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
+                            logger: Logger(label: "tsh.engine"))
+        var inputs = 0
+        do {
+            for spec in assembly.specs { try engine.addInstance(spec) }
+            try engine.start()
+            try original.forEachRecordedBlock(sessionID: info.id) { block in
+                inputs += block.count
+                block.events.withUnsafeBufferPointer { events in
+                    var next = 0
+                    for control in block.controls {
+                        if next < control.position {
+                            engine.process(UnsafeBufferPointer(rebasing: events[next..<control.position]))
+                            next = control.position
+                        }
+                        switch control.input {
+                        case .venueUpdate(let update): engine.process(.venueUpdate(update))
+                        case .killSwitch(let reason): engine.process(.killSwitch(reason: reason))
+                        }
+                    }
+                    if next < events.count { engine.process(UnsafeBufferPointer(rebasing: events[next...])) }
+                }
+            }
+            engine.requestStop()
+            engine.run()
+            try journal.flush()
+        } catch {
+            throw HostFailure(exit: .runtimeFailure, message: "error: the replay failed: \(error)")
+        }
+        guard inputs > 0 else {
+            throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) has no recorded inputs\nfix: record sessions with host.record: true (the default); recordings older than host.recording_retention_days are deleted")
+        }
+
+        let recorded: DecisionStream
+        let replayed: DecisionStream
+        do {
+            recorded = try original.decisionStream(sessionID: info.id)
+            replayed = try journal.decisionStream(sessionID: replayID)
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        let outcome = Self.compare(recorded: recorded, replayed: replayed, cleanEnd: row.exitStatus != nil)
+        if json {
+            var object: [String: Any] = ["session_id": info.id, "inputs": inputs, "identical": outcome.identical,
+                                         "decisions_recorded": recorded.count, "decisions_replayed": replayed.count,
+                                         "differences_allowed": differences]
+            if let d = outcome.divergence {
+                object["divergence"] = ["stream": d.stream, "index": d.index, "recorded": d.recorded ?? NSNull(), "replayed": d.replayed ?? NSNull()]
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for difference in differences { print("note: replaying despite a change: \(difference)") }
+            print(outcome.text(session: info.id, inputs: inputs, recorded: recorded))
+        }
+        if !outcome.identical { throw ExitCode(HostExit.runtimeFailure.rawValue) }
+    }
+
+    struct Divergence {
+        var stream: String
+        var index: Int
+        var recorded: String?
+        var replayed: String?
+    }
+
+    struct Outcome {
+        var identical: Bool
+        var divergence: Divergence?
+        var trailing: Int
+
+        func text(session: String, inputs: Int, recorded: DecisionStream) -> String {
+            guard let d = divergence else {
+                var line = "identical: session \(session), \(inputs) inputs, \(recorded.orders.count) orders, \(recorded.updates.count) order updates, \(recorded.signals.count) signals"
+                if trailing > 0 { line += " (the replay adds \(trailing) shutdown decisions after the recording ends: the session did not end cleanly)" }
+                return line
+            }
+            return """
+                DIVERGED: session \(session), first difference in \(d.stream) #\(d.index + 1)
+                  recorded: \(d.recorded ?? "(nothing)")
+                  replayed: \(d.replayed ?? "(nothing)")
+                """
+        }
+    }
+
+    /// Compares stream by stream; a replay of a session that died (no clean end) may add
+    /// decisions after the recorded ones (its shutdown), which is not a divergence.
+    static func compare(recorded: DecisionStream, replayed: DecisionStream, cleanEnd: Bool) -> Outcome {
+        var trailing = 0
+        for (name, a, b) in [("orders", recorded.orders, replayed.orders), ("order updates", recorded.updates, replayed.updates),
+                             ("signals", recorded.signals, replayed.signals)] {
+            for i in 0..<max(a.count, b.count) {
+                let left = i < a.count ? a[i] : nil
+                let right = i < b.count ? b[i] : nil
+                if left == right { continue }
+                if left == nil && !cleanEnd {
+                    trailing += b.count - i
+                    break
+                }
+                return Outcome(identical: false, divergence: Divergence(stream: name, index: i, recorded: left, replayed: right), trailing: 0)
+            }
+        }
+        return Outcome(identical: true, divergence: nil, trailing: trailing)
+    }
+}

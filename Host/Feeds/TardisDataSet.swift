@@ -1,0 +1,377 @@
+import Foundation
+import HostCore
+
+/// A directory of Tardis.dev CSV files (`quotes`, `trades`, `incremental_book_L2`, plain or
+/// `.csv.gz`), replayed as one stream of market events in `local_timestamp` order.
+///
+/// Opening the data set finds the files, applies the filters, checks every header and
+/// registers the symbols (`Instrument.generic(symbol:venue:)`, venue = the exchange in the
+/// file name; instruments already in the table are kept as they are). Replaying reads the
+/// files as the events are consumed, a few hundred KB per file at a time.
+///
+/// Files of one exchange, data type and symbol form a *stream*, read date after date.
+/// Streams merge by `local_timestamp` (the event's `tsRecv`); **ties** go to the stream that
+/// sorts first by data type (quotes < trades < incremental_book_L2), then symbol (byte order
+/// of the name's symbol part), then exchange. Rows of one file keep their order, so a
+/// message of L2 rows (one local_timestamp) is never split by rows of another file.
+///
+/// Symbols: the symbol column's spelling of a file's first row (Tardis replaces `/` and `:`
+/// in file names). Files named with a Tardis group (`OPTIONS`, `FUTURES`, `PERPETUALS`,
+/// `SPOT`) hold many symbols: their symbol column is read once when the data set opens.
+///
+/// The time filter drops rows outside `from <= local_timestamp < to` from every stream;
+/// starting an L2 stream after its snapshot leaves the book incomplete until the next one.
+public struct TardisDataSet: Sendable {
+    public let directory: String
+    public let options: TardisOptions
+    /// The symbols, with the data set's ones registered.
+    public private(set) var symbols: SymbolTable
+    let streams: [TardisStreamPlan]
+
+    /// The files to replay, stream by stream in tie-break order, dates ascending.
+    public var files: [TardisFile] { streams.flatMap { $0.files.map(\.file) } }
+
+    /// Finds, filters and checks the files in `directory` (not recursive).
+    /// - Parameter symbols: a table to register into (for example one with configured
+    ///   instruments); the result is in ``symbols``.
+    public init(directory: String, options: TardisOptions = TardisOptions(), symbols: SymbolTable = SymbolTable()) throws(TardisError) {
+        self.directory = directory
+        self.options = options
+        var table = symbols
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TardisError(code: .missingDirectory, path: directory, message: "the Tardis data directory does not exist",
+                              fix: "pass the directory that holds the downloaded {exchange}_{data_type}_{date}_{symbol}.csv.gz files")
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            throw TardisError(code: .unreadableFile, path: directory, message: "cannot list the directory: \(error.localizedDescription)",
+                              fix: "check the directory's permissions")
+        }
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        let recognized = names.compactMap { TardisFile(path: base + $0) }
+        var candidates: [TardisFile] = []
+        var seen: [String: String] = [:]
+        for file in recognized where options.dataTypes?.contains(file.dataType) ?? true {
+            let key = "\(file.exchange)_\(file.dataType.rawValue)_\(file.date)_\(file.symbol)"
+            if let other = seen[key] {
+                throw TardisError(code: .duplicateFile, path: file.path, message: "the same data is also in \(other)",
+                                  fix: "keep either the .csv or the .csv.gz file")
+            }
+            seen[key] = file.path
+            if file.isGrouped || Self.nameMatches(file.symbol, options.symbols) { candidates.append(file) }
+        }
+
+        // Open each candidate: header check, symbol spelling (a full symbol scan for grouped files).
+        var planned: [TardisFilePlan] = []
+        for file in candidates {
+            let reader = try TardisFileReader(file: file, plan: TardisSymbolPlan(fileSymbol: .none), options: options)
+            if file.isGrouped {
+                let all = try reader.scanSymbols()
+                let keepAll = options.symbols == nil || options.keeps(symbol: file.symbol)
+                let kept = all.filter { keepAll || options.keeps(symbol: $0) }
+                guard !kept.isEmpty else { continue }
+                var grouped: [String: SymbolID] = [:]
+                for name in all { grouped[name] = kept.contains(name) ? Self.register(name, venue: file.exchange, in: &table) : SymbolID.none }
+                planned.append(TardisFilePlan(file: file, plan: TardisSymbolPlan(fileSymbol: .none, grouped: grouped)))
+            } else {
+                // The symbol column's spelling names the instrument; an empty one is malformed
+                // and left to the row check, so the name's symbol stands in.
+                let spelling = try reader.firstRowSymbol().flatMap { $0.isEmpty ? nil : $0 }
+                let id = Self.register(spelling ?? file.symbol, venue: file.exchange, in: &table)
+                planned.append(TardisFilePlan(file: file, plan: TardisSymbolPlan(fileSymbol: id, spelling: spelling.map { Array($0.utf8) })))
+            }
+        }
+        guard !planned.isEmpty else {
+            let found = recognized.isEmpty
+                ? "no file is named {exchange}_{quotes|trades|incremental_book_L2}_{YYYY-MM-DD}_{symbol}.csv[.gz]"
+                : "\(recognized.count) Tardis files, with symbols \(Set(recognized.map(\.symbol)).sorted().joined(separator: ", "))"
+                    + " and data types \(Set(recognized.map(\.dataType.rawValue)).sorted().joined(separator: ", "))"
+            throw TardisError(code: .noMatchingFiles, path: directory, message: "no Tardis file matches the filters; found \(found)",
+                              fix: "check the directory, the symbols and the data types asked for")
+        }
+
+        self.symbols = table
+        let groups = Dictionary(grouping: planned) { "\($0.file.dataType.rawValue)\u{0}\($0.file.exchange)\u{0}\($0.file.symbol)" }
+        streams = groups.values
+            .map { TardisStreamPlan(files: $0.sorted { $0.file.date < $1.file.date }) }
+            .sorted { a, b in
+                let x = a.files[0].file, y = b.files[0].file
+                if x.dataType != y.dataType { return x.dataType < y.dataType }
+                if x.symbol != y.symbol { return x.symbol.utf8.lexicographicallyPrecedes(y.symbol.utf8) }
+                return x.exchange.utf8.lexicographicallyPrecedes(y.exchange.utf8)
+            }
+    }
+
+    private static func register(_ symbol: String, venue: String, in table: inout SymbolTable) -> SymbolID {
+        table.id(venue: venue, symbol: symbol) ?? table.register(Instrument.generic(symbol: symbol, venue: venue))
+    }
+
+    /// Whether a file-name symbol passes the filter, allowing for the `/` and `:` that Tardis
+    /// turns into `-` in names.
+    private static func nameMatches(_ name: String, _ filter: Set<String>?) -> Bool {
+        guard let filter else { return true }
+        let upper = name.uppercased()
+        return filter.contains {
+            let wanted = $0.uppercased()
+            return wanted == upper || wanted.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: ":", with: "-") == upper
+        }
+    }
+
+    /// Most `.gz` streams that get an inflate thread each; beyond it they inflate inline.
+    public static let maximumInflateThreads = 16
+
+    /// A source that reads and parses on the consumer's thread as it goes.
+    /// - Parameter inflateAhead: inflate `.gz` files on helper threads (one per stream, at
+    ///   most ``maximumInflateThreads``), overlapping inflating with parsing.
+    public func replay(inflateAhead: Bool = false) -> TardisReplay {
+        TardisReplay(merger: makeMerger(inflateAhead: inflateAhead), startTime: options.from ?? 0)
+    }
+
+    /// A source that reads and parses on a background thread into batches of `batchSize`
+    /// events, at most `buffers` batches in flight; the events are the same as ``replay(inflateAhead:)``'s.
+    /// - Parameter inflateAhead: as for ``replay(inflateAhead:)``; on by default here.
+    public func threadedReplay(batchSize: Int = 4_096, buffers: Int = 3, inflateAhead: Bool = true) -> TardisThreadedReplay {
+        TardisThreadedReplay(merger: makeMerger(inflateAhead: inflateAhead), batchSize: batchSize, buffers: buffers,
+                             startTime: options.from ?? 0)
+    }
+
+    private func makeMerger(inflateAhead: Bool) -> TardisMerger {
+        let gzipStreams = streams.filter { $0.files.contains { $0.file.isGzip } }.count
+        return TardisMerger(streams: streams, options: options, inflateAhead: inflateAhead && gzipStreams <= Self.maximumInflateThreads)
+    }
+}
+
+struct TardisFilePlan: Sendable {
+    var file: TardisFile
+    var plan: TardisSymbolPlan
+}
+
+struct TardisStreamPlan: Sendable {
+    var files: [TardisFilePlan]
+}
+
+/// Row counters of one file.
+public struct TardisFileStatistics: Sendable, Hashable {
+    public var path: String
+    /// Data rows read (header excluded), including skipped and filtered ones.
+    public var rowsRead: Int64 = 0
+    /// Malformed rows skipped (`skipMalformed`).
+    public var rowsSkipped: Int64 = 0
+    /// Rows outside the time or symbol filter.
+    public var rowsFiltered: Int64 = 0
+    /// Bytes read from the file (compressed size for `.gz`).
+    public var bytesRead: Int64 = 0
+    /// Bytes of CSV text (equal to `bytesRead` for plain files).
+    public var bytesDecoded: Int64 = 0
+
+    public init(path: String) { self.path = path }
+}
+
+/// Row counters of a replay so far.
+public struct TardisStatistics: Sendable, Hashable {
+    public var files: [TardisFileStatistics]
+    public init(files: [TardisFileStatistics]) { self.files = files }
+    public var rowsRead: Int64 { files.reduce(0) { $0 + $1.rowsRead } }
+    public var rowsSkipped: Int64 { files.reduce(0) { $0 + $1.rowsSkipped } }
+    public var rowsFiltered: Int64 { files.reduce(0) { $0 + $1.rowsFiltered } }
+    public var bytesRead: Int64 { files.reduce(0) { $0 + $1.bytesRead } }
+    public var bytesDecoded: Int64 { files.reduce(0) { $0 + $1.bytesDecoded } }
+}
+
+// MARK: - Merge
+
+/// One stream's files read in date order, parsed a block of events ahead.
+///
+/// - Important: Not thread-safe; lives inside `TardisMerger`'s lock.
+final class TardisStream {
+    static let blockSize = 1_024
+
+    let rank: Int
+    /// The current block: `blockSize` slots of a trivial type, so reuse needs no deinit.
+    let events: UnsafeMutablePointer<MarketEvent>
+    private let files: [TardisFilePlan]
+    private let options: TardisOptions
+    private let inflateAhead: Bool
+    private var nextFile = 0
+    private var reader: TardisFileReader?
+    private var lastLocal = Int64.min
+    private var finished: [TardisFileStatistics] = []
+
+    init(rank: Int, files: [TardisFilePlan], options: TardisOptions, inflateAhead: Bool) {
+        self.rank = rank
+        self.files = files
+        self.options = options
+        self.inflateAhead = inflateAhead
+        events = .allocate(capacity: Self.blockSize)
+    }
+
+    deinit { events.deallocate() }
+
+    /// Parses the next block into `events`; returns its event count, 0 at the end.
+    func refill() throws(TardisError) -> Int {
+        var count = 0
+        while true {
+            if reader == nil {
+                guard nextFile < files.count else { return 0 }
+                let next = files[nextFile]
+                nextFile += 1
+                reader = try TardisFileReader(file: next.file, plan: next.plan, options: options, lastLocal: lastLocal,
+                                              inflateAhead: inflateAhead)
+            }
+            guard let current = reader else { return 0 }
+            try current.read(into: events, count: &count, capacity: Self.blockSize)
+            if count > 0 { return count }
+            finished.append(Self.statistics(of: current))
+            lastLocal = current.lastLocal
+            reader = nil
+            // Later files hold later rows: past `to` they have nothing to give.
+            if current.reachedTo { nextFile = files.count }
+        }
+    }
+
+    var statistics: [TardisFileStatistics] {
+        var all = finished
+        if let reader { all.append(Self.statistics(of: reader)) }
+        let opened = all.count
+        for plan in files.dropFirst(opened) { all.append(TardisFileStatistics(path: plan.file.path)) }
+        return all
+    }
+
+    private static func statistics(of reader: TardisFileReader) -> TardisFileStatistics {
+        var s = TardisFileStatistics(path: reader.file.path)
+        s.rowsRead = reader.rowsRead
+        s.rowsSkipped = reader.rowsSkipped
+        s.rowsFiltered = reader.rowsFiltered
+        s.bytesRead = reader.bytesRead
+        s.bytesDecoded = reader.bytesDecoded
+        return s
+    }
+}
+
+/// The k-way merge of the streams: a binary heap keyed by (head tsRecv, rank) picks the
+/// stream; it then gives its events up to the runner-up's key in one copy.
+struct TardisMergeState: ~Copyable {
+    private struct Entry {
+        var time: Int64
+        var rank: Int
+        @inline(__always) func precedes(_ other: Entry) -> Bool { time < other.time || (time == other.time && rank < other.rank) }
+    }
+
+    /// The unread part of a stream's block.
+    private struct Cursor {
+        var next: UnsafePointer<MarketEvent>
+        var end: UnsafePointer<MarketEvent>
+    }
+
+    private let streams: [TardisStream]
+    private let cursors: UnsafeMutablePointer<Cursor>
+    private var heap: [Entry] = []
+    private var started = false
+    private var failure: TardisError?
+
+    init(streams: [TardisStream]) {
+        self.streams = streams
+        cursors = .allocate(capacity: max(streams.count, 1))
+        for (i, stream) in streams.enumerated() {
+            (cursors + i).initialize(to: Cursor(next: UnsafePointer(stream.events), end: UnsafePointer(stream.events)))
+        }
+    }
+
+    deinit { cursors.deallocate() }
+
+    /// Appends merged events until `out.count == limit` or the end. Events appended before
+    /// an error stay in `out`; the error is thrown now and by every later call.
+    mutating func fill(_ out: inout [MarketEvent], limit: Int) throws(TardisError) {
+        if let failure { throw failure }
+        do {
+            try start()
+            while out.count < limit, let top = heap.first {
+                var bound = Entry(time: .max, rank: .max)
+                if heap.count > 1 { bound = heap[1] }
+                if heap.count > 2 && heap[2].precedes(bound) { bound = heap[2] }
+                let rank = top.rank
+                var cursor = cursors[rank]
+                var p = cursor.next
+                let stop = min(cursor.end, p + (limit - out.count))
+                while p < stop {
+                    let time = p.pointee.tsRecv
+                    if time > bound.time || (time == bound.time && rank > bound.rank) { break }
+                    p += 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(start: cursor.next, count: p - cursor.next))
+                cursor.next = p
+                if p == cursor.end {
+                    let count = try streams[rank].refill()
+                    let events = UnsafePointer(streams[rank].events)
+                    cursor = Cursor(next: events, end: events + count)
+                    if count == 0 {
+                        cursors[rank] = cursor
+                        heap[0] = heap[heap.count - 1]
+                        heap.removeLast()
+                        if !heap.isEmpty { siftDown(0) }
+                        continue
+                    }
+                }
+                cursors[rank] = cursor
+                heap[0].time = cursor.next.pointee.tsRecv
+                siftDown(0)
+            }
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// tsRecv of the next event; nil at the end or after an error (which `fill` then throws).
+    mutating func peekTime() -> Int64? {
+        guard failure == nil else { return nil }
+        do {
+            try start()
+        } catch {
+            failure = error
+            return nil
+        }
+        return heap.first?.time
+    }
+
+    private mutating func start() throws(TardisError) {
+        guard !started else { return }
+        started = true
+        for stream in streams {
+            let count = try stream.refill()
+            guard count > 0 else { continue }
+            let events = UnsafePointer(stream.events)
+            cursors[stream.rank] = Cursor(next: events, end: events + count)
+            heap.append(Entry(time: events.pointee.tsRecv, rank: stream.rank))
+            siftUp(heap.count - 1)
+        }
+    }
+
+    private mutating func siftUp(_ index: Int) {
+        var child = index
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ index: Int) {
+        var parent = index
+        while true {
+            var best = parent
+            let left = 2 * parent + 1, right = left + 1
+            if left < heap.count && heap[left].precedes(heap[best]) { best = left }
+            if right < heap.count && heap[right].precedes(heap[best]) { best = right }
+            if best == parent { return }
+            heap.swapAt(parent, best)
+            parent = best
+        }
+    }
+
+    var statistics: TardisStatistics { TardisStatistics(files: streams.flatMap(\.statistics)) }
+}

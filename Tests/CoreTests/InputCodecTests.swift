@@ -1,0 +1,52 @@
+import Foundation
+import HostCore
+import Testing
+
+struct InputCodecTests {
+    static func p(_ text: String) -> Fixed8 { Fixed8(parsing: text)! }
+
+    @Test("every market event kind and the kill switch survive the tsh-input-v1 encoding in order")
+    func roundTrip() throws {
+        let s = SymbolID(2)
+        var block = RecordedBlock(firstSeq: 41, events: [
+            .quote(QuoteTick(symbol: s, tsEvent: 1, tsRecv: 2, bidPrice: Self.p("0.93"), bidSize: Self.p("120"), askPrice: Self.p("0.95"), askSize: Self.p("7.5"))),
+            .trade(TradeTick(symbol: s, tsEvent: 3, tsRecv: 4, price: Self.p("64123.45"), size: Self.p("0.001"), aggressor: .sell)),
+            .trade(TradeTick(symbol: s, tsEvent: 3, tsRecv: 4, price: Self.p("1"), size: Self.p("2"), aggressor: nil)),
+            .bookDelta(BookDelta(symbol: s, tsEvent: 5, tsRecv: 6, side: .buy, price: Self.p("99"), size: Self.p("0"), flags: [.snapshot, .endOfBatch])),
+            .bar(BarEvent(symbol: s, tsEvent: 7, tsRecv: 8, openTime: 0, interval: 60, open: Self.p("1"), high: Self.p("2"), low: Self.p("0.5"),
+                          close: Self.p("1.5"), volume: Self.p("10"))),
+            .oracle(OraclePrice(symbol: s, tsEvent: 9, tsRecv: 10, source: "chainlink", price: Self.p("95000.12"))),
+            .settlement(Settlement(symbol: s, tsEvent: 11, tsRecv: 12, price: Self.p("1"))),
+        ])
+        block.controls = [RecordedControl(position: 2, input: .killSwitch(reason: "operator"))]
+        let decoded = try InputCodec.decode(InputCodec.encode(block))
+        #expect(decoded.firstSeq == 41)
+        #expect(decoded.events == block.events)
+        #expect(decoded.controls.count == 1)
+        #expect(decoded.controls.first?.position == 2)
+        if case .killSwitch(let reason)? = decoded.controls.first?.input { #expect(reason == "operator") } else { Issue.record("kill switch lost") }
+    }
+
+    @Test("a venue order update keeps its exact decimals and texts through the encoding")
+    func venueUpdate() throws {
+        let update = OrderUpdate(clientOrderID: ClientOrderID(7), instance: 1, symbol: SymbolID(0), side: .sell, status: .partiallyFilled,
+                                 lastFillPrice: Decimal(string: "0.93")!, lastFillSize: Decimal(string: "10.75")!, filledSize: Decimal(string: "10.75")!,
+                                 remainingSize: 4, averageFillPrice: Decimal(string: "0.93")!, fee: Decimal(string: "0.0049995")!,
+                                 lastFee: Decimal(string: "0.0049995")!, liquidity: .taker, reason: "", venueOrderID: "0xabc", timestamp: 99)
+        let block = RecordedBlock(firstSeq: 0, events: [], controls: [RecordedControl(position: 0, input: .venueUpdate(update))])
+        let decoded = try InputCodec.decode(InputCodec.encode(block))
+        guard case .venueUpdate(let back)? = decoded.controls.first?.input else {
+            Issue.record("venue update lost")
+            return
+        }
+        #expect(back == update)
+    }
+
+    @Test("a truncated block is refused with the byte offset, not read past its end")
+    func truncated() {
+        let bytes = InputCodec.encode(RecordedBlock(firstSeq: 0, events: [
+            .settlement(Settlement(symbol: SymbolID(0), tsEvent: 1, tsRecv: 1, price: Self.p("0"))),
+        ]))
+        #expect(throws: InputCodec.DecodeError.self) { try InputCodec.decode(Array(bytes.dropLast(3))) }
+    }
+}
