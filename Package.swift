@@ -122,14 +122,15 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging, grdb], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging, grdb], path: "Tests/CLITests",
+                    exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostExecution", "HostRisk"],
             path: "Tests/LastSecondTests"
         ),
         .testTarget(name: "FeedTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/FeedTests"),
-        .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/TardisTests"),
+        .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore", "CZlib"], path: "Tests/TardisTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )

@@ -67,19 +67,26 @@ struct ReplayCommand: ParsableCommand {
         }
         let registry = PluginRegistry()
         var configuration: StrategyConfig
+        let fromFiles = info.source.hasPrefix("tardis")  // backtests: symbols come from the data, not the feed section
         let isDefaults = info.configFile.hasPrefix("<defaults for ")
         if isDefaults {
             let plugin = String(info.configFile.dropFirst("<defaults for ".count).dropLast())
-            configuration = try SessionAssembly.configuration(configPath: nil, strategy: plugin, registry: registry)
+            if fromFiles {
+                let loaded = try SessionAssembly.loadPlugin(plugin, registry: registry)
+                configuration = StrategyConfigLoader.defaults(pluginPath: plugin, kindIDs: loaded.info.kinds.map(\.id),
+                                                              symbols: info.instruments.map(\.symbol))
+            } else {
+                configuration = try SessionAssembly.configuration(configPath: nil, strategy: plugin, registry: registry)
+            }
             if configuration.configHash != info.configHash { differences.append("configuration: the defaults of \(plugin) changed") }
-        } else if let current = try? StrategyConfigLoader.load(file: info.configFile), current.configHash == info.configHash {
+        } else if let current = try? StrategyConfigLoader.load(file: info.configFile, checkFeedSymbols: !fromFiles), current.configHash == info.configHash {
             configuration = current
         } else {
             let exists = FileManager.default.fileExists(atPath: info.configFile)
             if exists { differences.append("configuration: \(info.configFile) changed since the recording (hash \(info.configHash) recorded)") }
             do {
-                configuration = try allowChanges && exists ? StrategyConfigLoader.load(file: info.configFile)
-                    : StrategyConfigLoader.parse(info.configText, file: "\(info.configFile) (as recorded)")
+                configuration = try allowChanges && exists ? StrategyConfigLoader.load(file: info.configFile, checkFeedSymbols: !fromFiles)
+                    : StrategyConfigLoader.parse(info.configText, file: "\(info.configFile) (as recorded)", checkFeedSymbols: !fromFiles)
             } catch {
                 throw HostFailure(exit: .invalidConfig, message: "error: the configuration cannot be read\n\(error)")
             }
@@ -98,7 +105,15 @@ struct ReplayCommand: ParsableCommand {
                 + differences.map { "  - \($0)" }.joined(separator: "\n") + "\nfix: restore them, or pass --allow-changes to replay anyway")
         }
 
-        configuration.feed.source = info.source.isEmpty ? configuration.feed.source : info.source
+        if fromFiles {
+            configuration.feed.source = "tardis"
+            configuration.feed.symbols = info.instruments.map(\.symbol)
+            for instrument in info.instruments where configuration.instruments[instrument.symbol]?.venue == nil {
+                var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
+                settings.venue = instrument.venue
+                configuration.instruments[instrument.symbol] = settings
+            }
+        }
         let assembly = try SessionAssembly(config: configuration, registry: registry)
         let names = assembly.symbols.instruments.map(\.symbol)
         let recordedNames = info.instruments.map(\.symbol)
