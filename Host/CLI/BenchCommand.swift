@@ -114,6 +114,7 @@ struct BenchCommand: AsyncParsableCommand {
             guard let kind = loaded.kind(kindID), let descriptor = loaded.kindDescriptor(kindID) else { throw ValidationError("ema_bench.so has no kind \(kindID)") }
             let dataSet: TardisDataSet
             do { dataSet = try TardisDataSet(directory: data, options: TardisOptions(dataTypes: types)) } catch {
+                if error.code == .noMatchingFiles { continue }  // e.g. a directory with the L2 file only
                 throw ValidationError("\(error)")
             }
             let table = dataSet.symbols

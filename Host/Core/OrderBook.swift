@@ -22,10 +22,17 @@ public struct BookSide: Sendable {
 
     @inlinable func key(_ price: Fixed8) -> Int64 { isBid ? price.raw : -price.raw }
 
-    /// First index whose key is >= `key`.
+    /// First index whose key is >= `key`. Most changes touch the top of the book (the end of
+    /// the array), so the last 16 levels are scanned first; the rest by binary search.
     @inlinable func lowerBound(_ key: Int64) -> Int {
+        var index = levels.count
+        let stop = Swift.max(0, index - 16)
+        while index > stop {
+            if levels[index - 1].key < key { return index }
+            index -= 1
+        }
         var low = 0
-        var high = levels.count
+        var high = index
         while low < high {
             let mid = (low &+ high) >> 1
             if levels[mid].key < key { low = mid &+ 1 } else { high = mid }

@@ -154,12 +154,8 @@ enum KindExport {
             try plugin.onTrade(Trade(info: info, price: e.price, size: e.size, aggressor: Side(rawValue: e.aggressor)))
         case TSH_EVENT_BOOK:
             let e = raw.load(as: tsh_book_event.self)
-            let changes = (0..<Int(e.change_count)).map { i in
-                let c = e.changes![i]
-                return BookChange(side: Side(rawValue: c.side) ?? .buy, price: c.price, size: c.size)
-            }
             try plugin.onBook(BookUpdate(
-                info: info, changes: changes, isSnapshot: e.is_snapshot != 0,
+                info: info, changes: BookChanges(base: e.changes, count: Int(e.change_count)), isSnapshot: e.is_snapshot != 0,
                 bestBid: e.best_bid_price.isNaN ? nil : BookLevel(price: e.best_bid_price, size: e.best_bid_size),
                 bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size)))
         case TSH_EVENT_BAR:

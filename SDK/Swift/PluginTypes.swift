@@ -89,12 +89,40 @@ public struct BookChange: Sendable, Hashable {
     public var price: Double
     /// Zero removed the level.
     public var size: Double
+    @inlinable public init(side: Side, price: Double, size: Double) {
+        self.side = side
+        self.price = price
+        self.size = size
+    }
+}
+
+/// The changed levels of one book message, read in place from the host's event (no copy).
+///
+/// - Important: Valid only during the `onBook` callback that received it (the host owns the
+///   memory); keep `Array(update.changes)` to use them later.
+public struct BookChanges: RandomAccessCollection, @unchecked Sendable {
+    // @unchecked: a read-only view of host memory, used on the engine thread during one callback.
+    @usableFromInline let base: UnsafePointer<tsh_book_change>?
+    public let count: Int
+
+    @inlinable init(base: UnsafePointer<tsh_book_change>?, count: Int) {
+        self.base = base
+        self.count = base == nil ? 0 : count
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+    @inlinable public subscript(position: Int) -> BookChange {
+        let c = base![position]
+        return BookChange(side: Side(rawValue: c.side) ?? .buy, price: c.price, size: c.size)
+    }
 }
 
 /// The host applied these changes to its book; read deeper levels with `PluginContext.bookLevels`.
 public struct BookUpdate: Sendable {
     public var info: EventInfo
-    public var changes: [BookChange]
+    /// Valid during the callback only (see `BookChanges`).
+    public var changes: BookChanges
     public var isSnapshot: Bool
     public var bestBid: BookLevel?
     public var bestAsk: BookLevel?

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// `host replay`: a recorded session fed back through the engine gives the same decisions.
@@ -73,5 +74,18 @@ struct ReplayTests {
         let replay = try HostCommandLineTests.run(["replay", "nope", "--data-dir", data.path])
         #expect(replay.status == 64)
         #expect(replay.stderr.contains("no session 'nope'"))
+    }
+
+    @Test("replay refuses a session recorded by another host version and says which versions differ")
+    func otherHostVersion() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (_, data) = try Self.recordSession(in: dir)
+        let database = try DatabaseQueue(path: data.appendingPathComponent("host.sqlite").path)
+        try database.write { db in try db.execute(sql: "UPDATE sessions SET host_version = '0.0.9'") }
+        try database.close()
+        let replay = try HostCommandLineTests.run(["replay", "last", "--data-dir", data.path])
+        #expect(replay.status == 1)
+        #expect(replay.stderr.contains("host version: recorded 0.0.9"))
     }
 }
