@@ -142,6 +142,9 @@ struct ReplayCommand: ParsableCommand {
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))
         var inputs = 0
+        var recordedTimers: [String] = []
+        let replayedTimers = TimerLog()
+        engine.recorder = replayedTimers
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
             try engine.start()
@@ -157,6 +160,7 @@ struct ReplayCommand: ParsableCommand {
                         switch control.input {
                         case .venueUpdate(let update): engine.process(.venueUpdate(update))
                         case .killSwitch(let reason): engine.process(.killSwitch(reason: reason))
+                        case .timerFired(let instance, let id, let time): recordedTimers.append(TimerLog.line(instance, id, time))
                         }
                     }
                     if next < events.count { engine.process(UnsafeBufferPointer(rebasing: events[next...])) }
@@ -180,21 +184,43 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
-        let outcome = Self.compare(recorded: recorded, replayed: replayed, cleanEnd: row.exitStatus != nil)
+        var outcome = Self.compare(recorded: recorded, replayed: replayed, cleanEnd: row.exitStatus != nil)
+        let timerMismatch: Int? = {
+            for i in 0..<min(recordedTimers.count, replayedTimers.lines.count) where recordedTimers[i] != replayedTimers.lines[i] { return i }
+            return recordedTimers.count > replayedTimers.lines.count ? replayedTimers.lines.count : nil
+        }()
+        if outcome.identical, let index = timerMismatch {
+            outcome = Outcome(identical: false, divergence: Divergence(
+                stream: "timer firings", index: index, recorded: index < recordedTimers.count ? recordedTimers[index] : nil,
+                replayed: index < replayedTimers.lines.count ? replayedTimers.lines[index] : nil), trailing: 0)
+        }
         if json {
             var object: [String: Any] = ["session_id": info.id, "inputs": inputs, "identical": outcome.identical,
+                                         "timer_firings": recordedTimers.count,
                                          "decisions_recorded": recorded.count, "decisions_replayed": replayed.count,
                                          "differences_allowed": differences]
             if let d = outcome.divergence {
-                object["divergence"] = ["stream": d.stream, "index": d.index, "recorded": d.recorded ?? NSNull(), "replayed": d.replayed ?? NSNull()]
+                object["divergence"] = ["stream": d.stream, "index": d.index, "recorded": d.recorded as Any? ?? NSNull(),
+                                        "replayed": d.replayed as Any? ?? NSNull()] as [String: Any]
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for difference in differences { print("note: replaying despite a change: \(difference)") }
-            print(outcome.text(session: info.id, inputs: inputs, recorded: recorded))
+            print(outcome.text(session: info.id, inputs: inputs, recorded: recorded, timers: recordedTimers.count))
         }
         if !outcome.identical { throw ExitCode(HostExit.runtimeFailure.rawValue) }
+    }
+
+    /// Collects the timer firings of the replaying engine (its only recorded input here).
+    final class TimerLog: InputRecorder, @unchecked Sendable {
+        // @unchecked: used on the replaying thread only.
+        var lines: [String] = []
+        static func line(_ instance: Int, _ id: UInt64, _ time: Int64) -> String { "timer \(id) of instance #\(instance) at \(time)" }
+        func record(_ events: UnsafeBufferPointer<MarketEvent>) {}
+        func record(_ control: RecordedControl.Input) {
+            if case .timerFired(let instance, let id, let time) = control { lines.append(Self.line(instance, id, time)) }
+        }
     }
 
     struct Divergence {
@@ -209,9 +235,9 @@ struct ReplayCommand: ParsableCommand {
         var divergence: Divergence?
         var trailing: Int
 
-        func text(session: String, inputs: Int, recorded: DecisionStream) -> String {
+        func text(session: String, inputs: Int, recorded: DecisionStream, timers: Int) -> String {
             guard let d = divergence else {
-                var line = "identical: session \(session), \(inputs) inputs, \(recorded.orders.count) orders, \(recorded.updates.count) order updates, \(recorded.signals.count) signals"
+                var line = "identical: session \(session), \(inputs) inputs, \(recorded.orders.count) orders, \(recorded.updates.count) order updates, \(recorded.signals.count) signals, \(timers) timer firings"
                 if trailing > 0 { line += " (the replay adds \(trailing) shutdown decisions after the recording ends: the session did not end cleanly)" }
                 return line
             }

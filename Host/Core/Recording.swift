@@ -6,6 +6,9 @@ public struct RecordedControl: Sendable {
     public enum Input: Sendable {
         case venueUpdate(OrderUpdate)
         case killSwitch(reason: String)
+        /// A timer the engine fired (recorded for verification: replays fire timers themselves,
+        /// from event times, and compare the sequence).
+        case timerFired(instance: Int, timerID: UInt64, at: Int64)
     }
     public var position: Int
     public var input: Input
@@ -43,7 +46,7 @@ public protocol InputRecorder: AnyObject, Sendable {
 /// tagged record per input, so a recording outlives the in-memory layout of the types.
 ///
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
-/// 7 venue order update, 8 kill switch (length-prefixed text fields).
+/// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired.
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -93,6 +96,8 @@ public enum InputCodec {
                 out.text(u.liquidity?.rawValue ?? ""); out.text(u.reason); out.text(u.venueOrderID); out.i64(u.timestamp)
             case .killSwitch(let reason):
                 out.u8(8); out.text(reason)
+            case .timerFired(let instance, let id, let time):
+                out.u8(9); out.i64(Int64(instance)); out.u64(id); out.i64(time)
             }
         }
         while next < block.events.count {
@@ -162,6 +167,9 @@ public enum InputCodec {
                 block.controls.append(RecordedControl(position: block.events.count, input: .venueUpdate(update)))
             case 8:
                 block.controls.append(RecordedControl(position: block.events.count, input: .killSwitch(reason: try r.text())))
+            case 9:
+                let instance = Int(try r.i64()), id = try r.u64(), time = try r.i64()
+                block.controls.append(RecordedControl(position: block.events.count, input: .timerFired(instance: instance, timerID: id, at: time)))
             default:
                 throw DecodeError(offset: r.offset - 1, message: "unknown record tag \(tag)")
             }

@@ -633,6 +633,7 @@ public final class Engine: @unchecked Sendable {
             let now = clock.now()
             if router.hasDelayedOrders { applyVenueUpdates(router.activateDelayed(now: now, books: books)) }
             guard timer.owner < instances.count else { continue }
+            recorder?.record(.timerFired(instance: timer.owner, timerID: timer.id, at: timer.fireAt))
             let rt = instances[timer.owner]
             var e = tsh_timer_event(
                 header: header(UInt16(TSH_EVENT_TIMER), MemoryLayout<tsh_timer_event>.size, .none, timer.fireAt, now, 0),

@@ -18,13 +18,18 @@ struct InputCodecTests {
             .oracle(OraclePrice(symbol: s, tsEvent: 9, tsRecv: 10, source: "chainlink", price: Self.p("95000.12"))),
             .settlement(Settlement(symbol: s, tsEvent: 11, tsRecv: 12, price: Self.p("1"))),
         ])
-        block.controls = [RecordedControl(position: 2, input: .killSwitch(reason: "operator"))]
+        block.controls = [RecordedControl(position: 2, input: .killSwitch(reason: "operator")),
+                          RecordedControl(position: 5, input: .timerFired(instance: 3, timerID: 17, at: 1_000_000_007))]
         let decoded = try InputCodec.decode(InputCodec.encode(block))
         #expect(decoded.firstSeq == 41)
         #expect(decoded.events == block.events)
-        #expect(decoded.controls.count == 1)
-        #expect(decoded.controls.first?.position == 2)
+        #expect(decoded.controls.map(\.position) == [2, 5])
         if case .killSwitch(let reason)? = decoded.controls.first?.input { #expect(reason == "operator") } else { Issue.record("kill switch lost") }
+        if case .timerFired(let instance, let id, let time)? = decoded.controls.last?.input {
+            #expect(instance == 3 && id == 17 && time == 1_000_000_007)
+        } else {
+            Issue.record("timer firing lost")
+        }
     }
 
     @Test("a venue order update keeps its exact decimals and texts through the encoding")
