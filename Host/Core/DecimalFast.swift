@@ -17,17 +17,7 @@ public enum DecimalFast {
     /// 16-bit words (high nibble) and the sign (0x08), bytes 4..<20 the mantissa, little-endian).
     /// The layout is not API, so it is checked once against the public arithmetic.
     private static func fastScaled8(_ value: Decimal) -> Int64? {
-        let (mantissa, exponent, negative, length): (UInt64, Int, Bool, Int) = withUnsafeBytes(of: value) { raw in
-            let flags = raw[1]
-            let length = Int(flags >> 4)
-            var mantissa: UInt64 = 0
-            if length <= 4 {
-                for word in 0..<length {
-                    mantissa |= (UInt64(raw[4 + 2 * word]) | UInt64(raw[5 + 2 * word]) << 8) << (16 * UInt64(word))
-                }
-            }
-            return (mantissa, Int(Int8(bitPattern: raw[0])), flags & 0x08 != 0, length)
-        }
+        let (mantissa, exponent, negative, length) = storage(value)
         if length == 0 { return negative ? nil : 0 }  // zero, or NaN
         guard length <= 4 else { return nil }
         let shift: Int = exponent + 8
@@ -46,6 +36,24 @@ public enum DecimalFast {
         }
         guard magnitude <= UInt64(Int64.max) else { return nil }
         return negative ? -Int64(magnitude) : Int64(magnitude)
+    }
+
+    /// The value's storage as swift-foundation lays it out — byte 0 the exponent (Int8), byte 1
+    /// the mantissa length in 16-bit words (high nibble) and the sign (0x08), bytes 4..<20 the
+    /// mantissa as little-endian 16-bit words — with the mantissa read only when it fits in 64
+    /// bits (length <= 4). Not API: callers check `layoutVerified`-style canaries before use.
+    public static func storage(_ value: Decimal) -> (mantissa: UInt64, exponent: Int, negative: Bool, length: Int) {
+        withUnsafeBytes(of: value) { raw in
+            let flags = raw[1]
+            let length = Int(flags >> 4)
+            var mantissa: UInt64 = 0
+            if length <= 4 {
+                for word in 0..<length {
+                    mantissa |= (UInt64(raw[4 + 2 * word]) | UInt64(raw[5 + 2 * word]) << 8) << (16 * UInt64(word))
+                }
+            }
+            return (mantissa, Int(Int8(bitPattern: raw[0])), flags & 0x08 != 0, length)
+        }
     }
 
     private static func slowScaled8(_ value: Decimal) -> Int64? {

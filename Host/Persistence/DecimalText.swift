@@ -1,4 +1,5 @@
 import Foundation
+import HostCore
 
 /// Exact decimal text for the database: the same string as `"\(decimal)"`, without its cost.
 ///
@@ -38,18 +39,7 @@ enum DecimalText {
     /// without calling it, when the fast layout does not apply (the caller falls back).
     static func withText(_ value: Decimal, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         guard layoutVerified else { return false }
-        let (mantissa, exponent, negative, length): (UInt64, Int, Bool, Int) = withUnsafeBytes(of: value) { raw in
-            let flags = raw[1]
-            let length = Int(flags >> 4)
-            var mantissa: UInt64 = 0
-            if length <= 4 {
-                for word in 0..<length {
-                    let low = UInt64(raw[4 + 2 * word]), high = UInt64(raw[5 + 2 * word])
-                    mantissa |= (low | high << 8) << (16 * UInt64(word))
-                }
-            }
-            return (mantissa, Int(Int8(bitPattern: raw[0])), flags & 0x08 != 0, length)
-        }
+        let (mantissa, exponent, negative, length) = DecimalFast.storage(value)
         if length == 0 {
             guard !negative else { return false }  // NaN: let `description` spell it
             var zero = UInt8(ascii: "0")
@@ -102,18 +92,7 @@ enum DecimalText {
     /// 16-bit words (high nibble), negative (0x08) and compact (0x04) flags; bytes 4..<20 the
     /// mantissa as little-endian 16-bit words.
     static func fast(_ value: Decimal) -> String? {
-        let (mantissa, exponent, negative, length): (UInt64, Int, Bool, Int) = withUnsafeBytes(of: value) { raw in
-            let flags = raw[1]
-            let length = Int(flags >> 4)
-            var mantissa: UInt64 = 0
-            if length <= 4 {
-                for word in 0..<length {
-                    let low = UInt64(raw[4 + 2 * word]), high = UInt64(raw[5 + 2 * word])
-                    mantissa |= (low | high << 8) << (16 * UInt64(word))
-                }
-            }
-            return (mantissa, Int(Int8(bitPattern: raw[0])), flags & 0x08 != 0, length)
-        }
+        let (mantissa, exponent, negative, length) = DecimalFast.storage(value)
         if length == 0 { return negative ? "NaN" : "0" }
         guard length <= 4 else { return nil }
         let digits = String(mantissa)
