@@ -346,6 +346,7 @@ final class JournalWriter: Sendable {
                 INSERT INTO book_snapshots (session_id, symbol, ts, bids, asks) VALUES (?, ?, ?, ?, ?)
                 """)
 
+            let arena = TextArena()
             for row in rows {
                 switch row {
                 case .state(let instanceID, let key, let value?, let time):
@@ -355,13 +356,13 @@ final class JournalWriter: Sendable {
                     deleteState.setUncheckedArguments([instanceID, key])
                     try deleteState.execute()
                 case .order(let o, let instanceID, let sessionID):
-                    var r = RawStatement(insertOrder)
+                    var r = RawStatement(insertOrder, arena: arena)
                     r.bind(sessionID); r.bind(Int64(bitPattern: o.clientOrderID.rawValue)); r.bind(instanceID); r.bind(o.mode.description)
                     r.bind(symbol(o.symbol)); r.bind(o.side.description); r.bind(o.type.description); r.bind(o.timeInForce.description)
                     r.bind(o.price); r.bind(o.size); r.bind(o.postOnly); r.bind(o.reduceOnly); r.bind(o.expireAt); r.bind(o.tag); r.bind(o.createdAt)
                     try r.step()
                 case .update(let u, let instanceID, let mode, let sessionID):
-                    var r = RawStatement(insertEvent)
+                    var r = RawStatement(insertEvent, arena: arena)
                     r.bind(sessionID); r.bind(Int64(bitPattern: u.clientOrderID.rawValue)); r.bind(instanceID); r.bind(mode.description)
                     r.bind(symbol(u.symbol)); r.bind(u.side.description); r.bind(u.status.description); r.bind(u.denyReason?.description)
                     r.bind(u.lastFillPrice); r.bind(u.lastFillSize); r.bind(u.filledSize); r.bind(u.remainingSize)
@@ -369,7 +370,7 @@ final class JournalWriter: Sendable {
                     r.bind(u.venueOrderID); r.bind(u.timestamp)
                     try r.step()
                 case .signal(let g, let sessionID):
-                    var r = RawStatement(insertSignal)
+                    var r = RawStatement(insertSignal, arena: arena)
                     r.bind(sessionID); r.bind(g.time); r.bind(g.sourceInstanceID); r.bind(g.sourcePluginID); r.bind(g.symbol); r.bind(g.name)
                     r.bind(Int64(g.direction)); r.bind(g.value); r.bind(g.confidence); r.bind(g.payload)
                     try r.step()
@@ -420,7 +421,7 @@ final class JournalWriter: Sendable {
                     upsertRiskState.setUncheckedArguments([instanceID, state.rawValue, reason, time])
                     try upsertRiskState.execute()
                 case .bookSnapshot(let id, let time, let bids, let asks, let sessionID):
-                    var r = RawStatement(insertSnapshot)
+                    var r = RawStatement(insertSnapshot, arena: arena)
                     r.bind(sessionID); r.bind(symbol(id)); r.bind(time); r.bind(BookSnapshotText.levels(bids)); r.bind(BookSnapshotText.levels(asks))
                     try r.step()
                 }

@@ -15,6 +15,7 @@ struct RawStatement {
     private let handle: OpaquePointer
     private let statement: Statement
     private var index: Int32 = 1
+    private let arena: TextArena?
 
     /// A NUL byte: binding a nil pointer would store NULL instead of the empty string.
     nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
@@ -26,9 +27,26 @@ struct RawStatement {
     /// SQLite copies text before `bind` returns.
     private static let transient = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.self)
 
-    init(_ statement: Statement) {
+    /// - Parameter arena: where text is copied for binding without SQLite's own copy (one
+    ///   allocation per text value otherwise); reused row after row.
+    init(_ statement: Statement, arena: TextArena? = nil) {
         self.statement = statement
         self.handle = statement.sqliteStatement
+        self.arena = arena
+    }
+
+    /// Binds UTF-8 bytes: copied into the arena (bound SQLITE_STATIC) when there is room, else
+    /// copied by SQLite.
+    private mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if let arena, let copy = arena.copy(bytes) {
+            sqlite3_bind_text(handle, index, copy, Int32(bytes.count), nil)
+        } else {
+            let i = index
+            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+                sqlite3_bind_text(handle, i, chars.baseAddress ?? Self.emptyText, Int32(chars.count), Self.transient)
+            }
+        }
+        index += 1
     }
 
     mutating func bind(_ value: Int64) {
@@ -54,13 +72,7 @@ struct RawStatement {
 
     mutating func bind(_ value: String) {
         var text = value
-        let i = index
-        text.withUTF8 { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
-                sqlite3_bind_text(handle, i, chars.baseAddress ?? Self.emptyText, Int32(chars.count), Self.transient)
-            }
-        }
-        index += 1
+        text.withUTF8 { bindText($0) }
     }
 
     mutating func bind(_ value: String?) {
@@ -70,13 +82,9 @@ struct RawStatement {
     /// An exact decimal as text (the same string `Decimal.description` gives), formatted
     /// into a stack buffer without allocating.
     mutating func bind(_ value: Decimal) {
-        let i = index
-        let done: Bool = DecimalText.withText(value) { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
-                sqlite3_bind_text(handle, i, chars.baseAddress ?? Self.emptyText, Int32(chars.count), Self.transient)
-            }
-        }
-        if done { index += 1 } else { bind(DecimalText.string(value)) }
+        var this = self
+        let done: Bool = DecimalText.withText(value) { bytes in this.bindText(bytes) }
+        if done { self = this } else { bind(DecimalText.string(value)) }
     }
 
     mutating func bind(_ value: Decimal?) {
@@ -91,14 +99,44 @@ struct RawStatement {
         index += 1
     }
 
-    /// Runs the statement once, then resets it for the next row.
+    /// Runs the statement once, then resets it (and the arena) for the next row.
     mutating func step() throws {
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
+        arena?.reset()
         index = 1
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
             let message = sqlite3_errmsg(sqlite3_db_handle(handle)).map { String(cString: $0) }
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
         }
     }
+}
+
+/// Reusable memory for one row's bound text. Bound SQLITE_STATIC: valid until the row's
+/// parameters are bound again, which happens before the statement runs again.
+final class TextArena {
+    private let base: UnsafeMutablePointer<CChar>
+    private let capacity: Int
+    private var used = 0
+
+    init(capacity: Int = 1 << 16) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// A copy of `bytes` (NUL-terminated), or nil when the row's text no longer fits.
+    func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafePointer<CChar>? {
+        guard used + bytes.count + 1 <= capacity else { return nil }
+        let start = base + used
+        if let source = bytes.baseAddress {
+            UnsafeMutableRawPointer(start).copyMemory(from: source, byteCount: bytes.count)
+        }
+        start[bytes.count] = 0
+        used += bytes.count + 1
+        return UnsafePointer(start)
+    }
+
+    func reset() { used = 0 }
 }
