@@ -91,33 +91,6 @@ public struct Fixed8: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.raw = negative ? -magnitude : magnitude
     }
 
-    /// Appends the same text as `description` as UTF-8 bytes, without allocating a String.
-    public func appendText(to bytes: inout [UInt8]) {
-        if raw < 0 { bytes.append(UInt8(ascii: "-")) }
-        let magnitude = raw.magnitude
-        Self.appendDigits(magnitude / UInt64(Fixed8.scale), to: &bytes)
-        var fraction = magnitude % UInt64(Fixed8.scale)
-        guard fraction != 0 else { return }
-        var digits = 8
-        while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-        bytes.append(UInt8(ascii: "."))
-        var scale: UInt64 = 1
-        for _ in 1..<digits { scale *= 10 }
-        while scale > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(fraction / scale % 10))
-            scale /= 10
-        }
-    }
-
-    private static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
-        var divisor: UInt64 = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
-        }
-    }
-
     public var description: String {
         let sign = raw < 0 ? "-" : ""
         let magnitude = raw.magnitude

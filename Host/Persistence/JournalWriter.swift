@@ -422,7 +422,7 @@ final class JournalWriter: Sendable {
                     try upsertRiskState.execute()
                 case .bookSnapshot(let id, let time, let bids, let asks, let sessionID):
                     var r = RawStatement(insertSnapshot, arena: arena)
-                    r.bind(sessionID); r.bind(symbol(id)); r.bind(time); r.bind(BookSnapshotText.levels(bids)); r.bind(BookSnapshotText.levels(asks))
+                    r.bind(sessionID); r.bind(symbol(id)); r.bind(time); r.bindLevels(bids); r.bindLevels(asks)
                     try r.step()
                 }
             }
@@ -430,20 +430,29 @@ final class JournalWriter: Sendable {
     }
 }
 
-/// `[["price","size"],…]`, best first, exact decimal text.
-enum BookSnapshotText {
-    static func levels(_ levels: [(price: Fixed8, size: Fixed8)]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(2 + levels.count * 32)
-        for (i, level) in levels.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "\"")])
-            level.price.appendText(to: &bytes)
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: "\"")])
-            level.size.appendText(to: &bytes)
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "]")])
+/// Book levels as stored in `book_snapshots.bids/asks`: best first, 16 bytes a level —
+/// price and size as little-endian Int64 × 10⁻⁸ (exact `Fixed8`).
+public enum BookLevelsBlob {
+    public static func encode(_ levels: [(price: Fixed8, size: Fixed8)]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(levels.count * 16)
+        for level in levels {
+            withUnsafeBytes(of: level.price.raw.littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: level.size.raw.littleEndian) { bytes.append(contentsOf: $0) }
         }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
+    }
+
+    /// nil when the length is not a whole number of levels.
+    public static func decode(_ bytes: [UInt8]) -> [(price: Fixed8, size: Fixed8)]? {
+        guard bytes.count % 16 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 16).map { offset in
+            func int(_ at: Int) -> Int64 {
+                var v: UInt64 = 0
+                for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+                return Int64(bitPattern: v)
+            }
+            return (Fixed8(raw: int(offset)), Fixed8(raw: int(offset + 8)))
+        }
     }
 }

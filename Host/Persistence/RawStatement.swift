@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import HostCore
 
 /// Binds and steps a GRDB-prepared statement through the SQLite C API.
 ///
@@ -75,6 +76,16 @@ struct RawStatement {
         text.withUTF8 { bindText($0) }
     }
 
+    /// Binds book levels as a `BookLevelsBlob`, encoded straight into the arena.
+    mutating func bindLevels(_ levels: [(price: Fixed8, size: Fixed8)]) {
+        if let arena, let blob = arena.writeLevels(levels) {
+            sqlite3_bind_blob(handle, index, blob.pointer, Int32(blob.count), nil)
+            index += 1
+        } else {
+            bind(Data(BookLevelsBlob.encode(levels)))
+        }
+    }
+
     mutating func bind(_ value: String?) {
         if let value { bind(value) } else { bindNull() }
     }
@@ -139,4 +150,17 @@ final class TextArena {
     }
 
     func reset() { used = 0 }
+
+    /// Encodes levels as a `BookLevelsBlob` in place; nil when they do not fit.
+    func writeLevels(_ levels: [(price: Fixed8, size: Fixed8)]) -> (pointer: UnsafeRawPointer, count: Int)? {
+        let count = levels.count * 16
+        guard used + count <= capacity else { return nil }
+        let start = UnsafeMutableRawPointer(base + used)
+        for (i, level) in levels.enumerated() {
+            start.storeBytes(of: level.price.raw.littleEndian, toByteOffset: i * 16, as: Int64.self)
+            start.storeBytes(of: level.size.raw.littleEndian, toByteOffset: i * 16 + 8, as: Int64.self)
+        }
+        used += count
+        return (UnsafeRawPointer(start), count)
+    }
 }

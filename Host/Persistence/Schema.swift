@@ -27,7 +27,8 @@ enum Schema {
     /// Accounting, operations and recording tables. Fills moved to their own table, so the
     /// partial fill index of `order_events` goes (it cost every order event an index update),
     /// and its order index keys on the integer order id alone (sessions rarely share one);
-    /// signals keep one index, by time (text-keyed indexes halved the writer's signal rate). `positions` and `daily_stats` are kept in
+    /// signals keep one index, by time (text-keyed indexes halved the writer's signal rate).
+    /// Book snapshot levels are `BookLevelsBlob`s: exact, and half the bytes of JSON text. `positions` and `daily_stats` are kept in
     /// step with `fills` (same writer, same order) for reports; restarts rebuild accounts from
     /// `fills` itself, so a crash between the two can never change a restored position.
     private static let v2 = """
@@ -111,8 +112,8 @@ enum Schema {
             session_id TEXT NOT NULL,
             symbol TEXT NOT NULL,
             ts INTEGER NOT NULL,
-            bids TEXT NOT NULL,
-            asks TEXT NOT NULL
+            bids BLOB NOT NULL,
+            asks BLOB NOT NULL
         );
         CREATE INDEX book_snapshots_by_time ON book_snapshots (ts);
         CREATE TABLE input_events (

@@ -2,23 +2,6 @@ import Foundation
 import HostCore
 import Testing
 
-struct Fixed8TextTests {
-    @Test("appendText writes exactly the bytes of description for random values of every scale and sign")
-    func appendTextMatchesDescription() {
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            let value = Fixed8(raw: Int64.random(in: -9_000_000_000_000_000...9_000_000_000_000_000, using: &generator)
-                / Int64(pow(10, Double(Int.random(in: 0...17, using: &generator)))))
-            var bytes: [UInt8] = []
-            value.appendText(to: &bytes)
-            #expect(String(decoding: bytes, as: UTF8.self) == value.description, "\(value.raw)")
-        }
-        var zero: [UInt8] = []
-        Fixed8(raw: 0).appendText(to: &zero)
-        #expect(String(decoding: zero, as: UTF8.self) == "0")
-    }
-}
-
 struct ShortNameTests {
     @Test("a short name keeps up to 15 bytes and reads back the same text")
     func roundTrip() {

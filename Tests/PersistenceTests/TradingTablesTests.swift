@@ -144,7 +144,7 @@ struct TradingTablesTests {
         }
     }
 
-    @Test("book snapshots are stored as exact level text and pruned by the retention cutoff")
+    @Test("book snapshots store exact levels best first and are pruned by the retention cutoff")
     func bookSnapshots() throws {
         try withTemporaryDatabase { path in
             let journal = try openJournal(path)
@@ -154,8 +154,11 @@ struct TradingTablesTests {
             journal.bookSnapshot(symbol: SymbolID(0), time: 100, bids: levels, asks: [])
             journal.bookSnapshot(symbol: SymbolID(0), time: 200, bids: levels, asks: levels)
             try journal.flush()
-            let bids = try journal.read { db in try String.fetchOne(db, sql: "SELECT bids FROM book_snapshots WHERE ts = 200") }
-            #expect(bids == #"[["0.93","120"]]"#)
+            let blob = try journal.read { db in try Data.fetchOne(db, sql: "SELECT bids FROM book_snapshots WHERE ts = 200") }
+            let bytes = [UInt8](try #require(blob))
+            let bids = try #require(BookLevelsBlob.decode(bytes))
+            #expect(bids.map(\.price) == [Fixed8(parsing: "0.93")!])
+            #expect(bids.map(\.size) == [Fixed8(parsing: "120")!])
             #expect(try journal.pruneBookSnapshots(before: 150) == 1)
             let left = try journal.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book_snapshots") }
             #expect(left == 1)
