@@ -129,7 +129,7 @@ struct BacktestCommand: ParsableCommand {
         }
         defer { journal.close() }
         journal.setSymbols(assembly.symbols)
-        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity)
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,

@@ -137,7 +137,7 @@ struct ReplayCommand: ParsableCommand {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         defer { journal.close() }
-        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity)
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
         engineConfiguration.bookSnapshotInterval = 0
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))

@@ -105,7 +105,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         journal.setSymbols(assembly.symbols)
         let clock = SimulatedClock(start: 0)
-        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, allowLive: live)
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,

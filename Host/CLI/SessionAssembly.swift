@@ -2,6 +2,7 @@ import Foundation
 import HostConfig
 import HostCore
 import HostEngine
+import HostExecution
 import HostFeeds
 import HostPersistence
 import HostPlugins
@@ -130,6 +131,19 @@ struct SessionAssembly {
             if let minimums = settings.minimums { instrument.minimums = minimums }
         }
         return instrument
+    }
+
+    /// The paper venue the configuration asks for (Polymarket's fee curve with the up/down feed
+    /// unless configured otherwise).
+    var paperVenue: PaperVenueConfig {
+        let host = config.host
+        let model = host.paperFeeModel ?? (config.feed.source == "updown" ? "polymarket" : "notional")
+        let fees: FeeModel = switch model {
+        case "polymarket": .polymarket(rate: host.paperTakerFee ?? Decimal(string: "0.07")!)
+        case "none": .none
+        default: .notional(taker: host.paperTakerFee ?? Decimal(string: "0.001")!, maker: host.paperMakerFee ?? 0)
+        }
+        return PaperVenueConfig(feeModel: fees, latencyNs: Int64(host.paperLatencyMs) * 1_000_000)
     }
 
     /// The configured feed: the generic simulated market or the up/down windows.

@@ -44,6 +44,12 @@ public struct StrategyConfig: Sendable {
 /// - `book_snapshot_depth` (int 1...1000, default 10): levels per side in a snapshot.
 /// - `book_snapshot_retention_days` (int >= 0, default 7): snapshots older than this (by engine
 ///   time) are deleted when a run starts (0 = keep all).
+/// - `paper_fee_model` (`notional`, `polymarket` or `none`; default `polymarket` with the
+///   `updown` feed, else `notional`): how the paper venue charges fills.
+/// - `paper_taker_fee` (decimal, default 0.001 notional / 0.07 polymarket) and
+///   `paper_maker_fee` (decimal, default 0): rates; polymarket charges takers
+///   size × rate × p × (1 − p).
+/// - `paper_latency_ms` (int >= 0, default 0): simulated submission latency of the paper venue.
 /// - `record` (bool, default true): record every input of the session for `host replay`.
 /// - `recording_retention_days` (int >= 0, default 30): recorded inputs of sessions that
 ///   started longer ago are deleted when a run starts (0 = keep all).
@@ -59,6 +65,10 @@ public struct HostSettings: Sendable, Hashable {
     public var bookSnapshotDepth: Int = 10
     public var bookSnapshotRetentionDays: Int = 7
     public var record: Bool = true
+    public var paperFeeModel: String?
+    public var paperTakerFee: Decimal?
+    public var paperMakerFee: Decimal?
+    public var paperLatencyMs: Int = 0
     public var recordingRetentionDays: Int = 30
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {

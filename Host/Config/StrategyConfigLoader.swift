@@ -140,7 +140,8 @@ public enum StrategyConfigLoader {
 extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
-                           "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days"]
+                           "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days",
+                           "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability"]
@@ -180,6 +181,12 @@ extension ConfigReader {
         if let n = t.optional("book_snapshot_interval_ms"), let v = integer(n, t.path("book_snapshot_interval_ms"), in: 0...86_400_000) {
             host.bookSnapshotIntervalMs = v
         }
+        if let n = t.optional("paper_fee_model"), let v = choice(n, t.path("paper_fee_model"), ["notional", "polymarket", "none"]) {
+            host.paperFeeModel = v
+        }
+        if let n = t.optional("paper_taker_fee") { host.paperTakerFee = decimal(n, t.path("paper_taker_fee"), allowZero: true) }
+        if let n = t.optional("paper_maker_fee") { host.paperMakerFee = decimal(n, t.path("paper_maker_fee"), allowZero: true) }
+        if let n = t.optional("paper_latency_ms"), let v = integer(n, t.path("paper_latency_ms"), in: 0...60_000) { host.paperLatencyMs = v }
         if let n = t.optional("record"), let v = choice(n, t.path("record"), ["true", "false"]) { host.record = v == "true" }
         if let n = t.optional("recording_retention_days"), let v = integer(n, t.path("recording_retention_days"), in: 0...36_500) {
             host.recordingRetentionDays = v

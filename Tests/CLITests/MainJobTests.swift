@@ -33,5 +33,16 @@ struct MainJobTests {
         #expect(days == fills)
         #expect(session == "ok")
         #expect(instance["fills"] as? Int == fills)
+        // Entries are taker fills charged Polymarket's curve: size × 0.07 × p × (1 − p), exactly.
+        let entryFees = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT price, size, fee FROM fills WHERE reason = 'entry'").map { row -> (Decimal, Decimal, Decimal) in
+                let price: String = row[0], size: String = row[1], fee: String = row[2]
+                return (Decimal(string: price)!, Decimal(string: size)!, Decimal(string: fee)!)
+            }
+        }
+        #expect(!entryFees.isEmpty)
+        for (price, size, fee) in entryFees {
+            #expect(fee == size * Decimal(string: "0.07")! * price * (1 - price), "fee \(fee) for \(size) at \(price)")
+        }
     }
 }
