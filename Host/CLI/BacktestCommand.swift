@@ -73,12 +73,7 @@ struct BacktestCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try execute()
-        } catch let failure as HostFailure {
-            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-            throw ExitCode(failure.exit.rawValue)
-        }
+        try reportingFailures(execute)
     }
 
     private func execute() throws {
@@ -103,13 +98,7 @@ struct BacktestCommand: ParsableCommand {
             let plugin = try SessionAssembly.loadPlugin(strategy!, registry: registry)
             configuration = StrategyConfigLoader.defaults(pluginPath: strategy!, kindIDs: plugin.info.kinds.map(\.id), symbols: instruments.map(\.symbol))
         }
-        configuration.feed.source = "tardis"
-        configuration.feed.symbols = instruments.map(\.symbol)
-        for instrument in instruments where configuration.instruments[instrument.symbol]?.venue == nil {
-            var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
-            settings.venue = instrument.venue
-            configuration.instruments[instrument.symbol] = settings
-        }
+        SessionAssembly.useData(instruments, in: &configuration)
         for instance in configuration.instances {
             let missing = instance.symbols.filter { !configuration.feed.symbols.contains($0) }
             if !missing.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The host's documented exit codes (see README "Exit codes").
 public enum HostExit: Int32, Sendable, CaseIterable {
@@ -40,4 +41,14 @@ struct HostFailure: Error, CustomStringConvertible {
     var exit: HostExit
     var message: String
     var description: String { message }
+}
+
+/// Runs a command body, printing a `HostFailure`'s message and exiting with its code.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as HostFailure {
+        FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+        throw ExitCode(failure.exit.rawValue)
+    }
 }

@@ -34,12 +34,7 @@ struct ReplayCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
-            try execute()
-        } catch let failure as HostFailure {
-            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-            throw ExitCode(failure.exit.rawValue)
-        }
+        try reportingFailures(execute)
     }
 
     private func execute() throws {
@@ -105,15 +100,7 @@ struct ReplayCommand: ParsableCommand {
                 + differences.map { "  - \($0)" }.joined(separator: "\n") + "\nfix: restore them, or pass --allow-changes to replay anyway")
         }
 
-        if fromFiles {
-            configuration.feed.source = "tardis"
-            configuration.feed.symbols = info.instruments.map(\.symbol)
-            for instrument in info.instruments where configuration.instruments[instrument.symbol]?.venue == nil {
-                var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
-                settings.venue = instrument.venue
-                configuration.instruments[instrument.symbol] = settings
-            }
-        }
+        if fromFiles { SessionAssembly.useData(info.instruments, in: &configuration) }
         let assembly = try SessionAssembly(config: configuration, registry: registry)
         let names = assembly.symbols.instruments.map(\.symbol)
         let recordedNames = info.instruments.map(\.symbol)
@@ -150,21 +137,10 @@ struct ReplayCommand: ParsableCommand {
             try engine.start()
             try original.forEachRecordedBlock(sessionID: info.id) { block in
                 inputs += block.count
-                block.events.withUnsafeBufferPointer { events in
-                    var next = 0
-                    for control in block.controls {
-                        if next < control.position {
-                            engine.process(UnsafeBufferPointer(rebasing: events[next..<control.position]))
-                            next = control.position
-                        }
-                        switch control.input {
-                        case .venueUpdate(let update): engine.process(.venueUpdate(update))
-                        case .killSwitch(let reason): engine.process(.killSwitch(reason: reason))
-                        case .timerFired(let instance, let id, let time): recordedTimers.append(TimerLog.line(instance, id, time))
-                        }
-                    }
-                    if next < events.count { engine.process(UnsafeBufferPointer(rebasing: events[next...])) }
+                for control in block.controls {
+                    if case .timerFired(let instance, let id, let time) = control.input { recordedTimers.append(TimerLog.line(instance, id, time)) }
                 }
+                engine.process(block)
             }
             engine.requestStop()
             engine.run()

@@ -146,6 +146,18 @@ struct SessionAssembly {
         return PaperVenueConfig(feeModel: fees, latencyNs: Int64(host.paperLatencyMs) * 1_000_000)
     }
 
+    /// Makes files of market data the feed (backtests and their replays): the feed's symbols are
+    /// the data's, in the data's id order, with the data's venues unless configured.
+    static func useData(_ instruments: [Instrument], in configuration: inout StrategyConfig) {
+        configuration.feed.source = "tardis"
+        configuration.feed.symbols = instruments.map(\.symbol)
+        for instrument in instruments where configuration.instruments[instrument.symbol]?.venue == nil {
+            var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
+            settings.venue = instrument.venue
+            configuration.instruments[instrument.symbol] = settings
+        }
+    }
+
     /// The configured feed: the generic simulated market or the up/down windows.
     func feed(eventsOverride: Int?, seedOverride: UInt64?, startTime: Int64) -> any MarketEventSource {
         guard config.feed.source == "updown" else {

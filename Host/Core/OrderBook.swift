@@ -118,19 +118,6 @@ public struct OrderBook: Sendable {
 
     public func side(_ side: Side) -> BookSide { side == .buy ? bids : asks }
 
-    /// Applies a batch: a snapshot first clears each side it names (both when it names
-    /// none), then every change is set in order.
-    public mutating func apply(_ update: BookUpdate) {
-        if update.isSnapshot {
-            let namesBids = update.changes.contains { $0.side == .buy }
-            let namesAsks = update.changes.contains { $0.side == .sell }
-            if namesBids || !namesAsks { bids.removeAll() }
-            if namesAsks || !namesBids { asks.removeAll() }
-        }
-        for change in update.changes { apply(change) }
-        lastUpdate = update.tsEvent
-    }
-
     @inlinable public mutating func apply(_ change: BookChange) {
         if change.side == .buy { bids.set(price: change.price, size: change.size) } else { asks.set(price: change.price, size: change.size) }
     }

@@ -379,14 +379,30 @@ public final class Engine: @unchecked Sendable {
 
     /// Processes a drained batch: market events in order, each control input at its position.
     private func process(_ batch: InboundQueue.Batch) {
-        batch.events.withUnsafeBufferPointer { events in
+        process(batch.events, controls: batch.controls.lazy.map { ($0.position, $0.input) })
+    }
+
+    /// Feeds a recorded block back in order (replays). Recorded timer firings are not inputs:
+    /// the engine fires its timers itself from event times.
+    public func process(_ block: RecordedBlock) {
+        process(block.events, controls: block.controls.lazy.compactMap { control -> (Int, EngineInput)? in
+            switch control.input {
+            case .venueUpdate(let update): (control.position, .venueUpdate(update))
+            case .killSwitch(let reason): (control.position, .killSwitch(reason: reason))
+            case .timerFired: nil
+            }
+        })
+    }
+
+    private func process(_ events: [MarketEvent], controls: some Sequence<(Int, EngineInput)>) {
+        events.withUnsafeBufferPointer { events in
             var next = 0
-            for control in batch.controls {
-                if next < control.position {
-                    process(UnsafeBufferPointer(rebasing: events[next..<control.position]))
-                    next = control.position
+            for (position, input) in controls {
+                if next < position {
+                    process(UnsafeBufferPointer(rebasing: events[next..<position]))
+                    next = position
                 }
-                process(control.input)
+                process(input)
             }
             if next < events.count { process(UnsafeBufferPointer(rebasing: events[next...])) }
         }

@@ -18,27 +18,34 @@ enum DecimalText {
     private static let posix = Locale(identifier: "en_US_POSIX")
 
     static func string(_ value: Decimal) -> String {
-        if layoutVerified, let text = fast(value) { return text }
-        return value.description
+        var text: String?
+        if layoutVerified { _ = format(value) { text = String(decoding: $0, as: UTF8.self) } }
+        return text ?? value.description
     }
 
-    /// Whether `fast` reproduces `description` on this Foundation.
+    /// Whether `format` reproduces `description` on this Foundation.
     static let layoutVerified: Bool = {
         guard MemoryLayout<Decimal>.size == 20 else { return false }
         let canaries = ["0", "0.1", "-0.5", "1", "100", "12000", "64123.45", "-0.00000001", "0.000000000000000000000000000001",
                         "65535", "65536", "4294967296", "-4294967297.5", "281474976710656", "18446744073709551615",
                         "-1844674407370955.1615", "1e20", "-123456789e-20"]
         for text in canaries {
+            var formatted: String?
             guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
-                  fast(value) == value.description else { return false }
+                  format(value, { formatted = String(decoding: $0, as: UTF8.self) }), formatted == value.description else { return false }
         }
-        return fast(Decimal.nan) == Decimal.nan.description
+        return true
     }()
 
     /// Calls `body` with the value's text (as `string` gives it) in a stack buffer; false,
     /// without calling it, when the fast layout does not apply (the caller falls back).
     static func withText(_ value: Decimal, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        guard layoutVerified else { return false }
+        layoutVerified && format(value, body)
+    }
+
+    /// Formats from the value's storage (see `DecimalFast.storage`) into a stack buffer; false
+    /// for NaN and for mantissas wider than 64 bits.
+    private static func format(_ value: Decimal, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         let (mantissa, exponent, negative, length) = DecimalFast.storage(value)
         if length == 0 {
             guard !negative else { return false }  // NaN: let `description` spell it
@@ -84,36 +91,6 @@ enum DecimalText {
             body(UnsafeBufferPointer(start: buffer.baseAddress, count: out))
             return true
         }
-    }
-
-    /// The text of a value whose mantissa fits in 64 bits; nil for wider ones.
-    ///
-    /// Storage (swift-foundation): byte 0 the exponent (Int8); byte 1 the mantissa length in
-    /// 16-bit words (high nibble), negative (0x08) and compact (0x04) flags; bytes 4..<20 the
-    /// mantissa as little-endian 16-bit words.
-    static func fast(_ value: Decimal) -> String? {
-        let (mantissa, exponent, negative, length) = DecimalFast.storage(value)
-        if length == 0 { return negative ? "NaN" : "0" }
-        guard length <= 4 else { return nil }
-        let digits = String(mantissa)
-        var text = negative ? "-" : ""
-        if exponent >= 0 {
-            text += digits
-            text += String(repeating: "0", count: exponent)
-        } else {
-            let fraction = -exponent
-            if digits.utf8.count > fraction {
-                let point = digits.index(digits.endIndex, offsetBy: -fraction)
-                text += digits[..<point]
-                text += "."
-                text += digits[point...]
-            } else {
-                text += "0."
-                text += String(repeating: "0", count: fraction - digits.utf8.count)
-                text += digits
-            }
-        }
-        return text
     }
 }
 
