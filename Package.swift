@@ -21,6 +21,12 @@ let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.sw
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-websocket")
+let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 
 // MARK: - Swift settings applied to every Swift target
 
@@ -64,6 +70,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // MARK: SDK — the C header is the contract; the Swift wrapper is a convenience.
@@ -89,12 +100,29 @@ let package = Package(
             // its class properties cost more than the dispatch itself (measured with perf).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // MARK: Polymarket (CLOB V2 signing, market/user/RTDS streams, REST, Gamma, live venue)
+        // libsecp256k1 for EIP-712 order signatures (Debian: libsecp256k1-dev, installed by scripts/setup.sh).
+        .systemLibrary(name: "CSecp256k1", path: "Host/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        .target(name: "PolymarketSigning", dependencies: ["HostCore", "CSecp256k1", crypto], path: "Host/Polymarket/Signing"),
+        .target(name: "PolymarketStreams", dependencies: ["HostCore", wsClient, nioCore, nioPosix, logging], path: "Host/Polymarket/Streams"),
+        .target(name: "PolymarketREST", dependencies: ["HostCore", "PolymarketSigning", asyncHTTPClient, nioCore, logging], path: "Host/Polymarket/REST"),
+        .target(
+            name: "PolymarketFakes",
+            dependencies: ["HostCore", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, logging],
+            path: "Host/Polymarket/Fakes"
+        ),
+        .target(
+            name: "HostPolymarket",
+            dependencies: ["HostCore", "HostEngine", "HostExecution", "HostFeeds", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
+            path: "Host/Polymarket/Live"
+        ),
         .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),
         .target(
             name: "HostCLI",
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
-                "HostFeeds", "HostEngine", "HostMetrics", argumentParser, logging, serviceLifecycle, histogram,
+                "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
+                "PolymarketREST", "PolymarketFakes", argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),
@@ -131,6 +159,18 @@ let package = Package(
         ),
         .testTarget(name: "FeedTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/FeedTests"),
         .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore", "CZlib"], path: "Tests/TardisTests"),
+        .testTarget(name: "PolymarketSigningTests", dependencies: ["PolymarketSigning", "HostCore"], path: "Tests/PolymarketSigningTests",
+                    exclude: ["Vectors"]),
+        .testTarget(name: "PolymarketStreamsTests", dependencies: ["PolymarketStreams", "PolymarketFakes", "HostCore", nioCore, nioPosix],
+                    path: "Tests/PolymarketStreamsTests"),
+        .testTarget(name: "PolymarketRESTTests", dependencies: ["PolymarketREST", "PolymarketSigning", "PolymarketFakes", "HostCore"],
+                    path: "Tests/PolymarketRESTTests"),
+        .testTarget(
+            name: "PolymarketLiveTests",
+            dependencies: ["HostPolymarket", "PolymarketFakes", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", "HostEngine",
+                           "HostCore", "HostPlugins", "HostTesting", "HostCLI"],
+            path: "Tests/PolymarketLiveTests"
+        ),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )

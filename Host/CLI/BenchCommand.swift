@@ -27,17 +27,24 @@ struct BenchCommand: AsyncParsableCommand {
           backtest     ema_bench on Tardis CSV files (--data): parsing alone, the engine alone on
                        pre-parsed events, and both together (parse thread + engine thread), for
                        quotes+trades (kind ema) and for the L2 file (kind ema_l2); no recording.
+          polymarket   the live venue: market-channel parse rate on recorded price_change frames
+                       (--fixtures, default ../shared/fixtures/polymarket), order build + EIP-712 +
+                       secp256k1 signing latency, and tick-to-order through the fake venue on
+                       loopback (market-channel frame sent → signed POST /order received), p50/p99.
           latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
                        the parser → the order handed to the paper venue (ema_bench `ema` ordering on
                        every quote, host risk on); p50/p99/p99.9 from an HdrHistogram.
         """)
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, all }
 
     @Option(name: .long, help: "backtest: directory of Tardis CSV files (from ../shared/bench/gen_tardis.py --out DIR).")
     var data: String?
 
-    @Option(name: .long, help: "engine, last-second, persistence or all.")
+    @Option(name: .long, help: "polymarket: folder of recorded Polymarket messages (price_change frames).")
+    var fixtures: String?
+
+    @Option(name: .long, help: "engine, last-second, persistence, latency, backtest, polymarket or all.")
     var suite: Suite = .engine
 
     @Option(name: .long, help: "last-second: windows per series.")
@@ -87,6 +94,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .persistence || suite == .all { results += try persistenceSuite() }
         if suite == .latency || suite == .all { try latencySuite() }
         if suite == .backtest || (suite == .all && data != nil) { results += try backtestSuite() }
+        if suite == .polymarket || suite == .all { results += try await polymarketSuite() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -95,7 +103,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ result: Result) {
+    func report(_ result: Result) {
         guard !json else { return }
         var line = "\(result.scenario.padding(toLength: 18, withPad: " ", startingAt: 0)) \(result.path.padding(toLength: 6, withPad: " ", startingAt: 0)) "
             + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M \(result.unit)/s  \(String(format: "%7.1f", result.nanosPerEvent)) ns/\(result.unit.dropLast())"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostCore
 import HostPlugins
 
 /// `host plugins list|inspect`: read manifests without running any plugin code beyond

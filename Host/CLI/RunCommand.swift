@@ -8,6 +8,7 @@ import HostFeeds
 import HostMetrics
 import HostPersistence
 import HostPlugins
+import HostPolymarket
 import Logging
 import Synchronization
 
@@ -104,15 +105,25 @@ struct RunCommand: AsyncParsableCommand {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         journal.setSymbols(assembly.symbols)
-        let clock = SimulatedClock(start: 0)
+        let liveData = configuration.feed.source == "polymarket"
+        let clock: any EngineClock = liveData ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))
+        let polymarket: PolymarketSession?
+        do {
+            polymarket = liveData
+                ? try await LivePolymarket.prepare(assembly: assembly, engine: engine, allowLive: live, clock: clock, logger: logger) : nil
+        } catch {
+            journal.close()
+            throw error
+        }
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
         } catch {
+            journal.close()
             throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
         }
 
@@ -151,7 +162,11 @@ struct RunCommand: AsyncParsableCommand {
         if !quiet {
             Self.status("host \(HostCommand.version) — session \(sessionID)")
             let pace = feedSpeed == 0 ? "unthrottled" : "\(feedSpeed)x"
-            if configuration.feed.source == "updown" {
+            if liveData {
+                let f = configuration.feed
+                Self.status("feed: LIVE Polymarket data (\(f.assets.joined(separator: ", ")) × \(f.durations.joined(separator: ", ")) up/down windows)"
+                    + (polymarket?.venue != nil ? " — LIVE TRADING for instances with mode: live" : " — paper trading only"))
+            } else if configuration.feed.source == "updown" {
                 let f = configuration.feed
                 Self.status("feed: SIMULATED Polymarket up/down windows (\(f.assets.joined(separator: ", ")), \(f.windowMinutes)-minute windows, "
                     + "\(f.windows == 0 ? "endless" : "\(f.windows) per series"), seed \(feedSeed), \(pace)) — not real market data")
@@ -186,6 +201,7 @@ struct RunCommand: AsyncParsableCommand {
             if first {
                 logger.notice("Shutdown requested: stopping the feed and draining the queue")
                 feed.stop()
+                polymarket?.stop()
                 queue.close()
             } else {
                 logger.warning("Second signal: stopping now")
@@ -214,9 +230,17 @@ struct RunCommand: AsyncParsableCommand {
             throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
         }
         let wallStart = monotonicNanos()
-        feed.start(market: market, speed: feedSpeed, sink: { batch in
-            queue.push(contentsOf: batch)
-        }, onEnd: { queue.close() })
+        let liveTask: Task<Void, Never>? = polymarket.map { session in
+            Task {
+                await session.run()
+                queue.close()
+            }
+        }
+        if polymarket == nil {
+            feed.start(market: market, speed: feedSpeed, sink: { batch in
+                queue.push(contentsOf: batch)
+            }, onEnd: { queue.close() })
+        }
 
         let progress = quiet ? nil : Task {
             var last = engine.snapshot()
@@ -232,6 +256,8 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let runError = await startResult.waitFinished()
+        polymarket?.stop()
+        await liveTask?.value
         progress?.cancel()
         signals.cancel()
         let elapsed = Double(monotonicNanos() - wallStart) / 1e9

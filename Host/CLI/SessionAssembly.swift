@@ -115,11 +115,16 @@ struct SessionAssembly {
 
     static func instrument(_ symbol: String, settings: InstrumentSettings?, feed: FeedSettings? = nil) -> Instrument {
         var instrument = Instrument.generic(symbol: symbol, venue: settings?.venue ?? "simulated")
-        if let feed, feed.source == "updown",
-           let asset = feed.assets.first(where: { FeedSettings.upDownSymbols(asset: $0, windowMinutes: feed.windowMinutes).contains(symbol) }),
-           let known = UpDownSimulation.instruments(asset: asset, windowMinutes: feed.windowMinutes).first(where: { $0.symbol == symbol }) {
-            instrument = known
-            if let venue = settings?.venue { instrument.venue = venue }
+        if let feed, feed.source == "updown" || feed.source == "polymarket" {
+            let windows = feed.source == "updown" ? [feed.windowMinutes] : feed.durations.compactMap { FeedSettings.durationMinutes[$0] }
+            for minutes in windows {
+                if let asset = feed.assets.first(where: { FeedSettings.upDownSymbols(asset: $0, windowMinutes: minutes).contains(symbol) }),
+                   let known = UpDownSimulation.instruments(asset: asset, windowMinutes: minutes).first(where: { $0.symbol == symbol }) {
+                    instrument = known
+                    if let venue = settings?.venue { instrument.venue = venue }
+                    break
+                }
+            }
         }
         if let settings {
             if let base = settings.base { instrument.baseAsset = base }
@@ -137,7 +142,7 @@ struct SessionAssembly {
     /// unless configured otherwise).
     var paperVenue: PaperVenueConfig {
         let host = config.host
-        let model = host.paperFeeModel ?? (config.feed.source == "updown" ? "polymarket" : "notional")
+        let model = host.paperFeeModel ?? (config.feed.source == "updown" || config.feed.source == "polymarket" ? "polymarket" : "notional")
         let fees: FeeModel = switch model {
         case "polymarket": .polymarket(rate: host.paperTakerFee ?? Decimal(string: "0.07")!)
         case "none": .none

@@ -99,8 +99,19 @@ public struct HostSettings: Sendable, Hashable {
 /// - updown: `assets` (default [BTC, ETH]), `window_minutes` (15), `windows` (per series, 0 =
 ///   endless), `start_time` (unix seconds; default now), `book_levels` (5),
 ///   `book_interval_ms` (250), `oracle_interval_ms` (1000), `reversal_probability` (0.05).
+/// - polymarket (LIVE Polymarket data: Gamma discovery, CLOB market channel, RTDS oracle; paper
+///   unless an instance has `mode: live` and the run passes `--live`): `assets` (default
+///   [BTC, ETH]), `durations` (list of 5m, 15m, 4h, hourly, daily; default [15m]), `oracle`
+///   (auto | chainlink | twap60; default auto = each market's resolution source), `lead_time_s`
+///   (60: subscribe the next window this early), `grace_s` (600: most wait for a resolution),
+///   `discovery_interval_s` (10), `max_assets_per_connection` (500), and the endpoints
+///   `gamma_url`, `clob_url`, `market_ws_url`, `user_ws_url`, `rtds_url` (production by default).
+///   Symbols are `<ASSET>-<N>M-UP`, `<ASSET>-<N>M-DOWN` per duration (N = 5, 15, 240, 60, 1440)
+///   and the oracle `<ASSET>-USD`.
 public struct FeedSettings: Sendable, Hashable {
-    public static let sources = ["simulated", "updown"]
+    public static let sources = ["simulated", "updown", "polymarket"]
+    /// Up/down durations and their window length in minutes.
+    public static let durationMinutes = ["5m": 5, "15m": 15, "4h": 240, "hourly": 60, "daily": 1_440]
 
     public var source: String
     public var seed: UInt64
@@ -118,6 +129,15 @@ public struct FeedSettings: Sendable, Hashable {
     public var bookIntervalMs: Int = 250
     public var oracleIntervalMs: Int = 1_000
     public var reversalProbability: Double = 0.05
+    // polymarket
+    public var durations: [String] = ["15m"]
+    public var oracle = "auto"
+    public var leadTimeSeconds = 60
+    public var graceSeconds = 600
+    public var discoveryIntervalSeconds = 10
+    public var maxAssetsPerConnection = 500
+    /// Endpoint overrides by key (`gamma_url`, `clob_url`, `market_ws_url`, `user_ws_url`, `rtds_url`).
+    public var endpoints: [String: String] = [:]
 
     /// The symbols of an up/down series, in the order up, down, oracle.
     public static func upDownSymbols(asset: String, windowMinutes: Int) -> [String] {

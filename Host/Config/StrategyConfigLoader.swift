@@ -144,7 +144,8 @@ extension ConfigReader {
                            "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
-                           "oracle_interval_ms", "reversal_probability"]
+                           "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
+                           "discovery_interval_s", "max_assets_per_connection", "gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url"]
     static let instrumentKeys = ["venue", "base", "quote", "tick_size", "lot_size", "min_size", "min_notional", "minimums"]
     static let instanceKeys = ["id", "plugin", "kind", "mode", "venue", "symbols", "params", "overrides", "risk"]
     static let riskKeys = ["max_order_notional", "max_position", "max_position_notional", "max_open_orders",
@@ -223,7 +224,31 @@ extension ConfigReader {
            let v = number(n, t.path("reversal_probability"), expected: "a number in 0...1", isValid: { (0...1).contains($0) }) {
             feed.reversalProbability = v
         }
-        if feed.source == "updown" {
+        if let n = t.optional("durations"), let v = symbols(n, t.path("durations")) {
+            for (i, d) in v.enumerated() where FeedSettings.durationMinutes[d] == nil {
+                report(n, "\(t.path("durations"))[\(i)]", "'\(d)' is not an up/down duration; use one of 5m, 15m, 4h, hourly, daily")
+            }
+            feed.durations = v
+        }
+        if let n = t.optional("oracle"), let v = choice(n, t.path("oracle"), ["auto", "chainlink", "twap60"]) { feed.oracle = v }
+        if let n = t.optional("lead_time_s"), let v = integer(n, t.path("lead_time_s"), in: 0...3_600) { feed.leadTimeSeconds = v }
+        if let n = t.optional("grace_s"), let v = integer(n, t.path("grace_s"), in: 1...86_400) { feed.graceSeconds = v }
+        if let n = t.optional("discovery_interval_s"), let v = integer(n, t.path("discovery_interval_s"), in: 1...3_600) { feed.discoveryIntervalSeconds = v }
+        if let n = t.optional("max_assets_per_connection"), let v = integer(n, t.path("max_assets_per_connection"), in: 1...500) {
+            feed.maxAssetsPerConnection = v
+        }
+        for key in ["gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url"] {
+            guard let n = t.optional(key), let v = string(n, t.path(key), expected: "a URL") else { continue }
+            let wanted = key.hasSuffix("ws_url") || key == "rtds_url" ? ["ws://", "wss://"] : ["http://", "https://"]
+            if wanted.contains(where: { v.hasPrefix($0) }) { feed.endpoints[key] = v } else {
+                report(n, t.path(key), "'\(v)' must start with \(wanted.joined(separator: " or "))")
+            }
+        }
+        if feed.source == "polymarket" {
+            feed.symbols = feed.assets.flatMap { asset in
+                feed.durations.compactMap { FeedSettings.durationMinutes[$0] }.flatMap { FeedSettings.upDownSymbols(asset: asset, windowMinutes: $0) }
+            }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        } else if feed.source == "updown" {
             feed.symbols = feed.assets.flatMap { FeedSettings.upDownSymbols(asset: $0, windowMinutes: feed.windowMinutes) }
         }
         if let n = t.optional("start_prices"), let prices = table(n, t.path("start_prices"), allowed: nil) {

@@ -13,13 +13,15 @@ public protocol EngineClock: AnyObject, Sendable {
     func advance(to time: Int64)
 }
 
-/// Wall-clock time.
+/// Wall-clock time (optionally shifted by a fixed offset: integration tests run a live
+/// session "at" a chosen moment, e.g. seconds before a market window ends).
 public final class WallClock: EngineClock {
-    public init() {}
+    public let offsetNs: Int64
+    public init(offsetNs: Int64 = 0) { self.offsetNs = offsetNs }
     public func now() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + offsetNs
     }
     public var isSimulated: Bool { false }
     public func advance(to time: Int64) {}

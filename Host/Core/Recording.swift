@@ -9,6 +9,11 @@ public struct RecordedControl: Sendable {
         /// A timer the engine fired (recorded for verification: replays fire timers themselves,
         /// from event times, and compare the sequence).
         case timerFired(instance: Int, timerID: UInt64, at: Int64)
+        /// A live feed marked a symbol's data stale or resyncing (`stale: true`) or fresh again.
+        case feedStatus(symbol: SymbolID, stale: Bool, reason: String)
+        /// A live venue paused (or resumed) one instance's trading: cancel-only mode, a revoked
+        /// key, an order whose outcome is unknown until reconciled.
+        case tradingState(instance: Int, state: TradingState, reason: String)
     }
     public var position: Int
     public var input: Input
@@ -46,7 +51,8 @@ public protocol InputRecorder: AnyObject, Sendable {
 /// tagged record per input, so a recording outlives the in-memory layout of the types.
 ///
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
-/// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired.
+/// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired,
+/// 10 feed status, 11 trading state.
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -98,6 +104,10 @@ public enum InputCodec {
                 out.u8(8); out.text(reason)
             case .timerFired(let instance, let id, let time):
                 out.u8(9); out.i64(Int64(instance)); out.u64(id); out.i64(time)
+            case .feedStatus(let symbol, let stale, let reason):
+                out.u8(10); out.u32(symbol.rawValue); out.u8(stale ? 1 : 0); out.text(reason)
+            case .tradingState(let instance, let state, let reason):
+                out.u8(11); out.i64(Int64(instance)); out.text(state.rawValue); out.text(reason)
             }
         }
         while next < block.events.count {
@@ -170,6 +180,14 @@ public enum InputCodec {
             case 9:
                 let instance = Int(try r.i64()), id = try r.u64(), time = try r.i64()
                 block.controls.append(RecordedControl(position: block.events.count, input: .timerFired(instance: instance, timerID: id, at: time)))
+            case 10:
+                let symbol = SymbolID(try r.u32()), stale = try r.u8() != 0, reason = try r.text()
+                block.controls.append(RecordedControl(position: block.events.count, input: .feedStatus(symbol: symbol, stale: stale, reason: reason)))
+            case 11:
+                let instance = Int(try r.i64())
+                let at = r.offset
+                guard let state = TradingState(rawValue: try r.text()) else { throw DecodeError(offset: at, message: "bad trading state") }
+                block.controls.append(RecordedControl(position: block.events.count, input: .tradingState(instance: instance, state: state, reason: try r.text())))
             default:
                 throw DecodeError(offset: r.offset - 1, message: "unknown record tag \(tag)")
             }

@@ -14,6 +14,12 @@ public enum EngineInput: Sendable {
     case venueUpdate(OrderUpdate)
     /// Halts all trading at once (the kill switch); orders stay denied until restart.
     case killSwitch(reason: String)
+    /// A live feed's view of one symbol: stale or resyncing (plugins see
+    /// `TSH_EVENT_FLAG_STALE` on its events until it is fresh again).
+    case feedStatus(symbol: SymbolID, stale: Bool, reason: String)
+    /// A live venue moved one instance's trading state (cancel-only mode, a revoked key, an
+    /// order whose outcome is unknown): `.active` resumes.
+    case tradingState(instance: Int, state: TradingState, reason: String)
 }
 
 /// Tunables of one engine.
@@ -146,6 +152,12 @@ public final class Engine: @unchecked Sendable {
     private var engineThread: pthread_t?
     private let stopRequested = Atomic<Bool>(false)
     private var killSwitchEngaged = false
+    /// Per symbol: `TSH_EVENT_FLAG_STALE` while its feed is stale or resyncing, else 0.
+    private var staleFlags: [UInt16]
+    /// Live venues by name (attached before instances are added).
+    private var liveVenues: [String: any LiveVenue] = [:]
+    /// Venue-reported cash per live instance id, applied after the journal restore.
+    private var venueCash: [String: (amount: Decimal, quoteAsset: String)] = [:]
     private var sampleCountdown = Engine.timingSampleInterval
     /// The simulated clock's value, cached: the engine is its only writer.
     private var simulatedNow: Int64 = .min
@@ -188,6 +200,7 @@ public final class Engine: @unchecked Sendable {
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
         self.bookChanges = Array(repeating: [], count: symbols.count)
         self.bookSubscribed = Array(repeating: false, count: symbols.count)
+        self.staleFlags = Array(repeating: 0, count: symbols.count)
         self.nextBookSnapshot = Array(repeating: journal != nil && configuration.bookSnapshotInterval > 0 ? .min : .max, count: symbols.count)
         self.router = OrderRouter(venue: configuration.paperVenue, startingCash: configuration.startingCash, symbolCount: symbols.count)
         self.metrics = EngineMetrics()
@@ -220,13 +233,17 @@ public final class Engine: @unchecked Sendable {
         if instances.contains(where: { $0.spec.id == spec.id }) {
             throw EngineError(code: .duplicateInstance, instanceID: spec.id, message: "another instance has the same id; ids must be unique")
         }
+        var liveVenue: (any LiveVenue)?
         if spec.mode == .live {
             guard configuration.allowLive else {
                 throw EngineError(code: .liveNotAllowed, instanceID: spec.id,
                                   message: "is configured with mode: live, but live trading was not enabled; pass --live on the command line to trade for real, or set mode: paper")
             }
-            throw EngineError(code: .liveUnavailable, instanceID: spec.id,
-                              message: "is configured with mode: live on venue '\(spec.venue)', but this build has no live adapter for it; use mode: paper")
+            guard let venue = liveVenues[spec.venue] else {
+                throw EngineError(code: .liveUnavailable, instanceID: spec.id,
+                                  message: "is configured with mode: live on venue '\(spec.venue)', but no live adapter for it is running (live trading needs `feed: source: polymarket` for venue polymarket); use mode: paper")
+            }
+            liveVenue = venue
         }
         for symbol in spec.symbols where symbol.index >= symbols.count {
             throw EngineError(code: .unknownSymbol, instanceID: spec.id, message: "symbol id \(symbol) is not registered with the engine")
@@ -234,9 +251,24 @@ public final class Engine: @unchecked Sendable {
         let rt = InstanceRuntime(index: instances.count, spec: spec, engine: self, symbolCount: symbols.count)
         instances.append(rt)
         statistics.append(rt.statistics)
-        router.addInstance(limits: spec.risk)
+        router.addInstance(limits: spec.risk, liveVenue: liveVenue)
         return rt.index
     }
+
+    /// Makes a live venue available to instances with `mode: live` and `venue:` its name;
+    /// call before adding them.
+    public func attachLiveVenue(_ venue: any LiveVenue) {
+        liveVenues[venue.name] = venue
+    }
+
+    /// The cash a live instance's venue reported at reconciliation; replaces the journal's
+    /// figure when the engine starts. Call before `start()`.
+    public func setVenueCash(_ amount: Decimal, instanceID: String, quoteAsset: String) {
+        venueCash[instanceID] = (amount, quoteAsset)
+    }
+
+    /// The index of a configured instance.
+    public func instanceIndex(id: String) -> Int? { instances.first { $0.spec.id == id }?.index }
 
     /// Creates and starts every instance, in the order added. On failure the instances
     /// already created are destroyed and the error names the failing one.
@@ -245,6 +277,9 @@ public final class Engine: @unchecked Sendable {
         rebuildRoutes()
         knownRiskStates = instances.map { router.riskState($0.index).state }
         try restoreFromJournal()
+        for rt in instances where rt.spec.mode == .live {
+            if let cash = venueCash[rt.spec.id] { router.setCash(cash.amount, instance: rt.index, mode: .live, quoteAsset: cash.quoteAsset) }
+        }
         for rt in instances {
             if let journal {
                 do {
@@ -389,6 +424,8 @@ public final class Engine: @unchecked Sendable {
             switch control.input {
             case .venueUpdate(let update): (control.position, .venueUpdate(update))
             case .killSwitch(let reason): (control.position, .killSwitch(reason: reason))
+            case .feedStatus(let symbol, let stale, let reason): (control.position, .feedStatus(symbol: symbol, stale: stale, reason: reason))
+            case .tradingState(let instance, let state, let reason): (control.position, .tradingState(instance: instance, state: state, reason: reason))
             case .timerFired: nil
             }
         })
@@ -435,8 +472,38 @@ public final class Engine: @unchecked Sendable {
         case .killSwitch(let reason):
             recorder?.record(.killSwitch(reason: reason))
             engageKillSwitch(reason: reason)
+        case .feedStatus(let symbol, let stale, let reason):
+            recorder?.record(.feedStatus(symbol: symbol, stale: stale, reason: reason))
+            setFeedStatus(symbol, stale: stale, reason: reason)
+        case .tradingState(let instance, let state, let reason):
+            recorder?.record(.tradingState(instance: instance, state: state, reason: reason))
+            guard instances.indices.contains(instance) else { return }
+            router.setRiskState(instance, state, reason: reason)
+            noteRiskState(instances[instance], now: clock.now())
         }
     }
+
+    /// Marks a symbol's feed stale or fresh and tells its subscribers at once with a book
+    /// event carrying the flag (the current book; empty while it resyncs).
+    private func setFeedStatus(_ symbol: SymbolID, stale: Bool, reason: String) {
+        let i = symbol.index
+        guard i < staleFlags.count else { return }
+        let flag: UInt16 = stale ? UInt16(TSH_EVENT_FLAG_STALE) : 0
+        guard staleFlags[i] != flag else { return }
+        staleFlags[i] = flag
+        logger.notice(stale ? "Feed stale" : "Feed fresh", metadata: [
+            "instrument.id": "\(symbols.instrument(symbol)?.symbol ?? "?")", "reason": "\(reason)",
+        ])
+        let now = clock.now()
+        bookChanges[i].removeAll(keepingCapacity: true)
+        let marker = BookDelta(symbol: symbol, tsEvent: now, tsRecv: now, side: .buy, price: .zero, size: .zero, flags: [.endOfBatch])
+        seq &+= 1
+        dispatchBook(symbol, marker, (isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0) | flag)
+        if !pending.isEmpty { drainPending() }
+    }
+
+    /// Whether a symbol's feed is stale or resyncing (engine thread).
+    public func isStale(_ symbol: SymbolID) -> Bool { symbol.index < staleFlags.count && staleFlags[symbol.index] != 0 }
 
     /// Asks `run()` to finish after the current batch. Thread-safe.
     public func requestStop() {
@@ -474,7 +541,7 @@ public final class Engine: @unchecked Sendable {
         counters.eventsProcessed &+= 1
         counters.lastEventTime = event.tsRecv
         seq &+= 1
-        let flags: UInt16 = isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0
+        let flags: UInt16 = (isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0) | staleFlags[symbol.index]
         switch event {
         case .quote(let q):
             if !bookFromL2[symbol.index] { bookMemory[symbol.index].apply(q) }
@@ -891,7 +958,7 @@ public final class Engine: @unchecked Sendable {
             "order.price": "\(amounts.price.map { "\($0)" } ?? "market")", "order.tag": "\(tag)",
         ])
         if probeOrderHandoff { lastOrderHandoff = monotonicNanos() }
-        applyVenueUpdates(router.submit(order, book: books[symbol.index], now: now))
+        applyVenueUpdates(router.submit(order, instrument: instrument, book: books[symbol.index], now: now))
         return TSH_OK
     }
 

@@ -19,6 +19,16 @@ struct OrderRouter {
     /// Orders that passed risk and wait out the configured venue latency, in arrival order.
     private var delayed: [(activateAt: Int64, order: OrderRequest)] = []
     private let latency: Int64
+    /// Per instance: its live venue (nil for paper instances).
+    private var liveVenues: [(any LiveVenue)?] = []
+    /// Working orders of live instances, as last reported.
+    private var liveOrders: [ClientOrderID: LiveOrder] = [:]
+
+    struct LiveOrder {
+        var request: OrderRequest
+        var status: OrderStatus
+        var filled: Decimal
+    }
 
     init(venue config: PaperVenueConfig, startingCash: Decimal, symbolCount: Int) {
         self.workingPerSymbol = Array(repeating: 0, count: symbolCount)
@@ -33,9 +43,12 @@ struct OrderRouter {
         return DecimalFast.midpoint(bid.price.decimal, ask.price.decimal)
     }
 
-    mutating func addInstance(limits: RiskLimits) {
+    mutating func addInstance(limits: RiskLimits, liveVenue: (any LiveVenue)? = nil) {
         risks.append(PreTradeRisk(limits: limits))
+        liveVenues.append(liveVenue)
     }
+
+    func isLive(_ instance: Int) -> Bool { liveVenues[instance] != nil }
 
     mutating func nextClientOrderID() -> ClientOrderID {
         defer { nextID += 1 }
@@ -59,7 +72,7 @@ struct OrderRouter {
             bestBid: book.bids.best?.price.decimal,
             bestAsk: book.asks.best?.price.decimal,
             position: position.quantity,
-            openOrders: venue.openOrderCount(instance: order.instance),
+            openOrders: venue.openOrderCount(instance: order.instance) + liveOrders.values.count { $0.request.instance == order.instance },
             tradesToday: portfolio.tradesToday(instance: order.instance, mode: order.mode, day: day),
             dailyPnL: portfolio.dailyRealizedPnL(instance: order.instance, mode: order.mode, day: day) + (mark.map { position.unrealizedPnL(mark: $0) } ?? 0),
             now: now)
@@ -67,7 +80,16 @@ struct OrderRouter {
     }
 
     /// Sends an order that passed risk to the venue, now or after the latency.
-    mutating func submit(_ order: OrderRequest, book: OrderBook, now: Int64) -> [OrderUpdate] {
+    mutating func submit(_ order: OrderRequest, instrument: Instrument, book: OrderBook, now: Int64) -> [OrderUpdate] {
+        if let live = liveVenues[order.instance] {
+            // The venue answers through the inbound queue; until then the order is submitted and working.
+            liveOrders[order.clientOrderID] = LiveOrder(request: order, status: .submitted, filled: 0)
+            working[order.clientOrderID] = (order.instance, order.symbol)
+            workingPerSymbol[order.symbol.index] += 1
+            live.submit(order, instrument: instrument)
+            return [OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
+                                status: .submitted, remainingSize: order.size, timestamp: now)]
+        }
         if latency > 0 {
             delayed.append((now + latency, order))
             return [OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
@@ -90,7 +112,11 @@ struct OrderRouter {
     }
 
     mutating func cancel(_ id: ClientOrderID, now: Int64) -> [OrderUpdate] {
-        venue.cancel(id, now: now)
+        if let order = liveOrders[id] {
+            liveVenues[order.request.instance]?.cancel(id, symbol: order.request.symbol)
+            return []
+        }
+        return venue.cancel(id, now: now)
     }
 
     /// Cancels every working and delayed order (of one symbol when given), oldest first.
@@ -105,7 +131,7 @@ struct OrderRouter {
             return true
         }
         for (id, entry) in working.sorted(by: { $0.key < $1.key }) where symbol == nil || entry.symbol == symbol {
-            updates += venue.cancel(id, now: now)
+            updates += cancel(id, now: now)
         }
         return updates
     }
@@ -120,6 +146,12 @@ struct OrderRouter {
     mutating func record(_ update: OrderUpdate, mode: TradingMode, instrument: Instrument) -> Decimal {
         var realized: Decimal = 0
         if update.lastFillSize > 0 { realized = portfolio.apply(update, mode: mode, instrument: instrument) }
+        if liveOrders[update.clientOrderID] != nil {
+            if update.status.isTerminal { liveOrders[update.clientOrderID] = nil } else {
+                liveOrders[update.clientOrderID]?.status = update.status
+                liveOrders[update.clientOrderID]?.filled = update.filledSize
+            }
+        }
         if update.status.isTerminal {
             if working.removeValue(forKey: update.clientOrderID) != nil { workingPerSymbol[update.symbol.index] -= 1 }
         } else if update.status == .accepted || update.status == .partiallyFilled {
@@ -162,10 +194,23 @@ struct OrderRouter {
     }
 
     func openOrderRecords(instance: Int, symbol: SymbolID?) -> [tsh_open_order] {
-        venue.openOrders(instance: instance, symbol: symbol).map { o in
+        if isLive(instance) {
+            return liveOrders.values.filter { $0.request.instance == instance && (symbol == nil || $0.request.symbol == symbol) }
+                .sorted { $0.request.clientOrderID < $1.request.clientOrderID }
+                .map { o in
+                    tsh_open_order(client_order_id: o.request.clientOrderID.rawValue, symbol_id: o.request.symbol.rawValue, side: o.request.side.rawValue,
+                                   type: o.request.type.rawValue, status: o.status.rawValue, price: o.request.price?.doubleValue ?? .nan,
+                                   size: o.request.size.doubleValue, filled_size: o.filled.doubleValue)
+                }
+        }
+        return venue.openOrders(instance: instance, symbol: symbol).map { o in
             tsh_open_order(client_order_id: o.clientOrderID.rawValue, symbol_id: o.symbol.rawValue, side: o.side.rawValue,
                            type: o.type.rawValue, status: o.status.rawValue, price: o.price?.doubleValue ?? .nan,
                            size: o.size.doubleValue, filled_size: o.filledSize.doubleValue)
         }
+    }
+
+    mutating func setCash(_ amount: Decimal, instance: Int, mode: TradingMode, quoteAsset: String) {
+        portfolio.setCash(amount, instance: instance, mode: mode, quoteAsset: quoteAsset)
     }
 }

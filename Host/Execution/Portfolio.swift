@@ -135,6 +135,13 @@ public struct Portfolio: Sendable {
         return result
     }
 
+    /// Sets an account's cash to what its venue reports (live reconciliation at start).
+    public mutating func setCash(_ amount: Decimal, instance: Int, mode: TradingMode, quoteAsset: String) {
+        let account = AccountKey(instance: instance, mode: mode)
+        cashByAccount[account] = amount
+        quoteAssets[account, default: []].insert(quoteAsset)
+    }
+
     public func cash(instance: Int, mode: TradingMode) -> Decimal {
         cashByAccount[AccountKey(instance: instance, mode: mode)] ?? startingCash
     }

@@ -81,7 +81,7 @@ final class LastSecond: StrategyPlugin {
         case noWinner, askMissing, askBelowFloor, askAboveCap, insufficientLiquidity
         case oracleSnapshotMissing, oracleStale, oracleBeatMissing, oracleTooFewPoints, oracleVolatilityMissing
         case oracleVolatilityTooHigh, oracleZMissing, oracleZTooSmall, oracleDisagrees
-        case balanceTooLow, orderBelowMinimum
+        case balanceTooLow, orderBelowMinimum, feedStale
 
         var name: String {
             switch self {
@@ -106,6 +106,7 @@ final class LastSecond: StrategyPlugin {
             case .oracleDisagrees: "oracle_disagrees"
             case .balanceTooLow: "balance_too_low"
             case .orderBelowMinimum: "order_below_minimum"
+            case .feedStale: "feed_stale"
             }
         }
     }
@@ -234,6 +235,8 @@ final class LastSecond: StrategyPlugin {
         var bidSize = 0.0
         var ask = Double.nan
         var askSize = 0.0
+        /// The host marked the token's feed stale or resyncing.
+        var stale = false
     }
 
     // MARK: - Creation
@@ -376,14 +379,15 @@ final class LastSecond: StrategyPlugin {
     func onQuote(_ quote: Quote) throws {
         let route = quote.symbol.index < tokenRoute.count ? Int(tokenRoute[quote.symbol.index]) : -1
         guard route >= 0 else { return }
-        try topOfBook(route, bid: quote.bidPrice, bidSize: quote.bidSize, ask: quote.askPrice, askSize: quote.askSize, now: quote.info.time)
+        try topOfBook(route, bid: quote.bidPrice, bidSize: quote.bidSize, ask: quote.askPrice, askSize: quote.askSize,
+                      stale: quote.info.isStale, now: quote.info.time)
     }
 
     func onBook(_ book: BookUpdate) throws {
         let route = book.symbol.index < tokenRoute.count ? Int(tokenRoute[book.symbol.index]) : -1
         guard route >= 0 else { return }
         try topOfBook(route, bid: book.bestBid?.price ?? .nan, bidSize: book.bestBid?.size ?? 0,
-                      ask: book.bestAsk?.price ?? .nan, askSize: book.bestAsk?.size ?? 0, now: book.info.time)
+                      ask: book.bestAsk?.price ?? .nan, askSize: book.bestAsk?.size ?? 0, stale: book.info.isStale, now: book.info.time)
     }
 
     func onOracle(_ tick: OracleTick) throws {
@@ -480,15 +484,16 @@ final class LastSecond: StrategyPlugin {
     // MARK: - Top of book
 
     private func topOfBook(_ route: Int, bid newBid: Double, bidSize newBidSize: Double, ask newAsk: Double, askSize newAskSize: Double,
-                           now: Int64) throws {
+                           stale: Bool, now: Int64) throws {
         let i = route >> 1
         let side = route & 1
         roll(i, now: now)
         let hasBid = newBid.isFinite && newBid > 0
         let hasAsk = newAsk.isFinite && newAsk > 0
         book[route] = TopOfBook(bid: hasBid ? newBid : .nan, bidSize: hasBid && newBidSize.isFinite ? newBidSize : 0,
-                                ask: hasAsk ? newAsk : .nan, askSize: hasAsk && newAskSize.isFinite ? newAskSize : 0)
-        if series[i].held == side { try checkExit(i, side: side, now: now) }
+                                ask: hasAsk ? newAsk : .nan, askSize: hasAsk && newAskSize.isFinite ? newAskSize : 0, stale: stale)
+        // Exits wait for fresh data too: a stale book's prices are not the market's.
+        if series[i].held == side && !stale { try checkExit(i, side: side, now: now) }
         if let reason = try evaluateEntry(i, now: now) { try block(i, reason) }
     }
 
@@ -526,6 +531,7 @@ final class LastSecond: StrategyPlugin {
 
         let u = book[i * 2 + Self.up]
         let d = book[i * 2 + Self.down]
+        if u.stale || d.stale { return .feedStale }
         guard let side = Self.winner(upBid: u.bid, downBid: d.bid, upAsk: u.ask, downAsk: d.ask, eps: c.tieEps,
                                      singleSideMinBid: c.singleSideMinBid) else { return .noWinner }
         let price = side == Self.up ? u.ask : d.ask

@@ -55,12 +55,15 @@ public struct EventInfo: Sendable {
     public var time: Int64
     public var sequence: UInt64
     public var isReplay: Bool
+    /// The symbol's feed is stale or resyncing: data may be old; do not enter on it.
+    public var isStale: Bool
     init(_ h: tsh_event_header) {
         symbol = SymbolID(h.symbol_id)
         eventTime = h.ts_event_ns
         time = h.ts_recv_ns
         sequence = h.seq
         isReplay = h.flags & UInt16(TSH_EVENT_FLAG_REPLAY) != 0
+        isStale = h.flags & UInt16(TSH_EVENT_FLAG_STALE) != 0
     }
 }
 

@@ -55,3 +55,23 @@ struct InputCodecTests {
         #expect(throws: InputCodec.DecodeError.self) { try InputCodec.decode(Array(bytes.dropLast(3))) }
     }
 }
+
+@Suite("Input codec: live controls")
+struct InputCodecLiveControlTests {
+    @Test("feed status and venue trading-state controls survive encoding at their positions")
+    func liveControlsRoundTrip() throws {
+        var block = RecordedBlock(firstSeq: 7)
+        block.events = [.settlement(Settlement(symbol: SymbolID(1), tsEvent: 1, tsRecv: 2, price: Fixed8(1)))]
+        block.controls = [RecordedControl(position: 0, input: .feedStatus(symbol: SymbolID(3), stale: true, reason: "tick size changed")),
+                          RecordedControl(position: 1, input: .tradingState(instance: 2, state: .reducing, reason: "cancel-only"))]
+        let decoded = try InputCodec.decode(InputCodec.encode(block))
+        #expect(decoded.controls.map(\.position) == [0, 1])
+        guard case .feedStatus(let symbol, let stale, let reason)? = decoded.controls.first?.input,
+              case .tradingState(let instance, let state, let why)? = decoded.controls.last?.input else {
+            Issue.record("controls lost")
+            return
+        }
+        #expect(symbol == SymbolID(3) && stale && reason == "tick size changed")
+        #expect(instance == 2 && state == .reducing && why == "cancel-only")
+    }
+}

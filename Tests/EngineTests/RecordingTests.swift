@@ -18,6 +18,8 @@ struct RecordingTests {
                 case .timerFired(_, let id, let time): lines.append("timer \(id) at \(time)")
                 case .killSwitch(let reason): lines.append("kill \(reason)")
                 case .venueUpdate(let update): lines.append("venue \(update.clientOrderID)")
+                case .feedStatus(let symbol, let stale, _): lines.append("feed \(symbol) stale \(stale)")
+                case .tradingState(let instance, let state, _): lines.append("state \(instance) \(state)")
                 }
             }
         }

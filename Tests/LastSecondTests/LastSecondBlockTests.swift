@@ -272,4 +272,18 @@ struct LastSecondBlockTests {
         h.quote("BTC-15M-UP", at: 878, bid: "0.94", ask: "0.80")
         #expect(h.blocked == ["oracle_snapshot_missing", "ask_below_floor"])
     }
+
+    @Test("feed_stale: no entry while the host marks either token's feed stale, and entries resume once it is fresh")
+    func feedStale() throws {
+        let h = try LastSecondHarness()
+        h.oracleAboveBeat(through: 880)
+        h.booksFavoringUp()
+        h.engine.process(.feedStatus(symbol: h.id("BTC-15M-DOWN"), stale: true, reason: "market channel reconnecting"))
+        h.quote("BTC-15M-UP", at: 875, bid: "0.94", ask: "0.95")
+        #expect(h.entries.isEmpty)
+        #expect(h.blocked == ["feed_stale"])
+        h.engine.process(.feedStatus(symbol: h.id("BTC-15M-DOWN"), stale: false, reason: "fresh snapshot"))
+        h.quote("BTC-15M-UP", at: 877, bid: "0.94", ask: "0.95")
+        #expect(h.entries.count == 1)
+    }
 }

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One open WebSocket on a fake stream server. Frames are written in order by one writer task.
+final class FakeStreamConnection: Sendable {
+    enum Outbound: Sendable {
+        case text(String)
+        case close(WebSocketErrorCode, String)
+    }
+
+    let id: Int
+    let path: String
+    private let channel: any Channel
+    private let outbox: AsyncStream<Outbound>.Continuation
+    private let silent: @Sendable () -> Bool
+
+    init(id: Int, path: String, channel: any Channel, outbox: AsyncStream<Outbound>.Continuation, silent: @escaping @Sendable () -> Bool) {
+        self.id = id
+        self.path = path
+        self.channel = channel
+        self.outbox = outbox
+        self.silent = silent
+    }
+
+    /// Queues a text frame unless the server is silent.
+    func send(_ text: String) {
+        guard !silent() else { return }
+        outbox.yield(.text(text))
+    }
+
+    /// Sends a close frame with `code` and `reason`, then the server side finishes.
+    func close(code: WebSocketErrorCode, reason: String) { outbox.yield(.close(code, reason)) }
+
+    /// Drops the TCP connection without a close handshake (a network failure).
+    func drop() { channel.close(promise: nil) }
+}
+
+/// The Hummingbird WebSocket server shared by the fake market/user and RTDS servers: binds
+/// 127.0.0.1 on a free port, answers text `PING` with `PONG` (unless silent), and hands
+/// every other text frame to the route's handler.
+final class FakeStreamHost: Sendable {
+    struct Route: Sendable {
+        var opened: @Sendable (FakeStreamConnection) -> Void = { _ in }
+        var received: @Sendable (FakeStreamConnection, String) -> Void
+        var closed: @Sendable (FakeStreamConnection) -> Void = { _ in }
+    }
+
+    private struct State {
+        var connections: [Int: FakeStreamConnection] = [:]
+        var nextID = 1
+        var accepted = 0
+        var task: Task<Void, Never>?
+        var port: Int?
+    }
+
+    private let routes: [String: Route]
+    private let fallback: Route?
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let silentFlag = Atomic<Bool>(false)
+
+    init(routes: [String: Route], fallback: Route? = nil, logger: Logger) {
+        self.routes = routes
+        self.fallback = fallback
+        self.logger = logger
+    }
+
+    var port: Int? { state.withLock { $0.port } }
+    var connectionCount: Int { state.withLock { $0.accepted } }
+    var openConnections: [FakeStreamConnection] { state.withLock { $0.connections.values.sorted { $0.id < $1.id } } }
+    var isSilent: Bool { silentFlag.load(ordering: .relaxed) }
+
+    func setSilent(_ on: Bool) { silentFlag.store(on, ordering: .relaxed) }
+
+    func dropAll() { for connection in openConnections { connection.drop() } }
+
+    /// Starts listening; returns the bound port.
+    func start() async throws -> Int {
+        if let port { return port }
+        let app = Application(
+            router: Router(),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: .disabled, closeTimeout: .seconds(2)))
+            ) { [self] (request: HTTPRequest, channel: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
+                let path = String((request.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
+                guard let route = routes[path] ?? fallback else { return .dontUpgrade }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    try await self.serve(path: path, route: route, channel: channel, inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-polymarket-stream"),
+            onServerRunning: { [self] channel in
+                state.withLock { $0.port = channel.localAddress?.port }
+            },
+            logger: logger
+        )
+        let task = Task { [logger] in
+            do { try await app.run() } catch { logger.error("Fake stream server failed", metadata: ["error": "\(error)"]) }
+        }
+        state.withLock { $0.task = task }
+        for _ in 0..<2_000 {
+            if let port { return port }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        throw FakeStreamServerError(message: "server did not start within 10 s")
+    }
+
+    /// Stops the server and closes every connection.
+    func stop() async {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil }
+            return state.task
+        }
+        dropAll()
+        task?.cancel()
+        await task?.value
+    }
+
+    private func serve(path: String, route: Route, channel: any Channel, inbound: WebSocketInboundStream,
+                       outbound: WebSocketOutboundWriter) async throws {
+        let (frames, continuation) = AsyncStream<FakeStreamConnection.Outbound>.makeStream()
+        let connection = state.withLock { state in
+            let connection = FakeStreamConnection(id: state.nextID, path: path, channel: channel, outbox: continuation,
+                                                  silent: { [self] in isSilent })
+            state.nextID += 1
+            state.accepted += 1
+            state.connections[connection.id] = connection
+            return connection
+        }
+        defer {
+            continuation.finish()
+            state.withLock { _ = $0.connections.removeValue(forKey: connection.id) }
+            route.closed(connection)
+        }
+        route.opened(connection)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in frames {
+                    switch frame {
+                    case .text(let text): try await outbound.writeTextMessage(text)
+                    case .close(let code, let reason):
+                        try await outbound.close(code, reason: reason)
+                        return
+                    }
+                }
+            }
+            for try await message in inbound.messages(maxSize: 1 << 26) {
+                guard case .text(let text) = message else { continue }
+                if text == "PING" {
+                    connection.send("PONG")
+                    continue
+                }
+                route.received(connection, text)
+            }
+            group.cancelAll()
+        }
+    }
+}
+
+/// A fake server could not start.
+public struct FakeStreamServerError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "FakeStreamServerError(\(message))" }
+}
+
+/// JSON helpers for the fakes (not a hot path: Foundation is fine here).
+enum FakeJSON {
+    static func object(_ text: String) -> [String: Any]? {
+        guard let data = text.data(using: .utf8) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    static func strings(_ value: Any?) -> [String] {
+        (value as? [Any])?.compactMap { $0 as? String } ?? []
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

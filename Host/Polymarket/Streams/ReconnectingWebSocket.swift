@@ -1,0 +1,209 @@
+import Foundation
+import HostCore
+import Logging
+import NIOCore
+import Synchronization
+import WSClient
+
+/// Sends frames on the currently open connection; frames are written in order by one writer.
+struct Outbox: Sendable {
+    let continuation: AsyncStream<String>.Continuation
+    func send(_ frame: String) { continuation.yield(frame) }
+}
+
+/// What a client plugs into ``ReconnectingWebSocket``.
+struct SocketHooks: Sendable {
+    /// A connection opened: keep `outbox` for dynamic frames and return the frames that
+    /// establish the full subscription, plus how many assets/markets they cover.
+    var opened: @Sendable (_ outbox: Outbox) -> (frames: [String], items: Int)
+    /// The connection closed; drop the outbox.
+    var closed: @Sendable () -> Void
+    /// Builds the per-connection receiver (it may keep parser state; called on one task only).
+    var makeReceiver: @Sendable () -> (_ text: String, _ receivedNs: Int64) -> Void
+    /// Connection life events.
+    var event: @Sendable (ConnectionEvent) -> Void
+}
+
+/// One logical stream connection kept open: text `PING` every heartbeat interval, `PONG`
+/// or any frame counts as life, silence past `staleAfter` closes and reopens, reconnects back
+/// off exponentially with jitter (reset after a connection that delivered data), and every
+/// (re)connect sends the full subscription again.
+///
+/// - Important: `run()` is the connection's lifetime; cancel its task to close.
+final class ReconnectingWebSocket: Sendable {
+    let url: String
+    let shard: Int
+    let heartbeat: HeartbeatPolicy
+    let backoff: BackoffPolicy
+    let logger: Logger
+    let hooks: SocketHooks
+    /// Monotonic ns of the last inbound frame (or of the connect attempt).
+    private let lastInboundNs = Atomic<Int64>(0)
+
+    static let maxMessageSize = 1 << 26
+
+    init(url: String, shard: Int, heartbeat: HeartbeatPolicy, backoff: BackoffPolicy, logger: Logger, hooks: SocketHooks) {
+        self.url = url
+        self.shard = shard
+        self.heartbeat = heartbeat
+        self.backoff = backoff
+        var logger = logger
+        logger[metadataKey: "ws.shard"] = "\(shard)"
+        self.logger = logger
+        self.hooks = hooks
+    }
+
+    private struct StaleError: Error {}
+
+    /// Per-attempt facts shared between the session and the attempt loop.
+    private final class Attempt: Sendable {
+        let opened = Atomic<Bool>(false)
+        /// Any frame arrived (incl. `PONG`): the connection was healthy, so backoff restarts.
+        let receivedData = Atomic<Bool>(false)
+    }
+
+    /// Connects, and reconnects until cancelled.
+    func run() async {
+        var failures = 0
+        var everOpened = false
+        while !Task.isCancelled {
+            let attempt = Attempt()
+            let reason = await connectOnce(attempt, reconnect: everOpened)
+            let opened = attempt.opened.load(ordering: .relaxed)
+            if Task.isCancelled {
+                if opened { hooks.event(.disconnected(shard: shard, reason: "stopped")) }
+                return
+            }
+            if opened {
+                everOpened = true
+                hooks.event(.disconnected(shard: shard, reason: reason))
+            }
+            if attempt.receivedData.load(ordering: .relaxed) { failures = 0 }
+            let delay = backoff.delay(attempt: failures)
+            failures += 1
+            logger.info("WebSocket reconnecting", metadata: [
+                "ws.reason": "\(reason)", "ws.delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+            ])
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
+    }
+
+    /// One connection attempt; returns why it ended.
+    private func connectOnce(_ attempt: Attempt, reconnect: Bool) async -> String {
+        lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
+        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let client = WebSocketClient(url: self.url, configuration: configuration, logger: self.logger) { inbound, outbound, _ in
+                        try await self.session(inbound: inbound, outbound: outbound, attempt: attempt, reconnect: reconnect)
+                    }
+                    let close = try await client.run()
+                    if let close { throw ClosedByServer(code: "\(close.closeCode)", reason: close.reason ?? "") }
+                }
+                group.addTask { try await self.watchForSilence() }
+                try await group.next()
+                group.cancelAll()
+            }
+            return "closed"
+        } catch is StaleError {
+            logger.warning("WebSocket stale", metadata: ["ws.stale_after": "\(heartbeat.staleAfter)"])
+            if attempt.opened.load(ordering: .relaxed) { hooks.event(.stale(shard: shard)) }
+            return "stale"
+        } catch let closed as ClosedByServer {
+            logger.warning("WebSocket closed by server", metadata: ["ws.close_code": "\(closed.code)", "ws.close_reason": "\(closed.reason)"])
+            return "closed by server: \(closed.code) \(closed.reason)"
+        } catch {
+            if !Task.isCancelled { logger.warning("WebSocket failed", metadata: ["error": "\(error)"]) }
+            return "error: \(error)"
+        }
+    }
+
+    private struct ClosedByServer: Error { let code: String; let reason: String }
+
+    private func watchForSilence() async throws {
+        let staleNs = Self.nanoseconds(heartbeat.staleAfter)
+        let step = max(min(Self.nanoseconds(heartbeat.interval), staleNs / 4), 5_000_000)
+        while true {
+            try await Task.sleep(for: .nanoseconds(step))
+            if monotonicNanos() - lastInboundNs.load(ordering: .relaxed) > staleNs { throw StaleError() }
+        }
+    }
+
+    private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, attempt: Attempt, reconnect: Bool) async throws {
+        let (frames, continuation) = AsyncStream<String>.makeStream()
+        let subscription = hooks.opened(Outbox(continuation: continuation))
+        defer {
+            continuation.finish()
+            hooks.closed()
+        }
+        attempt.opened.store(true, ordering: .relaxed)
+        lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
+        for frame in subscription.frames { try await outbound.writeTextMessage(frame) }
+        logger.info("WebSocket subscribed", metadata: ["ws.items": "\(subscription.items)", "ws.reconnect": "\(reconnect)"])
+        hooks.event(.connected(shard: shard))
+        if reconnect { hooks.event(.resubscribed(shard: shard, assets: subscription.items)) }
+
+        let receive = hooks.makeReceiver()
+        let interval = heartbeat.interval
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in frames { try await outbound.writeTextMessage(frame) }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: interval)
+                    continuation.yield("PING")
+                }
+            }
+            var iterator = inbound.messages(maxSize: Self.maxMessageSize).makeAsyncIterator()
+            while let message = try await iterator.next() {
+                lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
+                attempt.receivedData.store(true, ordering: .relaxed)
+                guard case .text(let text) = message else { continue }
+                if text == "PONG" { continue }
+                if text == "PING" { continuation.yield("PONG"); continue }
+                receive(text, Self.wallNanos())
+            }
+            group.cancelAll()
+        }
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let c = d.components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
+
+    static func wallNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+/// JSON frame building (compact, keys in the order the official SDK sends them).
+enum JSONText {
+    /// `s` as a JSON string literal.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    static func array(_ items: [String]) -> String {
+        "[" + items.map(quoted).joined(separator: ",") + "]"
+    }
+}

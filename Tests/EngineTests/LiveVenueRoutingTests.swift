@@ -1,0 +1,106 @@
+import Foundation
+import HostCore
+import HostEngine
+import HostExecution
+import HostTesting
+import Synchronization
+import Testing
+
+/// A live venue that records what the engine hands it (the adapter's contract: enqueue only).
+final class CapturingVenue: LiveVenue {
+    let name = "test"
+    let submitted = Mutex<[OrderRequest]>([])
+    let canceled = Mutex<[ClientOrderID]>([])
+    func submit(_ order: OrderRequest, instrument: Instrument) { submitted.withLock { $0.append(order) } }
+    func cancel(_ id: ClientOrderID, symbol: HostCore.SymbolID) { canceled.withLock { $0.append(id) } }
+}
+
+/// Live instances: orders go to the attached live venue, its updates come back as inputs.
+@Suite("Live venue routing")
+struct LiveVenueRoutingTests {
+    struct Fixture {
+        let engine: Engine
+        let venue = CapturingVenue()
+        let journal = RecordingJournal()
+        let btc: HostCore.SymbolID
+        let id = "live-\(UUID().uuidString)"
+        init(attach: Bool = true, script: String = "market") throws {
+            let (table, btc, _) = twoSymbols()
+            self.btc = btc
+            engine = Engine(symbols: table, configuration: EngineConfiguration(allowLive: true), clock: SimulatedClock(), journal: journal)
+            if attach { engine.attachLiveVenue(venue) }
+            var s = spec(1, id: id, symbols: [btc], params: ["script": .string(script)])
+            s.mode = .live
+            try engine.addInstance(s)
+        }
+
+        func quote(at t: Int64) {
+            engine.process(.market(.quote(QuoteTick(symbol: btc, tsEvent: t, tsRecv: t, bidPrice: Fixed8(100), bidSize: Fixed8(5),
+                                                    askPrice: Fixed8(101), askSize: Fixed8(5)))))
+        }
+    }
+
+    @Test("a live instance needs a live adapter for its venue")
+    func liveInstanceNeedsAdapter() throws {
+        #expect(throws: EngineError.self) { _ = try Fixture(attach: false) }
+    }
+
+    @Test("a live instance's order goes to its live venue, not the paper venue, and is reported submitted")
+    func orderGoesToLiveVenue() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.quote(at: 1_000)
+        let sent = f.venue.submitted.withLock { $0 }
+        #expect(sent.count == 1)
+        #expect(sent.first?.mode == .live)
+        #expect(f.journal.recorded.updates.map(\.status) == [.submitted])
+    }
+
+    @Test("venue updates move the live order through accepted to filled and book the fill in the live account")
+    func venueUpdatesBookFills() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.quote(at: 1_000)
+        let order = try #require(f.venue.submitted.withLock { $0.first })
+        func update(_ status: OrderStatus, fill: Decimal = 0) -> OrderUpdate {
+            OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side, status: status,
+                        lastFillPrice: fill > 0 ? 101 : 0, lastFillSize: fill, filledSize: fill, remainingSize: order.size - fill,
+                        averageFillPrice: fill > 0 ? 101 : 0, venueOrderID: "0xabc", timestamp: 2_000)
+        }
+        f.engine.process(.venueUpdate(update(.accepted)))
+        f.engine.process(.venueUpdate(update(.filled, fill: order.size)))
+        #expect(f.journal.recorded.updates.map(\.status) == [.submitted, .accepted, .filled])
+        #expect(f.journal.recorded.fills.count == 1)
+        #expect(f.journal.recorded.fills.first?.mode == .live)
+    }
+
+    @Test("canceling a live order, or the kill switch, asks the live venue to cancel it")
+    func killSwitchCancelsAtVenue() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.quote(at: 1_000)
+        f.engine.process(.killSwitch(reason: "test"))
+        #expect(f.venue.canceled.withLock { $0 } == f.venue.submitted.withLock { $0.map(\.clientOrderID) })
+    }
+
+    @Test("a venue-reported trading state pauses the instance: its next order is denied with the venue's reason")
+    func venueTradingStatePauses() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.engine.process(.tradingState(instance: 0, state: .halted, reason: "venue in cancel-only mode"))
+        f.quote(at: 1_000)
+        #expect(f.venue.submitted.withLock { $0 }.isEmpty)
+        #expect(f.journal.recorded.updates.first?.status == .denied)
+    }
+
+    @Test("the cash the venue reported at reconciliation replaces the configured starting cash of a live instance")
+    func venueCashApplied() throws {
+        let f = try Fixture()
+        f.engine.setVenueCash(1234.5, instanceID: f.id, quoteAsset: "USDT")
+        try f.engine.start()
+        f.engine.process(.killSwitch(reason: "publish"))
+        f.engine.requestStop()
+        f.engine.run()
+        #expect(f.engine.snapshot().instances.first?.cash == Decimal(string: "1234.5"))
+    }
+}
