@@ -150,7 +150,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", logging, grdb], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", logging, grdb], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",

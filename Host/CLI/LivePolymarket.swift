@@ -47,9 +47,13 @@ enum LivePolymarket {
         let configuration = feedConfiguration(assembly.config.feed)
         let markets = PolymarketMarkets(series: series(assembly.config.feed, symbols: assembly.symbols))
         let liveSpecs = assembly.specs.filter { $0.mode == .live }
+        if let first = liveSpecs.first, !allowLive {
+            // Refused before any network access: nothing live happens without the opt-in.
+            throw HostFailure(exit: .runtimeFailure, message: "error: instance '\(first.id)' is configured with mode: live, but live trading was not enabled; pass --live on the command line to trade for real, or set mode: paper")
+        }
         var account: PolymarketAccount?
         var credentials: ApiCredentials?
-        if allowLive && !liveSpecs.isEmpty {
+        if !liveSpecs.isEmpty {
             do {
                 account = try PolymarketAccount.fromEnvironment()
             } catch {

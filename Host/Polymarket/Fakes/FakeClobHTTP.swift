@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Request context of the CLOB/Gamma fakes: keeps the connection's channel so a test can make the
@@ -23,6 +24,7 @@ final class FakeClobHTTPHost: Sendable {
 
     private struct State {
         var task: Task<Void, any Error>?
+        var group: ServiceGroup?
         var port: Int?
     }
 
@@ -49,8 +51,12 @@ final class FakeClobHTTPHost: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        state.withLock { $0.task = task }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        state.withLock {
+            $0.task = task
+            $0.group = group
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
@@ -60,13 +66,16 @@ final class FakeClobHTTPHost: Sendable {
         return port
     }
 
-    /// Stops the server and waits for it to finish.
+    /// Shuts the server down gracefully and waits for it to finish.
     func stop() async {
-        let task = state.withLock { state -> Task<Void, any Error>? in
-            defer { state.task = nil }
-            return state.task
+        let (task, group) = state.withLock { state -> (Task<Void, any Error>?, ServiceGroup?) in
+            defer {
+                state.task = nil
+                state.group = nil
+            }
+            return (state.task, state.group)
         }
-        task?.cancel()
+        await group?.triggerGracefulShutdown()
         _ = try? await task?.value
     }
 }

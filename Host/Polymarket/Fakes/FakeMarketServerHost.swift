@@ -82,6 +82,9 @@ final class FakeStreamHost: Sendable {
     /// Starts listening; returns the bound port.
     func start() async throws -> Int {
         if let port { return port }
+        // Hummingbird's own logs (start, cancelled child channels at stop) are noise for a fake.
+        var appLogger = logger
+        appLogger.logLevel = .critical
         let app = Application(
             router: Router(),
             server: .http1WebSocketUpgrade(
@@ -97,7 +100,7 @@ final class FakeStreamHost: Sendable {
             onServerRunning: { [self] channel in
                 state.withLock { $0.port = channel.localAddress?.port }
             },
-            logger: logger
+            logger: appLogger
         )
         let task = Task { [logger] in
             do { try await app.run() } catch { logger.error("Fake stream server failed", metadata: ["error": "\(error)"]) }
