@@ -27,6 +27,9 @@ let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-webso
 let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 
 // MARK: - Swift settings applied to every Swift target
 
@@ -75,6 +78,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: SDK — the C header is the contract; the Swift wrapper is a convenience.
@@ -105,10 +109,10 @@ let package = Package(
         .systemLibrary(name: "CSecp256k1", path: "Host/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
         .target(name: "PolymarketSigning", dependencies: ["HostCore", "CSecp256k1", crypto], path: "Host/Polymarket/Signing"),
         .target(name: "PolymarketStreams", dependencies: ["HostCore", wsClient, nioCore, nioPosix, logging], path: "Host/Polymarket/Streams"),
-        .target(name: "PolymarketREST", dependencies: ["HostCore", "PolymarketSigning", asyncHTTPClient, nioCore, logging], path: "Host/Polymarket/REST"),
+        .target(name: "PolymarketREST", dependencies: ["HostCore", "PolymarketSigning", asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Host/Polymarket/REST"),
         .target(
             name: "PolymarketFakes",
-            dependencies: ["HostCore", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, logging],
+            dependencies: ["HostCore", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
             path: "Host/Polymarket/Fakes"
         ),
         .target(
@@ -161,7 +165,7 @@ let package = Package(
         .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore", "CZlib"], path: "Tests/TardisTests"),
         .testTarget(name: "PolymarketSigningTests", dependencies: ["PolymarketSigning", "HostCore"], path: "Tests/PolymarketSigningTests",
                     exclude: ["Vectors"]),
-        .testTarget(name: "PolymarketStreamsTests", dependencies: ["PolymarketStreams", "PolymarketFakes", "HostCore", nioCore, nioPosix],
+        .testTarget(name: "PolymarketStreamsTests", dependencies: ["PolymarketStreams", "PolymarketFakes", "HostCore", nioCore, nioPosix, logging],
                     path: "Tests/PolymarketStreamsTests"),
         .testTarget(name: "PolymarketRESTTests", dependencies: ["PolymarketREST", "PolymarketSigning", "PolymarketFakes", "HostCore"],
                     path: "Tests/PolymarketRESTTests"),

@@ -180,6 +180,10 @@ struct MarketChannelParserFrameTests {
         let frame = #"{"event_type":"new_market","id":"1","market":"m","question":"A \"quoted\" caf\u00e9 \ud83d\ude00 line\nbreak","timestamp":"1"}"#
         guard case .newMarket(let market) = try #require(try parser.parse(frame).first) else { Issue.record("wrong kind"); return }
         #expect(market.question == "A \"quoted\" café 😀 line\nbreak")
+        let trailing = #"{"event_type":"new_market","id":"1","market":"m","question":"ends in a backslash \\","slug":"s"}"#
+        guard case .newMarket(let other) = try #require(try parser.parse(trailing).first) else { Issue.record("wrong kind"); return }
+        #expect(other.question == "ends in a backslash \\")
+        #expect(other.slug == "s")
     }
 
     @Test("a trailing comma in a level array is an error at the offending byte")

@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import Logging
 import PolymarketFakes
 import PolymarketStreams
 import Testing
@@ -179,6 +180,26 @@ struct UserChannelClientTests {
         client.stop()
         _ = await task.result
         await server.stop()
+    }
+
+    @Test("the API secret appears in no log line, even at trace level")
+    func secretNeverLogged() async throws {
+        let server = FakeMarketServer(credentials: credentials)
+        try await server.start()
+        let lines = Recorder<String>()
+        let logger = Logger(label: "secret-check") { _ in CapturingLogHandler(lines: lines) }
+        let client = UserChannelClient(url: server.userURL, apiKey: credentials.apiKey, secret: credentials.secret,
+                                       passphrase: credentials.passphrase, heartbeat: TestPolicies.heartbeat,
+                                       backoff: TestPolicies.backoff, logger: logger, onMessages: { _, _ in }, onConnection: { _ in })
+        let task = Task { try await client.run() }
+        #expect(await eventually { server.userSubscriptions.first?.authenticated == true })
+        server.dropAllConnections()
+        #expect(await eventually { server.userSubscriptions.count >= 2 && server.userSubscriptions.last?.authenticated == true })
+        client.stop()
+        _ = await task.result
+        await server.stop()
+        #expect(lines.count > 0)
+        #expect(!lines.all.contains { $0.contains(credentials.secret) || $0.contains(credentials.passphrase) })
     }
 
     @Test("wrong credentials are refused by the fake and nothing is delivered")

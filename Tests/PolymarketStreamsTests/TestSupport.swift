@@ -61,3 +61,20 @@ extension MarketChannelMessage {
     var book: BookMessage? { if case .book(let b) = self { b } else { nil } }
     var priceChange: PriceChangeMessage? { if case .priceChange(let p) = self { p } else { nil } }
 }
+
+/// Records every log line (message and metadata, rendered) at any level.
+struct CapturingLogHandler: LogHandler {
+    let lines: Recorder<String>
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        lines.append("\(event.level) \(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+}

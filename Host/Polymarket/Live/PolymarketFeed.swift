@@ -188,7 +188,9 @@ public final class PolymarketFeed: Sendable {
 
     // MARK: - Callbacks (connection tasks)
 
-    private func received(_ messages: [MarketChannelMessage], receivedNs: Int64) {
+    private func received(_ messages: [MarketChannelMessage], receivedNs _: Int64) {
+        // Receive times on the engine's clock, the one plugins reason in.
+        let receivedNs = clock.now()
         messagesReceived.add(messages.count, ordering: .relaxed)
         let inputs = translator.withLock { $0.handle(messages, receivedNs: receivedNs) }
         if !inputs.isEmpty { sink(inputs) }

@@ -189,6 +189,11 @@ public final class ClobClient: Sendable {
                 throw ClobError(kind: .rejected, status: response.status, venueMessage: venueMessage, endpoint: endpoint, message: "order rejected")
             }
             let statusText = json["status"]?.string?.lowercased() ?? ""
+            if (200..<300).contains(response.status), json["success"]?.bool == nil {
+                // A 2xx that does not say whether it succeeded may well have placed the order.
+                throw ClobError(kind: .outcomeUnknown, status: response.status, endpoint: endpoint,
+                                message: "order response has no success flag; reconcile through open orders and trades")
+            }
             guard (200..<300).contains(response.status), json["success"]?.bool == true,
                   let status = OrderPlacementStatus(rawValue: statusText), let orderID = json["orderID"]?.nonEmptyString
             else {

@@ -139,8 +139,22 @@ struct JSONScanner {
         return true
     }
 
+    /// Whether the raw bytes equal `literal` (inline word compares: keys are short and a libc call costs more).
     @inline(__always) func keyIs(_ key: Range<Int>, _ literal: StaticString) -> Bool {
-        key.count == literal.utf8CodeUnitCount && memcmp(base + key.lowerBound, literal.utf8Start, key.count) == 0
+        let n = literal.utf8CodeUnitCount
+        guard key.count == n else { return false }
+        let a = UnsafeRawPointer(base + key.lowerBound)
+        let b = UnsafeRawPointer(literal.utf8Start)
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < n {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 
     // MARK: Raw tokens
@@ -149,23 +163,39 @@ struct JSONScanner {
     @inline(__always) mutating func rawString() throws(StreamParseError) -> (range: Range<Int>, escaped: Bool) {
         let open = pos
         guard pos < count, base[pos] == UInt8(ascii: "\"") else { throw error("'\"'") }
-        pos += 1
-        let start = pos
+        let start = pos + 1
+        var i = start
         var escaped = false
-        while pos < count {
-            let b = base[pos]
-            if b == UInt8(ascii: "\"") {
-                pos += 1
-                return (start..<(pos - 1), escaped)
+        while true {
+            // Eight bytes at a time to the first '"' or '\\' (SWAR; the lowest flagged byte is exact).
+            while i + 8 <= count {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let hits = Self.flagBytes(word, equalTo: Self.quoteWord) | Self.flagBytes(word, equalTo: Self.backslashWord)
+                if hits != 0 {
+                    i += hits.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
             }
-            if b == UInt8(ascii: "\\") {
-                escaped = true
-                pos += 2
-                continue
+            while i < count, base[i] != UInt8(ascii: "\""), base[i] != UInt8(ascii: "\\") { i += 1 }
+            guard i < count else { throw error("closing '\"'", at: max(open, count)) }
+            if base[i] == UInt8(ascii: "\"") {
+                pos = i + 1
+                return (start..<i, escaped)
             }
-            pos += 1
+            escaped = true
+            i += 2
         }
-        throw error("closing '\"'", at: max(open, count))
+    }
+
+    private static let quoteWord: UInt64 = 0x2222_2222_2222_2222
+    private static let backslashWord: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
+
+    /// High bit set in each byte of `word` equal to the byte repeated in `pattern`
+    /// (bytes above the first match may be flagged spuriously; only the lowest is used).
+    @inline(__always) private static func flagBytes(_ word: UInt64, equalTo pattern: UInt64) -> UInt64 {
+        let x = word ^ pattern
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// Consumes a number token and returns its bytes.

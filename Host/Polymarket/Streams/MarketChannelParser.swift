@@ -269,6 +269,7 @@ public struct MarketChannelParser: Sendable {
         if s.isNull() { return [] }
         try s.beginArray()
         var out: [PriceChangeEntry] = []
+        out.reserveCapacity(4)
         var first = true
         while try s.nextElement(&first) {
             let start = s.pos

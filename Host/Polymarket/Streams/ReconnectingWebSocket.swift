@@ -36,6 +36,7 @@ final class ReconnectingWebSocket: Sendable {
     let heartbeat: HeartbeatPolicy
     let backoff: BackoffPolicy
     let logger: Logger
+    private let transportLogger: Logger
     let hooks: SocketHooks
     /// Monotonic ns of the last inbound frame (or of the connect attempt).
     private let lastInboundNs = Atomic<Int64>(0)
@@ -50,6 +51,11 @@ final class ReconnectingWebSocket: Sendable {
         var logger = logger
         logger[metadataKey: "ws.shard"] = "\(shard)"
         self.logger = logger
+        // WSClient trace-logs the first bytes of every frame; the user channel's first frame
+        // holds the API secret, so the transport never logs below debug.
+        var transportLogger = logger
+        if transportLogger.logLevel < .debug { transportLogger.logLevel = .debug }
+        self.transportLogger = transportLogger
         self.hooks = hooks
     }
 
@@ -95,7 +101,7 @@ final class ReconnectingWebSocket: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    let client = WebSocketClient(url: self.url, configuration: configuration, logger: self.logger) { inbound, outbound, _ in
+                    let client = WebSocketClient(url: self.url, configuration: configuration, logger: self.transportLogger) { inbound, outbound, _ in
                         try await self.session(inbound: inbound, outbound: outbound, attempt: attempt, reconnect: reconnect)
                     }
                     let close = try await client.run()
