@@ -1,6 +1,13 @@
+import ArgumentParser
 import Foundation
 import HostCore
+import HostEngine
+import HostPlugins
+import HostPolymarket
 import Histogram
+import Logging
+import PolymarketFakes
+import PolymarketREST
 import PolymarketSigning
 import PolymarketStreams
 
@@ -79,6 +86,120 @@ extension BenchCommand {
         } else {
             print("pm-order-sign      \(histogram.totalCount) orders  p50 \(String(format: "%.1f", Double(p50) / 1e3)) µs  p99 \(String(format: "%.1f", Double(p99) / 1e3)) µs  max \(String(format: "%.1f", Double(histogram.max) / 1e3)) µs  (build + EIP-712 + secp256k1 + body; \(bodyBytes / orders) B bodies)")
         }
+
+        // 3. Tick-to-order through the fake venue on loopback.
+        let t2o = try await PolymarketTickToOrderBench.run(samples: 500)
+        if json {
+            let object: [String: Any] = ["suite": "polymarket-tick-to-order", "samples": t2o.count, "p50_ns": t2o.p50, "p99_ns": t2o.p99, "max_ns": t2o.max]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("pm-tick-to-order   \(t2o.count) orders  p50 \(String(format: "%.0f", Double(t2o.p50) / 1e3)) µs  p99 \(String(format: "%.0f", Double(t2o.p99) / 1e3)) µs  max \(String(format: "%.0f", Double(t2o.max) / 1e3)) µs  (fake market WS frame → signed POST /order at the fake CLOB, loopback)")
+        }
         return results
+    }
+}
+
+/// Tick-to-order through the fake venue on loopback: a `price_change` frame sent by the fake
+/// market channel → parsed, translated, through the engine into `ema_bench` (kind `ema_l2`,
+/// an order on every book message), risk, the live venue adapter, EIP-712 signing, the L2-signed
+/// `POST /order` → the fake CLOB receiving the request. Both ends use `monotonicNanos()`.
+enum PolymarketTickToOrderBench {
+    static func run(samples: Int) async throws -> (p50: UInt64, p99: UInt64, max: UInt64, count: Int) {
+        let logger = Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let key = try PrivateKey(hex: "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+        let credentials = ApiCredentials(apiKey: "bench-key", secret: "YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==", passphrase: "bench")
+        let realNow = Int64(Date().timeIntervalSince1970 * 1000)
+        let window = FakeGammaWindow.interval(asset: "btc", duration: "5m", seconds: 300, startMs: (realNow / 300_000 + 10) * 300_000)
+        let following = FakeGammaWindow.interval(asset: "btc", duration: "5m", seconds: 300, startMs: window.endMs)
+        let offsetMs = window.startMs + 10_000 - realNow
+        let clock = WallClock(offsetNs: offsetMs * 1_000_000)
+        let gamma = FakeGammaServer(logger: logger)
+        let streams = FakeMarketServer(credentials: FakeUserCredentials(apiKey: credentials.apiKey, secret: credentials.secret, passphrase: credentials.passphrase),
+                                       logger: logger)
+        let rtds = FakeRTDSServer(logger: logger)
+        let clob = FakeClobServer(credentials: credentials, signer: key.address, onUserEvent: { _ = streams.publishUserEvent($0) }, logger: logger)
+        clob.setClockOffset(.milliseconds(offsetMs))
+        clob.setCollateral(1_000_000_000)
+        for w in [window, following] {
+            gamma.add(w)
+            for token in [w.upTokenID, w.downTokenID] {
+                clob.addToken(FakeClobToken(tokenID: token, market: w.conditionID, tick: try TickSize("0.01")))
+                clob.setBook(tokenID: token, bids: [(Decimal(string: "0.49")!, 1_000_000_000)], asks: [(Decimal(string: "0.51")!, 1_000_000_000)])
+                streams.setBook(FakeBook(market: w.conditionID, bids: [FakeLevel("0.49", "1000000000")], asks: [FakeLevel("0.51", "1000000000")]), for: token)
+            }
+        }
+        try await gamma.start()
+        try await clob.start()
+        _ = try await streams.start()
+        _ = try await rtds.start()
+
+        var symbols = SymbolTable()
+        let series = PolymarketSeries.register(asset: "btc", duration: .m5, in: &symbols)
+        let engine = Engine(symbols: symbols, configuration: EngineConfiguration(startingCash: 1_000_000_000, allowLive: true), clock: clock, logger: logger)
+        var configuration = PolymarketFeedConfiguration()
+        configuration.assets = ["btc"]
+        configuration.durations = [.m5]
+        configuration.endpoints = ClobEndpoints(rest: clob.baseURL, gamma: gamma.baseURL, marketWS: streams.marketURL, userWS: streams.userURL, rtds: rtds.url)
+        let queue = engine.queue
+        let session = try PolymarketSession(
+            configuration: configuration, markets: PolymarketMarkets(series: [series]),
+            account: PolymarketAccount(privateKey: key, credentials: credentials, funder: nil, signatureType: .eoa),
+            clock: clock, logger: logger, sink: { queue.push($0) })
+        _ = try await session.prepare(liveSymbols: [series.up])
+        engine.attachLiveVenue(session.venue!)
+
+        let registry = PluginRegistry()
+        let plugin = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
+        guard let kind = plugin.kind("ema_l2"), let descriptor = plugin.kindDescriptor("ema_l2") else { throw ValidationError("ema_bench.so has no kind 'ema_l2'") }
+        var parameters = ResolvedParameters(specs: kind.parameters, symbolCount: symbols.count)
+        parameters.set("order_every", .int(1))
+        parameters.set("order_size", .double(5))
+        var risk = RiskLimits.defaults
+        risk.maxOrdersPerSecond = 1_000_000
+        risk.priceBandBps = 10_000
+        risk.maxOrderNotional = 1_000_000_000
+        risk.maxPosition = 1_000_000_000
+        risk.maxTradesPerDay = 1_000_000_000
+        try engine.addInstance(InstanceSpec(id: "tick-to-order", pluginID: plugin.pluginID, kind: kind, descriptor: descriptor, mode: .live,
+                                            venue: "polymarket", symbols: [series.up], parameters: parameters, risk: risk, keepAlive: plugin))
+        let thread = Thread {
+            do {
+                try engine.start()
+                engine.run()
+            } catch {
+                FileHandle.standardError.write(Data("bench: engine failed: \(error)\n".utf8))
+            }
+        }
+        thread.start()
+        let sessionTask = Task { await session.run() }
+        defer { sessionTask.cancel() }
+        // Wait for the snapshot's own order, then measure one frame → one order at a time.
+        var seen = 0
+        let deadline = Date().addingTimeInterval(10)
+        while clob.acceptedOrders.isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(200))
+        seen = clob.acceptedOrders.count
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000)
+        for n in 0..<samples {
+            let ms = clock.now() / 1_000_000
+            let frame = #"{"event_type":"price_change","market":"\#(window.conditionID)","timestamp":"\#(ms)","price_changes":[{"asset_id":"\#(window.upTokenID)","price":"0.48","size":"\#(100 + n)","side":"BUY","hash":"b\#(n)","best_bid":"0.49","best_ask":"0.51"}]}"#
+            let t0 = monotonicNanos()
+            _ = streams.send(frame, toAsset: window.upTokenID)
+            let wait = Date().addingTimeInterval(2)
+            while clob.acceptedOrders.count <= seen && Date() < wait { try await Task.sleep(for: .microseconds(100)) }
+            let orders = clob.acceptedOrders
+            guard orders.count > seen else { continue }
+            if n >= 20 { _ = histogram.record(UInt64(max(0, orders[seen].receivedAtNs - t0))) }  // after warm-up
+            seen = orders.count
+        }
+        session.stop()
+        await sessionTask.value
+        engine.requestStop()
+        while !thread.isFinished { try await Task.sleep(for: .milliseconds(10)) }
+        await streams.stop()
+        await rtds.stop()
+        await clob.stop()
+        await gamma.stop()
+        return (histogram.valueAtPercentile(50), histogram.valueAtPercentile(99), histogram.max, Int(histogram.totalCount))
     }
 }

@@ -26,6 +26,18 @@ struct LiveEndToEndTests {
         let fill = try #require(h.fills.first)
         #expect(fill.mode == .live && fill.symbol == h.series.up && fill.side == .buy)
         #expect(fill.fee > 0)
+        // The trade arrives as MATCHED, MINED and CONFIRMED: booked once.
+        #expect(h.fills.count == 1)
+    }
+
+    @Test("a paper instance on the same live data trades on the paper venue with its own account; only the live order reaches the venue")
+    func paperAndLiveSideBySide() async throws {
+        let h = try await LiveHarness(paperToo: true)
+        try await LiveHarness.waitUntil("both instances filled") { Set(h.fills.map(\.instanceID)) == ["ls-live", "ls-paper"] }
+        await h.stop()
+        #expect(h.clob.acceptedOrders.count == 1)
+        #expect(h.fills.first { $0.instanceID == "ls-live" }?.mode == .live)
+        #expect(h.fills.first { $0.instanceID == "ls-paper" }?.mode == .paper)
     }
 
     @Test("a market that resolves while a position is open settles it at the resolution price after the window ends")

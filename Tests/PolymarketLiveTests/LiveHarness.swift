@@ -44,7 +44,8 @@ final class LiveHarness: @unchecked Sendable {
     private var oracleTask: Task<Void, Never>?
 
     /// - Parameter beforeStart: failure injection etc. before the engine starts trading.
-    init(secondsBeforeEnd: Int64 = 20, beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
+    /// - Parameter paperToo: also run a paper instance of the same strategy on the same live data.
+    init(secondsBeforeEnd: Int64 = 20, paperToo: Bool = false, beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
         let key = try PrivateKey(hex: Self.key)
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
         let start = (realNow / 300_000 + 10) * 300_000
@@ -120,6 +121,11 @@ final class LiveHarness: @unchecked Sendable {
         try engine.addInstance(InstanceSpec(id: "ls-live", pluginID: plugin.pluginID, kind: kind, descriptor: try #require(plugin.kindDescriptor("last_second")),
                                             mode: .live, venue: "polymarket", symbols: [series.up, series.down, series.oracle],
                                             parameters: parameters, risk: risk, keepAlive: plugin))
+        if paperToo {
+            try engine.addInstance(InstanceSpec(id: "ls-paper", pluginID: plugin.pluginID, kind: kind, descriptor: try #require(plugin.kindDescriptor("last_second")),
+                                                mode: .paper, venue: "polymarket", symbols: [series.up, series.down, series.oracle],
+                                                parameters: parameters, risk: risk, keepAlive: plugin))
+        }
         beforeStart(self)
         let engine = self.engine
         let started = Mutex<(any Error)??>(nil)

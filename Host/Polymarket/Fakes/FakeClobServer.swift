@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HostCore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -38,6 +39,8 @@ public struct FakeClobAcceptedOrder: Sendable {
     public var size: Decimal
     /// `live` or `matched` as answered (or as it would have been, for a dropped response).
     public var status: String
+    /// `monotonicNanos()` when the request arrived (tick-to-order benchmarks).
+    public var receivedAtNs: Int64 = 0
 }
 
 /// A request the fake refused (or failed on purpose), with the reason it sent.
@@ -259,6 +262,7 @@ public final class FakeClobServer: Sendable {
     // MARK: - Routing
 
     private func handle(_ request: Request, _ context: FakeClobRequestContext) async throws -> Response {
+        let arrivedNs = monotonicNanos()
         var request = request
         let body = Array(try await request.collectBody(upTo: 1 << 20).readableBytesView)
         let path = request.uri.path
@@ -283,7 +287,7 @@ public final class FakeClobServer: Sendable {
         case ("POST", "/auth/api-key"), ("GET", "/auth/derive-api-key"):
             return apiKey(request, endpoint: endpoint, create: method == "POST")
         case ("POST", "/order"):
-            return try await postOrder(request, body: body, context: context)
+            return try await postOrder(request, body: body, context: context, arrivedNs: arrivedNs)
         default: break
         }
         if method == "GET", path.hasPrefix("/clob-markets/") {
@@ -381,7 +385,7 @@ public final class FakeClobServer: Sendable {
 
     // MARK: - Orders
 
-    private func postOrder(_ request: Request, body: [UInt8], context: FakeClobRequestContext) async throws -> Response {
+    private func postOrder(_ request: Request, body: [UInt8], context: FakeClobRequestContext, arrivedNs: Int64) async throws -> Response {
         let endpoint = "POST /order"
         let injected: FakeClobFailure? = state.withLock { state in state.failures.isEmpty ? nil : state.failures.removeFirst() }
         switch injected {
@@ -432,7 +436,7 @@ public final class FakeClobServer: Sendable {
             return reject(endpoint, .badRequest, "order \(Self.hex(digest)) is invalid. Price (\(implied.clobPlain)) breaks minimum tick size rule: \(tick.clobPlain)")
         }
         let orderID = "0x" + Self.hex(digest)
-        let outcome = match(orderID: orderID, body: decoded, token: token, price: price, size: size, recovered: recovered)
+        let outcome = match(orderID: orderID, body: decoded, token: token, price: price, size: size, recovered: recovered, arrivedNs: arrivedNs)
         if case .acceptThenDropConnection = injected, outcome.accepted {
             logger.info("Fake CLOB dropping the connection after accepting an order", metadata: ["order.id": "\(orderID)"])
             try? await context.channel.close()
@@ -442,7 +446,7 @@ public final class FakeClobServer: Sendable {
     }
 
     private func match(orderID: String, body: PostOrderBody, token: FakeClobToken, price: Decimal, size: Decimal,
-                       recovered: EthereumAddress) -> (accepted: Bool, response: Response) {
+                       recovered: EthereumAddress, arrivedNs: Int64) -> (accepted: Bool, response: Response) {
         let endpoint = "POST /order"
         let side = body.order.side
         let type = body.orderType
@@ -529,7 +533,8 @@ public final class FakeClobServer: Sendable {
             state.orderSequence.append(orderID)
             if rests { frames.insert(Self.orderFrame(record, token: token, type: "PLACEMENT", status: "LIVE", nowMs: nowMs), at: 0) }
             let status = rests ? "live" : "matched"
-            state.acceptedOrders.append(FakeClobAcceptedOrder(orderID: orderID, body: body, recoveredSigner: recovered, price: price, size: size, status: status))
+            state.acceptedOrders.append(FakeClobAcceptedOrder(orderID: orderID, body: body, recoveredSigner: recovered, price: price, size: size, status: status,
+                                                         receivedAtNs: arrivedNs))
             let making = side == .buy ? notional : filled
             let taking = side == .buy ? filled : notional
             return (true, ClobFakeJSON.response(.ok, [
