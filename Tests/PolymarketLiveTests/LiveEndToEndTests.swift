@@ -84,6 +84,15 @@ struct LiveEndToEndTests {
         #expect(h.journal.recorded.updates.allSatisfy { $0.status != .rejected })
     }
 
+    @Test("a clock two minutes behind the venue's still trades: L2 timestamps follow the server time measured at start")
+    func clockSkewCorrected() async throws {
+        let h = try await LiveHarness(serverSkewMs: 120_000)
+        try await LiveHarness.waitUntil("the fill is booked") { !h.fills.isEmpty }
+        await h.stop()
+        #expect(h.clob.rejections.isEmpty, "the fake refused: \(h.clob.rejections)")
+        #expect(h.clob.acceptedOrders.count == 1)
+    }
+
     @Test("a revoked API key halts the instance with a reason saying to recreate the key")
     func revokedKeyHalts() async throws {
         let h = try await LiveHarness { $0.clob.revokeApiKey() }

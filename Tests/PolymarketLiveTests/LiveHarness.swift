@@ -45,7 +45,9 @@ final class LiveHarness: @unchecked Sendable {
 
     /// - Parameter beforeStart: failure injection etc. before the engine starts trading.
     /// - Parameter paperToo: also run a paper instance of the same strategy on the same live data.
-    init(secondsBeforeEnd: Int64 = 20, paperToo: Bool = false, beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
+    /// - Parameter serverSkewMs: how far the venue's clock is ahead of ours.
+    init(secondsBeforeEnd: Int64 = 20, paperToo: Bool = false, serverSkewMs: Int64 = 0,
+         beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
         let key = try PrivateKey(hex: Self.key)
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
         let start = (realNow / 300_000 + 10) * 300_000
@@ -55,7 +57,7 @@ final class LiveHarness: @unchecked Sendable {
         clock = WallClock(offsetNs: offsetMs * 1_000_000)
         let streams = self.streams
         clob = FakeClobServer(credentials: Self.credentials, signer: key.address, onUserEvent: { _ = streams.publishUserEvent($0) })
-        clob.setClockOffset(.milliseconds(offsetMs))
+        clob.setClockOffset(.milliseconds(offsetMs + serverSkewMs))
         clob.setCollateral(1_000)
         for window in [current, next] {
             gamma.add(window)
