@@ -52,3 +52,13 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw ExitCode(failure.exit.rawValue)
     }
 }
+
+/// `reportingFailures` for async command bodies.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as HostFailure {
+        FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+        throw ExitCode(failure.exit.rawValue)
+    }
+}

@@ -1,14 +1,16 @@
 import ArgumentParser
 import Foundation
 import HostPolymarket
+import Logging
+import PolymarketFakes
 import PolymarketSigning
 
 /// `host polymarket …`: tools for the live Polymarket venue.
-struct PolymarketCommand: ParsableCommand {
+struct PolymarketCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "polymarket",
         abstract: "Polymarket tools: audit exactly what the host signs and sends.",
-        subcommands: [SignOrderCommand.self])
+        subcommands: [SignOrderCommand.self, FakeVenueCommand.self])
 }
 
 /// `host polymarket sign-order`: builds and signs one CLOB V2 order exactly as the live venue
@@ -136,5 +138,82 @@ struct SignOrderAudit {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `host polymarket fake-venue`: a whole fake Polymarket on loopback with moving markets, to
+/// try live mode end to end without money.
+struct FakeVenueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fake-venue",
+        abstract: "Run a fake Polymarket (Gamma, CLOB REST, market/user channels, RTDS) on 127.0.0.1 — simulated markets, no money.",
+        discussion: """
+        It verifies what the venue verifies (EIP-712 order signatures, L2 HMACs, tick grid, clock) and fills
+        marketable orders against its books. The account it accepts is the one in the environment
+        (POLYMARKET_PRIVATE_KEY and POLYMARKET_API_KEY/SECRET/PASSPHRASE); --print-test-env prints a
+        throwaway test account to export. It prints the feed: keys that point a host at it (and writes them
+        to --feed-file), then runs until SIGINT or --seconds.
+        """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Assets (btc, eth, sol, xrp).")
+    var assets: [String] = ["btc"]
+    @Option(name: .long, parsing: .upToNextOption, help: "Window durations: 5m, 15m, 4h.")
+    var durations: [String] = ["5m"]
+    @Option(name: .long, help: "Collateral (pUSD) of the account.")
+    var collateral = "1000"
+    @Option(name: .long, help: "Write the feed: keys (YAML) to this file.")
+    var feedFile: String?
+    @Option(name: .long, help: "Stop after this many seconds (0 = until SIGINT).")
+    var seconds = 0
+    @Flag(name: .long, help: "Print export lines for a throwaway test account and exit.")
+    var printTestEnv = false
+
+    static let testKey = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+
+    func run() async throws {
+        if printTestEnv {
+            print("""
+            # A throwaway TEST account for the fake venue only (the key is a published test vector: never fund it).
+            export POLYMARKET_PRIVATE_KEY=\(Self.testKey)
+            export POLYMARKET_API_KEY=00000000-0000-4000-8000-00000000fa6e
+            export POLYMARKET_API_SECRET=ZmFrZS12ZW51ZS1zZWNyZXQtZmFrZS12ZW51ZS1zZWNyZXQ=
+            export POLYMARKET_API_PASSPHRASE=fake-venue
+            """)
+            return
+        }
+        try await reportingFailures {
+            let account: PolymarketAccount
+            do { account = try PolymarketAccount.fromEnvironment() } catch {
+                throw HostFailure(exit: .usage, message: "error: \(error)\nfix: export a test account (`host polymarket fake-venue --print-test-env`)")
+            }
+            guard let credentials = account.credentials else {
+                throw HostFailure(exit: .usage, message: "error: the fake venue needs POLYMARKET_API_KEY, POLYMARKET_API_SECRET and POLYMARKET_API_PASSPHRASE")
+            }
+            var configuration = FakePolymarketVenue.Configuration()
+            configuration.assets = assets.map { $0.lowercased() }
+            configuration.durations = try durations.map { d in
+                guard let seconds = ["5m": Int64(300), "15m": 900, "4h": 14_400][d] else { throw HostFailure(exit: .usage, message: "error: --durations '\(d)' is not one of 5m, 15m, 4h") }
+                return (d, seconds)
+            }
+            guard let amount = Decimal(string: collateral, locale: Locale(identifier: "en_US_POSIX")), amount >= 0 else {
+                throw HostFailure(exit: .usage, message: "error: --collateral '\(collateral)' is not a non-negative decimal")
+            }
+            configuration.collateral = amount
+            let venue = FakePolymarketVenue(configuration: configuration, credentials: credentials, signer: account.privateKey.address,
+                                            funder: account.funder, logger: Logger(label: "tsh.fake-venue"))
+            try await venue.start()
+            let yaml = venue.feedKeys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
+            print("fake Polymarket running (SIMULATED markets, no money). Point a host at it with these feed: keys:\n\(yaml)")
+            if let feedFile { try (yaml + "\n").write(toFile: feedFile, atomically: true, encoding: .utf8) }
+            let task = Task { await venue.run() }
+            let stop = Task {
+                if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) } else { try? await Task.sleep(for: .seconds(86_400 * 365)) }
+            }
+            let signals = ShutdownSignals { _ in stop.cancel() }
+            _ = await stop.result
+            signals.cancel()
+            await venue.stop()
+            await task.value
+        }
     }
 }

@@ -157,7 +157,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw HostFailure(exit: .storageFailure, message: "error: \(error)")
             }
         }
-        let market = assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
+        let market = liveData ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
         let feedSpeed = speed ?? configuration.feed.speed
         if !quiet {
             Self.status("host \(HostCommand.version) — session \(sessionID)")
@@ -201,7 +201,7 @@ struct RunCommand: AsyncParsableCommand {
             if first {
                 logger.notice("Shutdown requested: stopping the feed and draining the queue")
                 feed.stop()
-                polymarket?.stop()
+                polymarket?.stopFeed()
                 queue.close()
             } else {
                 logger.warning("Second signal: stopping now")
@@ -236,7 +236,7 @@ struct RunCommand: AsyncParsableCommand {
                 queue.close()
             }
         }
-        if polymarket == nil {
+        if let market {
             feed.start(market: market, speed: feedSpeed, sink: { batch in
                 queue.push(contentsOf: batch)
             }, onEnd: { queue.close() })

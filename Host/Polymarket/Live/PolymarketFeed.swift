@@ -52,6 +52,8 @@ public final class PolymarketFeed: Sendable {
     private let messagesReceived = Atomic<Int>(0)
     private let clock: any EngineClock
     private let marketChannel: Mutex<MarketChannelClient?> = Mutex(nil)
+    /// Price to beat per window (condition id), captured from the stream the window resolves on.
+    private let beats = Mutex([String: (slug: String, tracker: PriceToBeatTracker)]())
     private let rtds: Mutex<RTDSClient?> = Mutex(nil)
 
     /// - Parameters:
@@ -207,11 +209,47 @@ public final class PolymarketFeed: Sendable {
 
     private func oracle(_ price: CryptoPrice) {
         let receivedNs = clock.now()
+        trackBeats(price, nowMs: receivedNs / 1_000_000)
         let inputs = translator.withLock { $0.oracle(price, receivedNs: receivedNs) }
         if !inputs.isEmpty { sink(inputs) }
     }
 
     private func now() -> Int64 { clock.now() / 1_000_000 }
+
+    /// Logs each window's price to beat once captured (first tick of its resolution stream at or
+    /// after the start, within 10 s) or missed — what the window will be judged against.
+    private func trackBeats(_ price: CryptoPrice, nowMs: Int64) {
+        var windows: [GammaMarket] = []
+        for index in markets.series.indices {
+            if let current = translator.withLock({ $0.plan(series: index, nowMs: nowMs).current }) { windows.append(current) }
+        }
+        let asset = price.symbol.split(separator: "/").first.map { String($0).lowercased() } ?? ""
+        let events: [(String, PriceToBeatTracker)] = beats.withLock { beats in
+            for market in windows where beats[market.conditionID] == nil {
+                let topic: RTDSTopic = configuration.oracle ?? (market.resolution == .spot ? .chainlink : .twap60)
+                beats[market.conditionID] = (market.slug, PriceToBeatTracker(windowStartMs: market.windowStartMs, topic: topic,
+                                                                             symbol: "\(market.asset ?? asset)/usd"))
+            }
+            var changed: [(String, PriceToBeatTracker)] = []
+            for (id, entry) in beats {
+                var tracker = entry.tracker
+                guard tracker.state == .pending else { continue }
+                tracker.observe(price)
+                tracker.expire(nowMs: nowMs)
+                beats[id] = (entry.slug, tracker)
+                if tracker.state != .pending { changed.append((entry.slug, tracker)) }
+            }
+            beats = beats.filter { entry in windows.contains { $0.conditionID == entry.key } }
+            return changed
+        }
+        for (slug, tracker) in events {
+            if let beat = tracker.priceToBeat {
+                logger.notice("Price to beat captured", metadata: ["market.slug": "\(slug)", "price": "\(beat)", "stream": "\(tracker.topic.rawValue)"])
+            } else {
+                logger.warning("Price to beat missed", metadata: ["market.slug": "\(slug)", "stream": "\(tracker.topic.rawValue)"])
+            }
+        }
+    }
 
     static func ms(_ d: Duration) -> Int64 {
         let c = d.components

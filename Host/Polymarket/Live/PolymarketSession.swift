@@ -75,7 +75,8 @@ public final class PolymarketSession: Sendable {
         }
     }
 
-    /// Runs feed, order worker and user channel until `stop()`.
+    /// Runs feed, order worker and user channel until `stop()` (all three end then; work the
+    /// venue had queued — the cancels of an engine shutting down — is done first).
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.feed.run() }
@@ -92,10 +93,13 @@ public final class PolymarketSession: Sendable {
                 userChannel.withLock { $0 = user }
                 group.addTask { try? await user.run() }
             }
-            await group.next()
-            self.stop()
-            group.cancelAll()
         }
+    }
+
+    /// Stops market data only (no new events); orders and cancels still go out. Call on
+    /// shutdown before the engine drains, then `stop()` once the engine has stopped.
+    public func stopFeed() {
+        feed.stop()
     }
 
     private let userChannel = Mutex<UserChannelClient?>(nil)
