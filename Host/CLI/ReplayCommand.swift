@@ -3,6 +3,7 @@ import Foundation
 import HostConfig
 import HostCore
 import HostEngine
+import HostExecution
 import HostPersistence
 import HostPlugins
 import Logging
@@ -124,7 +125,9 @@ struct ReplayCommand: ParsableCommand {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         defer { journal.close() }
-        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
+        // Live instances replay against their recorded venue outcomes; nothing is sent anywhere.
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue,
+                                                      allowLive: true)
         engineConfiguration.bookSnapshotInterval = 0
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))
@@ -133,6 +136,7 @@ struct ReplayCommand: ParsableCommand {
         let replayedTimers = TimerLog()
         engine.recorder = replayedTimers
         do {
+            for venue in Set(assembly.specs.filter { $0.mode == .live }.map(\.venue)) { engine.attachLiveVenue(RecordedOutcomesVenue(name: venue)) }
             for spec in assembly.specs { try engine.addInstance(spec) }
             try engine.start()
             try original.forEachRecordedBlock(sessionID: info.id) { block in

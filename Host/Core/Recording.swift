@@ -14,6 +14,8 @@ public struct RecordedControl: Sendable {
         /// A live venue paused (or resumed) one instance's trading: cancel-only mode, a revoked
         /// key, an order whose outcome is unknown until reconciled.
         case tradingState(instance: Int, state: TradingState, reason: String)
+        /// The cash a live instance's venue reported at start (replays size orders from it).
+        case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
     }
     public var position: Int
     public var input: Input
@@ -52,7 +54,7 @@ public protocol InputRecorder: AnyObject, Sendable {
 ///
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
 /// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired,
-/// 10 feed status, 11 trading state.
+/// 10 feed status, 11 trading state, 12 venue cash.
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -108,6 +110,8 @@ public enum InputCodec {
                 out.u8(10); out.u32(symbol.rawValue); out.u8(stale ? 1 : 0); out.text(reason)
             case .tradingState(let instance, let state, let reason):
                 out.u8(11); out.i64(Int64(instance)); out.text(state.rawValue); out.text(reason)
+            case .venueCash(let instance, let amount, let asset):
+                out.u8(12); out.i64(Int64(instance)); out.text("\(amount)"); out.text(asset)
             }
         }
         while next < block.events.count {
@@ -188,6 +192,11 @@ public enum InputCodec {
                 let at = r.offset
                 guard let state = TradingState(rawValue: try r.text()) else { throw DecodeError(offset: at, message: "bad trading state") }
                 block.controls.append(RecordedControl(position: block.events.count, input: .tradingState(instance: instance, state: state, reason: try r.text())))
+            case 12:
+                let instance = Int(try r.i64())
+                let at = r.offset
+                guard let amount = Decimal(string: try r.text(), locale: Locale(identifier: "en_US_POSIX")) else { throw DecodeError(offset: at, message: "bad decimal") }
+                block.controls.append(RecordedControl(position: block.events.count, input: .venueCash(instance: instance, amount: amount, quoteAsset: try r.text())))
             default:
                 throw DecodeError(offset: r.offset - 1, message: "unknown record tag \(tag)")
             }

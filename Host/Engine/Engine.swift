@@ -20,6 +20,8 @@ public enum EngineInput: Sendable {
     /// A live venue moved one instance's trading state (cancel-only mode, a revoked key, an
     /// order whose outcome is unknown): `.active` resumes.
     case tradingState(instance: Int, state: TradingState, reason: String)
+    /// The cash a live instance's venue reported (from a recording; live runs use `setVenueCash`).
+    case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
 }
 
 /// Tunables of one engine.
@@ -278,7 +280,10 @@ public final class Engine: @unchecked Sendable {
         knownRiskStates = instances.map { router.riskState($0.index).state }
         try restoreFromJournal()
         for rt in instances where rt.spec.mode == .live {
-            if let cash = venueCash[rt.spec.id] { router.setCash(cash.amount, instance: rt.index, mode: .live, quoteAsset: cash.quoteAsset) }
+            if let cash = venueCash[rt.spec.id] {
+                router.setCash(cash.amount, instance: rt.index, mode: .live, quoteAsset: cash.quoteAsset)
+                recorder?.record(.venueCash(instance: rt.index, amount: cash.amount, quoteAsset: cash.quoteAsset))
+            }
         }
         for rt in instances {
             if let journal {
@@ -426,6 +431,7 @@ public final class Engine: @unchecked Sendable {
             case .killSwitch(let reason): (control.position, .killSwitch(reason: reason))
             case .feedStatus(let symbol, let stale, let reason): (control.position, .feedStatus(symbol: symbol, stale: stale, reason: reason))
             case .tradingState(let instance, let state, let reason): (control.position, .tradingState(instance: instance, state: state, reason: reason))
+            case .venueCash(let instance, let amount, let asset): (control.position, .venueCash(instance: instance, amount: amount, quoteAsset: asset))
             case .timerFired: nil
             }
         })
@@ -480,6 +486,10 @@ public final class Engine: @unchecked Sendable {
             guard instances.indices.contains(instance) else { return }
             router.setRiskState(instance, state, reason: reason)
             noteRiskState(instances[instance], now: clock.now())
+        case .venueCash(let instance, let amount, let asset):
+            recorder?.record(.venueCash(instance: instance, amount: amount, quoteAsset: asset))
+            guard instances.indices.contains(instance) else { return }
+            router.setCash(amount, instance: instance, mode: instances[instance].spec.mode, quoteAsset: asset)
         }
     }
 

@@ -14,3 +14,13 @@ public protocol LiveVenue: AnyObject, Sendable {
     /// Asks the venue to cancel one working order.
     func cancel(_ id: ClientOrderID, symbol: SymbolID)
 }
+
+/// The live venue of a replay: orders go nowhere; their outcomes are the venue updates the
+/// session recorded, fed back in order — so a recorded live session replays to the same
+/// decisions without touching the venue.
+public final class RecordedOutcomesVenue: LiveVenue {
+    public let name: String
+    public init(name: String) { self.name = name }
+    public func submit(_ order: OrderRequest, instrument: Instrument) {}
+    public func cancel(_ id: ClientOrderID, symbol: SymbolID) {}
+}

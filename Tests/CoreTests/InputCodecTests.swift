@@ -63,11 +63,15 @@ struct InputCodecLiveControlTests {
         var block = RecordedBlock(firstSeq: 7)
         block.events = [.settlement(Settlement(symbol: SymbolID(1), tsEvent: 1, tsRecv: 2, price: Fixed8(1)))]
         block.controls = [RecordedControl(position: 0, input: .feedStatus(symbol: SymbolID(3), stale: true, reason: "tick size changed")),
-                          RecordedControl(position: 1, input: .tradingState(instance: 2, state: .reducing, reason: "cancel-only"))]
+                          RecordedControl(position: 1, input: .tradingState(instance: 2, state: .reducing, reason: "cancel-only")),
+                          RecordedControl(position: 1, input: .venueCash(instance: 2, amount: Decimal(string: "1234.567891")!, quoteAsset: "USDC"))]
         let decoded = try InputCodec.decode(InputCodec.encode(block))
-        #expect(decoded.controls.map(\.position) == [0, 1])
+        #expect(decoded.controls.map(\.position) == [0, 1, 1])
+        if case .venueCash(2, let amount, "USDC")? = decoded.controls.last?.input { #expect(amount == Decimal(string: "1234.567891")!) } else {
+            Issue.record("venue cash lost")
+        }
         guard case .feedStatus(let symbol, let stale, let reason)? = decoded.controls.first?.input,
-              case .tradingState(let instance, let state, let why)? = decoded.controls.last?.input else {
+              case .tradingState(let instance, let state, let why)? = decoded.controls[1].input else {
             Issue.record("controls lost")
             return
         }

@@ -103,4 +103,47 @@ struct LiveVenueRoutingTests {
         f.engine.run()
         #expect(f.engine.snapshot().instances.first?.cash == Decimal(string: "1234.5"))
     }
+
+    /// Collects every input into one recorded block, as the session recorder does.
+    final class BlockCapture: InputRecorder {
+        let block = Mutex(RecordedBlock(firstSeq: 1))
+        func record(_ events: UnsafeBufferPointer<MarketEvent>) { block.withLock { $0.events.append(contentsOf: events) } }
+        func record(_ control: RecordedControl.Input) {
+            block.withLock { $0.controls.append(RecordedControl(position: $0.events.count, input: control)) }
+        }
+    }
+
+    @Test("a recorded live session replays to the same orders, outcomes and cash against its recorded venue outcomes")
+    func liveSessionReplays() throws {
+        let f = try Fixture()
+        let capture = BlockCapture()
+        f.engine.recorder = capture
+        f.engine.setVenueCash(500, instanceID: f.id, quoteAsset: "USDT")
+        try f.engine.start()
+        f.quote(at: 1_000)
+        let order = try #require(f.venue.submitted.withLock { $0.first })
+        for (status, fill) in [(OrderStatus.accepted, Decimal(0)), (.filled, order.size)] {
+            f.engine.process(.venueUpdate(OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
+                                                      status: status, lastFillPrice: fill > 0 ? 101 : 0, lastFillSize: fill, filledSize: fill,
+                                                      remainingSize: order.size - fill, averageFillPrice: fill > 0 ? 101 : 0, timestamp: 2_000)))
+        }
+        f.engine.requestStop()
+        f.engine.run()
+
+        let (table, btc, _) = twoSymbols()
+        let journal = RecordingJournal()
+        let replay = Engine(symbols: table, configuration: EngineConfiguration(allowLive: true), clock: SimulatedClock(), journal: journal)
+        replay.attachLiveVenue(RecordedOutcomesVenue(name: "test"))
+        var s = spec(1, id: f.id, symbols: [btc], params: ["script": .string("market")])
+        s.mode = .live
+        try replay.addInstance(s)
+        try replay.start()
+        replay.process(capture.block.withLock { $0 })
+        replay.requestStop()
+        replay.run()
+        #expect(journal.recorded.updates.map(\.status) == f.journal.recorded.updates.map(\.status))
+        #expect(journal.recorded.orders.map(\.size) == f.journal.recorded.orders.map(\.size))
+        #expect(replay.snapshot().instances.first?.cash == f.engine.snapshot().instances.first?.cash)
+        #expect(replay.snapshot().instances.first?.cash == 500 - order.size * 101)
+    }
 }
