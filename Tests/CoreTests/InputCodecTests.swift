@@ -71,7 +71,7 @@ struct InputCodecLiveControlTests {
             Issue.record("venue cash lost")
         }
         guard case .feedStatus(let symbol, let stale, let reason)? = decoded.controls.first?.input,
-              case .tradingState(let instance, let state, let why)? = decoded.controls[1].input else {
+              case .tradingState(let instance, let state, let why) = decoded.controls[1].input else {
             Issue.record("controls lost")
             return
         }
