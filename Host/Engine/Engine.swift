@@ -158,6 +158,8 @@ public final class Engine: @unchecked Sendable {
     private var staleFlags: [UInt16]
     /// Live venues by name (attached before instances are added).
     private var liveVenues: [String: any LiveVenue] = [:]
+    /// Pauses set by live venues: the state before, and the state the venue set.
+    private var venuePauses: [Int: (previous: TradingState, previousReason: String, set: TradingState)] = [:]
     /// Venue-reported cash per live instance id, applied after the journal restore.
     private var venueCash: [String: (amount: Decimal, quoteAsset: String)] = [:]
     private var sampleCountdown = Engine.timingSampleInterval
@@ -484,13 +486,31 @@ public final class Engine: @unchecked Sendable {
         case .tradingState(let instance, let state, let reason):
             recorder?.record(.tradingState(instance: instance, state: state, reason: reason))
             guard instances.indices.contains(instance) else { return }
-            router.setRiskState(instance, state, reason: reason)
-            noteRiskState(instances[instance], now: clock.now())
+            setVenueTradingState(instance, state, reason: reason)
         case .venueCash(let instance, let amount, let asset):
             recorder?.record(.venueCash(instance: instance, amount: amount, quoteAsset: asset))
             guard instances.indices.contains(instance) else { return }
             router.setCash(amount, instance: instance, mode: instances[instance].spec.mode, quoteAsset: asset)
         }
+    }
+
+    /// A venue pauses an instance (REDUCING/HALTED) or lifts its own pause. Lifting restores
+    /// the state from before the pause, and only if nothing else (a loss limit, an operator)
+    /// moved the state meanwhile: a venue can never undo a risk halt.
+    private func setVenueTradingState(_ instance: Int, _ state: TradingState, reason: String) {
+        let current = router.riskState(instance)
+        if state == .active {
+            guard let pause = venuePauses.removeValue(forKey: instance), current.state == pause.set else { return }
+            router.setRiskState(instance, pause.previous, reason: pause.previousReason)
+        } else {
+            if venuePauses[instance] == nil {
+                venuePauses[instance] = (current.state, current.reason, state)
+            } else {
+                venuePauses[instance]?.set = state
+            }
+            router.setRiskState(instance, state, reason: reason)
+        }
+        noteRiskState(instances[instance], now: clock.now())
     }
 
     /// Marks a symbol's feed stale or fresh and tells its subscribers at once with a book

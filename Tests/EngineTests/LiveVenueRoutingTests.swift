@@ -93,6 +93,24 @@ struct LiveVenueRoutingTests {
         #expect(f.journal.recorded.updates.first?.status == .denied)
     }
 
+    @Test("a venue lifting its own pause restores the state from before it")
+    func venueResumeRestoresState() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.engine.process(.tradingState(instance: 0, state: .reducing, reason: "cancel-only"))
+        #expect(f.journal.recorded.tradingStates[f.id]?.state == .reducing)
+        f.engine.process(.tradingState(instance: 0, state: .active, reason: "pause elapsed"))
+        #expect(f.journal.recorded.tradingStates[f.id]?.state == .active)
+    }
+
+    @Test("a venue cannot lift a state it did not set")
+    func venueCannotLiftOthersState() throws {
+        let f = try Fixture()
+        try f.engine.start()
+        f.engine.process(.tradingState(instance: 0, state: .active, reason: "stray resume"))
+        #expect(f.journal.recorded.tradingStates[f.id] == nil)
+    }
+
     @Test("the cash the venue reported at reconciliation replaces the configured starting cash of a live instance")
     func venueCashApplied() throws {
         let f = try Fixture()
