@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The engine's notion of now, in ns since the Unix epoch.
 ///
@@ -16,12 +17,16 @@ public protocol EngineClock: AnyObject, Sendable {
 /// Wall-clock time (optionally shifted by a fixed offset: integration tests run a live
 /// session "at" a chosen moment, e.g. seconds before a market window ends).
 public final class WallClock: EngineClock {
-    public let offsetNs: Int64
-    public init(offsetNs: Int64 = 0) { self.offsetNs = offsetNs }
+    private let offset: Atomic<Int64>
+    public init(offsetNs: Int64 = 0) { offset = Atomic(offsetNs) }
+    /// The shift from the real wall clock, ns.
+    public var offsetNs: Int64 { offset.load(ordering: .relaxed) }
+    /// Moves this clock forward (tests: jump to just before a window ends).
+    public func shift(byNs delta: Int64) { offset.add(delta, ordering: .relaxed) }
     public func now() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + offsetNs
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) + offset.load(ordering: .relaxed)
     }
     public var isSimulated: Bool { false }
     public func advance(to time: Int64) {}

@@ -42,9 +42,13 @@ struct LiveEndToEndTests {
 
     @Test("a market that resolves while a position is open settles it at the resolution price after the window ends")
     func resolutionSettlesPosition() async throws {
-        let h = try await LiveHarness(secondsBeforeEnd: 8)
+        let h = try await LiveHarness()
         try await LiveHarness.waitUntil("the entry is filled") { !h.fills.isEmpty }
-        try await LiveHarness.waitUntil("the window ends", seconds: 15) { h.nowMs > h.current.endMs + 300 }
+        let marks = h.statusLog.items.withLock { $0.count }
+        h.fastForward(toMs: h.current.endMs + 500)
+        try await LiveHarness.waitUntil("the rollover marks the series stale until the resolution") {
+            h.statusLog.items.withLock { $0[marks...].contains { $0.0 == h.series.up && $0.1 } }
+        }
         #expect(h.resolveCurrent(upWins: true) > 0)
         try await LiveHarness.waitUntil("the settlement is booked") { h.fills.contains { $0.reason == "settlement" } }
         await h.stop()
@@ -104,7 +108,7 @@ struct LiveEndToEndTests {
 
     @Test("dropped market-channel connections mark the books stale until the snapshots after the resubscription")
     func droppedConnectionResyncs() async throws {
-        let h = try await LiveHarness(secondsBeforeEnd: 60)
+        let h = try await LiveHarness()
         try await LiveHarness.waitUntil("the books are fresh") { h.statusLog.items.withLock { $0.contains { $0.0 == h.series.up && !$0.1 } } }
         let before = h.streams.connectionCount
         let mark = h.statusLog.items.withLock { $0.count }

@@ -18,7 +18,9 @@ let liveRegistry = PluginRegistry()
 /// (verifying signatures and HMACs), the market and user channels, RTDS.
 ///
 /// The session runs "at" a chosen moment: the engine, the REST client and the fake CLOB share a
-/// clock shifted so that now is `secondsBeforeEnd` before the current 5-minute window ends.
+/// clock shifted so that now is `secondsBeforeEnd` before the current 5-minute window ends, and
+/// `fastForward(toMs:)` jumps it (and the venue's clock) ahead. The strategy may enter at any time
+/// of the window (`trigger_seconds` 300), so a slow machine cannot make a test miss its entry.
 final class LiveHarness: @unchecked Sendable {
     // @unchecked: the engine is confined to its thread; everything else is Sendable.
     static let key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -39,6 +41,7 @@ final class LiveHarness: @unchecked Sendable {
     let session: PolymarketSession
     /// Feed-status inputs the session sent, in order (symbol, stale).
     let statusLog = StatusLog()
+    private let serverOffsetMs: Int64
     private var engineThread: Thread?
     private var sessionTask: Task<Void, Never>?
     private var oracleTask: Task<Void, Never>?
@@ -46,7 +49,7 @@ final class LiveHarness: @unchecked Sendable {
     /// - Parameter beforeStart: failure injection etc. before the engine starts trading.
     /// - Parameter paperToo: also run a paper instance of the same strategy on the same live data.
     /// - Parameter serverSkewMs: how far the venue's clock is ahead of ours.
-    init(secondsBeforeEnd: Int64 = 20, paperToo: Bool = false, serverSkewMs: Int64 = 0,
+    init(secondsBeforeEnd: Int64 = 240, paperToo: Bool = false, serverSkewMs: Int64 = 0,
          beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
         let key = try PrivateKey(hex: Self.key)
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
@@ -58,6 +61,7 @@ final class LiveHarness: @unchecked Sendable {
         let streams = self.streams
         clob = FakeClobServer(credentials: Self.credentials, signer: key.address, onUserEvent: { _ = streams.publishUserEvent($0) })
         clob.setClockOffset(.milliseconds(offsetMs + serverSkewMs))
+        self.serverOffsetMs = offsetMs + serverSkewMs
         clob.setCollateral(1_000)
         for window in [current, next] {
             gamma.add(window)
@@ -116,7 +120,7 @@ final class LiveHarness: @unchecked Sendable {
         let kind = try #require(plugin.kind("last_second"))
         var parameters = ResolvedParameters(specs: kind.parameters, symbolCount: symbols.count)
         parameters.set("window_seconds", .int(300))
-        parameters.set("trigger_seconds", .int(30))
+        parameters.set("trigger_seconds", .int(300))
         var risk = RiskLimits()
         risk.maxOrderNotional = 25
         risk.priceBandBps = 10_000
@@ -165,6 +169,13 @@ final class LiveHarness: @unchecked Sendable {
 
     /// Virtual now, unix ms.
     var nowMs: Int64 { clock.now() / 1_000_000 }
+
+    /// Jumps our clock and the venue's forward to `toMs` (virtual unix ms).
+    func fastForward(toMs: Int64) {
+        let delta = max(0, toMs - nowMs)
+        clock.shift(byNs: delta * 1_000_000)
+        clob.setClockOffset(.milliseconds(serverOffsetMs + delta))
+    }
 
     func stop() async {
         oracleTask?.cancel()
