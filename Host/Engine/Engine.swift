@@ -501,7 +501,7 @@ public final class Engine: @unchecked Sendable {
         let current = router.riskState(instance)
         if state == .active {
             guard let pause = venuePauses.removeValue(forKey: instance), current.state == pause.set else { return }
-            router.setRiskState(instance, pause.previous, reason: pause.previousReason)
+            router.setRiskState(instance, pause.previous, reason: pause.previousReason.isEmpty ? reason : pause.previousReason)
         } else {
             if venuePauses[instance] == nil {
                 venuePauses[instance] = (current.state, current.reason, state)
