@@ -483,9 +483,37 @@ struct JSONScanner {
     }
 }
 
-/// Recognises the frames the venue sends that are not JSON (`PONG`, `NO NEW ASSETS`, …):
+/// Parses a frame that is one JSON object or an array of objects, each with `object`.
+/// Returns nil for the frames the venue sends that are not JSON (`PONG`, `NO NEW ASSETS`, …):
 /// anything whose first non-blank byte does not open an object or array.
-@inline(__always) func frameIsJSON(_ scanner: inout JSONScanner) -> Bool {
-    guard let first = scanner.peek() else { return false }
-    return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+@inline(__always)
+func parseFrame<Message>(_ frame: UnsafeRawBufferPointer,
+                         _ object: (inout JSONScanner) throws(StreamParseError) -> Message) throws(StreamParseError) -> [Message]? {
+    var scanner = JSONScanner(frame)
+    guard let first = scanner.peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+    var out: [Message] = []
+    if first == UInt8(ascii: "[") {
+        scanner.pos += 1
+        var isFirst = true
+        while try scanner.nextElement(&isFirst) {
+            guard scanner.byte(scanner.pos) == UInt8(ascii: "{") else { throw scanner.error("'{' (message object)") }
+            out.append(try object(&scanner))
+        }
+    } else {
+        out.append(try object(&scanner))
+    }
+    if scanner.peek() != nil { throw scanner.error("end of frame") }
+    return out
+}
+
+/// Runs a byte-level frame parser over a text frame's UTF-8.
+@inline(__always)
+func parseText<Message>(_ text: String,
+                        _ parse: (UnsafeRawBufferPointer) throws(StreamParseError) -> [Message]) throws(StreamParseError) -> [Message] {
+    var text = text
+    // withUTF8 is rethrows (untyped); carry the typed error out in a Result.
+    let result = text.withUTF8 { bytes in
+        Result { () throws(StreamParseError) -> [Message] in try parse(UnsafeRawBufferPointer(bytes)) }
+    }
+    return try result.get()
 }

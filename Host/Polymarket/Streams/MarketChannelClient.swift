@@ -156,9 +156,7 @@ public final class MarketChannelClient: Sendable {
                         let messages = try parser.parse(text)
                         if !messages.isEmpty { onMessages(messages, receivedNs) }
                     } catch {
-                        logger.warning("Market frame rejected", metadata: [
-                            "error.code": "\(error.code)", "error.offset": "\(error.offset)", "error.expected": "\(error.expected)",
-                        ])
+                        logger.frameRejected("Market frame rejected", error)
                     }
                 }
             },

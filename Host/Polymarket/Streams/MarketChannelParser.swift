@@ -27,34 +27,16 @@ public struct MarketChannelParser: Sendable {
     /// - Throws: ``StreamParseError`` for malformed JSON (with the byte offset) or a message
     ///   missing a required field.
     public mutating func parse(_ frame: UnsafeRawBufferPointer) throws(StreamParseError) -> [MarketChannelMessage] {
-        var scanner = JSONScanner(frame)
-        guard frameIsJSON(&scanner) else {
+        guard let messages = try parseFrame(frame, { (s: inout JSONScanner) throws(StreamParseError) in try parseObject(&s) }) else {
             ignoredFrames += 1
             return []
         }
-        var out: [MarketChannelMessage] = []
-        if scanner.byte(scanner.pos) == UInt8(ascii: "[") {
-            scanner.pos += 1
-            var first = true
-            while try scanner.nextElement(&first) {
-                guard scanner.byte(scanner.pos) == UInt8(ascii: "{") else { throw scanner.error("'{' (message object)") }
-                out.append(try parseObject(&scanner))
-            }
-        } else {
-            out.append(try parseObject(&scanner))
-        }
-        if scanner.peek() != nil { throw scanner.error("end of frame") }
-        return out
+        return messages
     }
 
     /// Parses one frame given as text.
     public mutating func parse(_ text: String) throws(StreamParseError) -> [MarketChannelMessage] {
-        var text = text
-        // withUTF8 is rethrows (untyped); carry the typed error out in a Result.
-        let result = text.withUTF8 { bytes in
-            Result { () throws(StreamParseError) -> [MarketChannelMessage] in try parse(UnsafeRawBufferPointer(bytes)) }
-        }
-        return try result.get()
+        try parseText(text) { (bytes) throws(StreamParseError) in try parse(bytes) }
     }
 
     // MARK: Objects

@@ -24,6 +24,52 @@ struct SocketHooks: Sendable {
     var event: @Sendable (ConnectionEvent) -> Void
 }
 
+/// Run-once and stop of a client that keeps one ``ReconnectingWebSocket`` open.
+final class SingleSocketLifecycle: Sendable {
+    private struct State {
+        var running = false
+        var stopped = false
+        var stopSignal: AsyncStream<Void>.Continuation?
+    }
+    private let state = Mutex(State())
+
+    /// Runs the socket `make` builds until `stop()`; returns at once when already running or stopped.
+    func run(_ make: () -> ReconnectingWebSocket) async {
+        let (stopped, continuation) = AsyncStream<Void>.makeStream()
+        let start = state.withLock { state -> Bool in
+            guard !state.running, !state.stopped else { return false }
+            state.running = true
+            state.stopSignal = continuation
+            return true
+        }
+        guard start else { return }
+        let socket = make()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await socket.run() }
+            for await _ in stopped {}
+            group.cancelAll()
+        }
+        state.withLock { $0.running = false }
+    }
+
+    /// Closes the connection and ends `run()`.
+    func stop() {
+        state.withLock { state in
+            state.stopped = true
+            state.stopSignal?.finish()
+        }
+    }
+}
+
+extension Logger {
+    /// Logs a frame the parser refused (the connection stays up).
+    func frameRejected(_ message: Logger.Message, _ error: StreamParseError) {
+        warning(message, metadata: [
+            "error.code": "\(error.code)", "error.offset": "\(error.offset)", "error.expected": "\(error.expected)",
+        ])
+    }
+}
+
 /// One logical stream connection kept open: text `PING` every heartbeat interval, `PONG`
 /// or any frame counts as life, silence past `staleAfter` closes and reopens, reconnects back
 /// off exponentially with jitter (reset after a connection that delivered data), and every

@@ -20,12 +20,10 @@ public final class UserChannelClient: Sendable {
     private struct State {
         var markets: [String]
         var outbox: Outbox?
-        var running = false
-        var stopped = false
     }
 
     private let state: Mutex<State>
-    private let stopSignal: Mutex<AsyncStream<Void>.Continuation?> = Mutex(nil)
+    private let lifecycle = SingleSocketLifecycle()
 
     /// - Parameters:
     ///   - credentials: the L2 API credentials as plain strings.
@@ -70,29 +68,11 @@ public final class UserChannelClient: Sendable {
 
     /// Runs the connection until `stop()` or cancellation. Call once.
     public func run() async throws {
-        let (stopped, continuation) = AsyncStream<Void>.makeStream()
-        let start: Bool = state.withLock { state in
-            guard !state.running, !state.stopped else { return false }
-            state.running = true
-            return true
-        }
-        guard start else { return }
-        stopSignal.withLock { $0 = continuation }
-        if state.withLock({ $0.stopped }) { return }
-        let socket = makeSocket()
-        await withDiscardingTaskGroup { group in
-            group.addTask { await socket.run() }
-            for await _ in stopped {}
-            group.cancelAll()
-        }
-        state.withLock { $0.running = false }
+        await lifecycle.run { makeSocket() }
     }
 
     /// Closes the connection and ends `run()`.
-    public func stop() {
-        state.withLock { $0.stopped = true }
-        stopSignal.withLock { $0?.finish() }
-    }
+    public func stop() { lifecycle.stop() }
 
     /// The subscribe frame; contains the secret, so it must never be logged.
     func initialFrame(markets: [String]) -> String {
@@ -120,9 +100,7 @@ public final class UserChannelClient: Sendable {
                         let messages = try parser.parse(text)
                         if !messages.isEmpty { onMessages(messages, receivedNs) }
                     } catch {
-                        logger.warning("User frame rejected", metadata: [
-                            "error.code": "\(error.code)", "error.offset": "\(error.offset)", "error.expected": "\(error.expected)",
-                        ])
+                        logger.frameRejected("User frame rejected", error)
                     }
                 }
             },
@@ -148,12 +126,10 @@ public final class RTDSClient: Sendable {
     private struct State {
         var subscriptions: [Subscription]
         var outbox: Outbox?
-        var running = false
-        var stopped = false
     }
 
     private let state: Mutex<State>
-    private let stopSignal: Mutex<AsyncStream<Void>.Continuation?> = Mutex(nil)
+    private let lifecycle = SingleSocketLifecycle()
 
     /// - Parameter subscriptions: topic and symbol pairs, e.g. `(.chainlink, symbol: "btc/usd")`.
     public init(url: String, subscriptions: [(RTDSTopic, symbol: String)], heartbeat: HeartbeatPolicy = .rtds,
@@ -183,29 +159,11 @@ public final class RTDSClient: Sendable {
 
     /// Runs the connection until `stop()` or cancellation. Call once.
     public func run() async throws {
-        let (stopped, continuation) = AsyncStream<Void>.makeStream()
-        let start: Bool = state.withLock { state in
-            guard !state.running, !state.stopped else { return false }
-            state.running = true
-            return true
-        }
-        guard start else { return }
-        stopSignal.withLock { $0 = continuation }
-        if state.withLock({ $0.stopped }) { return }
-        let socket = makeSocket()
-        await withDiscardingTaskGroup { group in
-            group.addTask { await socket.run() }
-            for await _ in stopped {}
-            group.cancelAll()
-        }
-        state.withLock { $0.running = false }
+        await lifecycle.run { makeSocket() }
     }
 
     /// Closes the connection and ends `run()`.
-    public func stop() {
-        state.withLock { $0.stopped = true }
-        stopSignal.withLock { $0?.finish() }
-    }
+    public func stop() { lifecycle.stop() }
 
     /// `{"action":…,"subscriptions":[{"topic":…,"type":"*","filters":"{\"symbol\":\"btc/usd\"}"}]}`:
     /// `filters` is a JSON string holding JSON; `*` also returns the recent-history snapshot.
@@ -246,9 +204,7 @@ public final class RTDSClient: Sendable {
                             }
                         }
                     } catch {
-                        logger.warning("RTDS frame rejected", metadata: [
-                            "error.code": "\(error.code)", "error.offset": "\(error.offset)", "error.expected": "\(error.expected)",
-                        ])
+                        logger.frameRejected("RTDS frame rejected", error)
                     }
                 }
             },

@@ -14,34 +14,16 @@ public struct UserChannelParser: Sendable {
     /// Parses one frame; [] for non-JSON text.
     /// - Throws: ``StreamParseError`` for malformed JSON or an order/trade missing its id.
     public mutating func parse(_ frame: UnsafeRawBufferPointer) throws(StreamParseError) -> [UserChannelMessage] {
-        var scanner = JSONScanner(frame)
-        guard frameIsJSON(&scanner) else {
+        guard let messages = try parseFrame(frame, { (s: inout JSONScanner) throws(StreamParseError) in try parseObject(&s) }) else {
             ignoredFrames += 1
             return []
         }
-        var out: [UserChannelMessage] = []
-        if scanner.byte(scanner.pos) == UInt8(ascii: "[") {
-            scanner.pos += 1
-            var first = true
-            while try scanner.nextElement(&first) {
-                guard scanner.byte(scanner.pos) == UInt8(ascii: "{") else { throw scanner.error("'{' (message object)") }
-                out.append(try parseObject(&scanner))
-            }
-        } else {
-            out.append(try parseObject(&scanner))
-        }
-        if scanner.peek() != nil { throw scanner.error("end of frame") }
-        return out
+        return messages
     }
 
     /// Parses one frame given as text.
     public mutating func parse(_ text: String) throws(StreamParseError) -> [UserChannelMessage] {
-        var text = text
-        // withUTF8 is rethrows (untyped); carry the typed error out in a Result.
-        let result = text.withUTF8 { bytes in
-            Result { () throws(StreamParseError) -> [UserChannelMessage] in try parse(UnsafeRawBufferPointer(bytes)) }
-        }
-        return try result.get()
+        try parseText(text) { (bytes) throws(StreamParseError) in try parse(bytes) }
     }
 
     private struct Fields {
@@ -199,33 +181,16 @@ public struct RTDSParser: Sendable {
     public init() {}
 
     public mutating func parse(_ frame: UnsafeRawBufferPointer) throws(StreamParseError) -> [RTDSMessage] {
-        var scanner = JSONScanner(frame)
-        guard frameIsJSON(&scanner) else {
+        guard let messages = try parseFrame(frame, { (s: inout JSONScanner) throws(StreamParseError) in try parseObject(&s) }) else {
             ignoredFrames += 1
             return []
         }
-        var out: [RTDSMessage] = []
-        if scanner.byte(scanner.pos) == UInt8(ascii: "[") {
-            scanner.pos += 1
-            var first = true
-            while try scanner.nextElement(&first) {
-                guard scanner.byte(scanner.pos) == UInt8(ascii: "{") else { throw scanner.error("'{' (message object)") }
-                out.append(try parseObject(&scanner))
-            }
-        } else {
-            out.append(try parseObject(&scanner))
-        }
-        if scanner.peek() != nil { throw scanner.error("end of frame") }
-        return out
+        return messages
     }
 
+
     public mutating func parse(_ text: String) throws(StreamParseError) -> [RTDSMessage] {
-        var text = text
-        // withUTF8 is rethrows (untyped); carry the typed error out in a Result.
-        let result = text.withUTF8 { bytes in
-            Result { () throws(StreamParseError) -> [RTDSMessage] in try parse(UnsafeRawBufferPointer(bytes)) }
-        }
-        return try result.get()
+        try parseText(text) { (bytes) throws(StreamParseError) in try parse(bytes) }
     }
 
     private struct Payload {
