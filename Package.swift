@@ -112,7 +112,7 @@ let package = Package(
         .target(name: "PolymarketREST", dependencies: ["HostCore", "PolymarketSigning", asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Host/Polymarket/REST"),
         .target(
             name: "PolymarketFakes",
-            dependencies: ["HostCore", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
+            dependencies: ["HostCore", "HostFeeds", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
             path: "Host/Polymarket/Fakes"
         ),
         .target(

@@ -107,7 +107,7 @@ struct SignOrderAudit {
                                                 expiration: expiration, salt: salt, timestampMs: timestampMs)
             let body = signed.body(owner: credentials.apiKey, orderType: type, postOnly: postOnly)
             let exchange = ClobExchange.forNegRisk(negRisk)
-            let hash = try EIP712.orderDigest(signed.order, exchange: exchange)
+            let orderID = try EIP712.orderID(signed.order, exchange: exchange)
             let now = timestamp ?? Int64(Date().timeIntervalSince1970)
             var headers = try L2Auth.headers(credentials: credentials, address: account.privateKey.address, timestamp: now,
                                              method: "POST", path: "/order", body: body)
@@ -115,7 +115,7 @@ struct SignOrderAudit {
                 headers = headers.map { $0.name == "POLY_PASSPHRASE" ? ($0.name, String(repeating: "*", count: 8)) : $0 }
             }
             return SignOrderAudit(body: String(decoding: body, as: UTF8.self), headers: headers,
-                                  orderHash: "0x" + hash.map { String(format: "%02x", $0) }.joined(),
+                                  orderHash: orderID,
                                   signer: account.privateKey.address.checksummed, maker: signed.order.maker.checksummed,
                                   exchange: exchange.address.checksummed)
         } catch {

@@ -209,7 +209,7 @@ public final class FakeClobServer: Sendable {
             for (side, levels) in [(OrderSide.buy, bids), (.sell, asks)] {
                 for level in levels {
                     state.makerSequence += 1
-                    let id = "0x" + Self.hex(SHA256.hash(data: Array("maker-\(state.makerSequence)".utf8))).prefix(64)
+                    let id = Hex.encode(Array(SHA256.hash(data: Array("maker-\(state.makerSequence)".utf8))))
                     let record = OrderRecord(
                         id: id, tokenID: tokenID, side: side, price: level.price, original: level.size, owner: "fake-maker-\(state.makerSequence)",
                         makerAddress: "0x000000000000000000000000000000000000beef", orderType: "GTC", expiration: 0,
@@ -355,7 +355,7 @@ public final class FakeClobServer: Sendable {
     private func apiKey(_ request: Request, endpoint: String, create: Bool) -> Response {
         guard let addressText = header(request, "POLY_ADDRESS"), let address = try? EthereumAddress(hex: addressText),
               let timestamp = header(request, "POLY_TIMESTAMP"), let signatureText = header(request, "POLY_SIGNATURE"),
-              let signature = Self.bytes(hex: signatureText), signature.count == 65,
+              let signature = Hex.decode(signatureText), signature.count == 65,
               let nonce = UInt64(header(request, "POLY_NONCE") ?? "0") else {
             return reject(endpoint, .unauthorized, "Invalid L1 Request headers")
         }
@@ -373,7 +373,7 @@ public final class FakeClobServer: Sendable {
                 let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }).base64EncodedString()
                     .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 state.credentials = ApiCredentials(apiKey: UUID().uuidString.lowercased(), secret: secret,
-                                                   passphrase: Self.hex(SHA256.hash(data: Array(secret.utf8))))
+                                                   passphrase: Hex.encode(Array(SHA256.hash(data: Array(secret.utf8))), prefix: false))
                 state.revoked = false
                 return state.credentials
             }
@@ -433,9 +433,9 @@ public final class FakeClobServer: Sendable {
         let price = Self.roundToTick(implied, tick: tick)
         // Market orders' amounts carry rounding (e.g. $5 at 0.99 → 5.0505 shares); a hundredth of a tick absorbs it.
         guard abs(implied - price) <= tick / 100, price >= tick, price <= 1 - tick else {
-            return reject(endpoint, .badRequest, "order \(Self.hex(digest)) is invalid. Price (\(implied.clobPlain)) breaks minimum tick size rule: \(tick.clobPlain)")
+            return reject(endpoint, .badRequest, "order \(Hex.encode(digest, prefix: false)) is invalid. Price (\(implied.clobPlain)) breaks minimum tick size rule: \(tick.clobPlain)")
         }
-        let orderID = "0x" + Self.hex(digest)
+        let orderID = Hex.encode(digest)
         let outcome = match(orderID: orderID, body: decoded, token: token, price: price, size: size, recovered: recovered, arrivedNs: arrivedNs)
         if case .acceptThenDropConnection = injected, outcome.accepted {
             logger.info("Fake CLOB dropping the connection after accepting an order", metadata: ["order.id": "\(orderID)"])
@@ -502,7 +502,7 @@ public final class FakeClobServer: Sendable {
             var hashes: [String] = []
             if filled > 0 {
                 let tradeID = UUID().uuidString.lowercased()
-                let txHash = "0x" + Self.hex(SHA256.hash(data: Array(tradeID.utf8)))
+                let txHash = Hex.encode(Array(SHA256.hash(data: Array(tradeID.utf8))))
                 tradeIDs.append(tradeID)
                 hashes.append(txHash)
                 record.associateTrades.append(tradeID)
@@ -625,7 +625,7 @@ public final class FakeClobServer: Sendable {
             book.keys.sorted { ascending ? $0 < $1 : $0 > $1 }.map { ["price": $0.clobPlain, "size": book[$0]!.clobPlain] }
         }
         return ClobFakeJSON.response(.ok, [
-            "market": token.market, "asset_id": token.tokenID, "timestamp": String(nowMs), "hash": Self.hex(SHA256.hash(data: Array("\(bids)\(asks)".utf8))).prefix(40),
+            "market": token.market, "asset_id": token.tokenID, "timestamp": String(nowMs), "hash": Hex.encode(Array(SHA256.hash(data: Array("\(bids)\(asks)".utf8))), prefix: false).prefix(40),
             "bids": levels(bids, true), "asks": levels(asks, false), "min_order_size": token.minOrderSize.clobPlain,
             "tick_size": token.tick.value.clobPlain, "neg_risk": token.negRisk, "last_trade_price": "",
         ] as [String: Any])
@@ -765,23 +765,5 @@ public final class FakeClobServer: Sendable {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .down)
         return rounded.clobPlain
-    }
-
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func bytes(hex text: String) -> [UInt8]? {
-        let digits = Array(text.hasPrefix("0x") ? text.dropFirst(2) : Substring(text))
-        guard digits.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else { return nil }
-            out.append(byte)
-            index += 2
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import HostFeeds
 import Logging
 import PolymarketSigning
 import Synchronization
@@ -43,7 +44,7 @@ public final class FakePolymarketVenue: Sendable {
     struct State: Sendable {
         var series: [Series] = []
         var prices: [String: Double] = [:]
-        var random: UInt64 = 7
+        var random = SplitMix64(seed: 7)
         var tick = 0
     }
 
@@ -58,9 +59,9 @@ public final class FakePolymarketVenue: Sendable {
         clob = FakeClobServer(credentials: credentials, signer: signer, funder: funder, onUserEvent: { _ = streams.publishUserEvent($0) }, logger: logger)
         clob.setCollateral(configuration.collateral)
         state.withLock { s in
-            s.random = configuration.seed
+            s.random = SplitMix64(seed: configuration.seed)
             for asset in configuration.assets {
-                s.prices[asset] = ["btc": 67_000, "eth": 3_200, "sol": 150, "xrp": 2.5][asset] ?? 100
+                s.prices[asset] = UpDownSimulation.defaultStartPrice(asset: asset)
                 for d in configuration.durations { s.series.append(Series(asset: asset, duration: d.name, seconds: d.seconds)) }
             }
         }
@@ -113,7 +114,7 @@ public final class FakePolymarketVenue: Sendable {
                 for windowStart in [start, start + ms] where !s.series[i].windows.contains(where: { $0.startMs == windowStart }) {
                     let slug = "\(s.series[i].asset)-updown-\(s.series[i].duration)-\(windowStart / 1000)"
                     let digest = Keccak256.hash(Array(slug.utf8))
-                    let hex = digest.map { String(format: "%02x", $0) }.joined()
+                    let hex = Hex.encode(digest, prefix: false)
                     let tokenBase = digest.prefix(12).reduce(UInt64(0)) { ($0 << 5) ^ UInt64($1) } % 1_000_000_000_000_000
                     let window = FakeGammaWindow(slug: slug, asset: s.series[i].asset, duration: s.series[i].duration, startMs: windowStart,
                                                  endMs: windowStart + ms, upTokenID: "\(tokenBase)1", downTokenID: "\(tokenBase)2",
@@ -160,7 +161,7 @@ public final class FakePolymarketVenue: Sendable {
         state.withLock { s in
             s.tick += 1
             for asset in s.prices.keys.sorted() {
-                s.prices[asset]! *= 1 + 0.0004 * Self.normal(&s.random)
+                s.prices[asset]! *= 1 + 0.0004 * s.random.normal()
                 ticks.append((asset, s.prices[asset]!))
             }
             for i in s.series.indices {
@@ -206,15 +207,4 @@ public final class FakePolymarketVenue: Sendable {
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    static func normal(_ state: inout UInt64) -> Double {
-        func unit(_ s: inout UInt64) -> Double {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-        return (-2 * log(max(unit(&state), 1e-12))).squareRoot() * cos(2 * .pi * unit(&state))
-    }
 }

@@ -59,10 +59,21 @@ public struct FeedTranslator: Sendable {
             known[index].append(market)
             markets.remember(market, series: markets.series[index])
             let asset = markets.series[index].asset
-            if oracleTopics[asset] == nil || oracleOverride != nil {
-                oracleTopics[asset] = oracleOverride ?? (market.resolution == .spot ? .chainlink : .twap60)
-            }
+            if oracleTopics[asset] == nil || oracleOverride != nil { oracleTopics[asset] = oracleTopic(for: market) }
         }
+    }
+
+    /// The stream a window is judged on: Chainlink spot, or its 60-second TWAP (unless overridden).
+    public func oracleTopic(for market: GammaMarket) -> RTDSTopic {
+        oracleOverride ?? (market.resolution == .spot ? .chainlink : .twap60)
+    }
+
+    /// The windows the series symbols stand for now.
+    public var activeWindows: [GammaMarket] { active.compactMap { $0 } }
+
+    /// The asset of an RTDS symbol (`btc/usd` → `btc`).
+    public static func asset(ofOracleSymbol symbol: String) -> String {
+        symbol.split(separator: "/").first.map { $0.lowercased() } ?? ""
     }
 
     /// Windows of a series known so far.
@@ -236,7 +247,7 @@ public struct FeedTranslator: Sendable {
 
     /// An RTDS price for the series' oracle symbol when it is the topic chosen for its asset.
     public func oracle(_ price: CryptoPrice, receivedNs: Int64) -> [EngineInput] {
-        let asset = price.symbol.split(separator: "/").first.map { String($0).lowercased() } ?? ""
+        let asset = Self.asset(ofOracleSymbol: price.symbol)
         let topic = oracleOverride ?? oracleTopics[asset] ?? .chainlink
         guard topic == price.topic, let value = Fixed8(exactly: price.value) ?? Fixed8(NSDecimalNumber(decimal: price.value).doubleValue) else { return [] }
         var seen = Set<SymbolID>()

@@ -219,14 +219,10 @@ public final class PolymarketFeed: Sendable {
     /// Logs each window's price to beat once captured (first tick of its resolution stream at or
     /// after the start, within 10 s) or missed — what the window will be judged against.
     private func trackBeats(_ price: CryptoPrice, nowMs: Int64) {
-        var windows: [GammaMarket] = []
-        for index in markets.series.indices {
-            if let current = translator.withLock({ $0.plan(series: index, nowMs: nowMs).current }) { windows.append(current) }
-        }
-        let asset = price.symbol.split(separator: "/").first.map { String($0).lowercased() } ?? ""
+        let (windows, topics) = translator.withLock { t in (t.activeWindows, t.activeWindows.map(t.oracleTopic(for:))) }
+        let asset = FeedTranslator.asset(ofOracleSymbol: price.symbol)
         let events: [(String, PriceToBeatTracker)] = beats.withLock { beats in
-            for market in windows where beats[market.conditionID] == nil {
-                let topic: RTDSTopic = configuration.oracle ?? (market.resolution == .spot ? .chainlink : .twap60)
+            for (market, topic) in zip(windows, topics) where beats[market.conditionID] == nil {
                 beats[market.conditionID] = (market.slug, PriceToBeatTracker(windowStartMs: market.windowStartMs, topic: topic,
                                                                              symbol: "\(market.asset ?? asset)/usd"))
             }

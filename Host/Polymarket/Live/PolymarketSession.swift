@@ -21,6 +21,7 @@ public final class PolymarketSession: Sendable {
     private let client: ClobClient?
     private let credentials: ApiCredentials?
     private let logger: Logger
+    private let userChannel = Mutex<UserChannelClient?>(nil)
 
     /// - Parameters:
     ///   - account: Trading account (live instances); nil for paper-only sessions on live data.
@@ -101,8 +102,6 @@ public final class PolymarketSession: Sendable {
     public func stopFeed() {
         feed.stop()
     }
-
-    private let userChannel = Mutex<UserChannelClient?>(nil)
 
     public func stop() {
         feed.stop()

@@ -73,7 +73,9 @@ public final class PolymarketVenue: LiveVenue, Sendable {
 
     struct State: Sendable {
         var orders: [ClientOrderID: Tracked] = [:]
+        /// Keyed by the lowercase venue order id (ours are lowercase hex; the venue's case may vary).
         var byVenueID: [String: ClientOrderID] = [:]
+        func owner(of venueID: String) -> ClientOrderID? { byVenueID[venueID.lowercased()] }
         var seenTrades: Set<String> = []
         var heartbeatID: String?
         var lastTradeCheckMs: Int64 = 0
@@ -139,7 +141,7 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         }
         let venueID: String
         do {
-            venueID = "0x" + Self.hex(try EIP712.orderDigest(signed.order, exchange: .forNegRisk(token.negRisk)))
+            venueID = try EIP712.orderID(signed.order, exchange: .forNegRisk(token.negRisk))
         } catch {
             return finish(order, .rejected, "could not hash the signed order: \(error)")
         }
@@ -220,10 +222,10 @@ public final class PolymarketVenue: LiveVenue, Sendable {
             do {
                 let open = try await client.openOrders()
                 let trades = try await client.trades()
-                if open.contains(where: { $0.id.lowercased() == venueID.lowercased() })
-                    || trades.contains(where: { $0.takerOrderID.lowercased() == venueID.lowercased() }) {
+                let resting = open.contains { $0.id.lowercased() == venueID }
+                if resting || trades.contains(where: { $0.takerOrderID.lowercased() == venueID }) {
                     emit(order, status: .accepted, reason: "found at the venue after an unknown outcome", venueID: venueID)
-                    state.withLock { s in s.orders[order.clientOrderID]?.resting = open.contains { $0.id.lowercased() == venueID.lowercased() } }
+                    state.withLock { $0.orders[order.clientOrderID]?.resting = resting }
                     book(trades: trades.map(TradeReport.init))
                 } else {
                     finish(order, .rejected, "not placed: the venue has no order \(venueID) after an unknown outcome (\(error.message))")
@@ -242,7 +244,7 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         guard let tracked = state.withLock({ $0.orders[id] }), !tracked.terminal else { return }
         do {
             let result = try await client.cancel(orderID: tracked.venueID)
-            if result.canceled.contains(where: { $0.lowercased() == tracked.venueID.lowercased() }) {
+            if result.canceled.contains(where: { $0.lowercased() == tracked.venueID }) {
                 finish(tracked.request, .canceled, "canceled at the venue")
             } else if let reason = result.notCanceled.first?.value {
                 logger.warning("Polymarket cancel refused", metadata: ["order.id": "\(id)", "reason": "\(reason)"])
@@ -273,7 +275,7 @@ public final class PolymarketVenue: LiveVenue, Sendable {
             case .trade(let trade):
                 book(trades: [TradeReport(trade)])
             case .order(let event):
-                guard let id = state.withLock({ $0.byVenueID[event.id.lowercased()] ?? $0.byVenueID[event.id] }),
+                guard let id = state.withLock({ $0.owner(of: event.id) }),
                       let tracked = state.withLock({ $0.orders[id] }), !tracked.terminal else { continue }
                 if event.type == .cancellation || event.status.isCanceled {
                     finish(tracked.request, .canceled, "venue: \(event.status.rawValue)")
@@ -311,7 +313,7 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         for trade in trades {
             if trade.failed {
                 let owners = state.withLock { s in
-                    ([trade.takerOrderID] + trade.makerOrders.map(\.orderID)).compactMap { s.byVenueID[$0.lowercased()] ?? s.byVenueID[$0] }
+                    ([trade.takerOrderID] + trade.makerOrders.map(\.orderID)).compactMap { s.owner(of: $0) }
                 }
                 for id in owners {
                     guard let order = state.withLock({ $0.orders[id]?.request }) else { continue }
@@ -323,11 +325,11 @@ public final class PolymarketVenue: LiveVenue, Sendable {
             guard state.withLock({ $0.seenTrades.insert(trade.id).inserted }) else { continue }
             var fills: [(ClientOrderID, Decimal, Decimal, OrderUpdate.Liquidity)] = []
             state.withLock { s in
-                if let id = s.byVenueID[trade.takerOrderID.lowercased()] ?? s.byVenueID[trade.takerOrderID] {
+                if let id = s.owner(of: trade.takerOrderID) {
                     fills.append((id, trade.size, trade.price, .taker))
                 }
                 for maker in trade.makerOrders {
-                    if let id = s.byVenueID[maker.orderID.lowercased()] ?? s.byVenueID[maker.orderID] {
+                    if let id = s.owner(of: maker.orderID) {
                         fills.append((id, maker.matchedAmount, maker.price, .maker))
                     }
                 }
@@ -433,27 +435,21 @@ public final class PolymarketVenue: LiveVenue, Sendable {
     }
 
     private func finish(_ order: OrderRequest, _ status: OrderStatus, _ reason: String) {
+        // An order never tracked (refused before signing) is reported; one already final is not.
+        var alreadyFinal = false
         let tracked = state.withLock { s -> Tracked? in
             guard var t = s.orders[order.clientOrderID] else { return nil }
-            if t.terminal { return nil }
+            alreadyFinal = t.terminal
             t.terminal = true
             s.orders[order.clientOrderID] = t
             return t
         }
-        if tracked == nil, state.withLock({ $0.orders[order.clientOrderID] != nil }) { return }
+        if alreadyFinal { return }
         if status == .rejected {
             logger.warning("Polymarket order rejected", metadata: ["order.id": "\(order.clientOrderID)", "reason": "\(reason)"])
         }
         sink(.venueUpdate(OrderUpdate(clientOrderID: order.clientOrderID, instance: order.instance, symbol: order.symbol, side: order.side,
                                       status: status, filledSize: tracked?.filled ?? 0, remainingSize: order.size - (tracked?.filled ?? 0),
                                       reason: reason, venueOrderID: tracked?.venueID ?? "", timestamp: clock.now())))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 }

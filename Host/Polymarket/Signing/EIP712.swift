@@ -19,6 +19,11 @@ public enum EIP712 {
     ]
 
     /// keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(order)) — the digest the order signature covers.
+    /// The venue's id of an order: `0x` + the hex of its EIP-712 digest (known before it is sent).
+    public static func orderID(_ order: ClobOrder, exchange: ClobExchange, chainID: UInt64 = 137) throws(SigningError) -> String {
+        Hex.encode(try orderDigest(order, exchange: exchange, chainID: chainID))
+    }
+
     public static func orderDigest(_ order: ClobOrder, exchange: ClobExchange, chainID: UInt64 = 137) throws(SigningError) -> [UInt8] {
         guard order.metadata.count == 32, order.builder.count == 32 else {
             throw SigningError(.invalidOrder, "metadata and builder must be 32 bytes (got \(order.metadata.count) and \(order.builder.count))")

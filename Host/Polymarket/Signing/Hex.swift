@@ -1,9 +1,9 @@
 /// Lowercase hex encoding and strict hex decoding for keys, addresses, hashes and signatures.
-enum Hex {
+public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex of `bytes`, prefixed with `0x` when `prefix` is true.
-    static func encode<C: Collection>(_ bytes: C, prefix: Bool = true) -> String where C.Element == UInt8 {
+    public static func encode<C: Collection>(_ bytes: C, prefix: Bool = true) -> String where C.Element == UInt8 {
         let count = bytes.count * 2 + (prefix ? 2 : 0)
         return String(unsafeUninitializedCapacity: count) { out in
             var i = 0
@@ -19,7 +19,7 @@ enum Hex {
 
     /// Bytes of a hex string (optional `0x`, any case); nil when a character is not hex, the length is
     /// odd, or it differs from `expectedBytes`.
-    static func decode(_ text: String, expectedBytes: Int? = nil) -> [UInt8]? {
+    public static func decode(_ text: String, expectedBytes: Int? = nil) -> [UInt8]? {
         var utf8 = Substring(text).utf8
         if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
            utf8[utf8.index(after: utf8.startIndex)] | 0x20 == UInt8(ascii: "x") {
