@@ -95,7 +95,9 @@ let package = Package(
         .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
         // zlib for .csv.gz market data (Debian: zlib1g-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CZlib", path: "Host/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "HostFeeds", dependencies: ["HostCore", "CZlib"], path: "Host/Feeds"),
+        // xxHash for fingerprints of the data files a backtest reads (Debian: libxxhash-dev, installed by scripts/setup.sh).
+        .systemLibrary(name: "CXXHash", path: "Host/CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .target(name: "HostFeeds", dependencies: ["HostCore", "CZlib", "CXXHash"], path: "Host/Feeds"),
         .target(
             name: "HostEngine",
             dependencies: ["HostCore", "HostPlugins", "HostRisk", "HostExecution", "CStrategyHostSDK", dequeModule, heapModule, logging, metrics],

@@ -77,11 +77,13 @@ struct BacktestCommand: ParsableCommand {
     }
 
     private func execute() throws {
+        let processStart = HostMain.startNanos
         HostLogging.configure(level: Logger.Level(rawValue: logLevel) ?? .warning, json: false)
+        let directory = URL(fileURLWithPath: data).standardizedFileURL.path
         let options = TardisOptions(symbols: symbols.isEmpty ? nil : Set(symbols), from: from.flatMap(Self.time), to: to.flatMap(Self.time),
                                     skipMalformed: skipMalformed)
         let dataSet: TardisDataSet
-        do { dataSet = try TardisDataSet(directory: data, options: options) } catch {
+        do { dataSet = try TardisDataSet(directory: directory, options: options) } catch {
             throw HostFailure(exit: .invalidData, message: "error: \(error)")
         }
         let instruments = dataSet.symbols.instruments
@@ -113,25 +115,29 @@ struct BacktestCommand: ParsableCommand {
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         let journal: SQLiteJournal
-        do { journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence")) } catch {
+        do {
+            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"),
+                                        maxPendingRows: configuration.host.writerMaxPendingRows)
+        } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         defer { journal.close() }
         journal.setSymbols(assembly.symbols)
+        // A backtest's inputs are files: it stores its decisions, not copies of its input,
+        // unless book snapshots are asked for.
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
-        engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
+        engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 0) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))
-        let recorder = configuration.host.record ? SessionRecorder(journal: journal) : nil
-        engine.recorder = recorder
+        let manifest = configuration.host.record ? BacktestFeed.manifest(dataSet) : nil
         let sessionID = "b-" + RunCommand.sessionID().dropFirst(2)
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
             try journal.beginSession(SessionInfo(
                 id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
                 configFile: configuration.file, seed: 0, plugins: assembly.sessionPlugins, configText: configuration.text,
-                instruments: assembly.symbols.instruments, source: "tardis:\(data)"))
+                instruments: assembly.symbols.instruments, source: "tardis:\(directory)", dataFiles: manifest))
             try engine.start()
         } catch let error as PersistenceError {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
@@ -139,63 +145,82 @@ struct BacktestCommand: ParsableCommand {
             throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
         }
 
-        let totalBytes = dataSet.files.reduce(Int64(0)) { sum, file in
-            let resolved = URL(fileURLWithPath: file.path).resolvingSymlinksInPath().path
-            return sum + ((try? FileManager.default.attributesOfItem(atPath: resolved)[.size] as? Int64) ?? 0)
-        }
+        let totalBytes = dataSet.files.reduce(Int64(0)) { $0 + (BacktestFeed.fileSize($1.path) ?? 0) }
         if !quiet {
             RunCommand.status("host \(HostCommand.version) — backtest session \(sessionID): \(dataSet.files.count) files, "
                 + "\(instruments.count) symbols, \(String(format: "%.1f", Double(totalBytes) / 1_048_576)) MiB")
         }
-        var replay = dataSet.threadedReplay()
-        var batch: [MarketEvent] = []
-        batch.reserveCapacity(4_096)
-        let start = monotonicNanos()
-        var lastProgress = start
-        var rows: Int64 = 0
         let interactive = isatty(STDERR_FILENO) != 0
-        while true {
-            batch.removeAll(keepingCapacity: true)
-            while batch.count < 4_096, let event = replay.next() { batch.append(event) }
-            if batch.isEmpty { break }
-            batch.withUnsafeBufferPointer { engine.process($0) }
-            rows += Int64(batch.count)
-            let now = monotonicNanos()
-            if !quiet, now - lastProgress >= 500_000_000 {
-                lastProgress = now
-                RunCommand.status(Self.progress(rows: rows, elapsed: now - start, read: replay.statistics.bytesRead, total: totalBytes),
-                                  sameLine: interactive)
-            }
-        }
-        let engineSeconds = Double(monotonicNanos() - start) / 1e9
+        let setupEnd = monotonicNanos()
+        let outcome = BacktestFeed.run(dataSet, engine: engine, journal: journal, totalBytes: totalBytes, progress: quiet ? nil : { rows, elapsed, read, total in
+            RunCommand.status(Self.progress(rows: rows, elapsed: elapsed, read: read, total: total), sameLine: interactive)
+        })
         if !quiet && interactive { RunCommand.status("") }
         engine.requestStop()
         engine.run()
-        recorder?.finish()
-        if let failure = replay.failure {
+        if let failure = outcome.dataFailure {
             journal.endSession(exitStatus: "failed")
             throw HostFailure(exit: .invalidData, message: "error: \(failure)")
         }
-        var flushError: (any Error)?
-        do { try journal.flush() } catch { flushError = error }
+        if let manifest { journal.recordDataFiles(BacktestFeed.completed(manifest, with: outcome.statistics)) }
+        var flushError: (any Error)? = outcome.storageFailure
+        if flushError == nil {
+            do { try journal.flush() } catch { flushError = error }
+        }
         journal.endSession(exitStatus: flushError == nil ? "ok" : "failed")
+        if flushError == nil {
+            do { try journal.flush() } catch { flushError = error }
+        }
+        let finished = monotonicNanos()
 
-        let statistics = replay.statistics
-        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: engineSeconds, snapshot: engine.snapshot())
+        let timing = BacktestTiming(setup: Double(setupEnd - processStart) / 1e9, run: outcome.seconds,
+                                    finish: Double(finished - setupEnd) / 1e9 - outcome.seconds, total: Double(finished - processStart) / 1e9)
+        let statistics = outcome.statistics
+        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: outcome.seconds, snapshot: engine.snapshot())
+        let backpressure = journal.backpressure
+        let rows = statistics.rowsRead
         if json {
             var object = (try? JSONSerialization.jsonObject(with: Data(summary.json().utf8))) as? [String: Any] ?? [:]
-            object["rows"] = statistics.rowsRead
+            object["rows"] = rows
             object["rows_skipped"] = statistics.rowsSkipped
-            object["rows_per_second"] = Double(statistics.rowsRead) / max(engineSeconds, 1e-9)
-            object["data"] = data
+            object["rows_per_second"] = Double(rows) / max(outcome.seconds, 1e-9)
+            object["rows_per_second_start_to_end"] = Double(rows) / max(timing.total, 1e-9)
+            object["seconds_setup"] = timing.setup
+            object["seconds_run"] = timing.run
+            object["seconds_finish"] = timing.finish
+            object["seconds_start_to_end"] = timing.total
+            object["writer_waits"] = backpressure.waits
+            object["writer_wait_seconds"] = backpressure.seconds
+            object["recorded"] = manifest == nil ? "nothing" : "data files"
+            object["data"] = directory
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(summary.text())
-            print("  rows              \(statistics.rowsRead) read, \(statistics.rowsSkipped) skipped (malformed), "
-                + "\(Int(Double(statistics.rowsRead) / max(engineSeconds, 1e-9))) rows/s including parsing")
+            print("  rows              \(rows) read, \(statistics.rowsSkipped) skipped (malformed)")
+            print("  time              \(String(format: "%.3f", timing.total)) s from start to here: setup \(String(format: "%.3f", timing.setup)) s "
+                + "(plugins, data files, database), parse + engine \(String(format: "%.3f", timing.run)) s, "
+                + "stop + flush \(String(format: "%.3f", timing.finish)) s")
+            print("  rate              \(Int(Double(rows) / max(timing.total, 1e-9))) rows/s start to end; "
+                + "\(Int(Double(rows) / max(timing.run, 1e-9))) rows/s parse + engine")
+            print("  writer            " + (backpressure.waits == 0 ? "never waited on the persistence writer"
+                : "the engine waited on the persistence writer \(backpressure.waits) times, \(String(format: "%.3f", backpressure.seconds)) s in all "
+                    + "(first after \(backpressure.firstAtRow) rows journaled); simulated time does not race it"))
+            print("  recorded          " + (manifest == nil ? "nothing (host.record: false): this session cannot be replayed"
+                : "\(dataSet.files.count) data files by size and XXH3 digest, for `host replay \(sessionID)`"))
         }
         if let flushError { throw HostFailure(exit: .storageFailure, message: "error: \(flushError)") }
+    }
+
+    /// Where a backtest's wall time went, seconds.
+    struct BacktestTiming {
+        /// From the start of `main` until the first row: configuration, plugins, data files, database, plugin start.
+        var setup: Double
+        /// The feed loop: parse thread and engine.
+        var run: Double
+        /// Stopping the engine, flushing the database.
+        var finish: Double
+        var total: Double
     }
 
     static func progress(rows: Int64, elapsed: Int64, read: Int64, total: Int64) -> String {

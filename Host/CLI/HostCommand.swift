@@ -1,4 +1,5 @@
 import ArgumentParser
+import HostCore
 import HostPlugins
 
 /// The `host` command line.
@@ -22,7 +23,11 @@ public struct HostCommand: AsyncParsableCommand {
 /// Entry point for the `host` executable: parses arguments, runs, exits with the
 /// documented codes.
 public enum HostMain {
+    /// Monotonic ns when `main` started: commands report their time from here.
+    nonisolated(unsafe) public private(set) static var startNanos = monotonicNanos()
+
     public static func run() async {
+        startNanos = monotonicNanos()
         await HostCommand.main()
     }
 }

@@ -4,6 +4,7 @@ import HostConfig
 import HostCore
 import HostEngine
 import HostExecution
+import HostFeeds
 import HostPersistence
 import HostPlugins
 import Logging
@@ -96,6 +97,18 @@ struct ReplayCommand: ParsableCommand {
                 differences.append("plugin \(plugin.pluginID): \(plugin.path) was rebuilt (file hash \(recorded) recorded, \(current) now)")
             }
         }
+        // A backtest recorded the files it read: read them again, with the same filters.
+        var dataSet: TardisDataSet?
+        if let files = info.dataFiles {
+            do {
+                let set = try TardisDataSet(directory: files.directory, options: BacktestFeed.options(of: files))
+                differences += BacktestFeed.fileDifferences(recorded: files, now: set)
+                dataSet = set
+            } catch {
+                throw HostFailure(exit: .invalidData, message: "error: session \(info.id) read the data files in \(files.directory), which cannot be read now: \(error)")
+            }
+            if !files.isComplete { differences.append("the backtest did not finish: the digests of its data files were not recorded, so they cannot be verified") }
+        }
         if !differences.isEmpty && !allowChanges {
             throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) was recorded with a different setup:\n"
                 + differences.map { "  - \($0)" }.joined(separator: "\n") + "\nfix: restore them, or pass --allow-changes to replay anyway")
@@ -139,21 +152,37 @@ struct ReplayCommand: ParsableCommand {
             for venue in Set(assembly.specs.filter { $0.mode == .live }.map(\.venue)) { engine.attachLiveVenue(RecordedOutcomesVenue(name: venue)) }
             for spec in assembly.specs { try engine.addInstance(spec) }
             try engine.start()
-            try original.forEachRecordedBlock(sessionID: info.id) { block in
-                inputs += block.count
-                for control in block.controls {
-                    if case .timerFired(let instance, let id, let time) = control.input { recordedTimers.append(TimerLog.line(instance, id, time)) }
+            if let dataSet, let files = info.dataFiles {
+                // The same path as `host backtest`: the files, parsed again, into the engine.
+                let outcome = BacktestFeed.run(dataSet, engine: engine, journal: journal, totalBytes: 0, progress: nil)
+                inputs = Int(outcome.statistics.rowsRead)
+                if let failure = outcome.dataFailure { throw HostFailure(exit: .invalidData, message: "error: \(failure)") }
+                if let failure = outcome.storageFailure { throw failure }
+                let changed = BacktestFeed.contentDifferences(recorded: files, replayed: BacktestFeed.completed(files, with: outcome.statistics))
+                if !changed.isEmpty && !allowChanges {
+                    throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) was recorded with a different setup:\n"
+                        + changed.map { "  - \($0)" }.joined(separator: "\n") + "\nfix: restore the files, or pass --allow-changes to replay anyway")
                 }
-                engine.process(block)
+                differences += changed
+            } else {
+                try original.forEachRecordedBlock(sessionID: info.id) { block in
+                    inputs += block.count
+                    for control in block.controls {
+                        if case .timerFired(let instance, let id, let time) = control.input { recordedTimers.append(TimerLog.line(instance, id, time)) }
+                    }
+                    engine.process(block)
+                }
             }
             engine.requestStop()
             engine.run()
             try journal.flush()
+        } catch let failure as HostFailure {
+            throw failure
         } catch {
             throw HostFailure(exit: .runtimeFailure, message: "error: the replay failed: \(error)")
         }
         guard inputs > 0 else {
-            throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) has no recorded inputs\nfix: record sessions with host.record: true (the default); recordings older than host.recording_retention_days are deleted")
+            throw HostFailure(exit: .runtimeFailure, message: "error: session \(info.id) has no recorded inputs\nfix: record sessions with host.record: true (the default); recordings older than host.recording_retention_days are deleted; a backtest replays from its data files, which must still hold rows")
         }
 
         let recorded: DecisionStream

@@ -100,7 +100,8 @@ struct RunCommand: AsyncParsableCommand {
         let journal: SQLiteJournal
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         do {
-            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"))
+            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"),
+                                        maxPendingRows: configuration.host.writerMaxPendingRows)
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
@@ -108,7 +109,7 @@ struct RunCommand: AsyncParsableCommand {
         let liveData = configuration.feed.source == "polymarket"
         let clock: any EngineClock = liveData ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
-        engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs) * 1_000_000
+        engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 1_000) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))

@@ -39,8 +39,9 @@ public struct StrategyConfig: Sendable {
 /// - `metrics_port` (int 1...65535, optional, default none): port of the `/metrics` endpoint; absent = no endpoint.
 /// - `log_level` (trace|debug|info|notice|warning|error|critical, optional, default `info`).
 /// - `queue_capacity` (int 1024...16777216, optional, default 65536): inbound event queue size.
-/// - `book_snapshot_interval_ms` (int >= 0, default 1000): per-symbol book snapshots to the
-///   database every this much engine time (0 = none).
+/// - `book_snapshot_interval_ms` (int >= 0, default 1000 for runs, 0 for backtests): per-symbol
+///   book snapshots to the database every this much engine time (0 = none). A backtest's data
+///   are already files, so it stores snapshots only when this is set.
 /// - `book_snapshot_depth` (int 1...1000, default 10): levels per side in a snapshot.
 /// - `book_snapshot_retention_days` (int >= 0, default 7): snapshots older than this (by engine
 ///   time) are deleted when a run starts (0 = keep all).
@@ -50,7 +51,11 @@ public struct StrategyConfig: Sendable {
 ///   `paper_maker_fee` (decimal, default 0): rates; polymarket charges takers
 ///   size × rate × p × (1 − p).
 /// - `paper_latency_ms` (int >= 0, default 0): simulated submission latency of the paper venue.
-/// - `record` (bool, default true): record every input of the session for `host replay`.
+/// - `record` (bool, default true): record every input of the session for `host replay`
+///   (backtests record the data files they read — paths, sizes, XXH3 digests, filters).
+/// - `writer_max_pending_rows` (int 1...10000000, default 100000): rows the persistence writer
+///   may have uncommitted. Beyond it a live session halts trading (a recorded input) and a
+///   simulated one (backtest, replay, simulated feed) waits for the writer.
 /// - `recording_retention_days` (int >= 0, default 30): recorded inputs of sessions that
 ///   started longer ago are deleted when a run starts (0 = keep all).
 public struct HostSettings: Sendable, Hashable {
@@ -61,7 +66,8 @@ public struct HostSettings: Sendable, Hashable {
     public var metricsPort: Int?
     public var logLevel: String
     public var queueCapacity: Int
-    public var bookSnapshotIntervalMs: Int = 1_000
+    /// nil: the command's default (1000 for runs, 0 for backtests).
+    public var bookSnapshotIntervalMs: Int?
     public var bookSnapshotDepth: Int = 10
     public var bookSnapshotRetentionDays: Int = 7
     public var record: Bool = true
@@ -70,6 +76,7 @@ public struct HostSettings: Sendable, Hashable {
     public var paperMakerFee: Decimal?
     public var paperLatencyMs: Int = 0
     public var recordingRetentionDays: Int = 30
+    public var writerMaxPendingRows: Int = 100_000
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

@@ -141,7 +141,7 @@ extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
                            "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days",
-                           "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms"]
+                           "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms", "writer_max_pending_rows"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
@@ -191,6 +191,9 @@ extension ConfigReader {
         if let n = t.optional("record"), let v = choice(n, t.path("record"), ["true", "false"]) { host.record = v == "true" }
         if let n = t.optional("recording_retention_days"), let v = integer(n, t.path("recording_retention_days"), in: 0...36_500) {
             host.recordingRetentionDays = v
+        }
+        if let n = t.optional("writer_max_pending_rows"), let v = integer(n, t.path("writer_max_pending_rows"), in: 1...10_000_000) {
+            host.writerMaxPendingRows = v
         }
         if let n = t.optional("book_snapshot_depth"), let v = integer(n, t.path("book_snapshot_depth"), in: 1...1_000) { host.bookSnapshotDepth = v }
         if let n = t.optional("book_snapshot_retention_days"), let v = integer(n, t.path("book_snapshot_retention_days"), in: 0...36_500) {

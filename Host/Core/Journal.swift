@@ -14,8 +14,13 @@ public protocol EngineJournal: AnyObject, Sendable {
     func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode)
     /// A signal published on the bus.
     func signalEmitted(_ signal: SignalRecord)
-    /// True when the writer has fallen behind its bound: the engine halts trading.
+    /// True when the writer has fallen behind its bound (or fails): a live engine halts
+    /// trading, as a recorded input. Simulated engines never read it (see `useBackpressure`).
     var isOverloaded: Bool { get }
+    /// Called by an engine on a simulated clock: from now on a writer that falls behind makes
+    /// the engine thread wait (backpressure) instead of turning `isOverloaded` on, so results
+    /// never depend on the writer's speed.
+    func useBackpressure()
 
     /// A fill booked in the portfolio, with what it realized and the position after it.
     func fillBooked(_ fill: FillRecord)
@@ -33,6 +38,7 @@ public protocol EngineJournal: AnyObject, Sendable {
 }
 
 extension EngineJournal {
+    public func useBackpressure() {}
     public func fillBooked(_ fill: FillRecord) {}
     public func alertRaised(_ alert: AlertRecord) {}
     public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {}

@@ -16,6 +16,8 @@ public struct RecordedControl: Sendable {
         case tradingState(instance: Int, state: TradingState, reason: String)
         /// The cash a live instance's venue reported at start (replays size orders from it).
         case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
+        /// A live session's persistence writer fell behind (orders denied) or caught up.
+        case journalBehind(Bool)
     }
     public var position: Int
     public var input: Input
@@ -41,6 +43,66 @@ public struct RecordedBlock: Sendable {
     public var lastTime: Int64 { events.last?.tsRecv ?? 0 }
 }
 
+/// The market data files a backtest read, recorded in place of the events themselves: the
+/// files are the inputs, so a replay re-reads them with the same filters and proves, by
+/// size and XXH3-64 digest, that it read the same bytes.
+public struct RecordedDataFiles: Codable, Sendable, Hashable {
+    public struct File: Codable, Sendable, Hashable {
+        public var path: String
+        /// The file's size when the session started.
+        public var size: Int64
+        /// Bytes the session read from it (the whole file, or up to `to`); nil until the run ends.
+        public var bytesRead: Int64?
+        /// XXH3-64 of those bytes, 16 hex digits; nil until the run ends.
+        public var digest: String?
+        /// Rows taken from it.
+        public var rows: Int64?
+        public init(path: String, size: Int64, bytesRead: Int64? = nil, digest: String? = nil, rows: Int64? = nil) {
+            self.path = path
+            self.size = size
+            self.bytesRead = bytesRead
+            self.digest = digest
+            self.rows = rows
+        }
+    }
+
+    public var directory: String
+    /// The symbol filter (nil: every symbol), data types (nil: all), time range, malformed-row policy.
+    public var symbols: [String]?
+    public var dataTypes: [String]?
+    public var from: Int64?
+    public var to: Int64?
+    public var skipMalformed: Bool
+    public var files: [File]
+
+    public init(directory: String, symbols: [String]?, dataTypes: [String]?, from: Int64?, to: Int64?, skipMalformed: Bool, files: [File]) {
+        self.directory = directory
+        self.symbols = symbols
+        self.dataTypes = dataTypes
+        self.from = from
+        self.to = to
+        self.skipMalformed = skipMalformed
+        self.files = files
+    }
+
+    /// Whether every file's digest was recorded (the run reached its end).
+    public var isComplete: Bool { files.allSatisfy { $0.digest != nil } }
+
+    /// Compact JSON with sorted keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public static func parse(_ text: String) -> RecordedDataFiles? {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(RecordedDataFiles.self, from: Data(text.utf8))
+    }
+}
+
 /// Where the engine hands every input it processes, in order, before processing it.
 ///
 /// - Important: Called on the engine thread only; must not block (buffer and hand off).
@@ -54,7 +116,7 @@ public protocol InputRecorder: AnyObject, Sendable {
 ///
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
 /// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired,
-/// 10 feed status, 11 trading state, 12 venue cash.
+/// 10 feed status, 11 trading state, 12 venue cash, 13 writer behind / caught up.
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -112,6 +174,8 @@ public enum InputCodec {
                 out.u8(11); out.i64(Int64(instance)); out.text(state.rawValue); out.text(reason)
             case .venueCash(let instance, let amount, let asset):
                 out.u8(12); out.i64(Int64(instance)); out.text("\(amount)"); out.text(asset)
+            case .journalBehind(let behind):
+                out.u8(13); out.u8(behind ? 1 : 0)
             }
         }
         while next < block.events.count {
@@ -197,6 +261,8 @@ public enum InputCodec {
                 let at = r.offset
                 guard let amount = Decimal(string: try r.text(), locale: Locale(identifier: "en_US_POSIX")) else { throw DecodeError(offset: at, message: "bad decimal") }
                 block.controls.append(RecordedControl(position: block.events.count, input: .venueCash(instance: instance, amount: amount, quoteAsset: try r.text())))
+            case 13:
+                block.controls.append(RecordedControl(position: block.events.count, input: .journalBehind(try r.u8() != 0)))
             default:
                 throw DecodeError(offset: r.offset - 1, message: "unknown record tag \(tag)")
             }

@@ -22,6 +22,9 @@ public enum EngineInput: Sendable {
     case tradingState(instance: Int, state: TradingState, reason: String)
     /// The cash a live instance's venue reported (from a recording; live runs use `setVenueCash`).
     case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
+    /// A live session's persistence writer fell behind (`true`: orders are denied) or caught
+    /// up. The engine itself raises it in live sessions, so it is recorded and replayed.
+    case journalBehind(Bool)
 }
 
 /// Tunables of one engine.
@@ -91,6 +94,8 @@ public struct EngineSnapshot: Sendable {
     public var instances: [InstanceStatistics] = []
     public var lastEventTime: Int64 = 0
     public var tradingHalted: Bool = false
+    /// Times a live session halted trading because the persistence writer fell behind.
+    public var journalHalts: Int = 0
 }
 
 /// The deterministic core: one thread takes inputs in order, keeps the books, fires
@@ -154,6 +159,9 @@ public final class Engine: @unchecked Sendable {
     private var engineThread: pthread_t?
     private let stopRequested = Atomic<Bool>(false)
     private var killSwitchEngaged = false
+    /// Live sessions: the persistence writer is behind, so orders are denied. Changes only
+    /// through the recorded `.journalBehind` input.
+    private var journalBehind = false
     /// Per symbol: `TSH_EVENT_FLAG_STALE` while its feed is stale or resyncing, else 0.
     private var staleFlags: [UInt16]
     /// Live venues by name (attached before instances are added).
@@ -198,6 +206,8 @@ public final class Engine: @unchecked Sendable {
         self.simulatedClock = (clock as? SimulatedClock).map { Unmanaged.passUnretained($0) }
         self.journal = journal
         self.logger = logger
+        // Simulated time never races the wall clock: a slow writer makes the engine wait.
+        if clock.isSimulated { journal?.useBackpressure() }
         self.queue = InboundQueue(capacity: configuration.queueCapacity)
         self.books = BookStore(count: symbols.count)
         self.bookMemory = books.base
@@ -413,7 +423,10 @@ public final class Engine: @unchecked Sendable {
             let deadline = isSimulated ? nil : nextWallDeadline()
             guard queue.drain(into: &batch, deadline: deadline) else { break }
             process(batch)
-            if !isSimulated { fireTimers(upTo: clock.now()) }
+            if !isSimulated {
+                pollJournal()
+                fireTimers(upTo: clock.now())
+            }
             publishSnapshot(force: false)
         }
         shutdown()
@@ -434,6 +447,7 @@ public final class Engine: @unchecked Sendable {
             case .feedStatus(let symbol, let stale, let reason): (control.position, .feedStatus(symbol: symbol, stale: stale, reason: reason))
             case .tradingState(let instance, let state, let reason): (control.position, .tradingState(instance: instance, state: state, reason: reason))
             case .venueCash(let instance, let amount, let asset): (control.position, .venueCash(instance: instance, amount: amount, quoteAsset: asset))
+            case .journalBehind(let behind): (control.position, .journalBehind(behind))
             case .timerFired: nil
             }
         })
@@ -456,6 +470,7 @@ public final class Engine: @unchecked Sendable {
     /// Processes market events synchronously on the calling thread, in order (recording
     /// them first when a recorder is set).
     public func process(_ events: UnsafeBufferPointer<MarketEvent>) {
+        if !isSimulated { pollJournal() }
         recorder?.record(events)
         for event in events { processEvent(event) }
     }
@@ -491,6 +506,33 @@ public final class Engine: @unchecked Sendable {
             recorder?.record(.venueCash(instance: instance, amount: amount, quoteAsset: asset))
             guard instances.indices.contains(instance) else { return }
             router.setCash(amount, instance: instance, mode: instances[instance].spec.mode, quoteAsset: asset)
+        case .journalBehind(let behind):
+            recorder?.record(.journalBehind(behind))
+            setJournalBehind(behind)
+        }
+    }
+
+    /// Live sessions: turns the writer's backlog into a recorded input when it changes, so
+    /// the halt it causes happens at the same place in a replay.
+    private func pollJournal() {
+        guard let journal else { return }
+        let behind = journal.isOverloaded
+        if behind != journalBehind { process(.journalBehind(behind)) }
+    }
+
+    private func setJournalBehind(_ behind: Bool) {
+        guard behind != journalBehind else { return }
+        journalBehind = behind
+        let now = clock.now()
+        if behind {
+            counters.journalHalts += 1
+            logger.error("Trading halted: the persistence writer is behind (orders are denied until it catches up)")
+            journal?.alertRaised(AlertRecord(time: now, type: "writer_behind", level: .critical, instanceID: nil,
+                                             details: "the persistence writer is behind; orders are denied until it catches up"))
+        } else {
+            logger.notice("Trading resumed: the persistence writer caught up")
+            journal?.alertRaised(AlertRecord(time: now, type: "writer_caught_up", level: .info, instanceID: nil,
+                                             details: "the persistence writer caught up; orders are accepted again"))
         }
     }
 
@@ -964,7 +1006,7 @@ public final class Engine: @unchecked Sendable {
         }
         guard let tag = CInterop.string(r.tag), tag.utf8.count <= 64 else { return deny(RiskDenial(.invalidOrder, "order tag must be at most 64 bytes of UTF-8")) }
         if killSwitchEngaged { return deny(RiskDenial(.killSwitch, "the kill switch is engaged; no orders until restart")) }
-        if let journal, journal.isOverloaded {
+        if journalBehind {
             return deny(RiskDenial(.tradingHalted, "the persistence writer is behind; trading is halted until it catches up"))
         }
         let amounts: (price: Decimal?, size: Decimal)

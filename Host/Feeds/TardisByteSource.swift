@@ -1,3 +1,4 @@
+import CXXHash
 import CZlib
 import Dispatch
 import Foundation
@@ -42,6 +43,9 @@ final class TardisByteSource {
     private(set) var bytesRead: Int64 = 0
     /// Bytes of CSV text produced.
     private(set) var bytesDecoded: Int64 = 0
+    /// XXH3-64 of the file's bytes read so far (`bytesRead` of them), as read from disk.
+    var contentDigest: UInt64 { input?.digest ?? pipeDigest }
+    private var pipeDigest = ContentDigest.empty
 
     init(path: String, isGzip: Bool, inflateAhead: Bool = false) throws(TardisError) {
         self.path = path
@@ -119,10 +123,17 @@ final class TardisByteSource {
         if chunk.map({ chunkOffset == $0.count }) ?? true {
             if let spent = chunk { pipe.recycle(spent.bytes) }
             chunk = nil
-            guard let next = try pipe.next() else { return 0 }
+            guard let next = try pipe.next() else {
+                if let end = pipe.end {
+                    bytesRead = end.bytesRead
+                    pipeDigest = end.digest
+                }
+                return 0
+            }
             chunk = next
             chunkOffset = 0
             bytesRead = next.bytesRead
+            pipeDigest = next.digest
         }
         guard let current = chunk else { return 0 }
         let n = min(count, current.count - chunkOffset)
@@ -147,6 +158,10 @@ final class TardisRawInput {
     private var inputEOF = false
     private var memberEnded = false
     private(set) var bytesRead: Int64 = 0
+    private let hashState: OpaquePointer
+
+    /// XXH3-64 of the bytes read from the file so far.
+    var digest: UInt64 { XXH3_64bits_digest(hashState) }
 
     init(path: String, isGzip: Bool) throws(TardisError) {
         self.path = path
@@ -157,6 +172,7 @@ final class TardisRawInput {
                               fix: "check that the file exists and is readable by this user")
         }
         self.fd = fd
+        hashState = ContentDigest.makeState()
         if isGzip {
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             stream.initialize(to: z_stream())
@@ -164,6 +180,7 @@ final class TardisRawInput {
             guard inflateInit2_(stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
                 stream.deallocate()
                 close(fd)
+                XXH3_freeState(hashState)
                 throw TardisError(code: .unreadableFile, path: path, message: "zlib could not start inflating",
                                   fix: "check the zlib installation (zlib1g)")
             }
@@ -179,6 +196,7 @@ final class TardisRawInput {
         }
         input?.deallocate()
         close(fd)
+        XXH3_freeState(hashState)
     }
 
     /// Up to `count` bytes of text into `target`; 0 at the end of the file.
@@ -224,6 +242,7 @@ final class TardisRawInput {
             let n = Glibc.read(fd, target, count)
             if n >= 0 {
                 bytesRead += Int64(n)
+                if n > 0 { XXH3_64bits_update(hashState, target, n) }
                 return n
             }
             if errno == EINTR { continue }
@@ -243,11 +262,19 @@ final class TardisInflatePipe: Sendable {
         var count: Int
         /// Compressed bytes read up to the end of this chunk.
         var bytesRead: Int64
+        /// XXH3-64 of those compressed bytes.
+        var digest: UInt64
+    }
+
+    /// The whole file's figures, once the end was reached.
+    struct End: Sendable {
+        var bytesRead: Int64
+        var digest: UInt64
     }
 
     private enum Item: Sendable {
         case chunk(Chunk)
-        case end
+        case end(End)
         case failure(TardisError)
     }
 
@@ -255,6 +282,7 @@ final class TardisInflatePipe: Sendable {
         var ready: [Item] = []
         var free: [[UInt8]] = []
         var cancelled = false
+        var end: End?
     }
 
     private let state = Mutex(State())
@@ -287,10 +315,10 @@ final class TardisInflatePipe: Sendable {
                     try input.read(into: buffer.baseAddress!, count: chunkSize)
                 }
                 guard n > 0 else {
-                    push(.end)
+                    push(.end(End(bytesRead: input.bytesRead, digest: input.digest)))
                     return
                 }
-                push(.chunk(Chunk(bytes: bytes, count: n, bytesRead: input.bytesRead)))
+                push(.chunk(Chunk(bytes: bytes, count: n, bytesRead: input.bytesRead, digest: input.digest)))
             } catch {
                 push(.failure(error))
                 return
@@ -306,10 +334,11 @@ final class TardisInflatePipe: Sendable {
     /// The next chunk, waiting for it; nil at the end of the file.
     func next() throws(TardisError) -> Chunk? {
         readyCount.wait()
-        let item = state.withLock { $0.ready.isEmpty ? Item.end : $0.ready.removeFirst() }
+        let item = state.withLock { $0.ready.isEmpty ? Item.end(End(bytesRead: 0, digest: ContentDigest.empty)) : $0.ready.removeFirst() }
         switch item {
         case .chunk(let chunk): return chunk
-        case .end:
+        case .end(let end):
+            state.withLock { if $0.end == nil { $0.end = end } }
             readyCount.signal()
             return nil
         case .failure(let error):
@@ -318,6 +347,9 @@ final class TardisInflatePipe: Sendable {
             throw error
         }
     }
+
+    /// The file's figures once `next()` returned nil at its end.
+    var end: End? { state.withLock { $0.end } }
 
     /// Returns a spent chunk's storage for reuse.
     func recycle(_ bytes: [UInt8]) {
@@ -333,5 +365,24 @@ final class TardisInflatePipe: Sendable {
             state.free.removeAll()
         }
         freeCount.signal()
+    }
+}
+
+/// XXH3-64 fingerprints of data files (xxHash): recorded per backtest session so that
+/// `host replay` proves it re-read the same bytes.
+public enum ContentDigest {
+    /// The digest of no bytes.
+    public static let empty: UInt64 = XXH3_64bits(nil, 0)
+
+    static func makeState() -> OpaquePointer {
+        guard let state = XXH3_createState() else { fatalError("xxHash could not allocate a hash state (out of memory)") }
+        XXH3_64bits_reset(state)
+        return state
+    }
+
+    /// 16 lowercase hex digits.
+    public static func hex(_ digest: UInt64) -> String {
+        let text = String(digest, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
     }
 }

@@ -166,6 +166,8 @@ public struct TardisFileStatistics: Sendable, Hashable {
     public var bytesRead: Int64 = 0
     /// Bytes of CSV text (equal to `bytesRead` for plain files).
     public var bytesDecoded: Int64 = 0
+    /// XXH3-64 of the `bytesRead` bytes read from the file (compressed bytes for `.gz`).
+    public var contentDigest: UInt64 = ContentDigest.empty
 
     public init(path: String) { self.path = path }
 }
@@ -247,6 +249,7 @@ final class TardisStream {
         s.rowsFiltered = reader.rowsFiltered
         s.bytesRead = reader.bytesRead
         s.bytesDecoded = reader.bytesDecoded
+        s.contentDigest = reader.contentDigest
         return s
     }
 }

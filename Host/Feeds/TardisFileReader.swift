@@ -50,6 +50,8 @@ final class TardisFileReader {
     private(set) var rowsFiltered: Int64 = 0
     var bytesRead: Int64 { source.bytesRead }
     var bytesDecoded: Int64 { source.bytesDecoded }
+    /// XXH3-64 of the `bytesRead` bytes read from the file so far.
+    var contentDigest: UInt64 { source.contentDigest }
 
     /// Opens the file and checks its header.
     /// - Parameter lastLocal: the previous file's last local_timestamp (ns) in the same stream.

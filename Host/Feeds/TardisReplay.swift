@@ -142,6 +142,26 @@ public struct TardisThreadedReplay: MarketEventSource {
         return nil
     }
 
+    /// Hands the rest of the current batch, or the next whole batch, to `body` in place (no
+    /// copy per event); false at the end of the data or on an error (see ``failure``).
+    public mutating func nextBatch(_ body: (UnsafeBufferPointer<MarketEvent>) throws -> Void) rethrows -> Bool {
+        if index >= batch.count {
+            guard !ended else { return false }
+            lastTime = batch.last?.tsRecv ?? lastTime
+            index = 0
+            guard producer.handoff.take(&batch) else {
+                ended = true
+                failure = producer.handoff.failure
+                batch.removeAll()
+                return false
+            }
+        }
+        let start = index
+        index = batch.count
+        try batch.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start...])) }
+        return true
+    }
+
     /// tsRecv of the next event (waits for the producer when the current batch is spent);
     /// at the end, the last event's.
     public var time: Int64 {

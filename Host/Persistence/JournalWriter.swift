@@ -12,6 +12,7 @@ enum PendingRow: Sendable {
     case update(OrderUpdate, instanceID: String, mode: TradingMode, sessionID: String)
     case signal(SignalRecord, sessionID: String)
     case sessionEnd(id: String, endedAt: Int64, exitStatus: String)
+    case sessionDataFiles(id: String, json: String)
     case fill(FillRecord, sessionID: String)
     case inputBlock(RecordedBlock, sessionID: String)
     case alert(AlertRecord, sessionID: String)
@@ -63,6 +64,12 @@ struct QueueState {
     var held = 0
     var sessionID = ""
     var symbolNames: [String] = []
+    /// Backpressure (simulated sessions): the producer waits while the writer is behind.
+    var waitWhenBehind = false
+    var producerWaiting = false
+    var waits = 0
+    var waitedNanos: Int64 = 0
+    var firstWaitRows: UInt64 = 0
 
     var uncommitted: UInt64 { enqueued &- committed }
 }
@@ -80,8 +87,14 @@ final class JournalWriter: Sendable {
     private let overloadedFlag = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
+    /// Signalled when a waiting producer may go on (backpressure).
+    private let room = DispatchSemaphore(value: 0)
 
-    init(pool: DatabasePool, path: String, logger: Logger, maxPendingRows: Int, batchSize: Int) {
+    /// Testing: the writer sleeps this many µs per row before each batch (a slow disk).
+    let slowdownMicros: Int
+
+    init(pool: DatabasePool, path: String, logger: Logger, maxPendingRows: Int, batchSize: Int, slowdownMicros: Int = 0) {
+        self.slowdownMicros = max(0, slowdownMicros)
         self.pool = pool
         self.path = path
         self.logger = logger
@@ -102,23 +115,45 @@ final class JournalWriter: Sendable {
     // MARK: - Producer side (engine thread)
 
     /// Queues the row `make` builds from the current session id (one lock per row).
+    ///
+    /// With backpressure on, a producer that finds more than `maxPendingRows` uncommitted
+    /// waits here until the writer has brought the backlog down to half of that (or a write
+    /// failed); otherwise the backlog turns `isOverloaded` on.
     func enqueue(_ make: (_ sessionID: String) -> PendingRow) {
-        let (wakeWriter, becameOverloaded, afterClose) = state.withLock { s in
+        let (wakeWriter, becameOverloaded, afterClose, mustWait) = state.withLock { s in
             s.pending.append(make(s.sessionID))
             s.enqueued &+= 1
             var became = false
-            if !s.overloaded, s.uncommitted > maxPendingRows {
-                s.overloaded = true
-                overloadedFlag.store(true, ordering: .releasing)
-                became = true
+            var wait = false
+            if s.uncommitted > maxPendingRows {
+                if s.waitWhenBehind {
+                    if s.failure == nil && !s.stopping && s.held == 0 {
+                        s.producerWaiting = true
+                        if s.waits == 0 { s.firstWaitRows = s.enqueued }
+                        wait = true
+                    }
+                } else if !s.overloaded {
+                    s.overloaded = true
+                    overloadedFlag.store(true, ordering: .releasing)
+                    became = true
+                }
             }
             let idle = s.writerIdle
             s.writerIdle = false
             let warn = s.stopping && !s.warnedAfterClose
             if warn { s.warnedAfterClose = true }
-            return (idle, became, warn)
+            return (idle, became, warn, wait)
         }
         if wakeWriter { wake.signal() }
+        if mustWait {
+            let start = monotonicNanos()
+            room.wait()
+            let waited = monotonicNanos() - start
+            state.withLock { s in
+                s.waits += 1
+                s.waitedNanos += waited
+            }
+        }
         if becameOverloaded {
             logger.warning("Persistence writer behind: trading halts until it catches up", metadata: [
                 "db.path": "\(path)", "rows.max_pending": "\(maxPendingRows)",
@@ -218,6 +253,7 @@ final class JournalWriter: Sendable {
                 break loop
             case .write(let rows, let range, let names):
                 do {
+                    if slowdownMicros > 0 { Thread.sleep(forTimeInterval: min(Double(slowdownMicros * range.count) / 1e6, 5)) }
                     try write(rows[range], symbolNames: names)
                     backoff = 0.1
                     committed(range)
@@ -231,11 +267,14 @@ final class JournalWriter: Sendable {
         }
         let closedError = PersistenceError(code: .closed, path: path, message: "the journal is closed",
                                            fix: "flush before closing the journal")
-        let (waiters, lost) = state.withLock { s in
+        let (waiters, lost, release) = state.withLock { s in
             s.exited = true
+            let release = s.producerWaiting
+            s.producerWaiting = false
             defer { s.waiters = [] }
-            return (s.waiters, s.uncommitted)
+            return (s.waiters, s.uncommitted, release)
         }
+        if release { room.signal() }
         for ticket in waiters { ticket.finish(closedError) }
         if lost > 0 {
             logger.critical("Persistence closed with rows not written", metadata: ["db.path": "\(path)", "rows.lost": "\(lost)"])
@@ -244,7 +283,7 @@ final class JournalWriter: Sendable {
     }
 
     private func committed(_ range: Range<Int>) {
-        let (ready, recovered, caughtUp) = state.withLock { s in
+        let (ready, recovered, caughtUp, release) = state.withLock { s in
             s.committed &+= UInt64(range.count)
             s.inFlightDone = range.upperBound
             if s.inFlightDone == s.inFlight.count {
@@ -262,8 +301,11 @@ final class JournalWriter: Sendable {
             let committed = s.committed
             let ready = s.waiters.filter { $0.target <= committed }
             s.waiters.removeAll { $0.target <= committed }
-            return (ready, recovered, caughtUp)
+            let release = s.producerWaiting && s.uncommitted <= maxPendingRows / 2
+            if release { s.producerWaiting = false }
+            return (ready, recovered, caughtUp, release)
         }
+        if release { room.signal() }
         for ticket in ready { ticket.finish(nil) }
         if recovered { logger.notice("Persistence writes recovered", metadata: ["db.path": "\(path)"]) }
         if caughtUp { logger.notice("Persistence writer caught up: trading may resume", metadata: ["db.path": "\(path)"]) }
@@ -271,16 +313,20 @@ final class JournalWriter: Sendable {
 
     /// Records a failed batch; returns true when the writer should give up (closing).
     private func failed(_ error: PersistenceError) -> Bool {
-        let (waiters, stopping, pending, firstFailure) = state.withLock { s in
+        let (waiters, stopping, pending, firstFailure, release) = state.withLock { s in
             let first = s.failure == nil
             s.failure = error
             if !s.overloaded {
                 s.overloaded = true
                 overloadedFlag.store(true, ordering: .releasing)
             }
+            // A waiting producer goes on: its caller sees `failure` and stops the run.
+            let release = s.producerWaiting
+            s.producerWaiting = false
             defer { s.waiters = [] }
-            return (s.waiters, s.stopping, s.uncommitted, first)
+            return (s.waiters, s.stopping, s.uncommitted, first, release)
         }
+        if release { room.signal() }
         for ticket in waiters { ticket.finish(error) }
         if firstFailure || stopping {
             logger.error("Persistence write failed; rows kept for retry and trading halted", metadata: [
@@ -314,6 +360,7 @@ final class JournalWriter: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let endSession = try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?")
+            let setDataFiles = try db.cachedStatement(sql: "UPDATE sessions SET data_files = ? WHERE id = ?")
             let insertFill = try db.cachedStatement(sql: """
                 INSERT INTO fills (session_id, client_order_id, instance_id, mode, dry_run, symbol, side, price, size, fee, liquidity,
                     reason, realized_pnl, position_after, ts)
@@ -377,6 +424,9 @@ final class JournalWriter: Sendable {
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])
                     try endSession.execute()
+                case .sessionDataFiles(let id, let json):
+                    setDataFiles.setUncheckedArguments([json, id])
+                    try setDataFiles.execute()
                 case .fill(let f, let sessionID):
                     let name = symbol(f.symbol)
                     let mode = f.mode.description

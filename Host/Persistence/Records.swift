@@ -17,9 +17,13 @@ public struct SessionInfo: Sendable, Hashable {
     public var instruments: [Instrument]
     /// Where the market data came from: "simulated", "updown", "tardis:<dir>", …
     public var source: String
+    /// Backtests: the data files read (in place of recorded inputs).
+    public var dataFiles: RecordedDataFiles?
 
     public init(id: String, startedAt: Int64, hostVersion: String, configHash: String, configFile: String,
-                seed: UInt64, plugins: [SessionPlugin], configText: String = "", instruments: [Instrument] = [], source: String = "") {
+                seed: UInt64, plugins: [SessionPlugin], configText: String = "", instruments: [Instrument] = [], source: String = "",
+                dataFiles: RecordedDataFiles? = nil) {
+        self.dataFiles = dataFiles
         self.configText = configText
         self.instruments = instruments
         self.source = source

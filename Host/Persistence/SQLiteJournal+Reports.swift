@@ -90,7 +90,7 @@ extension SQLiteJournal {
         return try read { db in
             let sql = """
                 SELECT id, started_at, host_version, config_hash, config_file, seed, plugins, ended_at, exit_status,
-                       config_text, instruments, source
+                       config_text, instruments, source, data_files
                 FROM sessions ORDER BY started_at, id
                 """
             return try Row.fetchAll(db, sql: sql).map { row in
@@ -104,7 +104,7 @@ extension SQLiteJournal {
                     info: SessionInfo(id: row["id"], startedAt: row["started_at"], hostVersion: row["host_version"],
                                       configHash: row["config_hash"], configFile: row["config_file"], seed: seed, plugins: plugins,
                                       configText: row["config_text"], instruments: InstrumentsText.decode(row["instruments"]) ?? [],
-                                      source: row["source"]),
+                                      source: row["source"], dataFiles: (row["data_files"] as String?).flatMap(RecordedDataFiles.parse)),
                     endedAt: row["ended_at"], exitStatus: row["exit_status"])
             }
         }

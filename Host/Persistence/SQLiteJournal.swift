@@ -19,6 +19,16 @@ import Synchronization
 ///
 /// - Important: Call `close()` (or `flush()`) before the process exits, after the engine has
 ///   stopped; rows journaled after `close()` are not written.
+/// The engine thread's waits for the writer in a session with backpressure.
+public struct JournalBackpressure: Sendable, Hashable {
+    /// Times the engine thread waited.
+    public var waits: Int
+    /// Wall time spent waiting, in all.
+    public var seconds: Double
+    /// Rows journaled when it first waited (0: never).
+    public var firstAtRow: UInt64
+}
+
 public final class SQLiteJournal: EngineJournal {
     /// The database file.
     public let path: String
@@ -34,11 +44,16 @@ public final class SQLiteJournal: EngineJournal {
     }
 
     /// `extraMigrations` lets tests act as a newer host.
+    ///
+    /// The environment variable `TSH_WRITER_DELAY_US` (testing only) makes the writer sleep that
+    /// many µs per row before each batch, as on a very slow disk.
     init(path: String, logger: Logger, maxPendingRows: Int, batchSize: Int,
          extraMigrations: [(id: String, sql: String)]) throws(PersistenceError) {
         self.path = path
         let pool = try Self.open(path: path, migrator: Schema.migrator(extra: extraMigrations))
-        writer = JournalWriter(pool: pool, path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize)
+        let delay = ProcessInfo.processInfo.environment["TSH_WRITER_DELAY_US"].flatMap { Int($0) } ?? 0
+        writer = JournalWriter(pool: pool, path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize,
+                               slowdownMicros: delay)
         writer.start()
         logger.info("Database opened", metadata: ["db.path": "\(path)", "db.schema_version": "\(Schema.version)"])
     }
@@ -139,11 +154,12 @@ public final class SQLiteJournal: EngineJournal {
             try writer.pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO sessions (id, started_at, host_version, config_hash, config_file, seed, plugins, config_text, instruments, source)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO sessions (id, started_at, host_version, config_hash, config_file, seed, plugins, config_text, instruments, source,
+                            data_files)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [info.id, info.startedAt, info.hostVersion, info.configHash, info.configFile, String(info.seed), plugins,
-                                info.configText, InstrumentsText.encode(info.instruments), info.source])
+                                info.configText, InstrumentsText.encode(info.instruments), info.source, info.dataFiles?.json()])
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw PersistenceError(code: .writeFailed, path: path, message: "a session with id '\(info.id)' already exists",
@@ -159,6 +175,14 @@ public final class SQLiteJournal: EngineJournal {
         let id = writer.state.withLock { $0.sessionID }
         guard !id.isEmpty else { return }
         writer.enqueue { _ in .sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus) }
+    }
+
+    /// Records the data files the current session read, with their digests (queued like every
+    /// other row, after the session's decisions).
+    public func recordDataFiles(_ files: RecordedDataFiles) {
+        let id = writer.state.withLock { $0.sessionID }
+        guard !id.isEmpty else { return }
+        writer.enqueue { _ in .sessionDataFiles(id: id, json: files.json()) }
     }
 
     // MARK: - EngineJournal
@@ -359,8 +383,21 @@ public final class SQLiteJournal: EngineJournal {
         }
     }
 
-    /// True while more than `maxPendingRows` rows wait, or while writes are failing.
+    /// True while more than `maxPendingRows` rows wait (without backpressure), or while writes
+    /// are failing.
     public var isOverloaded: Bool { writer.isOverloaded }
+
+    /// From now on the engine thread waits in `enqueue` while more than `maxPendingRows` rows
+    /// are uncommitted, instead of `isOverloaded` halting trading: simulated sessions (backtests,
+    /// replays, simulated feeds) must not depend on how fast the writer is.
+    public func useBackpressure() {
+        writer.state.withLock { $0.waitWhenBehind = true }
+    }
+
+    /// How often, and how long in all, the engine thread waited for the writer (backpressure).
+    public var backpressure: JournalBackpressure {
+        writer.state.withLock { JournalBackpressure(waits: $0.waits, seconds: Double($0.waitedNanos) / 1e9, firstAtRow: $0.firstWaitRows) }
+    }
 
     // MARK: - Queue
 

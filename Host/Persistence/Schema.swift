@@ -4,7 +4,7 @@ import GRDB
 /// a change is a new `vN_…` migration, and `version` is bumped with it.
 enum Schema {
     /// Recorded in `PRAGMA user_version` by the newest migration.
-    static let version = 2
+    static let version = 3
 
     /// The migrator of this build, plus `extra` migrations (tests simulate a newer host with them).
     static func migrator(extra: [(id: String, sql: String)] = []) -> DatabaseMigrator {
@@ -17,12 +17,23 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        migrator.registerMigration("v3_data_files") { db in
+            try db.execute(sql: v3)
+            try db.execute(sql: "PRAGMA user_version = 3")
+        }
         for migration in extra {
             let sql = migration.sql
             migrator.registerMigration(migration.id) { db in try db.execute(sql: sql) }
         }
         return migrator
     }
+
+    /// Backtests record the market data files they read (paths, sizes, XXH3 digests, filters)
+    /// instead of re-encoding every row: `sessions.data_files` holds that manifest as JSON.
+    private static let v3 = """
+        ALTER TABLE sessions ADD COLUMN data_files TEXT;
+        INSERT INTO schema_version (version, migration, applied_at) VALUES (3, 'v3_data_files', CAST(strftime('%s','now') AS INTEGER) * 1000000000);
+        """
 
     /// Accounting, operations and recording tables. Fills moved to their own table, so the
     /// partial fill index of `order_events` goes (it cost every order event an index update),

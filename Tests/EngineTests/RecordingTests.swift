@@ -21,6 +21,7 @@ struct RecordingTests {
                 case .feedStatus(let symbol, let stale, _): lines.append("feed \(symbol) stale \(stale)")
                 case .tradingState(let instance, let state, _): lines.append("state \(instance) \(state)")
                 case .venueCash(let instance, let amount, _): lines.append("cash \(instance) \(amount)")
+                case .journalBehind(let behind): lines.append("writer behind \(behind)")
                 }
             }
         }
