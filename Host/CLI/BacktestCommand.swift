@@ -36,6 +36,9 @@ struct BacktestCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Only these symbols.")
     var symbols: [String] = []
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Only these data types: quotes, trades, incremental_book_L2.")
+    var dataTypes: [String] = []
+
     @Option(name: .long, help: "Start (inclusive) on local_timestamp: ISO-8601 UTC or unix seconds.")
     var from: String?
 
@@ -60,6 +63,9 @@ struct BacktestCommand: ParsableCommand {
     func validate() throws {
         guard strategy != nil || config != nil else { throw ValidationError("pass --strategy <plugin.so> or --config <file.yaml>") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        for type in dataTypes where TardisDataType(rawValue: type) == nil {
+            throw ValidationError("--data-types '\(type)' is not one of \(TardisDataType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for (name, value) in [("--from", from), ("--to", to)] {
             if let value, Self.time(value) == nil { throw ValidationError("\(name) '\(value)' is neither ISO-8601 UTC (2024-01-01T00:10:00Z) nor unix seconds") }
         }
@@ -80,8 +86,9 @@ struct BacktestCommand: ParsableCommand {
         let processStart = HostMain.startNanos
         HostLogging.configure(level: Logger.Level(rawValue: logLevel) ?? .warning, json: false)
         let directory = URL(fileURLWithPath: data).standardizedFileURL.path
-        let options = TardisOptions(symbols: symbols.isEmpty ? nil : Set(symbols), from: from.flatMap(Self.time), to: to.flatMap(Self.time),
-                                    skipMalformed: skipMalformed)
+        let options = TardisOptions(symbols: symbols.isEmpty ? nil : Set(symbols),
+                                    dataTypes: dataTypes.isEmpty ? nil : Set(dataTypes.compactMap(TardisDataType.init(rawValue:))),
+                                    from: from.flatMap(Self.time), to: to.flatMap(Self.time), skipMalformed: skipMalformed)
         let dataSet: TardisDataSet
         do { dataSet = try TardisDataSet(directory: directory, options: options) } catch {
             throw HostFailure(exit: .invalidData, message: "error: \(error)")

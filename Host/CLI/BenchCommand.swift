@@ -24,9 +24,10 @@ struct BenchCommand: AsyncParsableCommand {
                        --windows per series), direct and through the queue, without and with the
                        SQLite journal; reports events/s and decisions (plugin callbacks)/s.
           persistence  the SQLite writer: --rows rows of each kind queued, then committed (rows/s).
-          backtest     ema_bench on Tardis CSV files (--data): parsing alone, the engine alone on
-                       pre-parsed events, and both together (parse thread + engine thread), for
-                       quotes+trades (kind ema) and for the L2 file (kind ema_l2); no recording.
+          backtest     `host backtest --data DIR --data-types … --strategy ema_bench.so` as a child
+                       process with default options, timed from spawn to exit with its peak memory
+                       (best and median of --repeats), for the generator's quotes+trades and its L2
+                       file; then parsing alone and the engine alone (kind ema / ema_l2) in-process.
           polymarket   the live venue: market-channel parse rate on recorded price_change frames
                        (--fixtures, default ../shared/fixtures/polymarket), order build + EIP-712 +
                        secp256k1 signing latency, and tick-to-order through the fake venue on
@@ -84,6 +85,7 @@ struct BenchCommand: AsyncParsableCommand {
         var nanosPerEvent: Double
         var unit = "events"
         var decisionsPerSecond: Double?
+        var peakMemoryMiB: Double?
     }
 
     func run() async throws {
@@ -108,80 +110,8 @@ struct BenchCommand: AsyncParsableCommand {
         var line = "\(result.scenario.padding(toLength: 18, withPad: " ", startingAt: 0)) \(result.path.padding(toLength: 6, withPad: " ", startingAt: 0)) "
             + "\(String(format: "%6.2f", result.eventsPerSecond / 1e6)) M \(result.unit)/s  \(String(format: "%7.1f", result.nanosPerEvent)) ns/\(result.unit.dropLast())"
         if let decisions = result.decisionsPerSecond { line += String(format: "  %.2f M decisions/s", decisions / 1e6) }
+        if let memory = result.peakMemoryMiB { line += String(format: "  peak %.1f MiB", memory) }
         print(line)
-    }
-
-    /// Backtest throughput on Tardis files, split into parsing, engine, and both.
-    private func backtestSuite() throws -> [Result] {
-        guard let data else { throw ValidationError("--suite backtest needs --data DIR (python3 ../shared/bench/gen_tardis.py --out DIR)") }
-        let registry = PluginRegistry()
-        let loaded = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
-        var results: [Result] = []
-        for (label, types, kindID) in [("quotes+trades", Set<TardisDataType>([.quotes, .trades]), "ema"),
-                                       ("L2", Set<TardisDataType>([.incrementalBookL2]), "ema_l2")] {
-            guard let kind = loaded.kind(kindID), let descriptor = loaded.kindDescriptor(kindID) else { throw ValidationError("ema_bench.so has no kind \(kindID)") }
-            let dataSet: TardisDataSet
-            do { dataSet = try TardisDataSet(directory: data, options: TardisOptions(dataTypes: types)) } catch {
-                if error.code == .noMatchingFiles { continue }  // e.g. a directory with the L2 file only
-                throw ValidationError("\(error)")
-            }
-            let table = dataSet.symbols
-            let ids = table.instruments.indices.map { SymbolID(UInt32($0)) }
-            func engine() throws -> Engine {
-                var limits = RiskLimits.defaults
-                limits.priceBandBps = 10_000
-                limits.maxOrderNotional = 1_000_000_000
-                let engine = Engine(symbols: table, configuration: EngineConfiguration(startingCash: 100_000_000), clock: SimulatedClock(),
-                                    logger: Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-                try engine.addInstance(InstanceSpec(id: "bench-\(kindID)", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor,
-                                                    mode: .paper, venue: "bench", symbols: ids,
-                                                    parameters: ResolvedParameters(specs: kind.parameters, symbolCount: ids.count),
-                                                    risk: limits, keepAlive: loaded))
-                try engine.start()
-                return engine
-            }
-            var best = (parse: Double.infinity, engine: Double.infinity, both: Double.infinity)
-            var rows = 0
-            for _ in 0..<repeats {
-                // Parsing alone (threaded), into memory.
-                var replay = dataSet.threadedReplay()
-                var events: [MarketEvent] = []
-                var t0 = monotonicNanos()
-                while let event = replay.next() { events.append(event) }
-                best.parse = min(best.parse, Double(monotonicNanos() - t0) / 1e9)
-                rows = events.count
-                // The engine alone on the parsed events.
-                let alone = try engine()
-                t0 = monotonicNanos()
-                events.withUnsafeBufferPointer { alone.process($0) }
-                best.engine = min(best.engine, Double(monotonicNanos() - t0) / 1e9)
-                alone.requestStop()
-                alone.run()
-                // Both: the parse thread feeds the engine as `host backtest` does.
-                let both = try engine()
-                var source = dataSet.threadedReplay()
-                var batch: [MarketEvent] = []
-                batch.reserveCapacity(4_096)
-                t0 = monotonicNanos()
-                while true {
-                    batch.removeAll(keepingCapacity: true)
-                    while batch.count < 4_096, let event = source.next() { batch.append(event) }
-                    if batch.isEmpty { break }
-                    batch.withUnsafeBufferPointer { both.process($0) }
-                }
-                best.both = min(best.both, Double(monotonicNanos() - t0) / 1e9)
-                both.requestStop()
-                both.run()
-            }
-            for (path, seconds) in [("parse", best.parse), ("engine", best.engine), ("both", best.both)] {
-                let result = Result(scenario: "\(kindID) \(label)", path: path, events: rows, seconds: seconds,
-                                    eventsPerSecond: Double(rows) / seconds, nanosPerEvent: seconds * 1e9 / Double(rows), unit: "rows")
-                report(result)
-                results.append(result)
-            }
-        }
-        if !json { print("peak memory        \(String(format: "%.1f", RunSummary.peakMemoryMiB())) MiB") }
-        return results
     }
 
     /// Tick-to-order latency: frame bytes → parser → engine → plugin → risk → venue handoff.

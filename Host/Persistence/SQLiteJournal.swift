@@ -48,10 +48,10 @@ public final class SQLiteJournal: EngineJournal {
     /// The environment variable `TSH_WRITER_DELAY_US` (testing only) makes the writer sleep that
     /// many µs per row before each batch, as on a very slow disk.
     init(path: String, logger: Logger, maxPendingRows: Int, batchSize: Int,
-         extraMigrations: [(id: String, sql: String)]) throws(PersistenceError) {
+         extraMigrations: [(id: String, sql: String)], slowdownMicros: Int? = nil) throws(PersistenceError) {
         self.path = path
         let pool = try Self.open(path: path, migrator: Schema.migrator(extra: extraMigrations))
-        let delay = ProcessInfo.processInfo.environment["TSH_WRITER_DELAY_US"].flatMap { Int($0) } ?? 0
+        let delay = slowdownMicros ?? ProcessInfo.processInfo.environment["TSH_WRITER_DELAY_US"].flatMap { Int($0) } ?? 0
         writer = JournalWriter(pool: pool, path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize,
                                slowdownMicros: delay)
         writer.start()

@@ -16,6 +16,7 @@ public final class RecordingJournal: EngineJournal {
 
     private let contents = Mutex(Contents())
     private let overloaded = Atomic<Bool>(false)
+    private let backpressure = Atomic<Bool>(false)
 
     public init(state: [String: [String: [UInt8]]] = [:]) {
         contents.withLock { $0.state = state }
@@ -25,6 +26,11 @@ public final class RecordingJournal: EngineJournal {
 
     /// Simulates a writer that fell behind.
     public func setOverloaded(_ value: Bool) { overloaded.store(value, ordering: .relaxed) }
+
+    /// Whether an engine asked for backpressure (engines on a simulated clock do). Nothing is
+    /// written to disk here, so nothing ever waits.
+    public var usedBackpressure: Bool { backpressure.load(ordering: .relaxed) }
+    public func useBackpressure() { backpressure.store(true, ordering: .relaxed) }
 
     public func loadState(instanceID: String) throws -> [String: [UInt8]] { contents.withLock { $0.state[instanceID] ?? [:] } }
     public func stateChanged(instanceID: String, key: String, value: [UInt8]?, at time: Int64) {

@@ -12,8 +12,8 @@ struct SQLiteJournalOpeningTests {
             let tables = Set(try journal.strings("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0 })
             #expect(tables.isSuperset(of: ["sessions", "plugin_state", "orders", "order_events", "signals", "fills", "positions",
                                            "daily_stats", "alerts", "risk_state", "book_snapshots", "input_events", "schema_version"]))
-            #expect(try journal.schemaVersion() == 2)
-            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading"])
+            #expect(try journal.schemaVersion() == 3)
+            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files"])
             #expect(try journal.strings("PRAGMA journal_mode") == ["wal"])
         }
     }
@@ -27,19 +27,19 @@ struct SQLiteJournalOpeningTests {
             let second = try openJournal(path)
             defer { second.close() }
             #expect(try second.sessions().map(\.info.id) == ["s1"])
-            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading"])
-            #expect(try second.schemaVersion() == 2)
+            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files"])
+            #expect(try second.schemaVersion() == 3)
         }
     }
 
     @Test("A database migrated by a newer host is refused with newerSchema")
     func refusesNewerSchema() throws {
         try withTemporaryDatabase { path in
-            let newer = try openJournal(path, extraMigrations: [(id: "v2_future", sql: "CREATE TABLE future (x INTEGER)")])
+            let newer = try openJournal(path, extraMigrations: [(id: "v9_future", sql: "CREATE TABLE future (x INTEGER)")])
             newer.close()
             let error = try #require(throws: PersistenceError.self) { try openJournal(path) }
             #expect(error.code == .newerSchema)
-            #expect(error.description.contains("v2_future"))
+            #expect(error.description.contains("v9_future"))
             #expect(error.fix.contains("upgrade the host"))
         }
     }

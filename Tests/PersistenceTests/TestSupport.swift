@@ -11,9 +11,9 @@ func withTemporaryDatabase<T>(_ body: (String) throws -> T) throws -> T {
 }
 
 func openJournal(_ path: String, maxPendingRows: Int = 100_000, batchSize: Int = 2_048,
-                 extraMigrations: [(id: String, sql: String)] = []) throws -> SQLiteJournal {
+                 extraMigrations: [(id: String, sql: String)] = [], slowdownMicros: Int = 0) throws -> SQLiteJournal {
     try SQLiteJournal(path: path, logger: SQLiteJournal.silentLogger(), maxPendingRows: maxPendingRows,
-                      batchSize: batchSize, extraMigrations: extraMigrations)
+                      batchSize: batchSize, extraMigrations: extraMigrations, slowdownMicros: slowdownMicros)
 }
 
 func decimal(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
