@@ -187,7 +187,7 @@ struct BacktestCommand: ParsableCommand {
         let backpressure = journal.backpressure
         let rows = statistics.rowsRead
         if json {
-            var object = (try? JSONSerialization.jsonObject(with: Data(summary.json().utf8))) as? [String: Any] ?? [:]
+            var object = summary.jsonObject()
             object["rows"] = rows
             object["rows_skipped"] = statistics.rowsSkipped
             object["rows_per_second"] = Double(rows) / max(outcome.seconds, 1e-9)

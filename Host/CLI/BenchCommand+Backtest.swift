@@ -17,7 +17,8 @@ extension BenchCommand {
     /// One start-to-exit run of the `host` executable.
     struct ProcessRun {
         var seconds: Double
-        /// Peak resident memory of the child (ru_maxrss), MiB.
+        /// Peak resident memory of the child, MiB: the `peak_memory_mib` it reports (its VmHWM),
+        /// else ru_maxrss (which, after posix_spawn, also counts this process's own peak).
         var peakMiB: Double
         var status: Int32
         var stdout: String
@@ -49,7 +50,9 @@ extension BenchCommand {
                 guard run.status == 0 else { throw ValidationError("host backtest exited with \(run.status):\n\(run.stdout)") }
                 let summary = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any]
                 rows = summary?["rows"] as? Int ?? rows
-                runs.append(run)
+                var measured = run
+                if let peak = summary?["peak_memory_mib"] as? Double { measured.peakMiB = peak }
+                runs.append(measured)
             }
             let times = runs.map(\.seconds).sorted()
             let memory = runs.map(\.peakMiB).sorted()

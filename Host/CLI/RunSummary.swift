@@ -3,8 +3,15 @@ import HostEngine
 
 /// What a run prints at the end (text, or `--json`).
 struct RunSummary {
-    /// Peak resident memory of this process so far, in MiB (Linux reports ru_maxrss in KiB).
+    /// Peak resident memory of this process so far, in MiB: `VmHWM` of /proc/self/status, the
+    /// high-water mark of this program's own memory. (`ru_maxrss` also counts the memory of the
+    /// process that spawned it, which Linux carries across exec after a vfork-style spawn.)
     static func peakMemoryMiB() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Double(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+            return kib / 1024
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
@@ -41,8 +48,13 @@ struct RunSummary {
     }
 
     func json() -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func jsonObject() -> [String: Any] {
         let s = snapshot
-        let object: [String: Any] = [
+        return [
             "session_id": sessionID,
             "database": database,
             "seconds": seconds,
@@ -65,7 +77,5 @@ struct RunSummary {
                 ]
             },
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 }

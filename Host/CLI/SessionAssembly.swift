@@ -18,7 +18,7 @@ struct SessionAssembly {
     /// FNV-1a 64 of a plugin file's bytes (recorded per session; replays compare it).
     static func fileHash(_ path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return StrategyConfigLoader.fnv1a(data)
+        return data.withUnsafeBytes { StrategyConfigLoader.fnv1a($0.bindMemory(to: UInt8.self)) }
     }
 
     /// The session manifest's plugin list.
