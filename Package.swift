@@ -148,7 +148,8 @@ let package = Package(
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests"),
         .testTarget(name: "CoreTests", dependencies: ["HostCore"], path: "Tests/CoreTests"),
-        .testTarget(name: "PluginLoaderTests", dependencies: ["HostPlugins", "HostCore"], path: "Tests/PluginLoaderTests"),
+        .testTarget(name: "PluginLoaderTests", dependencies: ["HostPlugins", "HostCore"], path: "Tests/PluginLoaderTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ConfigTests", dependencies: ["HostConfig", "HostCore"], path: "Tests/ConfigTests"),
         .testTarget(name: "TradingTests", dependencies: ["HostRisk", "HostExecution", "HostCore"], path: "Tests/TradingTests"),
         .testTarget(
@@ -156,7 +157,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", logging, grdb], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",
@@ -181,6 +182,8 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !target.name.hasPrefix("C") && target.name != "PriceMoveTrigger" {
+/// Targets written in C: the strict Swift settings do not apply to them (and only to them).
+let cTargets: Set<String> = ["CStrategyHostSDK", "CSQLiteTuning", "PriceMoveTrigger"]
+for target in package.targets where target.type != .system && !cTargets.contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -62,12 +62,18 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         guard strategy != nil || config != nil else { throw ValidationError("pass --strategy <plugin.so> or --config <file.yaml>") }
+        if strategy != nil && config != nil {
+            throw ValidationError("pass --strategy or --config, not both: a configuration names its plugins itself")
+        }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         for type in dataTypes where TardisDataType(rawValue: type) == nil {
             throw ValidationError("--data-types '\(type)' is not one of \(TardisDataType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for (name, value) in [("--from", from), ("--to", to)] {
             if let value, Self.time(value) == nil { throw ValidationError("\(name) '\(value)' is neither ISO-8601 UTC (2024-01-01T00:10:00Z) nor unix seconds") }
+        }
+        if let from, let to, let start = Self.time(from), let end = Self.time(to), start >= end {
+            throw ValidationError("--from '\(from)' must be earlier than --to '\(to)' (--from is inclusive, --to exclusive): no row can be in between")
         }
     }
 
@@ -92,6 +98,15 @@ struct BacktestCommand: ParsableCommand {
         let dataSet: TardisDataSet
         do { dataSet = try TardisDataSet(directory: directory, options: options) } catch {
             throw HostFailure(exit: .invalidData, message: "error: \(error)")
+        }
+        if let (symbol, files) = dataSet.symbolsOnSeveralExchanges.first {
+            let exchanges = Array(Set(files.map(\.exchange))).sorted()
+            let names = files.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+            throw HostFailure(exit: .invalidData, message: """
+                error: \(data): symbol \(symbol) comes from \(exchanges.count) exchanges (\(exchanges.joined(separator: ", "))): \
+                \(names.joined(separator: ", ")); a backtest names instruments by symbol alone, so it takes one exchange per symbol
+                fix: move the other exchanges' files to another directory, or leave \(symbol) out with --symbols
+                """)
         }
         let instruments = dataSet.symbols.instruments
         guard !instruments.isEmpty else {
@@ -121,15 +136,9 @@ struct BacktestCommand: ParsableCommand {
         }
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
-        let journal: SQLiteJournal
-        do {
-            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"),
-                                        maxPendingRows: configuration.host.writerMaxPendingRows)
-        } catch {
-            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
-        }
+        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
+        defer { withExtendedLifetime(directoryLock) {} }
         defer { journal.close() }
-        journal.setSymbols(assembly.symbols)
         // A backtest's inputs are files: it stores its decisions, not copies of its input,
         // unless book snapshots are asked for.
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)

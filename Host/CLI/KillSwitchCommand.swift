@@ -6,8 +6,8 @@ import Logging
 
 /// `host kill-switch`: halts (or releases) trading across runs. The state lives in the
 /// database's `risk_state` table, which every run reads before its plugins start; a host
-/// running on the same data directory is told at once through SIGUSR1 (its pid is in
-/// `<data_dir>/host.pid`).
+/// running on the same data directory is told at once through SIGUSR1 — only a process
+/// proven to hold that directory's writer lock (`<data_dir>/host.lock`) is ever signalled.
 struct KillSwitchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kill-switch",
@@ -63,6 +63,11 @@ struct KillSwitchCommand: ParsableCommand {
                 print("kill switch ENGAGED (\(reason))" + (signaled.map { "; running host pid \($0) halted" } ?? "; no running host found"))
             case .release:
                 if let instance {
+                    let known = try journal.knownInstanceIDs()
+                    guard known.contains(instance) else {
+                        FileHandle.standardError.write(Data("error: no instance '\(instance)' in \(path); it knows: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))\nfix: pass one of those ids with --instance\n".utf8))
+                        throw ExitCode(HostExit.usage.rawValue)
+                    }
                     try journal.setTradingState(instanceID: instance, state: .active, reason: reason, at: now)
                     print("instance \(instance): trading state reset to ACTIVE for the next run")
                 } else {
@@ -81,17 +86,18 @@ struct KillSwitchCommand: ParsableCommand {
                     for s in states { print("\(s.instanceID == "*" ? "host (kill switch)" : "instance \(s.instanceID)"): \(s.state.rawValue) — \(s.reason)") }
                 }
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(HostExit.storageFailure.rawValue)
         }
     }
 
-    /// Sends SIGUSR1 to the host whose pid file is in `dataDir`, when that process is alive.
+    /// Sends SIGUSR1 to the host running on `dataDir`: only a process that holds the data
+    /// directory's writer lock and has its lock file open (a stale or reused pid never gets it).
     static func signalRunningHost(dataDir: String) -> Int32? {
-        let pidPath = URL(fileURLWithPath: dataDir).appendingPathComponent("host.pid").path
-        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
+        guard let pid = DataDirectoryLock.runningHost(dataDirectory: dataDir) else { return nil }
         return kill(pid, SIGUSR1) == 0 ? pid : nil
     }
 }

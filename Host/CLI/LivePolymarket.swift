@@ -59,7 +59,7 @@ enum LivePolymarket {
             } catch {
                 throw HostFailure(exit: .invalidConfig, message: "error: live trading needs the Polymarket account in the environment: \(error)")
             }
-            logger.notice("Polymarket account", metadata: ["account": "\(account!)"])
+            account!.log(to: logger)  // masked: no key, secret, passphrase or full address
             do {
                 credentials = try await PolymarketSession.deriveCredentials(account: account!, configuration: configuration, clock: clock, logger: logger)
             } catch {

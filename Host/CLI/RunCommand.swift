@@ -35,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Data directory for the SQLite database (overrides host.data_dir).")
     var dataDir: String?
 
-    @Option(name: .long, help: "Events the simulated feed produces (overrides feed.events; 0 = until stopped).")
+    @Option(name: .long, parsing: .unconditional, help: "Events the simulated feed produces (overrides feed.events; 0 = until stopped).")
     var events: Int?
 
     @Option(name: .long, help: "Seed of the simulated feed (overrides feed.seed).")
@@ -63,7 +63,10 @@ struct RunCommand: AsyncParsableCommand {
     var logFormat: String = "text"
 
     func validate() throws {
-        if let events, events < 0 { throw ValidationError("--events must be >= 0, found \(events)") }
+        if let events, events < 0 { throw ValidationError("--events must be >= 0 (0 = until stopped), found \(events)") }
+        if strategy != nil && config != nil {
+            throw ValidationError("pass --strategy or --config, not both: a configuration names its plugins itself (--strategy X.so alone uses strategies/X.yaml, else the plugin's defaults)")
+        }
         if let speed, !(speed >= 0) { throw ValidationError("--speed must be >= 0, found \(speed)") }
         if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
@@ -85,6 +88,10 @@ struct RunCommand: AsyncParsableCommand {
         let registry = PluginRegistry()
         var configuration = try SessionAssembly.configuration(configPath: config, strategy: strategy, registry: registry)
         if let dataDir { configuration.host.dataDirectory = dataDir }
+        if events != nil && configuration.feed.source != "simulated" {
+            throw HostFailure(exit: .usage, message: "error: --events applies to the simulated market feed; this configuration's feed is '\(configuration.feed.source)'\n"
+                + "fix: drop --events" + (configuration.feed.source == "updown" ? " (the up/down feed runs feed.windows windows per series; 0 = until stopped)" : ""))
+        }
         HostLogging.configure(level: Logger.Level(rawValue: logLevel ?? configuration.host.logLevel) ?? .info, json: logFormat == "json")
         let logger = Logger(label: "tsh.host")
         let assembly = try SessionAssembly(config: configuration, registry: registry)
@@ -97,15 +104,9 @@ struct RunCommand: AsyncParsableCommand {
             return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
         }
 
-        let journal: SQLiteJournal
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
-        do {
-            journal = try SQLiteJournal(path: databasePath, logger: Logger(label: "tsh.persistence"),
-                                        maxPendingRows: configuration.host.writerMaxPendingRows)
-        } catch {
-            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
-        }
-        journal.setSymbols(assembly.symbols)
+        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
+        defer { withExtendedLifetime(directoryLock) {} }
         let liveData = configuration.feed.source == "polymarket"
         let clock: any EngineClock = liveData ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
@@ -213,16 +214,14 @@ struct RunCommand: AsyncParsableCommand {
         signal(SIGUSR1, SIG_IGN)
         let killSource = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
         killSource.setEventHandler {
-            logger.critical("SIGUSR1: engaging the kill switch")
-            queue.push(.killSwitch(reason: "SIGUSR1 (host kill-switch engage)"))
+            // The operator's reason, as `host kill-switch engage --reason` stored it.
+            let stored = (try? journal.loadTradingState(instanceID: "*")).flatMap { $0 }
+            let reason = stored.map { $0.state == .halted ? $0.reason : "SIGUSR1" } ?? "SIGUSR1"
+            logger.critical("SIGUSR1: engaging the kill switch", metadata: ["reason": "\(reason)"])
+            queue.push(.killSwitch(reason: reason))
         }
         killSource.resume()
-        let pidPath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.pid").path
-        try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
-        defer {
-            killSource.cancel()
-            try? FileManager.default.removeItem(atPath: pidPath)
-        }
+        defer { killSource.cancel() }
         engineThread.start()
         if let error = await startResult.waitStarted() {
             signals.cancel()

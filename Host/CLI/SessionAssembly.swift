@@ -6,6 +6,7 @@ import HostExecution
 import HostFeeds
 import HostPersistence
 import HostPlugins
+import Logging
 
 /// Turns a configuration into loaded plugins, a symbol table and engine instance specs —
 /// every check that can fail happens here, before any plugin code runs.
@@ -53,8 +54,31 @@ struct SessionAssembly {
         do {
             return try StrategyConfigLoader.load(file: path, checkFeedSymbols: checkFeedSymbols)
         } catch {
-            throw HostFailure(exit: .invalidConfig, message: "error: invalid configuration\n\(error)")
+            // Every problem at once: the file's own, and those of the plugin parameters of the
+            // instances that could be read.
+            let problems = error.problems + (error.partial.map(parameterProblems) ?? [])
+            throw HostFailure(exit: .invalidConfig, message: "error: invalid configuration\n\(ConfigError(problems: ConfigError.sorted(problems)))")
         }
+    }
+
+    /// The parameter problems of every instance whose plugin loads (a plugin that does not load
+    /// is reported when the configuration is otherwise valid).
+    static func parameterProblems(_ config: StrategyConfig) -> [ConfigProblem] {
+        let registry = PluginRegistry()
+        var problems: [ConfigProblem] = []
+        for (index, instance) in config.instances.enumerated() {
+            guard let path = try? registry.loader.locator.locate(instance.plugin), let plugin = try? registry.load(path: path) else { continue }
+            let kinds = plugin.info.kinds
+            guard let kind = instance.kind.flatMap({ plugin.kind($0) }) ?? (kinds.count == 1 ? kinds[0] : nil) else {
+                if let wanted = instance.kind {
+                    problems.append(ConfigProblem(file: config.file, line: instance.line, keyPath: "instances[\(index)].kind",
+                                                  message: "plugin \(plugin.pluginID) has no kind '\(wanted)'; it offers: \(kinds.map(\.id).joined(separator: ", "))"))
+                }
+                continue
+            }
+            do { _ = try instance.resolveParameters(kind: kind, file: config.file) } catch { problems += error.problems }
+        }
+        return problems
     }
 
     static func loadPlugin(_ name: String, registry: PluginRegistry) throws(HostFailure) -> LoadedPlugin {
@@ -136,6 +160,27 @@ struct SessionAssembly {
             if let minimums = settings.minimums { instrument.minimums = minimums }
         }
         return instrument
+    }
+
+    /// Takes the data directory's writer lock (one host per directory, held while the returned
+    /// lock lives), opens the database, and marks sessions that never ended (a killed host) as
+    /// ended abnormally.
+    static func openWriter(_ host: HostSettings, symbols: SymbolTable) throws(HostFailure) -> (DataDirectoryLock, SQLiteJournal) {
+        let lock: DataDirectoryLock
+        let journal: SQLiteJournal
+        let path = URL(fileURLWithPath: host.dataDirectory).appendingPathComponent("host.sqlite").path
+        do {
+            lock = try DataDirectoryLock.acquire(dataDirectory: host.dataDirectory)
+            journal = try SQLiteJournal(path: path, logger: Logger(label: "tsh.persistence"), maxPendingRows: host.writerMaxPendingRows)
+            journal.setSymbols(symbols)
+            for id in try journal.closeAbandonedSessions() {
+                Logger(label: "tsh.persistence").warning("An earlier session never ended (its host was killed?): marked as ended abnormally",
+                                                         metadata: ["session.id": "\(id)"])
+            }
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        return (lock, journal)
     }
 
     /// The paper venue the configuration asks for (Polymarket's fee curve with the up/down feed

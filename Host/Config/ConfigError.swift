@@ -33,9 +33,21 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
 /// The description never contains the value of a secret-like key.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var problems: [ConfigProblem]
+    /// What could be read despite the problems (instances with well-formed entries), so a caller
+    /// can add the problems it finds itself (plugin parameters) and report all at once.
+    public var partial: StrategyConfig?
 
-    public init(problems: [ConfigProblem]) {
+    public init(problems: [ConfigProblem], partial: StrategyConfig? = nil) {
         self.problems = problems
+        self.partial = partial
+    }
+
+    /// Problems in file order (line, then column).
+    public static func sorted(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+        problems.enumerated().sorted { a, b in
+            (a.element.file, a.element.line ?? .max, a.element.column ?? .max, a.offset)
+                < (b.element.file, b.element.line ?? .max, b.element.column ?? .max, b.offset)
+        }.map(\.element)
     }
 
     /// One line per problem.

@@ -137,7 +137,11 @@ struct ConfigReader {
         guard case .scalar(let scalar) = node, tag == .int || tag == .float || tag == .str,
               let value = Self.exactDecimal(scalar.string, plain: tag != .str)
         else {
-            expected(what, node, path)
+            if case .scalar(let scalar) = node, Self.looksNumeric(scalar.string) {
+                report(node, path, "\(scalar.string) is out of range: a decimal here has at most 38 significant digits and a magnitude below 1e38")
+            } else {
+                expected(what, node, path)
+            }
             return nil
         }
         guard allowZero ? value >= 0 : value > 0 else {
@@ -261,11 +265,19 @@ struct ConfigReader {
 
     /// Strict decimal text: digits with an optional fraction and exponent. `Decimal(string:)`
     /// alone accepts a valid prefix ("12abc"), so the shape is checked first.
+    /// Whether `text` is written as a number (whatever its size).
+    static func looksNumeric(_ text: String) -> Bool {
+        text.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
+            .wholeMatch(of: #/[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/#) != nil
+    }
+
     static func exactDecimal(_ text: String, plain: Bool) -> Decimal? {
         // YAML allows `_` as a digit separator in plain numbers only.
         let cleaned = plain ? text.replacingOccurrences(of: "_", with: "") : text.trimmingCharacters(in: .whitespaces)
         guard cleaned.wholeMatch(of: #/[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/#) != nil else { return nil }
-        return Decimal(string: cleaned, locale: Locale(identifier: "en_US_POSIX"))
+        guard let value = Decimal(string: cleaned, locale: Locale(identifier: "en_US_POSIX")), value.isFinite,
+              value.magnitude < Decimal(sign: .plus, exponent: 38, significand: 1) else { return nil }
+        return value
     }
 }
 

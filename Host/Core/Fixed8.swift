@@ -46,49 +46,21 @@ public struct Fixed8: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.raw = value
     }
 
-    /// Parses a plain decimal string ("123", "-0.5", "1e-3" is not accepted) exactly.
-    /// Returns nil for anything else, or more than eight fractional digits.
+    /// Parses decimal text exactly with ``Fixed8Parser``: "123", "-0.5", "+2", ".5", "1e-3",
+    /// "2.5E3". Nil for empty text, a lone sign or dot, other characters, a non-zero digit
+    /// beyond eight fractional places, or |value| ≥ 92,233,720,368.
     ///
-    /// - Complexity: O(n) in the string's length, no allocation.
+    /// - Complexity: O(n) in the string's length; no allocation for native strings.
     public init?<S: StringProtocol>(parsing text: S) {
-        var utf8 = text.utf8[...]
-        guard !utf8.isEmpty else { return nil }
-        var negative = false
-        if utf8.first == UInt8(ascii: "-") { negative = true; utf8 = utf8.dropFirst() }
-        else if utf8.first == UInt8(ascii: "+") { utf8 = utf8.dropFirst() }
-        var integer: Int64 = 0
-        var fraction: Int64 = 0
-        var fractionDigits = 0
-        var seenDot = false
-        var digits = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: ".") {
-                if seenDot { return nil }
-                seenDot = true
-                continue
-            }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let digit = Int64(byte &- UInt8(ascii: "0"))
-            digits += 1
-            if seenDot {
-                fractionDigits += 1
-                if fractionDigits > Fixed8.fractionDigits {
-                    if digit != 0 { return nil }  // trailing zeros beyond 1e-8 are fine
-                    continue
-                }
-                fraction = fraction * 10 + digit
-            } else {
-                let (m, o1) = integer.multipliedReportingOverflow(by: 10)
-                let (s, o2) = m.addingReportingOverflow(digit)
-                guard !o1, !o2, s < 92_233_720_368 else { return nil }
-                integer = s
-            }
+        let fast = text.utf8.withContiguousStorageIfAvailable { Fixed8Parser.raw($0) }
+        if let fast {
+            guard let raw = fast else { return nil }
+            self.raw = raw
+            return
         }
-        guard digits > 0 else { return nil }
-        var scaledFraction = fraction
-        for _ in min(fractionDigits, Fixed8.fractionDigits)..<Fixed8.fractionDigits { scaledFraction *= 10 }
-        let magnitude = integer * Fixed8.scale + scaledFraction
-        self.raw = negative ? -magnitude : magnitude
+        var copy = String(text)
+        guard let raw = copy.withUTF8({ Fixed8Parser.raw($0) }) else { return nil }
+        self.raw = raw
     }
 
     public var description: String {

@@ -1,4 +1,5 @@
 import CStrategyHostSDK
+import HostPlugins
 
 /// Helpers for moving strings and errors across the C ABI.
 enum CInterop {
@@ -39,6 +40,17 @@ enum CInterop {
         return withUnsafeBytes(of: error.pointee.message) { raw in
             String(decoding: raw.prefix(length), as: UTF8.self)
         }
+    }
+
+    /// A plugin-owned struct that starts with `uint32_t struct_size`, read across ABI minor
+    /// versions: the fields its declared size carries, zero beyond (never reading past it), and
+    /// bytes beyond this host's layout ignored. The caller compares `struct_size` with the
+    /// struct's frozen 1.0 size (`TSH_*_SIZE_V1_0`); `struct_size` is always the declared size.
+    static func readPluginStruct<T: BitwiseCopyable>(_ pointer: UnsafePointer<T>) -> T {
+        let declared = UnsafeRawPointer(pointer).loadUnaligned(as: UInt32.self)
+        var value: T = ABIGrowth.load(UnsafeRawPointer(pointer), declaredSize: max(Int(declared), MemoryLayout<UInt32>.size))
+        withUnsafeMutableBytes(of: &value) { $0.storeBytes(of: declared, as: UInt32.self) }
+        return value
     }
 
     static func emptyError() -> tsh_error {

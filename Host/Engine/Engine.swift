@@ -552,7 +552,9 @@ public final class Engine: @unchecked Sendable {
             }
             router.setRiskState(instance, state, reason: reason)
         }
-        noteRiskState(instances[instance], now: clock.now())
+        // A venue may keep an instance HALTED with a new reason (a reconciliation gave up): record that too.
+        noteRiskState(instances[instance], now: clock.now(), reasonChanged: current.state == router.riskState(instance).state
+                      && current.reason != router.riskState(instance).reason)
     }
 
     /// Marks a symbol's feed stale or fresh and tells its subscribers at once with a book
@@ -937,9 +939,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     func emitSignal(_ rt: InstanceRuntime, _ signal: UnsafePointer<tsh_signal>, _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
-        let s = signal.pointee
-        guard s.struct_size >= UInt32(MemoryLayout<tsh_signal>.size) else {
-            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "tsh_signal.struct_size is \(s.struct_size); expected at least \(MemoryLayout<tsh_signal>.size) — set it to sizeof(tsh_signal)")
+        let s = CInterop.readPluginStruct(signal)
+        guard s.struct_size >= TSH_SIGNAL_SIZE_V1_0 else {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "tsh_signal.struct_size is \(s.struct_size), smaller than the ABI 1.0 layout (TSH_SIGNAL_SIZE_V1_0 = \(TSH_SIGNAL_SIZE_V1_0) bytes) — set it to sizeof(tsh_signal)")
             return TSH_ERR_INVALID_ARGUMENT
         }
         guard let name = CInterop.string(s.name), !name.isEmpty, name.utf8.count <= 256 else {
@@ -973,7 +975,7 @@ public final class Engine: @unchecked Sendable {
         let id = router.nextClientOrderID()
         outID.pointee = id.rawValue
         statistics[rt.index].ordersSubmitted += 1
-        let r = request.pointee
+        let r = CInterop.readPluginStruct(request)
         let now = clock.now()
         let symbol = SymbolID(r.symbol_id)
         let side = Side(rawValue: r.side)
@@ -993,8 +995,8 @@ public final class Engine: @unchecked Sendable {
             return TSH_ERR_DENIED
         }
 
-        guard r.struct_size >= UInt32(MemoryLayout<tsh_order_request>.size) else {
-            return deny(RiskDenial(.invalidOrder, "tsh_order_request.struct_size is \(r.struct_size); expected at least \(MemoryLayout<tsh_order_request>.size)"))
+        guard r.struct_size >= TSH_ORDER_REQUEST_SIZE_V1_0 else {
+            return deny(RiskDenial(.invalidOrder, "tsh_order_request.struct_size is \(r.struct_size), smaller than the ABI 1.0 layout (TSH_ORDER_REQUEST_SIZE_V1_0 = \(TSH_ORDER_REQUEST_SIZE_V1_0) bytes) — set it to sizeof(tsh_order_request)"))
         }
         guard let side else { return deny(RiskDenial(.invalidOrder, "side \(r.side) is neither TSH_SIDE_BUY (1) nor TSH_SIDE_SELL (-1)")) }
         guard let type = OrderType(rawValue: r.type) else { return deny(RiskDenial(.invalidOrder, "order type \(r.type) is neither TSH_ORDER_MARKET nor TSH_ORDER_LIMIT")) }
@@ -1045,9 +1047,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Persists and raises an alert when risk moved an instance's trading state (a daily
     /// loss limit halts it, for example).
-    private func noteRiskState(_ rt: InstanceRuntime, now: Int64) {
+    private func noteRiskState(_ rt: InstanceRuntime, now: Int64, reasonChanged: Bool = false) {
         let current = router.riskState(rt.index)
-        guard current.state != knownRiskStates[rt.index] else { return }
+        guard current.state != knownRiskStates[rt.index] || reasonChanged else { return }
         knownRiskStates[rt.index] = current.state
         logger.error("Trading state changed", metadata: ["instance.id": "\(rt.spec.id)", "state": "\(current.state)", "reason": "\(current.reason)"])
         journal?.tradingStateChanged(instanceID: rt.spec.id, state: current.state, reason: current.reason, at: now)

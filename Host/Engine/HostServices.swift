@@ -1,5 +1,6 @@
 import CStrategyHostSDK
 import HostCore
+import HostPlugins
 
 /// The `tsh_host` function table: C entry points that find their instance through
 /// `context` and forward to the engine.
@@ -79,8 +80,7 @@ enum HostServices {
                 let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard let instrument = rt.engine.instrumentRecord(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
-                out.pointee = instrument
-                return TSH_OK
+                return ABIGrowth.fill(out, with: instrument, minimum: TSH_INSTRUMENT_SIZE_V1_0)
             },
             book_levels: { host, symbol, bids, asks, capacity, outBids, outAsks in
                 let rt = hostRuntime(host)
@@ -96,19 +96,20 @@ enum HostServices {
                 let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
                 guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
-                out.pointee = rt.engine.router.positionRecord(instance: rt.index, mode: rt.spec.mode, symbol: SymbolID(symbol), books: rt.engine.books)
-                return TSH_OK
+                let record = rt.engine.router.positionRecord(instance: rt.index, mode: rt.spec.mode, symbol: SymbolID(symbol), books: rt.engine.books)
+                return ABIGrowth.fill(out, with: record, minimum: TSH_POSITION_SIZE_V1_0)
             },
             balance: { host, asset, out in
                 let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
-                guard let asset = CInterop.string(asset) else { return TSH_ERR_INVALID_ARGUMENT }
-                out.pointee = rt.engine.router.balanceRecord(instance: rt.index, mode: rt.spec.mode, asset: asset, symbols: rt.engine.symbols)
-                return TSH_OK
+                guard let asset = CInterop.string(asset), !asset.isEmpty else { return TSH_ERR_INVALID_ARGUMENT }
+                let record = rt.engine.router.balanceRecord(instance: rt.index, mode: rt.spec.mode, asset: asset, symbols: rt.engine.symbols)
+                return ABIGrowth.fill(out, with: record, minimum: TSH_BALANCE_SIZE_V1_0)
             },
             open_orders: { host, symbol, orders, capacity, outCount in
                 let rt = hostRuntime(host)
                 guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
+                guard symbol == TSH_NO_SYMBOL || rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
                 let symbolFilter: SymbolID? = symbol == TSH_NO_SYMBOL ? nil : SymbolID(symbol)
                 let open = rt.engine.router.openOrderRecords(instance: rt.index, symbol: symbolFilter)
                 outCount.pointee = UInt32(open.count)

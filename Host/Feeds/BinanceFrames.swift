@@ -67,37 +67,9 @@ public struct BinanceBookTickerParser: Sendable {
         return QuoteTick(symbol: symbol, tsEvent: time, tsRecv: time, bidPrice: bid, bidSize: bidSize, askPrice: ask, askSize: askSize)
     }
 
-    /// Exact decimal text ("0.35210000", "672") → Fixed8; nil beyond 8 decimals or on junk.
+    /// Exact decimal text ("0.35210000", "672") → Fixed8 with ``Fixed8Parser``; nil for
+    /// empty text, a lone sign or dot, junk, a non-zero digit beyond 8 decimals, or overflow.
     static func fixed8(_ text: UnsafeBufferPointer<UInt8>) -> Fixed8? {
-        var integer: Int64 = 0
-        var fraction: Int64 = 0
-        var digits = 0
-        var seenPoint = false
-        var negative = false
-        guard !text.isEmpty else { return nil }
-        for (k, byte) in text.enumerated() {
-            if byte == UInt8(ascii: "-") && k == 0 { negative = true; continue }
-            if byte == UInt8(ascii: ".") && !seenPoint { seenPoint = true; continue }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let d = Int64(byte - UInt8(ascii: "0"))
-            if seenPoint {
-                if digits == 8 {
-                    if d != 0 { return nil }
-                    continue
-                }
-                fraction = fraction * 10 + d
-                digits += 1
-            } else {
-                let (m, o1) = integer.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(d)
-                guard !o1, !o2 else { return nil }
-                integer = a
-            }
-        }
-        while digits < 8 { fraction *= 10; digits += 1 }
-        let (scaled, overflow) = integer.multipliedReportingOverflow(by: 100_000_000)
-        guard !overflow else { return nil }
-        let raw = scaled + fraction
-        return Fixed8(raw: negative ? -raw : raw)
+        Fixed8Parser.raw(text).map(Fixed8.init(raw:))
     }
 }

@@ -39,7 +39,12 @@ public struct TardisDataSet: Sendable {
         self.options = options
         var table = symbols
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            throw TardisError(code: .missingDirectory, path: directory, message: "this is a file, not a directory; the data must be a directory of Tardis files",
+                              fix: "pass the directory that holds the file (or the file alone in a directory of its own)")
+        }
+        guard exists else {
             throw TardisError(code: .missingDirectory, path: directory, message: "the Tardis data directory does not exist",
                               fix: "pass the directory that holds the downloaded {exchange}_{data_type}_{date}_{symbol}.csv.gz files")
         }
@@ -85,11 +90,12 @@ public struct TardisDataSet: Sendable {
             }
         }
         guard !planned.isEmpty else {
-            let found = recognized.isEmpty
-                ? "no file is named {exchange}_{quotes|trades|incremental_book_L2}_{YYYY-MM-DD}_{symbol}.csv[.gz]"
-                : "\(recognized.count) Tardis files, with symbols \(Set(recognized.map(\.symbol)).sorted().joined(separator: ", "))"
+            let message = recognized.isEmpty
+                ? "no file in the directory is named {exchange}_{quotes|trades|incremental_book_L2}_{YYYY-MM-DD}_{symbol}.csv[.gz]"
+                : "no Tardis file matches the filters; found \(recognized.count) Tardis files, with symbols "
+                    + Set(recognized.map(\.symbol)).sorted().joined(separator: ", ")
                     + " and data types \(Set(recognized.map(\.dataType.rawValue)).sorted().joined(separator: ", "))"
-            throw TardisError(code: .noMatchingFiles, path: directory, message: "no Tardis file matches the filters; found \(found)",
+            throw TardisError(code: .noMatchingFiles, path: directory, message: message,
                               fix: "check the directory, the symbols and the data types asked for")
         }
 
@@ -103,6 +109,25 @@ public struct TardisDataSet: Sendable {
                 if x.symbol != y.symbol { return x.symbol.utf8.lexicographicallyPrecedes(y.symbol.utf8) }
                 return x.exchange.utf8.lexicographicallyPrecedes(y.exchange.utf8)
             }
+    }
+
+    /// Symbols whose rows come from more than one exchange, each with the files that hold it
+    /// (in ``files`` order); empty when every symbol has one exchange. The data set replays
+    /// them as separate instruments, but a consumer that names instruments by symbol alone
+    /// (a strategy configuration) cannot tell them apart.
+    public var symbolsOnSeveralExchanges: [(symbol: String, files: [TardisFile])] {
+        var exchanges: [String: Set<String>] = [:]
+        var holders: [String: [TardisFile]] = [:]
+        var order: [String] = []
+        for plan in streams.flatMap(\.files) {
+            let ids = plan.plan.grouped.map { Array($0.values.filter { $0 != .none }) } ?? [plan.plan.fileSymbol]
+            for name in Set(ids.compactMap { symbols.instrument($0)?.symbol }) {
+                if holders[name] == nil { order.append(name) }
+                exchanges[name, default: []].insert(plan.file.exchange)
+                holders[name, default: []].append(plan.file)
+            }
+        }
+        return order.filter { exchanges[$0]!.count > 1 }.map { ($0, holders[$0]!) }
     }
 
     private static func register(_ symbol: String, venue: String, in table: inout SymbolTable) -> SymbolID {

@@ -96,16 +96,20 @@ public struct TardisFile: Sendable, Hashable {
     }
 }
 
-/// What to replay from a Tardis directory.
-///
-/// ## Configuration keys (under `feed:`, with `source: tardis`):
-/// - `symbols` (list, default all): symbols to replay, matched case-insensitively against the
-///   file name's symbol (a `/` or `:` in a symbol also matches the `-` Tardis writes in
+/// What to replay from a Tardis directory. `host backtest` sets it from its flags (there are
+/// no configuration keys for it):
+/// - `symbols` (`--symbols`, default all): symbols to replay, matched case-insensitively against
+///   the file name's symbol (a `/` or `:` in a symbol also matches the `-` Tardis writes in
 ///   names) and, in grouped files, against each row's symbol column.
-/// - `data_types` (list of `quotes`, `trades`, `incremental_book_L2`, default all).
-/// - `from` / `to` (ns since the Unix epoch, optional): keep rows with
+/// - `dataTypes` (`--data-types`: `quotes`, `trades`, `incremental_book_L2`, default all).
+/// - `from` / `to` (`--from` / `--to`; ns since the Unix epoch, optional): keep rows with
 ///   `from <= local_timestamp < to`.
-/// - `skip_malformed` (bool, default false): skip and count malformed rows instead of failing.
+/// - `skipMalformed` (`--skip-malformed`, default false): skip and count malformed rows instead
+///   of failing. Malformed: a wrong field count, a bad timestamp, side, flag or number (see
+///   `Fixed8Parser`), a symbol or exchange column that differs from the file's, and values that
+///   are not market data — quotes: a side half empty (a side is both fields or neither), a price
+///   ≤ 0, a negative amount, bid ≥ ask; trades: price or amount ≤ 0; L2: price ≤ 0, amount < 0
+///   (0 deletes the level).
 public struct TardisOptions: Sendable, Hashable {
     /// Symbols to keep (case-insensitive); nil keeps all.
     public var symbols: Set<String>?

@@ -3,6 +3,18 @@ import HostCore
 import Glibc
 #endif
 
+/// A decimal field as Fixed8 raw, parsed by the host's one parser (``Fixed8Parser``; the line's
+/// `\n` terminates it). Empty or invalid text clears `ok`. Transparent, so always inlined into
+/// the row loop: as a call (the optimizer's choice) it cost ~10% of the parse rate.
+@_transparent
+private func tardisDecimal(_ p: inout UnsafePointer<UInt8>, _ ok: inout Bool) -> Int64 {
+    guard let raw = Fixed8Parser.scanTerminated(&p) else {
+        ok = false
+        return 0
+    }
+    return raw
+}
+
 /// How a file's rows get their symbol.
 struct TardisSymbolPlan: Sendable {
     /// Per-symbol files: the id of every row.
@@ -27,6 +39,8 @@ final class TardisFileReader {
     private let from: Int64
     private let to: Int64
     private let skipMalformed: Bool
+    /// The file name's exchange, which every row's exchange column must equal.
+    private let exchange: [UInt8]
 
     /// The last row's "exchange,symbol," bytes: rows starting with them skip symbol parsing.
     private let prefix: UnsafeMutablePointer<UInt8>
@@ -63,6 +77,7 @@ final class TardisFileReader {
         self.from = options.from ?? .min
         self.to = options.to ?? .max
         self.skipMalformed = options.skipMalformed
+        self.exchange = Array(file.exchange.utf8)
         self.lastLocal = lastLocal
         source = try TardisByteSource(path: file.path, isGzip: file.isGzip, inflateAhead: inflateAhead)
         prefix = .allocate(capacity: Self.prefixCapacity + 8)
@@ -81,6 +96,11 @@ final class TardisFileReader {
         }
         let text = takeLine()
         line = 1
+        if text.utf8.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw TardisError(code: .wrongHeader, path: file.path, line: 1,
+                              message: "the file starts with a UTF-8 byte-order mark (bytes EF BB BF) before the header \"\(expected)\"",
+                              fix: "remove the byte-order mark, for example: sed -i '1s/^\\xEF\\xBB\\xBF//' FILE")
+        }
         guard text == expected else {
             throw TardisError(code: .wrongHeader, path: file.path, line: 1,
                               message: "expected the \(file.dataType.rawValue) header \"\(expected)\", found \"\(text.prefix(200))\"",
@@ -245,13 +265,25 @@ final class TardisFileReader {
             let event: MarketEvent
             switch type {
             case .quotes:
-                let askSize = Self.decimal(&p, &ok, allowEmpty: true)
+                // An empty side (Tardis: no bids or no asks) has both fields empty and is kept
+                // as price 0, size 0; a side with one empty field is malformed.
+                let askSizeEmpty = p.pointee == UInt8(ascii: ",")
+                let askSize = askSizeEmpty ? 0 : tardisDecimal(&p, &ok)
                 Self.comma(&p, &ok)
-                let askPrice = Self.decimal(&p, &ok, allowEmpty: true)
+                let askPriceEmpty = p.pointee == UInt8(ascii: ",")
+                let askPrice = askPriceEmpty ? 0 : tardisDecimal(&p, &ok)
                 Self.comma(&p, &ok)
-                let bidPrice = Self.decimal(&p, &ok, allowEmpty: true)
+                let bidPriceEmpty = p.pointee == UInt8(ascii: ",")
+                let bidPrice = bidPriceEmpty ? 0 : tardisDecimal(&p, &ok)
                 Self.comma(&p, &ok)
-                let bidSize = Self.decimal(&p, &ok, allowEmpty: true)
+                let bidSizeEmpty = p.pointee == UInt8(ascii: "\n") || p.pointee == UInt8(ascii: "\r")
+                let bidSize = bidSizeEmpty ? 0 : tardisDecimal(&p, &ok)
+                // Valid: sides whole or empty, prices > 0, amounts ≥ 0, bid < ask (see `quoteProblem`).
+                if askSizeEmpty != askPriceEmpty || bidSizeEmpty != bidPriceEmpty || askSize < 0 || bidSize < 0
+                    || (!askPriceEmpty && askPrice <= 0) || (!bidPriceEmpty && bidPrice <= 0)
+                    || (!askPriceEmpty && !bidPriceEmpty && bidPrice >= askPrice) {
+                    ok = false
+                }
                 event = .quote(QuoteTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv,
                                          bidPrice: Fixed8(raw: bidPrice), bidSize: Fixed8(raw: bidSize),
                                          askPrice: Fixed8(raw: askPrice), askSize: Fixed8(raw: askSize)))
@@ -260,9 +292,10 @@ final class TardisFileReader {
                 Self.comma(&p, &ok)
                 let aggressor = Self.tradeSide(&p, &ok)
                 Self.comma(&p, &ok)
-                let price = Self.decimal(&p, &ok, allowEmpty: false)
+                let price = tardisDecimal(&p, &ok)
                 Self.comma(&p, &ok)
-                let size = Self.decimal(&p, &ok, allowEmpty: false)
+                let size = tardisDecimal(&p, &ok)
+                if price <= 0 || size <= 0 { ok = false }
                 event = .trade(TradeTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, price: Fixed8(raw: price),
                                          size: Fixed8(raw: size), aggressor: aggressor))
             case .incrementalBookL2:
@@ -270,9 +303,10 @@ final class TardisFileReader {
                 Self.comma(&p, &ok)
                 let side = Self.bookSide(&p, &ok)
                 Self.comma(&p, &ok)
-                let price = Self.decimal(&p, &ok, allowEmpty: false)
+                let price = tardisDecimal(&p, &ok)
                 Self.comma(&p, &ok)
-                let size = Self.decimal(&p, &ok, allowEmpty: false)
+                let size = tardisDecimal(&p, &ok)
+                if price <= 0 || size < 0 { ok = false }  // amount 0 deletes the level
                 event = .bookDelta(BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: side, price: Fixed8(raw: price),
                                              size: Fixed8(raw: size), flags: snapshot ? .snapshot : []))
             }
@@ -335,6 +369,8 @@ final class TardisFileReader {
     private func resolveSymbol(_ p: inout UnsafePointer<UInt8>, _ ok: inout Bool) -> SymbolID {
         let rowStart = p
         Self.skipField(&p)
+        // The exchange column must be the file name's exchange.
+        if !UnsafeBufferPointer(start: rowStart, count: p - rowStart).elementsEqual(exchange) { ok = false }
         Self.comma(&p, &ok)
         let symbolStart = p
         Self.skipField(&p)
@@ -400,73 +436,6 @@ final class TardisFileReader {
         var v = ((word & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
         v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
         return Int64(((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32)
-    }
-
-    /// A decimal with at most eight significant fractional digits as Fixed8 raw; empty is 0
-    /// when allowed. Signs and exponents ("1e-7") take the slow path.
-    @inline(__always)
-    private static func decimal(_ p: inout UnsafePointer<UInt8>, _ ok: inout Bool, allowEmpty: Bool) -> Int64 {
-        let start = p
-        var c = p.pointee
-        var integer: Int64 = 0
-        while c &- 48 < 10 {
-            integer = integer &* 10 &+ Int64(c &- 48)
-            p += 1
-            c = p.pointee
-        }
-        let integerDigits = p - start
-        var fraction: Int64 = 0
-        if c == UInt8(ascii: ".") {
-            p += 1
-            c = p.pointee
-            let fractionStart = p
-            var kept = 0
-            while c &- 48 < 10 {
-                if kept < 8 {
-                    fraction = fraction &* 10 &+ Int64(c &- 48)
-                    kept += 1
-                } else if c != UInt8(ascii: "0") {
-                    ok = false
-                }
-                p += 1
-                c = p.pointee
-            }
-            if p == fractionStart && integerDigits == 0 { ok = false }
-            fraction = fraction &* pow10(8 - kept)
-        } else if integerDigits == 0 {
-            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") { return slowDecimal(start, &p, &ok) }
-            if !allowEmpty { ok = false }
-            return 0
-        }
-        if c | 0x20 == UInt8(ascii: "e") { return slowDecimal(start, &p, &ok) }
-        if integerDigits > 18 || integer >= 92_233_720_368 { ok = false }
-        return integer &* 100_000_000 &+ fraction
-    }
-
-    @inline(__always)
-    private static func pow10(_ n: Int) -> Int64 {
-        switch n {
-        case 0: 1
-        case 1: 10
-        case 2: 100
-        case 3: 1_000
-        case 4: 10_000
-        case 5: 100_000
-        case 6: 1_000_000
-        case 7: 10_000_000
-        default: 100_000_000
-        }
-    }
-
-    @inline(never)
-    private static func slowDecimal(_ start: UnsafePointer<UInt8>, _ p: inout UnsafePointer<UInt8>, _ ok: inout Bool) -> Int64 {
-        p = start
-        while p.pointee != UInt8(ascii: ",") && p.pointee != UInt8(ascii: "\n") && p.pointee != UInt8(ascii: "\r") { p += 1 }
-        guard let raw = TardisNumber.fixed8Raw(UnsafeBufferPointer(start: start, count: p - start)) else {
-            ok = false
-            return 0
-        }
-        return raw
     }
 
     /// Whether `p` starts with the `length` bytes of `prefix`, compared a word at a time
@@ -573,7 +542,7 @@ final class TardisFileReader {
         let text = String(decoding: UnsafeBufferPointer(start: rowStart, count: end - rowStart), as: UTF8.self)
         let fields = text.split(separator: ",", omittingEmptySubsequences: false)
         let columns = file.dataType.columns
-        let fix = "correct or delete the line, or set skip_malformed: true to skip and count such rows"
+        let fix = "correct or delete the line, or pass --skip-malformed to `host backtest` to skip and count such rows"
         func error(_ message: String) -> TardisError {
             TardisError(code: .malformedRow, path: file.path, line: line, message: message, fix: fix)
         }
@@ -584,7 +553,12 @@ final class TardisFileReader {
             let value = String(field)
             let quoted = "\"\(value.prefix(60))\""
             switch column {
-            case "exchange", "id":
+            case "exchange":
+                if value != file.exchange {
+                    return error("exchange \(quoted) differs from the file's exchange \"\(file.exchange)\" (from its name); "
+                        + "a file holds one exchange's data")
+                }
+            case "id":
                 continue
             case "symbol":
                 if let grouped = plan.grouped, grouped[value] == nil {
@@ -609,86 +583,43 @@ final class TardisFileReader {
                     if file.dataType == .quotes { continue }
                     return error("\(column) is empty")
                 }
-                let parsed = Array(value.utf8).withUnsafeBufferPointer { TardisNumber.fixed8Raw($0) }
-                if parsed == nil {
-                    return error("\(column) must be a decimal number within ±92233720368 with at most 8 fractional digits, found \(quoted)")
+                if case .failure(let failure) = Fixed8Parser.parse(value) {
+                    return error("\(column) must be a decimal number within ±92233720368 with at most 8 fractional digits, "
+                        + "found \(quoted) (\(failure))")
                 }
             }
         }
+        if let problem = Self.valueProblem(file.dataType, fields) { return error(problem) }
         return error("the row could not be parsed: \"\(text.prefix(200))\"")
     }
-}
 
-/// Exact decimal parsing for the rare spellings the fast path leaves out.
-enum TardisNumber {
-    /// `[-+]digits[.digits][e[-+]digits]` as Fixed8 raw, or nil when it is not a number, has
-    /// more than eight fractional digits, or does not fit.
-    static func fixed8Raw(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var i = 0
-        var negative = false
-        if i < bytes.count && (bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+")) {
-            negative = bytes[i] == UInt8(ascii: "-")
-            i += 1
-        }
-        var mantissa: Int64 = 0
-        var digits = 0
-        var scale = 0  // the value is mantissa × 10^scale
-        var seenDot = false
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: ".") {
-                if seenDot { return nil }
-                seenDot = true
-            } else if c &- 48 < 10 {
-                digits += 1
-                if mantissa == 0 && c == UInt8(ascii: "0") {
-                    if seenDot { scale -= 1 }
-                } else {
-                    let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
-                    let (s, o2) = m.addingReportingOverflow(Int64(c &- 48))
-                    guard !o1, !o2 else { return nil }
-                    mantissa = s
-                    if seenDot { scale -= 1 }
-                }
-            } else {
-                break
+    /// What makes well-formed fields an invalid row: prices must be > 0; amounts ≥ 0 (trades:
+    /// > 0); a quote side is whole or empty; a quote with both sides has bid < ask.
+    static func valueProblem(_ type: TardisDataType, _ fields: [Substring]) -> String? {
+        func value(_ index: Int) -> Fixed8? { Fixed8(parsing: fields[index]) }
+        switch type {
+        case .quotes:
+            let (askSize, askPrice, bidPrice, bidSize) = (value(4), value(5), value(6), value(7))
+            if (askSize == nil) != (askPrice == nil) {
+                return "the ask side is half empty: ask_amount \"\(fields[4])\", ask_price \"\(fields[5])\" (both or neither)"
             }
-            i += 1
-        }
-        guard digits > 0 else { return nil }
-        if i < bytes.count {
-            guard bytes[i] | 0x20 == UInt8(ascii: "e") else { return nil }
-            i += 1
-            var exponentNegative = false
-            if i < bytes.count && (bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+")) {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                i += 1
+            if (bidSize == nil) != (bidPrice == nil) {
+                return "the bid side is half empty: bid_price \"\(fields[6])\", bid_amount \"\(fields[7])\" (both or neither)"
             }
-            var exponent = 0
-            var exponentDigits = 0
-            while i < bytes.count && bytes[i] &- 48 < 10 {
-                exponent = min(exponent * 10 + Int(bytes[i] &- 48), 1_000)
-                exponentDigits += 1
-                i += 1
+            if let askPrice, askPrice <= .zero { return "ask_price must be greater than 0, found \(askPrice)" }
+            if let bidPrice, bidPrice <= .zero { return "bid_price must be greater than 0, found \(bidPrice)" }
+            if let askSize, askSize < .zero { return "ask_amount must not be negative, found \(askSize)" }
+            if let bidSize, bidSize < .zero { return "bid_amount must not be negative, found \(bidSize)" }
+            if let askPrice, let bidPrice, bidPrice >= askPrice {
+                return "the quote is crossed: bid_price \(bidPrice) is not below ask_price \(askPrice)"
             }
-            guard exponentDigits > 0, i == bytes.count else { return nil }
-            scale += exponentNegative ? -exponent : exponent
+        case .trades:
+            if let price = value(6), price <= .zero { return "price must be greater than 0, found \(price)" }
+            if let amount = value(7), amount <= .zero { return "amount must be greater than 0, found \(amount)" }
+        case .incrementalBookL2:
+            if let price = value(6), price <= .zero { return "price must be greater than 0, found \(price)" }
+            if let amount = value(7), amount < .zero { return "amount must not be negative (0 deletes the level), found \(amount)" }
         }
-        // raw = mantissa × 10^(scale + 8), exactly.
-        var shift = scale + Fixed8.fractionDigits
-        var raw = mantissa
-        while shift < 0 {
-            guard raw % 10 == 0 else { return nil }
-            raw /= 10
-            shift += 1
-        }
-        while shift > 0 && raw != 0 {
-            let (m, overflow) = raw.multipliedReportingOverflow(by: 10)
-            guard !overflow else { return nil }
-            raw = m
-            shift -= 1
-        }
-        guard raw < 92_233_720_368 * Fixed8.scale else { return nil }
-        return negative ? -raw : raw
+        return nil
     }
 }

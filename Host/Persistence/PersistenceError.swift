@@ -6,7 +6,7 @@ import GRDB
 /// row contents (order payloads appear only in `debugDescription` through `cause`).
 public struct PersistenceError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String { case cannotOpen, notADatabase, newerSchema, readOnly, writeFailed, readFailed, closed }
+        private enum Base: String { case cannotOpen, notADatabase, newerSchema, readOnly, writeFailed, readFailed, closed, locked, foreignDatabase, olderSchema }
         private let base: Base
         /// The file or its directory could not be created or opened.
         public static let cannotOpen = Code(base: .cannotOpen)
@@ -22,6 +22,12 @@ public struct PersistenceError: Error, Sendable, CustomStringConvertible, Custom
         public static let readFailed = Code(base: .readFailed)
         /// The journal was closed; nothing more is written.
         public static let closed = Code(base: .closed)
+        /// Another host holds the data directory's writer lock.
+        public static let locked = Code(base: .locked)
+        /// The file is an SQLite database of another program: it is left untouched.
+        public static let foreignDatabase = Code(base: .foreignDatabase)
+        /// A reader (report, replay) met a database of an older schema, which only a writer migrates.
+        public static let olderSchema = Code(base: .olderSchema)
         public var description: String { base.rawValue }
     }
 

@@ -17,6 +17,16 @@ struct RawStatement {
     private let statement: Statement
     private var index: Int32 = 1
     private let arena: TextArena?
+    /// The first bind that SQLite refused (result code, parameter index): `step()` throws it
+    /// instead of running the row with a parameter left NULL.
+    private var bindFailure: (code: Int32, index: Int32)?
+
+    /// Notes a bind's result code and moves to the next parameter.
+    @inline(__always)
+    private mutating func bound(_ code: Int32) {
+        if code != SQLITE_OK && bindFailure == nil { bindFailure = (code, index) }
+        index += 1
+    }
 
     /// A NUL byte: binding a nil pointer would store NULL instead of the empty string.
     nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
@@ -40,19 +50,18 @@ struct RawStatement {
     /// copied by SQLite.
     private mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>) {
         if let arena, let copy = arena.copy(bytes) {
-            sqlite3_bind_text(handle, index, copy, Int32(bytes.count), nil)
+            bound(sqlite3_bind_text(handle, index, copy, Int32(bytes.count), nil))
         } else {
             let i = index
-            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+            let code = bytes.withMemoryRebound(to: CChar.self) { chars in
                 sqlite3_bind_text(handle, i, chars.baseAddress ?? Self.emptyText, Int32(chars.count), Self.transient)
             }
+            bound(code)
         }
-        index += 1
     }
 
     mutating func bind(_ value: Int64) {
-        sqlite3_bind_int64(handle, index, value)
-        index += 1
+        bound(sqlite3_bind_int64(handle, index, value))
     }
 
     mutating func bind(_ value: Int64?) {
@@ -62,13 +71,11 @@ struct RawStatement {
     mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
 
     mutating func bind(_ value: Double) {
-        sqlite3_bind_double(handle, index, value)
-        index += 1
+        bound(sqlite3_bind_double(handle, index, value))
     }
 
     mutating func bindNull() {
-        sqlite3_bind_null(handle, index)
-        index += 1
+        bound(sqlite3_bind_null(handle, index))
     }
 
     mutating func bind(_ value: String) {
@@ -79,8 +86,7 @@ struct RawStatement {
     /// Binds book levels as a `BookLevelsBlob`, encoded straight into the arena.
     mutating func bindLevels(_ levels: [(price: Fixed8, size: Fixed8)]) {
         if let arena, let blob = arena.writeLevels(levels) {
-            sqlite3_bind_blob(handle, index, blob.pointer, Int32(blob.count), nil)
-            index += 1
+            bound(sqlite3_bind_blob(handle, index, blob.pointer, Int32(blob.count), nil))
         } else {
             bind(Data(BookLevelsBlob.encode(levels)))
         }
@@ -104,14 +110,27 @@ struct RawStatement {
 
     mutating func bind(_ value: Data) {
         let i = index
-        value.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, i, raw.baseAddress, Int32(raw.count), Self.transient)
+        let code = value.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, i, raw.baseAddress, Int32(raw.count), Self.transient)
         }
-        index += 1
+        bound(code)
     }
 
-    /// Runs the statement once, then resets it (and the arena) for the next row.
+    /// Runs the statement once, then resets it (and the arena) for the next row. A refused
+    /// bind, or a parameter left unbound, fails the row instead of storing NULL in its place.
     mutating func step() throws {
+        let parameters = sqlite3_bind_parameter_count(handle)
+        if bindFailure != nil || index - 1 != parameters {
+            let detail = bindFailure.map { "parameter \($0.index) was refused: \(String(cString: sqlite3_errstr($0.code)))" }
+                ?? "\(index - 1) values bound to \(parameters) parameters"
+            let code = bindFailure?.code ?? SQLITE_RANGE
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            arena?.reset()
+            index = 1
+            bindFailure = nil
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding failed: \(detail)", sql: statement.sql)
+        }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         arena?.reset()

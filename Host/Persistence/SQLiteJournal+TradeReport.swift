@@ -49,22 +49,22 @@ extension SQLiteJournal {
     /// Opens the host database at `path` for a report, never creating one: a missing file is
     /// an error that says which path was looked at and how to point at the right one.
     ///
-    /// Opening migrates an older host's database to this build's schema (as a run would).
+    /// Read-only: it never migrates nor writes (the file may be read-only, or a running host's).
     ///
     /// - Throws: `PersistenceError` with code `cannotOpen` (missing, or a directory),
-    ///   `notADatabase`, `readOnly` or `newerSchema`.
+    ///   `notADatabase`, `foreignDatabase`, `olderSchema` or `newerSchema`.
     public static func openExisting(path: String, logger: Logger) throws(PersistenceError) -> SQLiteJournal {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw PersistenceError(
                 code: .cannotOpen, path: path, message: "no database here",
-                fix: "pass --data-dir with the directory a run used (the database is <data-dir>/host.sqlite), or --db with the file itself")
+                fix: "pass --data-dir with the directory a run used (the database is <data-dir>/host.sqlite)")
         }
         if isDirectory.boolValue {
             throw PersistenceError(code: .cannotOpen, path: path, message: "is a directory, not a database file",
-                                   fix: "pass --data-dir with this directory, or --db with the host.sqlite file inside it")
+                                   fix: "pass --data-dir with this directory")
         }
-        return try SQLiteJournal(path: path, logger: logger)
+        return try SQLiteJournal(path: path, logger: logger, maxPendingRows: 100_000, batchSize: 8_192, extraMigrations: [], readOnly: true)
     }
 
     /// Booked fills (the `fills` table) in insertion order, optionally of one instance and mode.

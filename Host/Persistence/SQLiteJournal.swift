@@ -48,9 +48,9 @@ public final class SQLiteJournal: EngineJournal {
     /// The environment variable `TSH_WRITER_DELAY_US` (testing only) makes the writer sleep that
     /// many µs per row before each batch, as on a very slow disk.
     init(path: String, logger: Logger, maxPendingRows: Int, batchSize: Int,
-         extraMigrations: [(id: String, sql: String)], slowdownMicros: Int? = nil) throws(PersistenceError) {
+         extraMigrations: [(id: String, sql: String)], slowdownMicros: Int? = nil, readOnly: Bool = false) throws(PersistenceError) {
         self.path = path
-        let pool = try Self.open(path: path, migrator: Schema.migrator(extra: extraMigrations))
+        let pool = try Self.open(path: path, migrator: Schema.migrator(extra: extraMigrations), readOnly: readOnly)
         let delay = slowdownMicros ?? ProcessInfo.processInfo.environment["TSH_WRITER_DELAY_US"].flatMap { Int($0) } ?? 0
         writer = JournalWriter(pool: pool, path: path, logger: logger, maxPendingRows: maxPendingRows, batchSize: batchSize,
                                slowdownMicros: delay)
@@ -67,8 +67,61 @@ public final class SQLiteJournal: EngineJournal {
     /// a third of its time).
     private static let sqliteConfigured: Int32 = tsh_sqlite_configure_for_single_writer()
 
-    private static func open(path: String, migrator: DatabaseMigrator) throws(PersistenceError) -> DatabasePool {
+    /// What a file at the database path is, read without writing a byte to it.
+    enum Existing {
+        /// No file, or an empty one: a new database is created.
+        case none
+        /// One of ours (or an older host's), with its `PRAGMA user_version`.
+        case ours(version: Int)
+    }
+
+    /// Looks at an existing file read-only: ours (the application id, or an older host's
+    /// migration table), empty, or another program's — which is refused untouched.
+    static func inspect(path: String, migrator: DatabaseMigrator) throws(PersistenceError) -> Existing {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              ((attributes[.size] as? NSNumber)?.int64Value ?? 0) > 0 else { return .none }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "tsh.persistence.inspect"
+        // A writer may be closing (checkpointing) this very file: wait for it, as every other connection does.
+        configuration.busyMode = .timeout(5)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db throws(PersistenceError) -> Existing in
+                do {
+                    let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                    let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+                    if applicationID == Schema.applicationID { return .ours(version: version) }
+                    if tables.isEmpty && applicationID == 0 { return .none }
+                    // Hosts before the application id: our migration table and our first migration.
+                    if applicationID == 0, tables.contains("grdb_migrations"), tables.contains("sessions"),
+                       try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").contains(migrator.migrations.first ?? "v1_initial") {
+                        return .ours(version: version)
+                    }
+                    let what = applicationID != 0 ? "its application id is \(applicationID), not the host's \(Schema.applicationID)"
+                        : "it has tables (\(tables.sorted().prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) but none of the host's"
+                    throw PersistenceError(code: .foreignDatabase, path: path,
+                                           message: "is an SQLite database of another program (\(what)); it was left untouched",
+                                           fix: "point --data-dir at a directory of the host's own, or move this file aside")
+                } catch let error as PersistenceError {
+                    throw error
+                } catch {
+                    throw PersistenceError.mapping(error, path: path, as: .cannotOpen)
+                }
+            }
+        } catch let error as PersistenceError {
+            throw error
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .cannotOpen)
+        }
+    }
+
+    private static func open(path: String, migrator: DatabaseMigrator, readOnly: Bool = false) throws(PersistenceError) -> DatabasePool {
         _ = sqliteConfigured
+        let existing = try inspect(path: path, migrator: migrator)
+        if readOnly { return try openForReading(path: path, existing: existing, migrator: migrator) }
         let fileManager = FileManager.default
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -131,6 +184,44 @@ public final class SQLiteJournal: EngineJournal {
         return pool
     }
 
+    /// Readers (`host report`, the recording side of `host replay`): no migration, no write —
+    /// the file may be read-only, or another host may be writing it.
+    private static func openForReading(path: String, existing: Existing, migrator: DatabaseMigrator) throws(PersistenceError) -> DatabasePool {
+        guard case .ours(let version) = existing else {
+            throw PersistenceError(code: .cannotOpen, path: path, message: "holds no host database yet",
+                                   fix: "pass --data-dir with the directory a run used (the database is <data-dir>/host.sqlite)")
+        }
+        if version > Schema.version {
+            throw PersistenceError(code: .newerSchema, path: path,
+                                   message: "was migrated by a newer host (schema \(version); this build reads \(Schema.version))",
+                                   fix: "upgrade the host, or point --data-dir at another directory")
+        }
+        if version < Schema.version {
+            throw PersistenceError(code: .olderSchema, path: path,
+                                   message: "was written by an older host (schema \(version); this build reads \(Schema.version)); readers never migrate",
+                                   fix: "run a session of this host on it (host run or host backtest with this --data-dir) to migrate it, or use the host that wrote it")
+        }
+        // Queries only (`query_only`): the connection can still take part in WAL recovery with
+        // a writer that is closing. Where the file or its directory cannot be written, SQLite's
+        // read-only mode takes over.
+        var configuration = Configuration()
+        configuration.label = "tsh.persistence"
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = ON") }
+        let fileManager = FileManager.default
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if fileManager.isWritableFile(atPath: path) && fileManager.isWritableFile(atPath: directory),
+           let pool = try? DatabasePool(path: path, configuration: configuration) {
+            return pool
+        }
+        configuration.readonly = true
+        do {
+            return try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .cannotOpen)
+        }
+    }
+
     // MARK: - Symbols and sessions
 
     /// Names symbols in stored rows; ids not in `symbols` are stored as `#<id>`.
@@ -175,6 +266,38 @@ public final class SQLiteJournal: EngineJournal {
         let id = writer.state.withLock { $0.sessionID }
         guard !id.isEmpty else { return }
         writer.enqueue { _ in .sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus) }
+    }
+
+    /// Marks every session that never ended (its host was killed) as ended abnormally, with
+    /// the last input sequence and time it committed. Call with the data directory's writer
+    /// lock held, before `beginSession`; returns the ids marked.
+    @discardableResult
+    public func closeAbandonedSessions() throws(PersistenceError) -> [String] {
+        do {
+            return try writer.pool.write { db in
+                let open = try String.fetchAll(db, sql: "SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY started_at, id")
+                for id in open {
+                    let inputs = try Row.fetchOne(db, sql: "SELECT MAX(first_seq + count), MAX(last_ts) FROM input_events WHERE session_id = ?",
+                                                  arguments: [id])
+                    let lastSeq: Int64? = inputs?[0]
+                    let times = try Row.fetchOne(db, sql: """
+                        SELECT MAX(t) FROM (SELECT MAX(ts) AS t FROM order_events WHERE session_id = ?1
+                            UNION ALL SELECT MAX(ts) FROM fills WHERE session_id = ?1 UNION ALL SELECT MAX(ts) FROM signals WHERE session_id = ?1
+                            UNION ALL SELECT MAX(last_ts) FROM input_events WHERE session_id = ?1
+                            UNION ALL SELECT started_at FROM sessions WHERE id = ?1)
+                        """, arguments: [id])
+                    let last: Int64 = times?[0] ?? 0
+                    let status = "abnormal: the host stopped without ending the session (killed?); "
+                        + (lastSeq.map { "last committed input #\($0)" } ?? "no recorded input committed")
+                    try db.execute(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?", arguments: [last, status, id])
+                    try db.execute(sql: "INSERT INTO alerts (session_id, ts, type, level, instance_id, details) VALUES (?, ?, 'session_abandoned', 'warning', NULL, ?)",
+                                   arguments: [id, last, status])
+                }
+                return open
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
     }
 
     /// Records the data files the current session read, with their digests (queued like every
@@ -370,6 +493,16 @@ public final class SQLiteJournal: EngineJournal {
             }
         } catch {
             throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    /// Every instance id this database knows: from orders, fills and stored trading states.
+    public func knownInstanceIDs() throws(PersistenceError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT instance_id FROM risk_state WHERE instance_id <> '*' UNION SELECT instance_id FROM fills
+                UNION SELECT instance_id FROM orders ORDER BY 1
+                """)
         }
     }
 

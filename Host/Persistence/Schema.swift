@@ -5,12 +5,15 @@ import GRDB
 enum Schema {
     /// Recorded in `PRAGMA user_version` by the newest migration.
     static let version = 3
+    /// `PRAGMA application_id` of the host's databases ("TSH0"): how a file is known to be ours.
+    static let applicationID: Int32 = 0x5453_4830
 
     /// The migrator of this build, plus `extra` migrations (tests simulate a newer host with them).
     static func migrator(extra: [(id: String, sql: String)] = []) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1_initial") { db in
             try db.execute(sql: v1)
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         migrator.registerMigration("v2_trading") { db in
@@ -19,6 +22,7 @@ enum Schema {
         }
         migrator.registerMigration("v3_data_files") { db in
             try db.execute(sql: v3)
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 3")
         }
         for migration in extra {

@@ -53,8 +53,8 @@ enum ELFPluginCheck {
                                   fix: "check that the file exists and that the host may read it")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            let what = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
-            throw PluginLoadError(.notAFile, path: path, message: "it is \(what)",
+            if info.st_mode & S_IFMT == S_IFDIR { throw PluginLocator.directoryError(path) }
+            throw PluginLoadError(.notAFile, path: path, message: "it is not a regular file",
                                   fix: "pass the path of the plugin's .so file")
         }
         guard Int(info.st_size) <= maximumFileSize else {

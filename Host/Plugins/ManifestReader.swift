@@ -22,8 +22,14 @@ struct PluginStruct<T> {
     }
 
     func value<V: BitwiseCopyable>(_ field: KeyPath<T, V>) -> V? {
-        guard let offset = MemoryLayout<T>.offset(of: field), offset + MemoryLayout<V>.size <= readable else { return nil }
+        guard carries(field), let offset = MemoryLayout<T>.offset(of: field) else { return nil }
         return base.loadUnaligned(fromByteOffset: offset, as: V.self)
+    }
+
+    /// True when the plugin's struct holds `field` whole (`TSH_HAS_FIELD`): a field appended after
+    /// the version the plugin was built for is absent from its smaller struct.
+    func carries<V>(_ field: KeyPath<T, V>) -> Bool {
+        ABIGrowth.carries(field, size: readable)
     }
 
     func address(_ field: PartialKeyPath<T>) -> PluginAddress {
@@ -78,8 +84,8 @@ struct ManifestReader {
 
         let sizeOffset = MemoryLayout<tsh_manifest>.offset(of: \.struct_size)!
         let declared = Int(base.loadUnaligned(fromByteOffset: sizeOffset, as: UInt32.self))
-        if declared < MemoryLayout<tsh_manifest>.size {
-            problems.append("manifest.struct_size is \(declared), smaller than tsh_manifest in ABI 1.0 (\(MemoryLayout<tsh_manifest>.size) bytes)")
+        if declared < Int(TSH_MANIFEST_SIZE_V1_0) {
+            problems.append("manifest.struct_size is \(declared), smaller than tsh_manifest in ABI 1.0 (TSH_MANIFEST_SIZE_V1_0 = \(TSH_MANIFEST_SIZE_V1_0) bytes); set it to sizeof(tsh_manifest)")
         }
         let fields = PluginStruct<tsh_manifest>(base, declaredSize: declared)
 
@@ -146,8 +152,8 @@ struct ManifestReader {
             }
             if !seen.insert(id).inserted { problems.append("\(label): kind_id is used by more than one kind") }
         }
-        if declared < MemoryLayout<tsh_kind_descriptor>.size {
-            problems.append("\(label): struct_size is \(declared), smaller than tsh_kind_descriptor in ABI 1.0 (\(MemoryLayout<tsh_kind_descriptor>.size) bytes)")
+        if declared < Int(TSH_KIND_DESCRIPTOR_SIZE_V1_0) {
+            problems.append("\(label): struct_size is \(declared), smaller than tsh_kind_descriptor in ABI 1.0 (TSH_KIND_DESCRIPTOR_SIZE_V1_0 = \(TSH_KIND_DESCRIPTOR_SIZE_V1_0) bytes)")
         }
         let description = string(kind.address(\.description), "\(label).description")
         let roles = stringList(count: kind.value(\.role_count), array: kind.address(\.roles), label: "\(label).roles",
@@ -168,8 +174,8 @@ struct ManifestReader {
             return
         }
         let declared = Int(base.loadUnaligned(as: UInt32.self))
-        if declared < MemoryLayout<tsh_plugin_vtable>.size {
-            problems.append("\(label).vtable.struct_size is \(declared), smaller than tsh_plugin_vtable in ABI 1.0 (\(MemoryLayout<tsh_plugin_vtable>.size) bytes)")
+        if declared < Int(TSH_PLUGIN_VTABLE_SIZE_V1_0) {
+            problems.append("\(label).vtable.struct_size is \(declared), smaller than tsh_plugin_vtable in ABI 1.0 (TSH_PLUGIN_VTABLE_SIZE_V1_0 = \(TSH_PLUGIN_VTABLE_SIZE_V1_0) bytes)")
         }
         let vtable = PluginStruct<tsh_plugin_vtable>(base, declaredSize: declared)
         let required: [(String, PartialKeyPath<tsh_plugin_vtable>)] = [
@@ -190,8 +196,8 @@ struct ManifestReader {
         guard let ext = TSH_EXT_SIGNAL_SOURCE.withCString({ getExtension(descriptor, $0) }) else { return [] }
         let extLabel = "\(label) extension \(TSH_EXT_SIGNAL_SOURCE)"
         let declared = Int(ext.loadUnaligned(as: UInt32.self))
-        if declared < MemoryLayout<tsh_signal_source_ext>.size {
-            problems.append("\(extLabel): struct_size is \(declared), smaller than tsh_signal_source_ext in ABI 1.0 (\(MemoryLayout<tsh_signal_source_ext>.size) bytes)")
+        if declared < Int(TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0) {
+            problems.append("\(extLabel): struct_size is \(declared), smaller than tsh_signal_source_ext in ABI 1.0 (TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0 = \(TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0) bytes)")
         }
         let fields = PluginStruct<tsh_signal_source_ext>(ext, declaredSize: declared)
         let names = stringList(count: fields.value(\.name_count), array: fields.address(\.names), label: "\(extLabel) names",
@@ -214,10 +220,10 @@ struct ManifestReader {
         }
         // The array's stride is the plugin's sizeof(tsh_param_descriptor), which its struct_size
         // states: a plugin built for a later minor version has larger elements.
-        let v1Size = MemoryLayout<tsh_param_descriptor>.size
+        let v1Size = Int(TSH_PARAM_DESCRIPTOR_SIZE_V1_0)
         let stride = Int(array.loadUnaligned(as: UInt32.self))
         guard stride >= v1Size, stride % MemoryLayout<tsh_param_descriptor>.alignment == 0 else {
-            problems.append("\(label).params[0].struct_size is \(stride), expected at least \(v1Size) (a multiple of \(MemoryLayout<tsh_param_descriptor>.alignment)); the parameters cannot be read")
+            problems.append("\(label).params[0].struct_size is \(stride), expected at least TSH_PARAM_DESCRIPTOR_SIZE_V1_0 = \(v1Size) (a multiple of \(MemoryLayout<tsh_param_descriptor>.alignment)); the parameters cannot be read")
             return []
         }
         var specs: [ParameterSpec] = []

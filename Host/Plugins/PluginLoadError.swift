@@ -2,6 +2,7 @@
 ///
 /// `description` is a complete CLI-style report: the file, what is wrong, every problem found
 /// (the loader collects them all before it throws) and how to fix it. Nothing in it is secret.
+/// It carries no `error:` prefix: whoever prints it adds one (the CLI writes `error: \(error)`).
 public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; stable, suitable for metric labels and tests.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -73,7 +74,7 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         let subject = code == .notFound ? "plugin '\(path)' not found" : "cannot load plugin '\(path)'"
-        var lines = ["error: \(subject): \(message)"]
+        var lines = ["\(subject): \(message)"]
         if !problems.isEmpty {
             lines.append(problems.count == 1 ? "problem:" : "\(problems.count) problems:")
             lines += problems.map { "  - \($0)" }

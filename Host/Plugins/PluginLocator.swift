@@ -44,11 +44,16 @@ public struct PluginLocator: Sendable {
     }
 
     /// The path of the plugin file `name` refers to.
-    /// - Throws: `PluginLoadError` with code `.notFound`, listing every place looked in.
+    /// - Throws: `PluginLoadError` with code `.notFound`, listing every place looked in; or
+    ///   `.notAFile` when no file matches but a candidate is a directory (saying so, and naming
+    ///   the plugin files inside it to pass instead).
     public func locate(_ name: String) throws(PluginLoadError) -> String {
         let candidates = candidates(for: name)
         for candidate in candidates where Self.isRegularFile(candidate) {
             return candidate
+        }
+        if let directory = candidates.first(where: Self.isDirectory) {
+            throw Self.directoryError(directory)
         }
         throw PluginLoadError(
             .notFound, path: name,
@@ -100,6 +105,22 @@ public struct PluginLocator: Sendable {
         }
         var seen = Set<String>()
         return out.filter { seen.insert($0).inserted }
+    }
+
+    /// A plugin path that is a directory: what to pass instead (its .so files, if it has any).
+    static func directoryError(_ directory: String) -> PluginLoadError {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".so") && isRegularFile("\(directory)/\($0)") }.sorted()
+        let inside = names.prefix(5).map { "\(directory)/\($0)" }
+        let fix = inside.isEmpty
+            ? "pass the path of the plugin's .so file (e.g. \(directory)/lib<name>.so), not a directory; to search a directory, add it to \(searchPathVariable) and pass the plugin's name"
+            : "pass the path of a plugin file inside it, e.g. \(inside.joined(separator: " or ")); or add the directory to \(searchPathVariable) and pass the plugin's name"
+        return PluginLoadError(.notAFile, path: directory, message: "it is a directory, not a plugin file (.so)", fix: fix)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     static func isRegularFile(_ path: String) -> Bool {

@@ -440,7 +440,7 @@ final class LastSecond: StrategyPlugin {
             guard terminal else { return }
             series[i].pendingExit = 0
             let held = series[i].held
-            if held >= 0, context.position(series[i].token(held)).quantity < series[i].lot / 2 {
+            if held >= 0, try context.position(series[i].token(held)).quantity < series[i].lot / 2 {
                 series[i].held = -1
             }
         }
@@ -550,10 +550,10 @@ final class LastSecond: StrategyPlugin {
 
         // Host services from here on: reached only when every market gate passed.
         let symbol = s.token(side)
-        if context.position(s.tokens.0).quantity >= s.lot / 2 || context.position(s.tokens.1).quantity >= s.lot / 2 {
+        if try context.position(s.tokens.0).quantity >= s.lot / 2 || context.position(s.tokens.1).quantity >= s.lot / 2 {
             return .alreadyEntered
         }
-        let available = context.balance(quoteAssets[i]).available
+        let available = try context.balance(quoteAssets[i]).available
         if !(available >= c.minTradeUSD) || available <= 0 { return .balanceTooLow }
         let usd = min(min(max(c.tradeSizeUSD, c.minTradeUSD, c.balanceFraction * available), c.maxTradeUSD), available)
         let shares = Self.snap(usd / price, to: s.lot, rule: .down)
@@ -686,7 +686,7 @@ final class LastSecond: StrategyPlugin {
     private func sendExit(_ i: Int, side: Int, tag: String) throws {
         let s = series[i]
         let symbol = s.token(side)
-        let quantity = Self.snap(context.position(symbol).quantity, to: s.lot, rule: .down)
+        let quantity = Self.snap(try context.position(symbol).quantity, to: s.lot, rule: .down)
         guard quantity > 0 else {
             series[i].held = -1
             return

@@ -10,3 +10,33 @@ _Static_assert(sizeof(tsh_trade_event) == 64, "trade event layout");
 _Static_assert(sizeof(tsh_str) == 16, "string slice layout");
 _Static_assert(sizeof(tsh_error) == 16 + TSH_ERROR_MESSAGE_CAPACITY, "error layout");
 _Static_assert(offsetof(tsh_manifest, fingerprint) == 16, "manifest layout");
+
+/* The frozen 1.0 sizes (strategy_host_sdk.h) are today's sizeof: a field appended in a later
+ * minor version changes sizeof, never these. When one is appended, replace the matching
+ * equality below with `sizeof(T) > TSH_T_SIZE_V1_0` and pin the new field's offset. */
+#define TSH_PIN_V1_0(type, size) _Static_assert(sizeof(type) == (size), #type " 1.0 size")
+TSH_PIN_V1_0(tsh_manifest, TSH_MANIFEST_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_kind_descriptor, TSH_KIND_DESCRIPTOR_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_param_descriptor, TSH_PARAM_DESCRIPTOR_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_plugin_vtable, TSH_PLUGIN_VTABLE_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_signal_source_ext, TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_signal, TSH_SIGNAL_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_order_request, TSH_ORDER_REQUEST_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_error, TSH_ERROR_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_instrument, TSH_INSTRUMENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_position, TSH_POSITION_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_balance, TSH_BALANCE_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_host, TSH_HOST_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_instance_info, TSH_INSTANCE_INFO_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_metrics_service, TSH_METRICS_SERVICE_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_event_header, TSH_EVENT_HEADER_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_quote_event, TSH_QUOTE_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_trade_event, TSH_TRADE_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_book_event, TSH_BOOK_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_bar_event, TSH_BAR_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_timer_event, TSH_TIMER_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_signal_event, TSH_SIGNAL_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_oracle_event, TSH_ORACLE_EVENT_SIZE_V1_0);
+TSH_PIN_V1_0(tsh_order_event, TSH_ORDER_EVENT_SIZE_V1_0);
+_Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
+_Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");

@@ -145,36 +145,39 @@ enum KindExport {
     static func dispatch(_ plugin: any StrategyPlugin, _ event: UnsafePointer<tsh_event_header>) throws {
         let raw = UnsafeRawPointer(event)
         let info = EventInfo(event.pointee)
+        // Each event is read only as far as the host built it (header.size): fields beyond it
+        // read as zero; a field added after 1.0 is used only when `ABIGrowth.carries` says so.
+        let size = event.pointee.size
         switch Int32(event.pointee.type) {
         case TSH_EVENT_QUOTE:
-            let e = raw.load(as: tsh_quote_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_quote_event.self)
             try plugin.onQuote(Quote(info: info, bidPrice: e.bid_price, bidSize: e.bid_size, askPrice: e.ask_price, askSize: e.ask_size))
         case TSH_EVENT_TRADE:
-            let e = raw.load(as: tsh_trade_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_trade_event.self)
             try plugin.onTrade(Trade(info: info, price: e.price, size: e.size, aggressor: Side(rawValue: e.aggressor)))
         case TSH_EVENT_BOOK:
-            let e = raw.load(as: tsh_book_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_book_event.self)
             try plugin.onBook(BookUpdate(
                 info: info, changes: BookChanges(base: e.changes, count: Int(e.change_count)), isSnapshot: e.is_snapshot != 0,
                 bestBid: e.best_bid_price.isNaN ? nil : BookLevel(price: e.best_bid_price, size: e.best_bid_size),
                 bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size)))
         case TSH_EVENT_BAR:
-            let e = raw.load(as: tsh_bar_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_bar_event.self)
             try plugin.onBar(Bar(info: info, openTime: e.open_time_ns, interval: e.interval_ns, open: e.open, high: e.high,
                                  low: e.low, close: e.close, volume: e.volume))
         case TSH_EVENT_TIMER:
-            let e = raw.load(as: tsh_timer_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_timer_event.self)
             try plugin.onTimer(TimerFired(info: info, timerID: e.timer_id, tag: e.user_tag, scheduledTime: e.scheduled_ns))
         case TSH_EVENT_SIGNAL:
-            let e = raw.load(as: tsh_signal_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_signal_event.self)
             try plugin.onSignal(Signal(info: info, name: makeString(e.name), sourceInstance: makeString(e.source_instance),
                                        sourcePlugin: makeString(e.source_plugin), payload: makeString(e.payload),
                                        direction: e.direction, value: e.value, confidence: e.confidence))
         case TSH_EVENT_ORACLE:
-            let e = raw.load(as: tsh_oracle_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_oracle_event.self)
             try plugin.onOracle(OracleTick(info: info, source: makeString(e.source), price: e.price))
         case TSH_EVENT_ORDER:
-            let e = raw.load(as: tsh_order_event.self)
+            let e = ABIGrowth.load(raw, size: size, as: tsh_order_event.self)
             try plugin.onOrder(OrderEvent(
                 info: info, clientOrderID: e.client_order_id, status: OrderStatus(rawValue: e.status) ?? .rejected,
                 denyReason: e.deny_reason, side: Side(rawValue: e.side) ?? .buy, lastFillPrice: e.last_fill_price,

@@ -48,12 +48,20 @@ public struct PluginContext {
 
     init(host: UnsafePointer<tsh_host>, info: UnsafePointer<tsh_instance_info>) {
         self.host = host
-        let i = info.pointee
+        // Only what the host wrote (its struct_size); a field added after 1.0 would be read only
+        // when `ABIGrowth.carries(\tsh_instance_info.field, size: i.struct_size)`.
+        let i: tsh_instance_info = ABIGrowth.load(info, size: info.pointee.struct_size)
         instanceID = makeString(i.instance_id)
         kindID = makeString(i.kind_id)
         venue = makeString(i.venue)
         mode = Mode(rawValue: i.mode) ?? .paper
-        symbols = (0..<Int(i.symbol_count)).map { SymbolID(i.symbol_ids![$0]) }
+        symbols = i.symbol_ids.map { ids in (0..<Int(i.symbol_count)).map { SymbolID(ids[$0]) } } ?? []
+    }
+
+    /// True when the host's service table has `service` (a service added after 1.0 is absent
+    /// from an older host's smaller `tsh_host`); call such a service only when this holds.
+    func hostOffers<V>(_ service: KeyPath<tsh_host, V>) -> Bool {
+        ABIGrowth.carries(service, size: host.pointee.struct_size)
     }
 
     /// Engine time in ns since the Unix epoch (simulated in replay).
@@ -175,6 +183,7 @@ public struct PluginContext {
         record.struct_size = UInt32(MemoryLayout<tsh_instrument>.size)
         let status = host.pointee.instrument(host, symbol.rawValue, &record)
         guard status == TSH_OK else { throw PluginError(status: status, "no instrument for symbol \(symbol)") }
+        try Self.checkFilled(record.struct_size, minimum: TSH_INSTRUMENT_SIZE_V1_0, "tsh_instrument")
         return InstrumentInfo(symbol: makeString(record.symbol), venue: makeString(record.venue), baseAsset: makeString(record.base_asset),
                               quoteAsset: makeString(record.quote_asset), tickSize: record.tick_size, lotSize: record.lot_size,
                               minSize: record.min_size, minNotional: record.min_notional)
@@ -196,28 +205,50 @@ public struct PluginContext {
                 asks.prefix(Int(na)).map { BookLevel(price: $0.price, size: $0.size) })
     }
 
-    public func position(_ symbol: SymbolID) -> Position {
+    /// This instance's position in `symbol` (its own mode only).
+    ///
+    /// - Throws: `PluginError` with the host's status when the host cannot answer — e.g.
+    ///   `TSH_ERR_NOT_FOUND` for a symbol that is not one of the instance's, or
+    ///   `TSH_ERR_WRONG_THREAD` off the engine thread — never a zero position standing in for one.
+    public func position(_ symbol: SymbolID) throws(PluginError) -> Position {
         var p = tsh_position()
         p.struct_size = UInt32(MemoryLayout<tsh_position>.size)
-        _ = host.pointee.position(host, symbol.rawValue, &p)
+        let status = host.pointee.position(host, symbol.rawValue, &p)
+        guard status == TSH_OK else { throw PluginError(status: status, "position(\(symbol)) failed with status \(status)\(Self.statusHint(status))") }
+        try Self.checkFilled(p.struct_size, minimum: TSH_POSITION_SIZE_V1_0, "tsh_position")
         return Position(quantity: p.quantity, averagePrice: p.average_price, realizedPnL: p.realized_pnl,
                         unrealizedPnL: p.unrealized_pnl, fees: p.fees)
     }
 
-    public func balance(_ asset: String) -> Balance {
+    /// This instance's balance of `asset` (e.g. "USDC").
+    ///
+    /// - Throws: `PluginError` with the host's status when the host cannot answer — e.g.
+    ///   `TSH_ERR_INVALID_ARGUMENT` for an empty asset name, or `TSH_ERR_WRONG_THREAD` —
+    ///   never a zero balance standing in for one.
+    public func balance(_ asset: String) throws(PluginError) -> Balance {
         var b = tsh_balance()
         b.struct_size = UInt32(MemoryLayout<tsh_balance>.size)
-        _ = asset.withSlice { host.pointee.balance(host, $0, &b) }
+        let status = asset.withSlice { host.pointee.balance(host, $0, &b) }
+        guard status == TSH_OK else { throw PluginError(status: status, "balance('\(asset)') failed with status \(status)\(Self.statusHint(status))") }
+        try Self.checkFilled(b.struct_size, minimum: TSH_BALANCE_SIZE_V1_0, "tsh_balance")
         return Balance(total: b.total, available: b.available, locked: b.locked)
     }
 
-    public func openOrders(_ symbol: SymbolID = .none) -> [OpenOrder] {
+    /// This instance's working orders in `symbol` (all its symbols for `.none`).
+    ///
+    /// - Throws: `PluginError` with the host's status when the host cannot answer — e.g.
+    ///   `TSH_ERR_NOT_FOUND` for a symbol that is not one of the instance's — never an empty
+    ///   list standing in for one. An empty list means there are no working orders.
+    public func openOrders(_ symbol: SymbolID = .none) throws(PluginError) -> [OpenOrder] {
         var count: UInt32 = 0
-        _ = host.pointee.open_orders(host, symbol.rawValue, nil, 0, &count)
+        var status = host.pointee.open_orders(host, symbol.rawValue, nil, 0, &count)
+        guard status == TSH_OK else { throw PluginError(status: status, "openOrders(\(symbol)) failed with status \(status)\(Self.statusHint(status))") }
         guard count > 0 else { return [] }
         var records = [tsh_open_order](repeating: tsh_open_order(), count: Int(count))
-        _ = records.withUnsafeMutableBufferPointer { host.pointee.open_orders(host, symbol.rawValue, $0.baseAddress, count, &count) }
-        return records.prefix(Int(count)).map {
+        let capacity = count
+        status = records.withUnsafeMutableBufferPointer { host.pointee.open_orders(host, symbol.rawValue, $0.baseAddress, capacity, &count) }
+        guard status == TSH_OK else { throw PluginError(status: status, "openOrders(\(symbol)) failed with status \(status)\(Self.statusHint(status))") }
+        return records.prefix(Int(min(count, capacity))).map {
             OpenOrder(clientOrderID: $0.client_order_id, symbol: SymbolID($0.symbol_id), side: Side(rawValue: $0.side) ?? .buy,
                       type: OrderType(rawValue: $0.type) ?? .limit, status: OrderStatus(rawValue: $0.status) ?? .accepted,
                       price: $0.price, size: $0.size, filledSize: $0.filled_size)
@@ -253,6 +284,23 @@ public struct PluginContext {
         guard let service = host.pointee.get_service(host, TSH_SERVICE_METRICS) else { return }
         let table = service.assumingMemoryBound(to: tsh_metrics_service.self)
         name.withSlice { table.pointee.gauge_set(host, $0, value) }
+    }
+
+    /// A host that wrote less than the 1.0 layout of an out-struct is broken: refuse its answer.
+    private static func checkFilled(_ written: UInt32, minimum: UInt32, _ name: String) throws(PluginError) {
+        guard written >= minimum else {
+            throw PluginError(status: TSH_ERR_INTERNAL, "the host filled \(written) bytes of \(name), less than its ABI 1.0 size (\(minimum))")
+        }
+    }
+
+    private static func statusHint(_ status: tsh_status) -> String {
+        switch status {
+        case TSH_ERR_NOT_FOUND: " (not found: the symbol is not one of this instance's)"
+        case TSH_ERR_INVALID_ARGUMENT: " (invalid argument)"
+        case TSH_ERR_WRONG_THREAD: " (called off the engine thread)"
+        case TSH_ERR_UNSUPPORTED: " (not supported by this host)"
+        default: ""
+        }
     }
 
     static func message(_ error: tsh_error) -> String {

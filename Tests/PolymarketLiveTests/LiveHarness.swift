@@ -39,6 +39,8 @@ final class LiveHarness: @unchecked Sendable {
     let engine: Engine
     let series: PolymarketSeries
     let session: PolymarketSession
+    /// The account the live instance trades with (test key, harness credentials).
+    let account: PolymarketAccount
     /// Feed-status inputs the session sent, in order (symbol, stale).
     let statusLog = StatusLog()
     private let serverOffsetMs: Int64
@@ -49,7 +51,10 @@ final class LiveHarness: @unchecked Sendable {
     /// - Parameter beforeStart: failure injection etc. before the engine starts trading.
     /// - Parameter paperToo: also run a paper instance of the same strategy on the same live data.
     /// - Parameter serverSkewMs: how far the venue's clock is ahead of ours.
+    /// - Parameter logger: the session's logger (venue, REST client, streams).
+    /// - Parameter venueOptions: adjust the venue's options (after the harness's fast backoffs).
     init(secondsBeforeEnd: Int64 = 240, paperToo: Bool = false, serverSkewMs: Int64 = 0,
+         logger: Logger = Logger(label: "test.polymarket"), venueOptions: [(inout PolymarketVenue.Options) -> Void] = [],
          beforeStart: (LiveHarness) -> Void = { _ in }) async throws {
         let key = try PrivateKey(hex: Self.key)
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
@@ -103,12 +108,17 @@ final class LiveHarness: @unchecked Sendable {
         var options = PolymarketVenue.Options()
         options.pauseAfterCancelOnly = .seconds(2)
         options.backoff = BackoffPolicy(base: .milliseconds(50), max: .milliseconds(500))
+        for adjust in venueOptions { adjust(&options) }
+        account = PolymarketAccount(privateKey: key, credentials: Self.credentials, funder: nil, signatureType: .eoa)
         session = try PolymarketSession(
             configuration: configuration, markets: PolymarketMarkets(series: [series]),
-            account: PolymarketAccount(privateKey: key, credentials: Self.credentials, funder: nil, signatureType: .eoa),
-            venueOptions: options, clock: clock, logger: Logger(label: "test.polymarket"),
+            account: account,
+            venueOptions: options, clock: clock, logger: logger,
             sink: { input in
                 if case .feedStatus(let symbol, let stale, _) = input { statuses.items.withLock { $0.append((symbol, stale)) } }
+                if case .tradingState(let instance, let state, let reason) = input {
+                    statuses.tradingStates.withLock { $0.append((instance, state, reason)) }
+                }
                 if case .market(.oracle) = input { statuses.oracles.add(1, ordering: .relaxed) }
                 queue.push(input)
             })
@@ -189,6 +199,19 @@ final class LiveHarness: @unchecked Sendable {
         await gamma.stop()
     }
 
+    /// `stop()`, waiting at most `seconds`: false (and an issue recorded) when it did not return in
+    /// time — the stop then goes on in the background, so a test fails instead of hanging.
+    func stop(within seconds: Double) async throws -> Bool {
+        let stopped = Atomic<Bool>(false)
+        let task = Task {
+            await self.stop()
+            stopped.store(true, ordering: .sequentiallyConsistent)
+        }
+        try await Self.waitUntil("the session stopped", seconds: seconds) { stopped.load(ordering: .sequentiallyConsistent) }
+        if !stopped.load(ordering: .sequentiallyConsistent) { task.cancel() }
+        return stopped.load(ordering: .sequentiallyConsistent)
+    }
+
     var fills: [FillRecord] { journal.recorded.fills }
     var entries: [OrderRequest] { journal.recorded.orders.filter { $0.tag == "entry" } }
 
@@ -212,6 +235,8 @@ final class LiveHarness: @unchecked Sendable {
 
 final class StatusLog: Sendable {
     let items = Mutex<[(SymbolID, Bool)]>([])
+    /// Trading-state inputs the venue sent, in order (instance, state, reason).
+    let tradingStates = Mutex<[(Int, TradingState, String)]>([])
     let oracles = Atomic<Int>(0)
     let published = Atomic<Int>(0)
 }

@@ -124,13 +124,15 @@ struct ClobOrderPostingTests {
         }
     }
 
-    @Test("HTTP 503 trading disabled and HTTP 500 are retryable", arguments: [FakeClobFailure.tradingDisabled, .serverError])
+    @Test("HTTP 503 trading disabled and HTTP 500 to an order are outcomeUnknown (the venue may have placed it)",
+          arguments: [FakeClobFailure.tradingDisabled, .serverError])
     func serverUnavailable(failure: FakeClobFailure) async throws {
         try await ClobHarness.run { venue in
             venue.fake.failNextOrderPosts(failure)
             let order = try venue.limit(.buy, price: "0.40", size: 10)
             let error = try #require(await ClobHarness.clobError { _ = try await venue.client.postOrder(order, type: .gtc) })
-            #expect(error.isRetryable)
+            #expect(error.kind == .outcomeUnknown)
+            #expect(!error.isRetryable)
         }
     }
 

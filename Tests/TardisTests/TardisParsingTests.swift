@@ -205,7 +205,7 @@ struct TardisParsingTests {
             TardisFixture.tradesHeader,
             "binance,BTCUSDT,\(us(1)),\(us(1)),a,buy,1.5e3,1e-7",
             "binance,BTCUSDT,\(us(2)),\(us(2)),b,buy,+2.50,2E-8",
-            "binance,BTCUSDT,\(us(3)),\(us(3)),c,buy,-0.25,0.100000000",
+            "binance,BTCUSDT,\(us(3)),\(us(3)),c,buy,0.25e0,0.100000000",
         ])
         var replay = try fixture.open().replay()
         let trades = drain(&replay).compactMap { event -> TradeTick? in
@@ -213,7 +213,7 @@ struct TardisParsingTests {
             return nil
         }
         #expect(replay.failure == nil)
-        #expect(trades.map(\.price.raw) == [150_000_000_000, 250_000_000, -25_000_000])
+        #expect(trades.map(\.price.raw) == [150_000_000_000, 250_000_000, 25_000_000])
         #expect(trades.map(\.size.raw) == [10, 2, 10_000_000])
     }
 

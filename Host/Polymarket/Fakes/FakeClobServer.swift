@@ -68,6 +68,8 @@ public enum FakeClobFailure: Sendable, Hashable {
     case serverError
     /// The order is verified, accepted and matched, then the connection is closed without an answer.
     case acceptThenDropConnection
+    /// The order is verified, accepted and matched, then the answer is a 500 (a gateway failing on the way back).
+    case serverErrorAfterPlacing
 }
 
 /// A fake Polymarket CLOB REST server on 127.0.0.1 (Hummingbird), for tests and dry runs.
@@ -119,6 +121,10 @@ public final class FakeClobServer: Sendable {
         var orderSequence: [String] = []
         var trades: [TradeRecord] = []
         var failures: [FakeClobFailure] = []
+        /// Remaining `GET /data/orders` / `GET /data/trades` requests answered with 500.
+        var failingQueries = 0
+        /// Replaces the venue's FOK/FAK kill message (the kill is still `status: "unmatched"`).
+        var killMessage: String?
         var clockOffsetMs: Int64 = 0
         var acceptedOrders: [FakeClobAcceptedOrder] = []
         var rejections: [FakeClobRejection] = []
@@ -227,6 +233,14 @@ public final class FakeClobServer: Sendable {
         state.withLock { $0.failures += Array(repeating: failure, count: count) }
     }
 
+    /// The next `count` `GET /data/orders` and `GET /data/trades` requests get 500 "Internal server error"
+    /// (`Int.max`: until `failAccountQueries(count: 0)`).
+    public func failAccountQueries(count: Int) { state.withLock { $0.failingQueries = max(0, count) } }
+
+    /// Answers FOK/FAK kills with this `errorMsg` instead of the venue's usual wording (`nil`: the usual one).
+    /// The kill is still marked by `status: "unmatched"` and `success: false`.
+    public func setKillMessage(_ message: String?) { state.withLock { $0.killMessage = message } }
+
     /// Revokes the API key: L2 requests get 401 `{"error":"Unauthorized/Invalid api key"}`.
     public func revokeApiKey() { state.withLock { $0.revoked = true } }
 
@@ -297,6 +311,14 @@ public final class FakeClobServer: Sendable {
                                     "GET /balance-allowance", "POST /v1/heartbeats"]
         guard l2Paths.contains(endpoint) else { return reject(endpoint, .notFound, "not found") }
         if let refusal = verifyL2(request, method: method, path: path, body: body, endpoint: endpoint) { return refusal }
+        if endpoint == "GET /data/orders" || endpoint == "GET /data/trades" {
+            let failing = state.withLock { s -> Bool in
+                guard s.failingQueries > 0 else { return false }
+                if s.failingQueries != Int.max { s.failingQueries -= 1 }
+                return true
+            }
+            if failing { return reject(endpoint, .internalServerError, "Internal server error") }
+        }
         switch endpoint {
         case "DELETE /order":
             guard let json = ClobFakeJSON.parse(ByteBuffer(bytes: body)) as? [String: Any], let id = json["orderID"] as? String else {
@@ -397,7 +419,7 @@ public final class FakeClobServer: Sendable {
             return reject(endpoint, .serviceUnavailable, "Trading is currently disabled. Check polymarket.com for updates.")
         case .serverError:
             return reject(endpoint, .internalServerError, "Internal server error")
-        case .acceptThenDropConnection, nil:
+        case .acceptThenDropConnection, .serverErrorAfterPlacing, nil:
             break
         }
         if let refusal = verifyL2(request, method: "POST", path: "/order", body: body, endpoint: endpoint) { return refusal }
@@ -442,6 +464,10 @@ public final class FakeClobServer: Sendable {
             try? await context.channel.close()
             throw FakeClobServerError(message: "connection dropped on purpose")
         }
+        if case .serverErrorAfterPlacing = injected, outcome.accepted {
+            logger.info("Fake CLOB answering 500 after accepting an order", metadata: ["order.id": "\(orderID)"])
+            return reject(endpoint, .internalServerError, "Internal server error")
+        }
         return outcome.response
     }
 
@@ -466,12 +492,13 @@ public final class FakeClobServer: Sendable {
                 makerAddress: body.order.maker.checksummed, orderType: type.rawValue, expiration: body.expiration,
                 createdAtSeconds: nowMs / 1000, status: "LIVE"
             )
-            func killed(_ message: String) -> (Bool, Response) {
+            func killed(_ usual: String) -> (Bool, Response) {
+                let message = state.killMessage ?? usual
                 record.status = "CANCELED"
                 frames.append(Self.orderFrame(record, token: token, type: "CANCELLATION", status: "CANCELED_" + message, nowMs: nowMs))
                 state.rejections.append(FakeClobRejection(endpoint: endpoint, status: 400, reason: message))
                 return (false, ClobFakeJSON.response(.badRequest, [
-                    "success": false, "errorMsg": message, "orderID": orderID, "status": "", "makingAmount": "", "takingAmount": "",
+                    "success": false, "errorMsg": message, "orderID": orderID, "status": "unmatched", "makingAmount": "0", "takingAmount": "0",
                     "transactionsHashes": [String](), "tradeIDs": [String](),
                 ]))
             }

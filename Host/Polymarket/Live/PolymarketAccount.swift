@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolymarketSigning
 
 /// The account a live Polymarket instance trades with, read from the environment only
@@ -65,7 +66,26 @@ public struct PolymarketAccount: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Safe to log: no account value appears — the signer and funder addresses are masked to their
+    /// first and last four hex digits, the API key, secret and passphrase only said to be set.
     public var description: String {
-        "PolymarketAccount(signer: \(privateKey.address), funder: \(funder.map { "\($0)" } ?? "none"), type: \(signatureType), credentials: \(credentials.map { "api key \($0.apiKey)" } ?? "derived at start"))"
+        "PolymarketAccount(signer: \(Self.mask(privateKey.address.checksummed)), funder: \(funder.map { Self.mask($0.checksummed) } ?? "none"), type: \(signatureType), credentials: \(credentials == nil ? "derived at start" : "from the environment (redacted)"))"
+    }
+
+    /// Logs which account the host trades with, masked (see `description`).
+    public func log(to logger: Logger) {
+        logger.notice("Polymarket account", metadata: [
+            "account.signer": "\(Self.mask(privateKey.address.checksummed))",
+            "account.funder": "\(funder.map { Self.mask($0.checksummed) } ?? "none")",
+            "account.signature_type": "\(signatureType)",
+            "account.credentials": "\(credentials == nil ? "derived at start" : "from the environment (redacted)")",
+        ])
+    }
+
+    /// `0x1234…abcd`: enough to tell accounts apart, not the value.
+    public static func mask(_ text: String) -> String {
+        let body = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+        guard body.count > 8 else { return "redacted" }
+        return (text.hasPrefix("0x") ? "0x" : "") + body.prefix(4) + "…" + body.suffix(4)
     }
 }

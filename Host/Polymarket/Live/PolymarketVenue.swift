@@ -17,16 +17,21 @@ import Synchronization
 /// `GET /data/trades`.
 ///
 /// Error handling, by the REST client's classification:
-/// - **retryable** (429, 5xx before processing, transport errors before sending): the *same
+/// - **retryable** (429, transport errors before the request left this process): the *same
 ///   signed bytes* are sent again after the venue's Retry-After or a backoff — the order id is
-///   the hash of the signed order, so a resend can never create a second order;
-/// - **rejected**: the order ends `rejected` (an FOK/FAK kill ends `canceled`) with the venue's message;
+///   the hash of the signed order, so a resend can never create a second order; when retries run
+///   out the order is `rejected` (none of those answers can have placed it);
+/// - **rejected**: the order ends `rejected` with the venue's message; an FOK/FAK kill — recognised
+///   from the response's `status` (`unmatched`), never from its wording — ends `canceled`;
 /// - **cancel-only** (503): the order is rejected and the instance goes REDUCING until the
 ///   venue accepts orders again (re-probed after `pauseAfterCancelOnly`);
 /// - **unauthorized** (revoked key): the order is rejected and the instance HALTED;
-/// - **outcome unknown** (no readable answer after sending): the instance is HALTED while the
-///   order is looked up by its id in open orders and trades; it ends accepted/filled when
-///   found, `rejected` ("not placed") when not, and trading resumes. It is never resent blindly.
+/// - **outcome unknown** (no readable answer after sending, or a 5xx — the venue may have placed
+///   the order before failing): the instance is HALTED while the order is looked up by its id in
+///   open orders and trades; it ends accepted/filled when found, `rejected` ("not placed") when
+///   not, and trading resumes. It is never resent blindly. The lookup is bounded
+///   (`reconcileAttempts`, `reconcileTimeout`); when the venue cannot be asked, the instance stays
+///   HALTED with a reason naming the order to check, and an error is logged.
 public final class PolymarketVenue: LiveVenue, Sendable {
     public let name = "polymarket"
 
@@ -38,6 +43,12 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         /// Order heartbeat period while orders rest (the venue cancels all after 10 s without one).
         public var heartbeatInterval: Duration = .seconds(5)
         public var backoff = BackoffPolicy.standard
+        /// Look-ups of an order whose outcome is unknown (open orders + trades) before giving up.
+        public var reconcileAttempts = 8
+        /// Delay between those look-ups: 0.5 s doubling to 8 s, no jitter.
+        public var reconcileBackoff = BackoffPolicy(base: .milliseconds(500), max: .seconds(8), jitter: 0)
+        /// Overall limit for resolving one unknown outcome (look-ups and waits).
+        public var reconcileTimeout: Duration = .seconds(60)
         public init() {}
     }
 
@@ -79,6 +90,9 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         var seenTrades: Set<String> = []
         var heartbeatID: String?
         var lastTradeCheckMs: Int64 = 0
+        /// The reconciliation of an unknown outcome in progress (canceled by `finish()`).
+        var reconciliation: Task<Void, Never>?
+        var finishing = false
     }
 
     /// - Parameter sink: Where updates go: the engine's queue (`engine.queue.push`).
@@ -100,8 +114,16 @@ public final class PolymarketVenue: LiveVenue, Sendable {
     public func submit(_ order: OrderRequest, instrument: Instrument) { work.yield(.submit(order)) }
     public func cancel(_ id: ClientOrderID, symbol: SymbolID) { work.yield(.cancel(id)) }
 
-    /// Stops the worker after the queued work.
-    public func finish() { work.finish() }
+    /// Stops the worker after the queued work. A reconciliation of an unknown outcome in
+    /// progress stops at once (the instance stays HALTED; the order is logged as unresolved).
+    public func finish() {
+        let running = state.withLock { s -> Task<Void, Never>? in
+            s.finishing = true
+            return s.reconciliation
+        }
+        running?.cancel()
+        work.finish()
+    }
 
     // MARK: - Worker
 
@@ -189,13 +211,20 @@ public final class PolymarketVenue: LiveVenue, Sendable {
                     logger.warning("Polymarket order retry", metadata: [
                         "order.id": "\(order.clientOrderID)", "attempt": "\(attempt)", "delay": "\(delay)", "error": "\(error)",
                     ])
-                    try? await Task.sleep(for: delay)
+                    do {
+                        try await Task.sleep(for: delay)
+                    } catch {
+                        // Shutting down: nothing was placed (a retryable answer never places an order).
+                        return finish(order, .rejected, "not sent: the host stopped while waiting to retry (\(error))")
+                    }
                     continue
                 case .retryable:
+                    // 429 and failures before sending: none of them can have placed the order.
                     return finish(order, .rejected, "the venue kept refusing for now (\(error.message)); gave up after \(attempt) retries")
                 case .rejected:
                     let message = error.venueMessage ?? error.message
-                    let killed = message.contains("FOK orders are fully filled or killed") || message.contains("FAK orders")
+                    // A kill is the matching engine's answer (status `unmatched`), not a refusal of the order.
+                    let killed = (type == .fok || type == .fak) && error.isUnmatchedKill
                     return finish(order, killed ? .canceled : .rejected, message)
                 case .cancelOnly:
                     pause(order.instance, .reducing, "Polymarket is in cancel-only mode: \(error.venueMessage ?? error.message)",
@@ -214,30 +243,94 @@ public final class PolymarketVenue: LiveVenue, Sendable {
 
     /// An order whose submission may or may not have reached the venue: halt the instance,
     /// look the order up by its id, settle it from what the venue says, resume.
+    ///
+    /// Bounded by `reconcileAttempts` look-ups and `reconcileTimeout`; stops at once when the task
+    /// is canceled or `finish()` is called. When it cannot decide, the instance stays HALTED with a
+    /// reason naming the order, the order stays working (a later fill is still booked), and an
+    /// error says what to check at the venue.
     private func resolveUnknown(_ order: OrderRequest, venueID: String, error: ClobError) async {
         logger.error("Polymarket order outcome unknown", metadata: ["order.id": "\(order.clientOrderID)", "venue.order_id": "\(venueID)", "error": "\(error)"])
-        sink(.tradingState(instance: order.instance, state: .halted, reason: "order \(order.clientOrderID) outcome unknown; reconciling with the venue"))
-        var attempt = 0
-        while true {
+        sink(.tradingState(instance: order.instance, state: .halted,
+                           reason: "order \(order.clientOrderID) (venue id \(venueID)) outcome unknown; reconciling with the venue's open orders and trades"))
+        let task = Task { await self.reconcileUnknown(order, venueID: venueID, error: error) }
+        let finishing = state.withLock { s -> Bool in
+            s.reconciliation = task
+            return s.finishing
+        }
+        if finishing { task.cancel() }
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+        state.withLock { $0.reconciliation = nil }
+    }
+
+    private enum Lookup {
+        case found(resting: Bool, trades: [ClobTrade])
+        case notFound
+    }
+
+    private func reconcileUnknown(_ order: OrderRequest, venueID: String, error original: ClobError) async {
+        let started = ContinuousClock.now
+        let deadline = started + options.reconcileTimeout
+        var lastError = ""
+        var attempts = 0
+        while attempts < max(1, options.reconcileAttempts), ContinuousClock.now < deadline, !Task.isCancelled {
+            attempts += 1
             do {
-                let open = try await client.openOrders()
-                let trades = try await client.trades()
-                let resting = open.contains { $0.id.lowercased() == venueID }
-                if resting || trades.contains(where: { $0.takerOrderID.lowercased() == venueID }) {
-                    emit(order, status: .accepted, reason: "found at the venue after an unknown outcome", venueID: venueID)
-                    state.withLock { $0.orders[order.clientOrderID]?.resting = resting }
+                switch try await lookUp(venueID) {
+                case .found(let resting, let trades):
+                    // The user channel may have booked fills meanwhile: then "accepted" is old news.
+                    let alreadyUpdated = state.withLock { s -> Bool in
+                        s.orders[order.clientOrderID]?.resting = resting
+                        return s.orders[order.clientOrderID].map { $0.terminal || $0.filled > 0 } ?? true
+                    }
+                    if !alreadyUpdated {
+                        emit(order, status: .accepted, reason: "found at the venue after an unknown outcome", venueID: venueID)
+                    }
                     book(trades: trades.map(TradeReport.init))
-                } else {
-                    finish(order, .rejected, "not placed: the venue has no order \(venueID) after an unknown outcome (\(error.message))")
+                case .notFound:
+                    finish(order, .rejected, "not placed: the venue has no order \(venueID) after an unknown outcome (\(original.message))")
                 }
                 sink(.tradingState(instance: order.instance, state: .active, reason: "order \(order.clientOrderID) reconciled"))
                 return
             } catch {
-                attempt += 1
-                logger.warning("Polymarket reconciliation retry", metadata: ["order.id": "\(order.clientOrderID)", "attempt": "\(attempt)", "error": "\(error)"])
-                try? await Task.sleep(for: options.backoff.delay(attempt: attempt))
+                lastError = "\(error)"
+            }
+            if Task.isCancelled { break }
+            let delay = options.reconcileBackoff.delay(attempt: attempts - 1)
+            guard attempts < options.reconcileAttempts, ContinuousClock.now + delay < deadline else { break }
+            logger.warning("Polymarket reconciliation retry", metadata: [
+                "order.id": "\(order.clientOrderID)", "attempt": "\(attempts)", "delay": "\(delay)", "error": "\(lastError)",
+            ])
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                break  // canceled: shutting down
             }
         }
+        let elapsed = ContinuousClock.now - started
+        let why = Task.isCancelled ? "the host stopped during the reconciliation"
+            : "\(attempts) look-ups in \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s failed (last: \(lastError))"
+        let reason = "order \(order.clientOrderID) outcome unknown and unresolved: \(why); check open orders and trades at Polymarket for order \(venueID), then restart the host"
+        logger.error("Polymarket order outcome could not be reconciled; instance stays halted", metadata: [
+            "order.id": "\(order.clientOrderID)", "venue.order_id": "\(venueID)", "instance": "\(order.instance)",
+            "attempts": "\(attempts)", "error": "\(lastError)", "reason": "\(why)",
+            "action": "check open orders (GET /data/orders) and trades (GET /data/trades) at Polymarket for this order id, then restart",
+        ])
+        sink(.tradingState(instance: order.instance, state: .halted, reason: reason))
+    }
+
+    /// One look-up of an order by its venue id in open orders and trades.
+    private func lookUp(_ venueID: String) async throws(ClobError) -> Lookup {
+        let open = try await client.openOrders()
+        let trades = try await client.trades()
+        let resting = open.contains { $0.id.lowercased() == venueID }
+        if resting || trades.contains(where: { $0.takerOrderID.lowercased() == venueID || $0.makerOrders.contains { $0.orderID.lowercased() == venueID } }) {
+            return .found(resting: resting, trades: trades)
+        }
+        return .notFound
     }
 
     private func cancelOrder(_ id: ClientOrderID) async {

@@ -162,9 +162,11 @@ public final class ClobClient: Sendable {
     // MARK: - L2: orders
 
     /// `POST /order`. Returns only for an accepted order; otherwise throws:
-    /// `.rejected` (venue refused, e.g. FOK not filled — `venueMessage` has the reason),
-    /// `.retryable` (429 with `Retry-After`, 5xx), `.cancelOnly`, `.unauthorized`, or
-    /// `.outcomeUnknown` (sent, no readable answer: reconcile, never resubmit).
+    /// `.rejected` (venue refused, e.g. FOK not filled — `venueMessage` has the reason, `orderStatus`
+    /// the response's status, `unmatched` for a kill), `.retryable` (429, or a transport failure
+    /// before the request left this process), `.cancelOnly`, `.unauthorized`, or `.outcomeUnknown`
+    /// (sent, and the answer does not prove the order was not placed: no readable answer, or a 5xx —
+    /// the venue may have placed it before failing; reconcile, never resubmit).
     public func postOrder(_ order: SignedOrder, type: ClobOrderType, postOnly: Bool = false, deferExec: Bool = false)
         async throws(ClobError) -> PostOrderResult
     {
@@ -174,6 +176,16 @@ public final class ClobClient: Sendable {
         }
         let body = order.body(owner: owner, orderType: type, postOnly: postOnly, deferExec: deferExec)
         let response = try await authenticated(.POST, path: "/order", body: body, unknownIfSent: true)
+        if response.status >= 500 {
+            // Only an explicit cancel-only answer proves the order was refused before processing; any
+            // other 5xx may come after the order was placed (a gateway failing on the way back).
+            do {
+                try check(response, endpoint: endpoint)
+            } catch where error.kind != .cancelOnly {
+                throw ClobError(kind: .outcomeUnknown, status: response.status, venueMessage: error.venueMessage, endpoint: endpoint,
+                                message: "HTTP \(response.status) after the order was sent: it may have been placed; reconcile through open orders and trades")
+            }
+        }
         let json = response.json
         let venueMessage = json.flatMap { $0["errorMsg"]?.nonEmptyString ?? $0["error"]?.nonEmptyString }
         if (200..<300).contains(response.status) || (400..<500).contains(response.status) && ![401, 429].contains(response.status) {
@@ -185,10 +197,11 @@ public final class ClobClient: Sendable {
                 throw ClobError(kind: .rejected, status: response.status, venueMessage: RESTTransport.venueMessage(response),
                                 endpoint: endpoint, message: "order refused")
             }
-            if let venueMessage {
-                throw ClobError(kind: .rejected, status: response.status, venueMessage: venueMessage, endpoint: endpoint, message: "order rejected")
-            }
             let statusText = json["status"]?.string?.lowercased() ?? ""
+            if let venueMessage {
+                throw ClobError(kind: .rejected, status: response.status, venueMessage: venueMessage, endpoint: endpoint, message: "order rejected",
+                                orderStatus: statusText.isEmpty ? nil : statusText)
+            }
             if (200..<300).contains(response.status), json["success"]?.bool == nil {
                 // A 2xx that does not say whether it succeeded may well have placed the order.
                 throw ClobError(kind: .outcomeUnknown, status: response.status, endpoint: endpoint,
@@ -198,7 +211,8 @@ public final class ClobClient: Sendable {
                   let status = OrderPlacementStatus(rawValue: statusText), let orderID = json["orderID"]?.nonEmptyString
             else {
                 throw ClobError(kind: .rejected, status: response.status, venueMessage: statusText.isEmpty ? nil : statusText,
-                                endpoint: endpoint, message: "order not accepted (success \(json["success"]?.bool.map(String.init) ?? "absent"), status '\(statusText)')")
+                                endpoint: endpoint, message: "order not accepted (success \(json["success"]?.bool.map(String.init) ?? "absent"), status '\(statusText)')",
+                                orderStatus: statusText.isEmpty ? nil : statusText)
             }
             state.withLock { $0.consecutiveRateLimits = 0 }
             return PostOrderResult(

@@ -11,7 +11,8 @@ public struct ClobError: Error, Sendable, CustomStringConvertible {
         case retryable(after: Duration?)
         /// The venue refused the request with a reason (`venueMessage`), e.g. an FOK order that could not fill.
         case rejected
-        /// The request was sent but no readable answer came back; the order may or may not exist.
+        /// The request was sent and the answer does not prove whether it took effect (no readable
+        /// answer, or a 5xx to an order submission): the order may or may not exist.
         case outcomeUnknown
         /// The API key is revoked or invalid, or the L1 signature was refused.
         case unauthorized
@@ -30,14 +31,22 @@ public struct ClobError: Error, Sendable, CustomStringConvertible {
     public var endpoint: String
     /// Our explanation of what went wrong.
     public var message: String
+    /// The order response's `status` field (lowercased: `live`, `matched`, `delayed`, `unmatched`…)
+    /// when a refused `POST /order` answer carried one. `unmatched` on an FOK/FAK order is a kill.
+    public var orderStatus: String?
 
-    public init(kind: Kind, status: Int? = nil, venueMessage: String? = nil, endpoint: String, message: String) {
+    public init(kind: Kind, status: Int? = nil, venueMessage: String? = nil, endpoint: String, message: String, orderStatus: String? = nil) {
         self.kind = kind
         self.status = status
         self.venueMessage = venueMessage
         self.endpoint = endpoint
         self.message = message
+        self.orderStatus = orderStatus
     }
+
+    /// True when a refused FOK/FAK order was killed by the matching engine (nothing or not enough
+    /// to match) rather than refused as invalid: the response's status says `unmatched`.
+    public var isUnmatchedKill: Bool { kind == .rejected && orderStatus == "unmatched" }
 
     /// True when the same request may be sent again.
     public var isRetryable: Bool {

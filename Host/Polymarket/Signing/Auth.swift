@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// CLOB API credentials (L2). `description` never shows the secret or the passphrase.
+/// CLOB API credentials (L2). `description` never shows the key, the secret or the passphrase.
 public struct ApiCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable, Equatable {
     public var apiKey: String
     public var secret: String
@@ -13,9 +13,9 @@ public struct ApiCredentials: Sendable, CustomStringConvertible, CustomDebugStri
         self.passphrase = passphrase
     }
 
-    public var description: String { "ApiCredentials(apiKey: \(apiKey), secret: redacted, passphrase: redacted)" }
+    public var description: String { "ApiCredentials(apiKey: redacted, secret: redacted, passphrase: redacted)" }
     public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["apiKey": apiKey]) }
+    public var customMirror: Mirror { Mirror(self, children: ["apiKey": "redacted"]) }
 }
 
 /// L1 headers: an EIP-712 `ClobAuth` signature by the wallet key (create/derive API keys).

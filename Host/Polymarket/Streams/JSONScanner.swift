@@ -405,47 +405,10 @@ struct JSONScanner {
 
     // MARK: Number conversions
 
-    /// Exact parse of `[-]digits[.digits]` into Fixed8; falls back to `Double` for exponent forms.
+    /// Exact parse into Fixed8 with the host's one decimal parser (``Fixed8Parser``): signs,
+    /// exponents ("1e-5") exactly; nil beyond 8 fractional digits, beyond range or on junk.
     @inline(__always) func parseFixed8(_ range: Range<Int>) -> Fixed8? {
-        var i = range.lowerBound
-        let end = range.upperBound
-        var negative = false
-        if base[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        var integer: Int64 = 0
-        var digits = 0
-        while i < end {
-            let d = base[i] &- UInt8(ascii: "0")
-            guard d < 10 else { break }
-            integer = integer &* 10 &+ Int64(d)
-            digits += 1
-            i += 1
-            if digits > 11 { return nil }  // beyond Fixed8's range
-        }
-        var fraction: Int64 = 0
-        var fractionDigits = 0
-        if i < end, base[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end {
-                let d = base[i] &- UInt8(ascii: "0")
-                guard d < 10 else { break }
-                if fractionDigits < 8 {
-                    fraction = fraction * 10 + Int64(d)
-                    fractionDigits += 1
-                } else if d != 0 {
-                    return nil
-                }
-                digits += 1
-                i += 1
-            }
-        }
-        if i < end {
-            guard base[i] | 0x20 == UInt8(ascii: "e"), let double = Double(decode(range, escaped: false)) else { return nil }
-            return Fixed8(double)
-        }
-        guard digits > 0, integer < 92_233_720_368 else { return nil }
-        while fractionDigits < 8 { fraction *= 10; fractionDigits += 1 }
-        let raw = integer * Fixed8.scale + fraction
-        return Fixed8(raw: negative ? -raw : raw)
+        Fixed8Parser.raw(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)).map(Fixed8.init(raw:))
     }
 
     /// Exact parse into `Decimal` (mantissa up to 19 digits directly, longer via Foundation).

@@ -60,7 +60,7 @@ final class SignalFollower: StrategyPlugin {
     func onSignal(_ signal: Signal) throws {
         guard signal.name == signalName, signal.confidence >= minConfidence, signal.direction != 0,
               let state = states[signal.symbol], state.pendingOrder == nil, !state.lastMid.isNaN else { return }
-        guard context.position(signal.symbol).quantity == 0 else { return }
+        guard try context.position(signal.symbol).quantity == 0 else { return }
         let trendUp = state.lastMid >= state.ema
         let side: Side = signal.direction > 0 ? .buy : .sell
         guard (side == .buy) == trendUp else { return }
@@ -72,7 +72,7 @@ final class SignalFollower: StrategyPlugin {
         switch update.status {
         case .filled, .canceled, .rejected, .expired, .denied:
             states[symbol]?.pendingOrder = nil
-            if update.filledSize > 0, context.position(symbol).quantity != 0 {
+            if update.filledSize > 0, try context.position(symbol).quantity != 0 {
                 states[symbol]?.entryPrice = update.averageFillPrice
             }
         default: break
@@ -105,7 +105,7 @@ final class SignalFollower: StrategyPlugin {
               context.now() >= state.retryAfter else { return }
         let lot = try context.instrument(symbol).lotSize
         // Positions come back as doubles: snap to whole lots before sending.
-        let quantity = Self.snap(context.position(symbol).quantity, to: lot)
+        let quantity = Self.snap(try context.position(symbol).quantity, to: lot)
         guard quantity != 0 else { return }
         let move = (state.lastMid - state.entryPrice) / state.entryPrice * (quantity > 0 ? 1 : -1)
         let reason: String

@@ -11,7 +11,14 @@
  *    host's. Within a major version structs are append-only: fields are never
  *    reordered or removed, new fields are added at the end, and every struct that may
  *    grow starts with `uint32_t struct_size` (or, for root structs, a tsh_version then
- *    struct_size). A reader never touches a field beyond the size it was given.
+ *    struct_size). A reader never touches a field beyond the size it was given:
+ *    it refuses a struct smaller than that struct's 1.0 size (TSH_*_SIZE_V1_0 below),
+ *    reads a field added after 1.0 only when TSH_HAS_FIELD says the struct carries it,
+ *    and ignores bytes beyond the layout it knows (they come from a newer writer).
+ *    Events carry their size in header.size and are read the same way. Out-structs a
+ *    plugin passes to a service (tsh_instrument, tsh_position, tsh_balance): the caller
+ *    sets struct_size to its sizeof; the host writes at most that many bytes and sets
+ *    struct_size to the number it wrote, so the caller knows which fields were filled.
  *  - Build fingerprint. A pad-free 16-byte block (pointer width, endianness, timestamp
  *    unit, float format, bool and enum widths) compared byte for byte by the host.
  *  - Thread tags on every function pointer:
@@ -379,6 +386,8 @@ typedef struct tsh_balance {
     double locked;
 } tsh_balance;
 
+/** Fixed layout (no struct_size, elements of a caller-allocated array): it never grows;
+ *  a later minor version would add another service instead. */
 typedef struct tsh_open_order {
     uint64_t client_order_id;
     tsh_symbol_id symbol_id;
@@ -664,6 +673,50 @@ typedef struct tsh_manifest {
     uint32_t kind_count;
     uint32_t reserved;
 } tsh_manifest;
+
+/* ------------------------------------------------------------------------------ */
+/* Frozen 1.0 sizes and the field-coverage test                                    */
+/* ------------------------------------------------------------------------------ */
+
+/**
+ * sizeof each growable struct as ABI 1.0 laid it out. These numbers never change: a
+ * reader refuses struct_size (or event header.size) below them and accepts anything at
+ * or above, reading later fields only when TSH_HAS_FIELD is true. abi_layout.c pins
+ * them. Defined for 64-bit targets (the ones the host runs on).
+ */
+#if UINTPTR_MAX == UINT64_MAX
+/* Plugin -> host. */
+#define TSH_MANIFEST_SIZE_V1_0 80u
+#define TSH_KIND_DESCRIPTOR_SIZE_V1_0 72u
+#define TSH_PARAM_DESCRIPTOR_SIZE_V1_0 72u
+#define TSH_PLUGIN_VTABLE_SIZE_V1_0 48u
+#define TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0 16u
+#define TSH_SIGNAL_SIZE_V1_0 64u
+#define TSH_ORDER_REQUEST_SIZE_V1_0 64u
+#define TSH_ERROR_SIZE_V1_0 496u
+/* Out-structs the plugin allocates and the host fills. */
+#define TSH_INSTRUMENT_SIZE_V1_0 104u
+#define TSH_POSITION_SIZE_V1_0 48u
+#define TSH_BALANCE_SIZE_V1_0 32u
+/* Host -> plugin. */
+#define TSH_HOST_SIZE_V1_0 192u
+#define TSH_INSTANCE_INFO_SIZE_V1_0 72u
+#define TSH_METRICS_SERVICE_SIZE_V1_0 24u
+#define TSH_EVENT_HEADER_SIZE_V1_0 40u
+#define TSH_QUOTE_EVENT_SIZE_V1_0 72u
+#define TSH_TRADE_EVENT_SIZE_V1_0 64u
+#define TSH_BOOK_EVENT_SIZE_V1_0 88u
+#define TSH_BAR_EVENT_SIZE_V1_0 96u
+#define TSH_TIMER_EVENT_SIZE_V1_0 64u
+#define TSH_SIGNAL_EVENT_SIZE_V1_0 128u
+#define TSH_ORACLE_EVENT_SIZE_V1_0 64u
+#define TSH_ORDER_EVENT_SIZE_V1_0 144u
+#endif
+
+/** True when a struct of the given struct_size (or event header.size) carries `field`
+ *  of `type` whole, e.g. TSH_HAS_FIELD(tsh_signal, confidence, signal->struct_size). */
+#define TSH_HAS_FIELD(type, field, struct_size)                                          \
+    ((uint64_t)(struct_size) >= (uint64_t)offsetof(type, field) + (uint64_t)sizeof(((type *)0)->field))
 
 /** The entry every plugin exports. [any-thread], no side effects, returns a pointer to
  *  static storage that stays valid until the library is unloaded. */

@@ -1,0 +1,681 @@
+/*
+ * FROZEN COPY — the plugin ABI 1.0 layout as it shipped (SDK/C/include/strategy_host_sdk.h at
+ * commit c5f8170). Never edit this file: the fixture plugin abi10_plugin.c is compiled against
+ * it at test time, so a host that stops loading 1.0 plugins fails the tests.
+ */
+/*
+ * strategy_host_sdk.h — the strategy host plugin ABI, version 1.
+ *
+ * This header is the whole contract between the host and a plugin (.so). A plugin
+ * may be written in C, C++, Rust or Swift; it only has to export one symbol,
+ * `tsh_plugin_entry`, returning a constant manifest.
+ *
+ * Conventions (read these once; every declaration below follows them):
+ *
+ *  - Versioning. TSH_ABI_MAJOR must match exactly; the plugin's minor must be <= the
+ *    host's. Within a major version structs are append-only: fields are never
+ *    reordered or removed, new fields are added at the end, and every struct that may
+ *    grow starts with `uint32_t struct_size` (or, for root structs, a tsh_version then
+ *    struct_size). A reader never touches a field beyond the size it was given.
+ *  - Build fingerprint. A pad-free 16-byte block (pointer width, endianness, timestamp
+ *    unit, float format, bool and enum widths) compared byte for byte by the host.
+ *  - Thread tags on every function pointer:
+ *      [engine-thread]  called only on the host's engine thread, never concurrently;
+ *      [thread-safe]    may be called from any thread at any time;
+ *      [any-thread]     called by the host from one thread at a time, not necessarily
+ *                       the engine thread (only used before an instance exists).
+ *  - Ownership. Whoever allocates frees. Pointers handed to a callback are valid for
+ *    the duration of that callback only; copy what you keep. Pointers returned by the
+ *    host (instrument names, instance info) stay valid until the instance is destroyed.
+ *    Output buffers are caller-allocated with an explicit capacity.
+ *  - Strings are UTF-8. Runtime strings cross as tsh_str (pointer + byte length, not
+ *    NUL-terminated); the manifest's static strings are NUL-terminated.
+ *  - Numbers. Prices and sizes cross as IEEE-754 double for convenience; the
+ *    instrument's tick size, lot size, minimum size and minimum notional come with
+ *    them. The host converts orders to exact decimals at the execution boundary and
+ *    does all accounting in exact decimals. Timestamps are int64 nanoseconds since the
+ *    Unix epoch (UTC).
+ *  - Errors. No exception, panic, Swift error or allocator crosses the boundary.
+ *    Fallible calls return tsh_status and may fill a caller-owned tsh_error.
+ *  - Enums are fixed-width integer typedefs with #defined values, never C enum types.
+ */
+#ifndef STRATEGY_HOST_SDK_H
+#define STRATEGY_HOST_SDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if !defined(__clang__) && !defined(_Nonnull)
+#define _Nonnull
+#define _Nullable
+#endif
+
+#if defined(_WIN32)
+#define TSH_EXPORT __declspec(dllexport)
+#else
+#define TSH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------------ */
+/* Versions                                                                        */
+/* ------------------------------------------------------------------------------ */
+
+#define TSH_ABI_MAJOR 1
+#define TSH_ABI_MINOR 0
+#define TSH_ABI_REVISION 0
+
+/** The one symbol every plugin exports. */
+#define TSH_PLUGIN_ENTRY_SYMBOL "tsh_plugin_entry"
+
+typedef struct tsh_version {
+    uint32_t major;
+    uint32_t minor;
+    uint32_t revision;
+} tsh_version;
+
+#define TSH_VERSION_INIT {TSH_ABI_MAJOR, TSH_ABI_MINOR, TSH_ABI_REVISION}
+
+/** True when a plugin built against `plugin` can be loaded by a host that speaks `host`. */
+static inline bool tsh_version_is_compatible(tsh_version plugin, tsh_version host) {
+    return plugin.major == host.major && plugin.minor <= host.minor;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Build fingerprint: 16 bytes, no padding, compared exactly                       */
+/* ------------------------------------------------------------------------------ */
+
+#define TSH_ENDIAN_LITTLE 1
+#define TSH_ENDIAN_BIG 2
+#define TSH_TIMESTAMP_UNIX_NANOS 9
+#define TSH_FLOAT_IEEE754_BINARY64 1
+
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TSH_NATIVE_ENDIAN TSH_ENDIAN_BIG
+#else
+#define TSH_NATIVE_ENDIAN TSH_ENDIAN_LITTLE
+#endif
+
+typedef struct tsh_build_fingerprint {
+    uint8_t magic[4];        /* 'T','S','H','F' */
+    uint8_t pointer_bytes;   /* sizeof(void *) */
+    uint8_t endianness;      /* TSH_ENDIAN_* */
+    uint8_t timestamp_unit;  /* TSH_TIMESTAMP_UNIX_NANOS: int64 ns since the Unix epoch */
+    uint8_t float_format;    /* TSH_FLOAT_IEEE754_BINARY64: prices and sizes are double */
+    uint8_t bool_bytes;      /* sizeof(bool) */
+    uint8_t status_bytes;    /* sizeof(tsh_status) */
+    uint8_t size_bytes;      /* sizeof(size_t) */
+    uint8_t reserved[5];     /* zero */
+} tsh_build_fingerprint;
+
+#define TSH_BUILD_FINGERPRINT_INIT                                                     \
+    {{'T', 'S', 'H', 'F'}, (uint8_t)sizeof(void *), TSH_NATIVE_ENDIAN,                 \
+     TSH_TIMESTAMP_UNIX_NANOS, TSH_FLOAT_IEEE754_BINARY64, (uint8_t)sizeof(bool),      \
+     (uint8_t)sizeof(int32_t), (uint8_t)sizeof(size_t), {0, 0, 0, 0, 0}}
+
+/* ------------------------------------------------------------------------------ */
+/* Status codes, strings, errors                                                   */
+/* ------------------------------------------------------------------------------ */
+
+typedef int32_t tsh_status;
+#define TSH_OK 0
+#define TSH_ERR_INVALID_ARGUMENT 1 /* a parameter is malformed (NaN, negative, unknown id) */
+#define TSH_ERR_NOT_FOUND 2        /* key, order, symbol or parameter does not exist */
+#define TSH_ERR_BUFFER_TOO_SMALL 3 /* out buffer too small; *out_len says what is needed */
+#define TSH_ERR_DENIED 4           /* refused by host risk; tsh_error.code holds a tsh_deny_reason */
+#define TSH_ERR_UNSUPPORTED 5      /* not available in this host, mode or venue */
+#define TSH_ERR_WRONG_THREAD 6     /* an [engine-thread] service called from another thread */
+#define TSH_ERR_PLUGIN 7           /* the plugin failed; message in tsh_error */
+#define TSH_ERR_INTERNAL 8         /* the host failed; message in tsh_error */
+
+/** A UTF-8 string slice; not NUL-terminated. `ptr` may be NULL only when `len` is 0. */
+typedef struct tsh_str {
+    const char *_Nullable ptr;
+    uint64_t len;
+} tsh_str;
+
+#define TSH_ERROR_MESSAGE_CAPACITY 480
+
+/** Caller-owned error report. The callee writes at most TSH_ERROR_MESSAGE_CAPACITY bytes. */
+typedef struct tsh_error {
+    uint32_t struct_size;
+    int32_t code;         /* a tsh_status, or for TSH_ERR_DENIED a tsh_deny_reason */
+    uint32_t message_len; /* bytes used in message, excluding the NUL */
+    uint32_t reserved;
+    char message[TSH_ERROR_MESSAGE_CAPACITY]; /* UTF-8, NUL-terminated */
+} tsh_error;
+
+/* ------------------------------------------------------------------------------ */
+/* Trading enums                                                                   */
+/* ------------------------------------------------------------------------------ */
+
+typedef int32_t tsh_side;
+#define TSH_SIDE_BUY 1
+#define TSH_SIDE_SELL -1
+
+typedef int32_t tsh_order_type;
+#define TSH_ORDER_MARKET 1
+#define TSH_ORDER_LIMIT 2
+
+typedef int32_t tsh_time_in_force;
+#define TSH_TIF_GTC 1 /* good till canceled */
+#define TSH_TIF_GTD 2 /* good till expire_at_ns */
+#define TSH_TIF_FOK 3 /* fill completely at once or cancel */
+#define TSH_TIF_FAK 4 /* fill what is possible at once, cancel the rest (IOC) */
+#define TSH_TIF_IOC TSH_TIF_FAK
+
+typedef uint32_t tsh_order_flags;
+#define TSH_ORDER_FLAG_POST_ONLY 1u
+#define TSH_ORDER_FLAG_REDUCE_ONLY 2u
+
+typedef int32_t tsh_mode;
+#define TSH_MODE_PAPER 1
+#define TSH_MODE_LIVE 2
+
+typedef int32_t tsh_order_status;
+#define TSH_ORDER_SUBMITTED 1
+#define TSH_ORDER_ACCEPTED 2
+#define TSH_ORDER_PARTIALLY_FILLED 3
+#define TSH_ORDER_FILLED 4
+#define TSH_ORDER_CANCELED 5
+#define TSH_ORDER_REJECTED 6 /* refused by the venue */
+#define TSH_ORDER_EXPIRED 7
+#define TSH_ORDER_DENIED 8   /* refused by host risk before it left; see tsh_deny_reason */
+
+/** Why host risk refused an order. Stable numbers: they are persisted and logged. */
+typedef int32_t tsh_deny_reason;
+#define TSH_DENY_NONE 0
+#define TSH_DENY_INVALID_PRICE 1      /* NaN, infinite, zero or negative price */
+#define TSH_DENY_INVALID_SIZE 2       /* NaN, infinite, zero or negative size */
+#define TSH_DENY_PRICE_NOT_ON_TICK 3
+#define TSH_DENY_SIZE_NOT_ON_LOT 4
+#define TSH_DENY_BELOW_MIN_SIZE 5
+#define TSH_DENY_BELOW_MIN_NOTIONAL 6
+#define TSH_DENY_MAX_ORDER_NOTIONAL 7
+#define TSH_DENY_MAX_POSITION 8
+#define TSH_DENY_MAX_OPEN_ORDERS 9
+#define TSH_DENY_RATE_LIMIT 10
+#define TSH_DENY_PRICE_BAND 11
+#define TSH_DENY_MAX_TRADES_PER_DAY 12
+#define TSH_DENY_DAILY_LOSS_LIMIT 13
+#define TSH_DENY_TRADING_HALTED 14
+#define TSH_DENY_REDUCING_ONLY 15
+#define TSH_DENY_KILL_SWITCH 16
+#define TSH_DENY_UNKNOWN_SYMBOL 17    /* the symbol is not one of the instance's symbols */
+#define TSH_DENY_INVALID_ORDER 18     /* bad side, type, time in force or flags */
+#define TSH_DENY_NO_MARKET_DATA 19    /* no book to price a market order against */
+
+typedef int32_t tsh_log_level;
+#define TSH_LOG_TRACE 0
+#define TSH_LOG_DEBUG 1
+#define TSH_LOG_INFO 2
+#define TSH_LOG_NOTICE 3
+#define TSH_LOG_WARNING 4
+#define TSH_LOG_ERROR 5
+#define TSH_LOG_CRITICAL 6
+
+/** Symbol ids are host-assigned, dense, stable for the life of the process. */
+typedef uint32_t tsh_symbol_id;
+#define TSH_NO_SYMBOL UINT32_MAX
+
+/* ------------------------------------------------------------------------------ */
+/* Events (host -> plugin). Each starts with tsh_event_header.                     */
+/* ------------------------------------------------------------------------------ */
+
+typedef uint16_t tsh_event_type;
+#define TSH_EVENT_QUOTE 1
+#define TSH_EVENT_TRADE 2
+#define TSH_EVENT_BOOK 3
+#define TSH_EVENT_BAR 4
+#define TSH_EVENT_TIMER 5
+#define TSH_EVENT_SIGNAL 6
+#define TSH_EVENT_ORACLE 7
+#define TSH_EVENT_ORDER 8
+
+/** Bit (1u << type) for each event type a kind wants; see tsh_kind_descriptor.event_mask. */
+#define TSH_EVENT_MASK(type) (1u << (type))
+#define TSH_EVENT_MASK_ALL 0xFFFFFFFEu
+
+typedef uint16_t tsh_event_flags;
+#define TSH_EVENT_FLAG_REPLAY 1u /* delivered from a recording or a backtest */
+#define TSH_EVENT_FLAG_STALE 2u  /* the feed for this symbol is stale or resyncing */
+
+typedef struct tsh_event_header {
+    uint32_t size;            /* sizeof the whole event struct as the host built it */
+    tsh_event_type type;      /* TSH_EVENT_* */
+    tsh_event_flags flags;    /* TSH_EVENT_FLAG_* */
+    tsh_symbol_id symbol_id;  /* TSH_NO_SYMBOL for events not tied to a symbol */
+    uint32_t reserved;        /* zero */
+    int64_t ts_event_ns;      /* when it happened at the venue */
+    int64_t ts_recv_ns;       /* when the host received it; the engine clock follows it */
+    uint64_t seq;             /* engine sequence number, strictly increasing */
+} tsh_event_header;
+
+typedef struct tsh_quote_event {
+    tsh_event_header header;
+    double bid_price;
+    double bid_size;
+    double ask_price;
+    double ask_size;
+} tsh_quote_event;
+
+typedef struct tsh_trade_event {
+    tsh_event_header header;
+    double price;
+    double size;
+    tsh_side aggressor; /* side of the taker, 0 when unknown */
+    uint32_t reserved;
+} tsh_trade_event;
+
+typedef struct tsh_book_change {
+    double price;
+    double size;   /* 0 removes the level */
+    tsh_side side; /* TSH_SIDE_BUY = bid, TSH_SIDE_SELL = ask */
+    uint32_t reserved;
+} tsh_book_change;
+
+/** Sent after the host applied the changes to its own L2 book; read more levels with
+ *  tsh_host.book_levels. */
+typedef struct tsh_book_event {
+    tsh_event_header header;
+    const tsh_book_change *_Nullable changes; /* valid during the callback */
+    uint32_t change_count;
+    uint32_t is_snapshot; /* 1: the changes replaced the book */
+    double best_bid_price; /* NaN when that side is empty */
+    double best_bid_size;
+    double best_ask_price;
+    double best_ask_size;
+} tsh_book_event;
+
+typedef struct tsh_bar_event {
+    tsh_event_header header; /* ts_event_ns is the bar's close time */
+    int64_t open_time_ns;
+    int64_t interval_ns;
+    double open;
+    double high;
+    double low;
+    double close;
+    double volume;
+} tsh_bar_event;
+
+typedef struct tsh_timer_event {
+    tsh_event_header header;
+    uint64_t timer_id;
+    uint64_t user_tag;
+    int64_t scheduled_ns; /* when it was due; header.ts_recv_ns is when it fired */
+} tsh_timer_event;
+
+typedef struct tsh_signal_event {
+    tsh_event_header header;
+    tsh_str name;             /* e.g. "trigger.price_move" */
+    tsh_str source_instance;  /* id of the emitting plugin instance */
+    tsh_str source_plugin;    /* plugin id (reverse-DNS) of the emitter */
+    tsh_str payload;          /* optional, free-form (JSON by convention) */
+    int32_t direction;        /* +1 long/up, -1 short/down, 0 none */
+    uint32_t reserved;
+    double value;
+    double confidence;        /* 0...1 by convention */
+} tsh_signal_event;
+
+typedef struct tsh_oracle_event {
+    tsh_event_header header;
+    tsh_str source; /* e.g. "chainlink", "binance", "twap" */
+    double price;
+} tsh_oracle_event;
+
+typedef struct tsh_order_event {
+    tsh_event_header header;
+    uint64_t client_order_id;
+    tsh_order_status status;
+    tsh_deny_reason deny_reason; /* for TSH_ORDER_DENIED */
+    tsh_side side;
+    uint32_t reserved;
+    double last_fill_price;  /* this update's fill, 0 when none */
+    double last_fill_size;
+    double filled_size;      /* cumulative */
+    double remaining_size;
+    double average_fill_price;
+    double fee;              /* cumulative, in the quote asset */
+    tsh_str reason;          /* human-readable for denials and rejections */
+    tsh_str venue_order_id;
+} tsh_order_event;
+
+/* ------------------------------------------------------------------------------ */
+/* Values the host hands out through services                                      */
+/* ------------------------------------------------------------------------------ */
+
+typedef struct tsh_instrument {
+    uint32_t struct_size;
+    tsh_symbol_id symbol_id;
+    tsh_str symbol; /* host-owned, valid until the instance is destroyed */
+    tsh_str venue;
+    tsh_str base_asset;
+    tsh_str quote_asset;
+    double tick_size;
+    double lot_size;
+    double min_size;
+    double min_notional;
+} tsh_instrument;
+
+typedef struct tsh_book_level {
+    double price;
+    double size;
+} tsh_book_level;
+
+typedef struct tsh_position {
+    uint32_t struct_size;
+    tsh_symbol_id symbol_id;
+    double quantity;        /* signed: > 0 long, < 0 short */
+    double average_price;
+    double realized_pnl;
+    double unrealized_pnl;
+    double fees;
+} tsh_position;
+
+typedef struct tsh_balance {
+    uint32_t struct_size;
+    uint32_t reserved;
+    double total;
+    double available;
+    double locked;
+} tsh_balance;
+
+typedef struct tsh_open_order {
+    uint64_t client_order_id;
+    tsh_symbol_id symbol_id;
+    tsh_side side;
+    tsh_order_type type;
+    tsh_order_status status;
+    double price;
+    double size;
+    double filled_size;
+} tsh_open_order;
+
+/** What a plugin asks the host to trade. */
+typedef struct tsh_order_request {
+    uint32_t struct_size;
+    tsh_symbol_id symbol_id;
+    tsh_side side;
+    tsh_order_type type;
+    tsh_time_in_force time_in_force;
+    tsh_order_flags flags;
+    double price;          /* limit price; ignored for market orders (use NAN or 0) */
+    double size;           /* in base units, > 0 */
+    int64_t expire_at_ns;  /* for TSH_TIF_GTD */
+    tsh_str tag;           /* why: "trigger", "stop_loss", "take_profit"...; persisted */
+} tsh_order_request;
+
+/** What a plugin publishes on the signal bus. */
+typedef struct tsh_signal {
+    uint32_t struct_size;
+    tsh_symbol_id symbol_id; /* TSH_NO_SYMBOL for a symbol-less signal */
+    tsh_str name;
+    tsh_str payload;
+    int32_t direction;
+    uint32_t reserved;
+    double value;
+    double confidence;
+} tsh_signal;
+
+/** Who this instance is; valid until the instance is destroyed. */
+typedef struct tsh_instance_info {
+    uint32_t struct_size;
+    tsh_mode mode;
+    tsh_str instance_id;
+    tsh_str kind_id;
+    tsh_str venue;
+    const tsh_symbol_id *_Nullable symbol_ids;
+    uint32_t symbol_count;
+    uint32_t reserved;
+} tsh_instance_info;
+
+/* ------------------------------------------------------------------------------ */
+/* Host services (host -> plugin function table)                                   */
+/* ------------------------------------------------------------------------------ */
+
+typedef struct tsh_host tsh_host;
+
+/**
+ * The services a plugin instance may call. The table and `context` are owned by the
+ * host and stay valid until the instance is destroyed. Every [engine-thread] service
+ * returns TSH_ERR_WRONG_THREAD when called from another thread. `symbol_id` arguments
+ * must be one of the instance's symbols (or TSH_NO_SYMBOL where allowed).
+ */
+struct tsh_host {
+    tsh_version abi;
+    uint32_t struct_size;
+    uint32_t reserved;
+    void *_Nullable context; /* host-private; pass the table back unchanged */
+
+    /** [thread-safe] The engine clock: simulated in replay, wall clock live. */
+    int64_t (*_Nonnull now_ns)(const tsh_host *_Nonnull host);
+
+    /** [thread-safe] Structured log line; the host adds plugin and instance ids. */
+    void (*_Nonnull log)(const tsh_host *_Nonnull host, tsh_log_level level, tsh_str message);
+
+    /** [engine-thread] Submit an order. On TSH_OK *out_client_order_id is set and order
+     *  events follow. On TSH_ERR_DENIED, err->code is a tsh_deny_reason, an id is still
+     *  assigned (and a TSH_ORDER_DENIED event follows, for the record). */
+    tsh_status (*_Nonnull submit_order)(const tsh_host *_Nonnull host,
+                                        const tsh_order_request *_Nonnull request,
+                                        uint64_t *_Nonnull out_client_order_id,
+                                        tsh_error *_Nullable err);
+
+    /** [engine-thread] Ask to cancel; a TSH_ORDER_CANCELED event confirms it. */
+    tsh_status (*_Nonnull cancel_order)(const tsh_host *_Nonnull host, uint64_t client_order_id,
+                                        tsh_error *_Nullable err);
+
+    /** [engine-thread] Publish a signal. Instances subscribed to signals on that symbol
+     *  (the emitter excepted) receive it after the current callback returns. */
+    tsh_status (*_Nonnull emit_signal)(const tsh_host *_Nonnull host,
+                                       const tsh_signal *_Nonnull signal,
+                                       tsh_error *_Nullable err);
+
+    /** [engine-thread] One-shot (interval_ns == 0) or repeating timer; fires as a
+     *  TSH_EVENT_TIMER on the engine clock. */
+    tsh_status (*_Nonnull set_timer)(const tsh_host *_Nonnull host, int64_t fire_at_ns,
+                                     int64_t interval_ns, uint64_t user_tag,
+                                     uint64_t *_Nonnull out_timer_id);
+
+    /** [engine-thread] TSH_ERR_NOT_FOUND when the timer is unknown or already done. */
+    tsh_status (*_Nonnull cancel_timer)(const tsh_host *_Nonnull host, uint64_t timer_id);
+
+    /** [engine-thread] Typed parameter lookup scoped to this instance: the symbol's
+     *  override when there is one, else the instance value, else the declared default.
+     *  TSH_NO_SYMBOL reads the instance-level value. TSH_ERR_NOT_FOUND for an
+     *  undeclared name, TSH_ERR_INVALID_ARGUMENT when the declared type differs. */
+    tsh_status (*_Nonnull param_double)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                        tsh_str name, double *_Nonnull out_value);
+    tsh_status (*_Nonnull param_int)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                     tsh_str name, int64_t *_Nonnull out_value);
+    tsh_status (*_Nonnull param_bool)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                      tsh_str name, bool *_Nonnull out_value);
+    /** Copies at most `capacity` bytes; *out_len is the full length (not NUL-terminated).
+     *  Returns TSH_ERR_BUFFER_TOO_SMALL when it did not fit. */
+    tsh_status (*_Nonnull param_string)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                        tsh_str name, char *_Nullable buffer, uint64_t capacity,
+                                        uint64_t *_Nonnull out_len);
+
+    /** [engine-thread] Instrument metadata; the strings stay valid until destroy. */
+    tsh_status (*_Nonnull instrument)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                      tsh_instrument *_Nonnull out_instrument);
+
+    /** [engine-thread] Best `capacity` levels of each side of the host's L2 book, best
+     *  first. Either buffer may be NULL to skip that side. */
+    tsh_status (*_Nonnull book_levels)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                       tsh_book_level *_Nullable bids, tsh_book_level *_Nullable asks,
+                                       uint32_t capacity, uint32_t *_Nonnull out_bid_count,
+                                       uint32_t *_Nonnull out_ask_count);
+
+    /** [engine-thread] This instance's position in the symbol (its own mode only). */
+    tsh_status (*_Nonnull position)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                    tsh_position *_Nonnull out_position);
+
+    /** [engine-thread] This instance's balance of an asset (e.g. "USDC"). */
+    tsh_status (*_Nonnull balance)(const tsh_host *_Nonnull host, tsh_str asset,
+                                   tsh_balance *_Nonnull out_balance);
+
+    /** [engine-thread] This instance's working orders (all its symbols when symbol_id is
+     *  TSH_NO_SYMBOL). *out_count is the total; at most `capacity` are copied. */
+    tsh_status (*_Nonnull open_orders)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                       tsh_open_order *_Nullable orders, uint32_t capacity,
+                                       uint32_t *_Nonnull out_count);
+
+    /** [engine-thread] A small persistent key-value store private to this instance id
+     *  (survives restarts). Keys up to 256 bytes, values up to 64 KiB. */
+    tsh_status (*_Nonnull state_get)(const tsh_host *_Nonnull host, tsh_str key,
+                                     uint8_t *_Nullable buffer, uint64_t capacity,
+                                     uint64_t *_Nonnull out_len);
+    tsh_status (*_Nonnull state_set)(const tsh_host *_Nonnull host, tsh_str key,
+                                     const uint8_t *_Nullable value, uint64_t len);
+    tsh_status (*_Nonnull state_delete)(const tsh_host *_Nonnull host, tsh_str key);
+
+    /** [thread-safe] An optional service by versioned id (e.g. TSH_SERVICE_METRICS), or
+     *  NULL when this host does not offer it. The returned table lives as long as the host. */
+    const void *_Nullable (*_Nonnull get_service)(const tsh_host *_Nonnull host,
+                                                  const char *_Nonnull service_id);
+};
+
+/* ------------------------------------------------------------------------------ */
+/* Optional host services, found by versioned id                                   */
+/* ------------------------------------------------------------------------------ */
+
+#define TSH_SERVICE_METRICS "tsh.metrics/1"
+
+/** Custom plugin metrics, exported by the host (labelled with the instance id). */
+typedef struct tsh_metrics_service {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /** [engine-thread] Add to a counter named `name` (created on first use). */
+    void (*_Nonnull counter_add)(const tsh_host *_Nonnull host, tsh_str name, uint64_t delta);
+    /** [engine-thread] Set a gauge named `name`. */
+    void (*_Nonnull gauge_set)(const tsh_host *_Nonnull host, tsh_str name, double value);
+} tsh_metrics_service;
+
+/* ------------------------------------------------------------------------------ */
+/* Plugin side: parameters, kinds, the manifest                                    */
+/* ------------------------------------------------------------------------------ */
+
+typedef int32_t tsh_param_type;
+#define TSH_PARAM_BOOL 1
+#define TSH_PARAM_INT 2    /* int64 */
+#define TSH_PARAM_DOUBLE 3
+#define TSH_PARAM_STRING 4
+#define TSH_PARAM_ENUM 5   /* a string from allowed_values */
+
+typedef uint32_t tsh_param_flags;
+#define TSH_PARAM_HAS_MIN 1u
+#define TSH_PARAM_HAS_MAX 2u
+#define TSH_PARAM_PER_SYMBOL 4u /* may be overridden per symbol */
+
+/** A parameter a kind accepts. The default is text in the parameter's type ("true",
+ *  "42", "0.25", "btc") and the host checks it against the type and range. */
+typedef struct tsh_param_descriptor {
+    uint32_t struct_size;
+    tsh_param_type type;
+    const char *_Nonnull name;          /* snake_case, unique within the kind */
+    const char *_Nonnull doc;
+    const char *_Nonnull default_value;
+    tsh_param_flags flags;
+    uint32_t allowed_count;
+    double min_value;                   /* inclusive, when TSH_PARAM_HAS_MIN */
+    double max_value;                   /* inclusive, when TSH_PARAM_HAS_MAX */
+    const char *_Nonnull const *_Nullable allowed_values; /* for TSH_PARAM_ENUM */
+    const char *_Nullable unit;         /* "bps", "seconds", "USDC"... */
+} tsh_param_descriptor;
+
+typedef struct tsh_kind_descriptor tsh_kind_descriptor;
+
+/**
+ * The lifecycle of one plugin instance: create -> start -> on_event* -> stop -> destroy.
+ * All calls are [engine-thread] unless tagged otherwise; `instance` is what create
+ * returned and belongs to the plugin, which frees it in destroy.
+ */
+typedef struct tsh_plugin_vtable {
+    uint32_t struct_size;
+    uint32_t reserved;
+
+    /** Create an instance for one configured entry. `host` and `info` stay valid until
+     *  destroy. Read parameters here; do not trade yet. */
+    tsh_status (*_Nonnull create)(const tsh_kind_descriptor *_Nonnull kind,
+                                  const tsh_host *_Nonnull host,
+                                  const tsh_instance_info *_Nonnull info,
+                                  void *_Nullable *_Nonnull out_instance,
+                                  tsh_error *_Nonnull err);
+
+    /** Market data starts flowing after this returns; timers and orders are allowed. */
+    tsh_status (*_Nonnull start)(void *_Nullable instance, tsh_error *_Nonnull err);
+
+    /** One event; the pointer is valid for this call only. Cast by header->type. */
+    tsh_status (*_Nonnull on_event)(void *_Nullable instance,
+                                    const tsh_event_header *_Nonnull event,
+                                    tsh_error *_Nonnull err);
+
+    /** No more events follow. Orders may still be canceled here. */
+    tsh_status (*_Nonnull stop)(void *_Nullable instance, tsh_error *_Nonnull err);
+
+    /** Free the instance. The host never uses it again. */
+    void (*_Nonnull destroy)(void *_Nullable instance);
+} tsh_plugin_vtable;
+
+/** One kind of plugin a .so offers (a .so may offer several, e.g. five triggers). */
+struct tsh_kind_descriptor {
+    uint32_t struct_size;
+    uint32_t event_mask;                    /* TSH_EVENT_MASK(TSH_EVENT_QUOTE) | ... */
+    const char *_Nonnull kind_id;           /* snake_case, unique within the plugin */
+    const char *_Nonnull description;
+    const char *_Nonnull const *_Nullable roles; /* TSH_ROLE_* ids */
+    uint32_t role_count;
+    uint32_t param_count;
+    const tsh_param_descriptor *_Nullable params;
+    const tsh_plugin_vtable *_Nonnull vtable;
+    /** [any-thread] A kind-level extension by versioned id, or NULL. Must have no side
+     *  effects; the host calls it while inspecting a plugin it does not run. */
+    const void *_Nullable (*_Nullable get_extension)(const tsh_kind_descriptor *_Nonnull kind,
+                                                      const char *_Nonnull extension_id);
+    const void *_Nullable user_data;        /* the plugin's own, untouched by the host */
+};
+
+/* Roles a kind plays on the signal bus (versioned string ids). */
+#define TSH_ROLE_TRIGGER "tsh.role.trigger/1"     /* emits signals from market data */
+#define TSH_ROLE_SCORER "tsh.role.scorer/1"       /* consumes signals, emits scores */
+#define TSH_ROLE_DETECTOR "tsh.role.detector/1"   /* iceberg/absorption and the like */
+#define TSH_ROLE_STRATEGY "tsh.role.strategy/1"   /* places orders */
+
+/* Kind-level extensions. */
+#define TSH_EXT_SIGNAL_SOURCE "tsh.signal-source/1"
+
+/** Returned for TSH_EXT_SIGNAL_SOURCE: the signal names this kind may emit. */
+typedef struct tsh_signal_source_ext {
+    uint32_t struct_size;
+    uint32_t name_count;
+    const char *_Nonnull const *_Nullable names;
+} tsh_signal_source_ext;
+
+/** The manifest: constant, and reading it has no side effects. */
+typedef struct tsh_manifest {
+    tsh_version abi;                    /* TSH_VERSION_INIT */
+    uint32_t struct_size;               /* sizeof(tsh_manifest) */
+    tsh_build_fingerprint fingerprint;  /* TSH_BUILD_FINGERPRINT_INIT */
+    const char *_Nonnull plugin_id;     /* reverse-DNS, e.g. "dev.example.price_move" */
+    const char *_Nonnull name;
+    const char *_Nonnull version;       /* semantic version of the plugin, e.g. "1.2.0" */
+    const char *_Nonnull description;
+    const tsh_kind_descriptor *_Nonnull const *_Nullable kinds;
+    uint32_t kind_count;
+    uint32_t reserved;
+} tsh_manifest;
+
+/** The entry every plugin exports. [any-thread], no side effects, returns a pointer to
+ *  static storage that stays valid until the library is unloaded. */
+typedef const tsh_manifest *_Nullable (*tsh_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* STRATEGY_HOST_SDK_H */
