@@ -192,8 +192,8 @@ struct BacktestCommand: ParsableCommand {
         let timing = BacktestTiming(setup: Double(setupEnd - processStart) / 1e9, run: outcome.seconds,
                                     finish: Double(finished - setupEnd) / 1e9 - outcome.seconds, total: Double(finished - processStart) / 1e9)
         let statistics = outcome.statistics
-        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: outcome.seconds, snapshot: engine.snapshot())
         let backpressure = journal.backpressure
+        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: outcome.seconds, snapshot: engine.snapshot())
         let rows = statistics.rowsRead
         if json {
             var object = summary.jsonObject()

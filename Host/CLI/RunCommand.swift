@@ -269,7 +269,9 @@ struct RunCommand: AsyncParsableCommand {
         journal.close()
         metricsTask?.cancel()
 
-        let summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: elapsed, snapshot: snapshot)
+        var summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: elapsed, snapshot: snapshot)
+        let backpressure = journal.backpressure
+        summary.writerWaits = (backpressure.waits, backpressure.seconds)
         if json {
             print(summary.json())
         } else {

@@ -21,6 +21,8 @@ struct RunSummary {
     var database: String
     var seconds: Double
     var snapshot: EngineSnapshot
+    /// The engine's waits for the persistence writer (simulated sessions), if any.
+    var writerWaits: (count: Int, seconds: Double) = (0, 0)
 
     func text() -> String {
         let s = snapshot
@@ -34,6 +36,10 @@ struct RunSummary {
             "  database          \(database)",
             "  peak memory       \(String(format: "%.1f", Self.peakMemoryMiB())) MiB",
         ]
+        if writerWaits.count > 0 {
+            lines.append("  writer waits      \(writerWaits.count) (\(String(format: "%.3f", writerWaits.seconds)) s): the engine waited for the persistence writer; simulated time does not race it")
+        }
+        if s.journalHalts > 0 { lines.append("  writer halts      \(s.journalHalts): trading halted while the persistence writer was behind (recorded)") }
         if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
         for i in s.instances {
             lines.append("  instance \(i.instanceID) [\(i.pluginID), \(i.mode)]: callbacks=\(i.callbacks) errors=\(i.callbackErrors) "
@@ -66,6 +72,9 @@ struct RunSummary {
             "dropped_deliveries": s.cascadeOverflows,
             "settlements": s.settlements,
             "peak_memory_mib": Self.peakMemoryMiB(),
+            "writer_waits": writerWaits.count,
+            "writer_wait_seconds": writerWaits.seconds,
+            "writer_halts": s.journalHalts,
             "instances": s.instances.map { i -> [String: Any] in
                 [
                     "id": i.instanceID, "plugin_id": i.pluginID, "mode": "\(i.mode)", "callbacks": i.callbacks,
