@@ -193,7 +193,7 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
-        var outcome = Self.compare(recorded: recorded, replayed: replayed, cleanEnd: row.exitStatus.map { !$0.hasPrefix("abnormal") } ?? false)
+        var outcome = Self.compare(recorded: recorded, replayed: replayed, cleanEnd: row.exitStatus.map { !$0.hasPrefix(SQLiteJournal.abnormalExit) } ?? false)
         let timerMismatch: Int? = {
             for i in 0..<min(recordedTimers.count, replayedTimers.lines.count) where recordedTimers[i] != replayedTimers.lines[i] { return i }
             return recordedTimers.count > replayedTimers.lines.count ? replayedTimers.lines.count : nil

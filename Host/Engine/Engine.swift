@@ -553,8 +553,7 @@ public final class Engine: @unchecked Sendable {
             router.setRiskState(instance, state, reason: reason)
         }
         // A venue may keep an instance HALTED with a new reason (a reconciliation gave up): record that too.
-        noteRiskState(instances[instance], now: clock.now(), reasonChanged: current.state == router.riskState(instance).state
-                      && current.reason != router.riskState(instance).reason)
+        noteRiskState(instances[instance], now: clock.now(), reasonChanged: current.reason != router.riskState(instance).reason)
     }
 
     /// Marks a symbol's feed stale or fresh and tells its subscribers at once with a book

@@ -122,17 +122,23 @@ public struct TardisThreadedReplay: MarketEventSource {
     }
 
     private mutating func nextBatch() -> MarketEvent? {
-        guard !ended else { return nil }
+        guard takeBatch() else { return nil }
+        index = 1
+        return batch[0]
+    }
+
+    /// Replaces the spent batch with the producer's next one; false at the end or on an error.
+    private mutating func takeBatch() -> Bool {
+        guard !ended else { return false }
         lastTime = batch.last?.tsRecv ?? lastTime
         index = 0
         guard producer.handoff.take(&batch) else {
             ended = true
             failure = producer.handoff.failure
             batch.removeAll()
-            return nil
+            return false
         }
-        index = 1
-        return batch[0]
+        return true
     }
 
     /// The next event, nil at the end; throws the error that ended the replay.
@@ -145,17 +151,7 @@ public struct TardisThreadedReplay: MarketEventSource {
     /// Hands the rest of the current batch, or the next whole batch, to `body` in place (no
     /// copy per event); false at the end of the data or on an error (see ``failure``).
     public mutating func nextBatch(_ body: (UnsafeBufferPointer<MarketEvent>) throws -> Void) rethrows -> Bool {
-        if index >= batch.count {
-            guard !ended else { return false }
-            lastTime = batch.last?.tsRecv ?? lastTime
-            index = 0
-            guard producer.handoff.take(&batch) else {
-                ended = true
-                failure = producer.handoff.failure
-                batch.removeAll()
-                return false
-            }
-        }
+        if index >= batch.count, !takeBatch() { return false }
         let start = index
         index = batch.count
         try batch.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start...])) }

@@ -268,6 +268,9 @@ public final class SQLiteJournal: EngineJournal {
         writer.enqueue { _ in .sessionEnd(id: id, endedAt: endedAt, exitStatus: exitStatus) }
     }
 
+    /// How `exit_status` of a session whose host never ended it begins.
+    public static let abnormalExit = "abnormal"
+
     /// Marks every session that never ended (its host was killed) as ended abnormally, with
     /// the last input sequence and time it committed. Call with the data directory's writer
     /// lock held, before `beginSession`; returns the ids marked.
@@ -287,7 +290,7 @@ public final class SQLiteJournal: EngineJournal {
                             UNION ALL SELECT started_at FROM sessions WHERE id = ?1)
                         """, arguments: [id])
                     let last: Int64 = times?[0] ?? 0
-                    let status = "abnormal: the host stopped without ending the session (killed?); "
+                    let status = Self.abnormalExit + ": the host stopped without ending the session (killed?); "
                         + (lastSeq.map { "last committed input #\($0)" } ?? "no recorded input committed")
                     try db.execute(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?", arguments: [last, status, id])
                     try db.execute(sql: "INSERT INTO alerts (session_id, ts, type, level, instance_id, details) VALUES (?, ?, 'session_abandoned', 'warning', NULL, ?)",

@@ -45,12 +45,7 @@ struct BackpressureTests {
 
     @Test("with backpressure a failing writer lets the waiting producer go on and reports the failure")
     func failingWriterReleasesProducer() throws {
-        let gate = """
-            CREATE TABLE test_gate (closed INTEGER NOT NULL);
-            INSERT INTO test_gate VALUES (1);
-            CREATE TRIGGER test_gate_orders BEFORE INSERT ON order_events WHEN (SELECT closed FROM test_gate) = 1
-            BEGIN SELECT RAISE(ABORT, 'gate closed'); END;
-            """
+        let gate = writeGateMigration
         try withTemporaryDatabase { path in
             let journal = try openJournal(path, maxPendingRows: 2, extraMigrations: [(id: "v9_test_gate", sql: gate)])
             defer { journal.close() }

@@ -134,12 +134,7 @@ struct SQLiteJournalWritesTests {
     @Test("A failing write keeps its rows queued and halts trading, and they are written once the cause is gone")
     func failedWritesAreRetried() throws {
         // A trigger stands in for a full disk: every insert into order_events fails while the gate is closed.
-        let gate = """
-            CREATE TABLE test_gate (closed INTEGER NOT NULL);
-            INSERT INTO test_gate VALUES (1);
-            CREATE TRIGGER test_gate_orders BEFORE INSERT ON order_events WHEN (SELECT closed FROM test_gate) = 1
-            BEGIN SELECT RAISE(ABORT, 'gate closed'); END;
-            """
+        let gate = writeGateMigration
         try withTemporaryDatabase { path in
             let journal = try openJournal(path, extraMigrations: [(id: "v2_test_gate", sql: gate)])
             defer { journal.close() }

@@ -30,3 +30,12 @@ func fill(_ id: UInt64, price: String = "100.5", size: String = "0.25", time: In
                 averageFillPrice: decimal(price), fee: decimal("0.01"), lastFee: decimal("0.01"), liquidity: .taker,
                 venueOrderID: "paper-\(id)", timestamp: time)
 }
+
+/// A test migration standing in for a full disk: every insert into order_events fails while
+/// `test_gate.closed` is 1 (`UPDATE test_gate SET closed = 0` opens it).
+let writeGateMigration = """
+    CREATE TABLE test_gate (closed INTEGER NOT NULL);
+    INSERT INTO test_gate VALUES (1);
+    CREATE TRIGGER test_gate_orders BEFORE INSERT ON order_events WHEN (SELECT closed FROM test_gate) = 1
+    BEGIN SELECT RAISE(ABORT, 'gate closed'); END;
+    """
