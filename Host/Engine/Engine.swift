@@ -1111,7 +1111,10 @@ public final class Engine: @unchecked Sendable {
         for rt in instances {
             statistics[rt.index].callbacks = rt.callbacks.pointee
             let positions = router.portfolio.positions(instance: rt.index, mode: rt.spec.mode)
-            statistics[rt.index].realizedPnL = positions.values.reduce(Decimal(0)) { $0 + $1.realizedPnL - $1.fees }
+            // In symbol order: Decimal sums round at 38 digits, and a dictionary's order changes
+            // from one process to the next.
+            statistics[rt.index].realizedPnL = positions.sorted { $0.key.rawValue < $1.key.rawValue }
+                .reduce(Decimal(0)) { $0 + $1.value.realizedPnL - $1.value.fees }
             statistics[rt.index].openPositions = positions.values.filter { $0.quantity != 0 }.count
             statistics[rt.index].cash = router.portfolio.cash(instance: rt.index, mode: rt.spec.mode)
             statistics[rt.index].customCounters = rt.customCounters

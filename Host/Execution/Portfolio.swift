@@ -156,7 +156,8 @@ public struct Portfolio: Sendable {
         if quoteAssets[account]?.contains(asset) == true || instruments.instruments.contains(where: { $0.quoteAsset == asset }) {
             total = cash(instance: instance, mode: mode)
         } else {
-            total = positions(instance: instance, mode: mode).reduce(0) { sum, entry in
+            // In symbol order, so the sum never depends on a dictionary's order.
+            total = positions(instance: instance, mode: mode).sorted { $0.key.rawValue < $1.key.rawValue }.reduce(0) { sum, entry in
                 guard entry.value.quantity > 0, instruments.instrument(entry.key)?.baseAsset == asset else { return sum }
                 return sum + entry.value.quantity
             }
