@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HostCore
 import HostPlugins
 
@@ -28,6 +29,9 @@ public enum HostMain {
 
     public static func run() async {
         startNanos = monotonicNanos()
+        // SIGUSR1 is `host kill-switch engage`'s signal to a process holding a data directory's
+        // lock: never the default action (terminate), even before a run installs its handler.
+        signal(SIGUSR1, SIG_IGN)
         await HostCommand.main()
     }
 }

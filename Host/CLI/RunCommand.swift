@@ -222,6 +222,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         killSource.resume()
         defer { killSource.cancel() }
+        // A signal that came between taking the data directory's lock and this handler was
+        // ignored: the stored state says whether it was sent (the engine engages it only once).
+        if let stored = (try? journal.loadTradingState(instanceID: "*")).flatMap({ $0 }), stored.state == .halted {
+            queue.push(.killSwitch(reason: stored.reason))
+        }
         engineThread.start()
         if let error = await startResult.waitStarted() {
             signals.cancel()
