@@ -1,5 +1,6 @@
 import Foundation
 import HostCore
+import Synchronization
 
 /// A directory of Tardis.dev CSV files (`quotes`, `trades`, `incremental_book_L2`, plain or
 /// `.csv.gz`), replayed as one stream of market events in `local_timestamp` order.
@@ -158,14 +159,22 @@ public struct TardisDataSet: Sendable {
     /// A source that reads and parses on a background thread into batches of `batchSize`
     /// events, at most `buffers` batches in flight; the events are the same as ``replay(inflateAhead:)``'s.
     /// - Parameter inflateAhead: as for ``replay(inflateAhead:)``; on by default here.
-    public func threadedReplay(batchSize: Int = 4_096, buffers: Int = 3, inflateAhead: Bool = true) -> TardisThreadedReplay {
-        TardisThreadedReplay(merger: makeMerger(inflateAhead: inflateAhead), batchSize: batchSize, buffers: buffers,
-                             startTime: options.from ?? 0)
+    /// - Parameter parseThreads: threads parsing the streams' next blocks ahead of the merge
+    ///   (0: the merge thread parses). Never changes the events, only how fast they come.
+    public func threadedReplay(batchSize: Int = 4_096, buffers: Int = 3, inflateAhead: Bool = true,
+                               parseThreads: Int = Self.defaultParseThreads) -> TardisThreadedReplay {
+        TardisThreadedReplay(merger: makeMerger(inflateAhead: inflateAhead, parseThreads: parseThreads), batchSize: batchSize,
+                             buffers: buffers, startTime: options.from ?? 0)
     }
 
-    private func makeMerger(inflateAhead: Bool) -> TardisMerger {
+    /// Parse-ahead threads of ``threadedReplay(batchSize:buffers:inflateAhead:parseThreads:)``
+    /// by default: one per core beyond the engine's, at least one.
+    public static let defaultParseThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
+    private func makeMerger(inflateAhead: Bool, parseThreads: Int = 0) -> TardisMerger {
         let gzipStreams = streams.filter { $0.files.contains { $0.file.isGzip } }.count
-        return TardisMerger(streams: streams, options: options, inflateAhead: inflateAhead && gzipStreams <= Self.maximumInflateThreads)
+        return TardisMerger(streams: streams, options: options, inflateAhead: inflateAhead && gzipStreams <= Self.maximumInflateThreads,
+                            parseThreads: streams.count > 1 ? parseThreads : 0)
     }
 }
 
@@ -212,13 +221,23 @@ public struct TardisStatistics: Sendable, Hashable {
 
 /// One stream's files read in date order, parsed a block of events ahead.
 ///
-/// - Important: Not thread-safe; lives inside `TardisMerger`'s lock.
-final class TardisStream {
-    static let blockSize = 1_024
+/// Without a ``TardisParsePool`` `refill()` parses on the caller's thread. With one, the
+/// next block is parsed on a pool thread while the merge consumes the current one
+/// (double-buffered): `refill()` waits for that block, swaps it in and asks for the next.
+/// The blocks, their order and the errors are the same either way: a block is what the
+/// synchronous parse would have produced, and an error ends the stream at the same block.
+///
+/// - Important: Not thread-safe; lives inside `TardisMerger`'s lock. While a block is being
+///   parsed ahead only the pool thread touches the reader state; the merge reads the
+///   statistics snapshot taken when the block was finished.
+final class TardisStream: @unchecked Sendable {
+    /// Events per block, parsed ahead or not (so the statistics as of a block agree).
+    static let blockSize = 4_096
 
     let rank: Int
-    /// The current block: `blockSize` slots of a trivial type, so reuse needs no deinit.
-    let events: UnsafeMutablePointer<MarketEvent>
+    /// The current block: `capacity` slots of a trivial type, so reuse needs no deinit.
+    private(set) var events: UnsafeMutablePointer<MarketEvent>
+    private let capacity: Int
     private let files: [TardisFilePlan]
     private let options: TardisOptions
     private let inflateAhead: Bool
@@ -227,18 +246,72 @@ final class TardisStream {
     private var lastLocal = Int64.min
     private var finished: [TardisFileStatistics] = []
 
-    init(rank: Int, files: [TardisFilePlan], options: TardisOptions, inflateAhead: Bool) {
+    // Parse-ahead state (pool != nil).
+    private let pool: TardisParsePool?
+    /// The block being parsed ahead (owned by the pool thread until `ready` is signalled).
+    private var spare: UnsafeMutablePointer<MarketEvent>?
+    private var aheadResult: Result<Int, TardisError> = .success(0)
+    private var aheadStatistics: [TardisFileStatistics] = []
+    private let ready = DispatchSemaphore(value: 0)
+    private var requested = false
+    /// Statistics as of the block swapped in last (parse-ahead only).
+    private var swappedStatistics: [TardisFileStatistics]
+
+    init(rank: Int, files: [TardisFilePlan], options: TardisOptions, inflateAhead: Bool, pool: TardisParsePool? = nil) {
         self.rank = rank
         self.files = files
         self.options = options
         self.inflateAhead = inflateAhead
-        events = .allocate(capacity: Self.blockSize)
+        self.pool = pool
+        capacity = Self.blockSize
+        events = .allocate(capacity: capacity)
+        spare = pool == nil ? nil : .allocate(capacity: capacity)
+        swappedStatistics = files.map { TardisFileStatistics(path: $0.file.path) }
     }
 
-    deinit { events.deallocate() }
+    deinit {
+        // A block in flight holds a reference to the stream, so none is running here.
+        events.deallocate()
+        spare?.deallocate()
+    }
 
-    /// Parses the next block into `events`; returns its event count, 0 at the end.
+    /// Starts parsing the first block ahead (parse-ahead only; idempotent).
+    func request() {
+        guard let pool, !requested else { return }
+        requested = true
+        pool.submit(self)
+    }
+
+    /// The next block into `events`; returns its event count, 0 at the end.
     func refill() throws(TardisError) -> Int {
+        guard pool != nil, let block = spare else { return try parse(into: events) }
+        request()
+        ready.wait()
+        let result = aheadResult
+        spare = events
+        events = block
+        swappedStatistics = aheadStatistics
+        if case .success(let count) = result, count > 0 {
+            pool?.submit(self)
+        } else {
+            requested = false
+        }
+        return try result.get()
+    }
+
+    /// Runs on a pool thread: the next block into `spare`.
+    fileprivate func parseAhead() {
+        guard let block = spare else { return }
+        do {
+            aheadResult = .success(try parse(into: block))
+        } catch {
+            aheadResult = .failure(error)
+        }
+        aheadStatistics = currentStatistics
+        ready.signal()
+    }
+
+    private func parse(into block: UnsafeMutablePointer<MarketEvent>) throws(TardisError) -> Int {
         var count = 0
         while true {
             if reader == nil {
@@ -249,7 +322,7 @@ final class TardisStream {
                                               inflateAhead: inflateAhead)
             }
             guard let current = reader else { return 0 }
-            try current.read(into: events, count: &count, capacity: Self.blockSize)
+            try current.read(into: block, count: &count, capacity: capacity)
             if count > 0 { return count }
             finished.append(Self.statistics(of: current))
             lastLocal = current.lastLocal
@@ -260,6 +333,10 @@ final class TardisStream {
     }
 
     var statistics: [TardisFileStatistics] {
+        pool == nil ? currentStatistics : swappedStatistics
+    }
+
+    private var currentStatistics: [TardisFileStatistics] {
         var all = finished
         if let reader { all.append(Self.statistics(of: reader)) }
         let opened = all.count
@@ -276,6 +353,64 @@ final class TardisStream {
         s.bytesDecoded = reader.bytesDecoded
         s.contentDigest = reader.contentDigest
         return s
+    }
+}
+
+/// Threads that parse streams' next blocks ahead of the merge (``TardisStream``'s
+/// parse-ahead): a FIFO of blocks to parse, taken by `threads` threads. At most one block
+/// per stream is queued or running, so a stream's blocks are parsed in order. Which thread
+/// parses a block never changes its content. `stop()` ends the threads after their current
+/// block; the owner calls it when the merge is released.
+final class TardisParsePool: Sendable {
+    private struct State {
+        var queue: [TardisStream] = []
+        var head = 0
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+    private let pending = DispatchSemaphore(value: 0)
+    let threads: Int
+
+    init(threads: Int) {
+        self.threads = max(1, threads)
+        for index in 0..<self.threads {
+            let thread = Thread { [self] in run() }
+            thread.name = "tsh.feed.parse.\(index)"
+            thread.start()
+        }
+    }
+
+    func submit(_ stream: TardisStream) {
+        state.withLock { $0.queue.append(stream) }
+        pending.signal()
+    }
+
+    func stop() {
+        state.withLock { $0.stopped = true }
+        for _ in 0..<threads { pending.signal() }
+    }
+
+    private func run() {
+        while true {
+            pending.wait()
+            let next = state.withLock { state -> TardisStream? in
+                if state.stopped { return nil }
+                guard state.head < state.queue.count else { return nil }
+                let stream = state.queue[state.head]
+                state.head += 1
+                if state.head > 64 && state.head * 2 > state.queue.count {
+                    state.queue.removeFirst(state.head)
+                    state.head = 0
+                }
+                return stream
+            }
+            guard let stream = next else {
+                if state.withLock({ $0.stopped }) { return }
+                continue
+            }
+            stream.parseAhead()
+        }
     }
 }
 
@@ -296,19 +431,26 @@ struct TardisMergeState: ~Copyable {
 
     private let streams: [TardisStream]
     private let cursors: UnsafeMutablePointer<Cursor>
-    private var heap: [Entry] = []
+    /// A binary heap of `heapCount` entries (raw storage: no bounds or uniqueness checks
+    /// on the per-run path).
+    private let heap: UnsafeMutablePointer<Entry>
+    private var heapCount = 0
     private var started = false
     private var failure: TardisError?
 
     init(streams: [TardisStream]) {
         self.streams = streams
         cursors = .allocate(capacity: max(streams.count, 1))
+        heap = .allocate(capacity: max(streams.count, 1))
         for (i, stream) in streams.enumerated() {
             (cursors + i).initialize(to: Cursor(next: UnsafePointer(stream.events), end: UnsafePointer(stream.events)))
         }
     }
 
-    deinit { cursors.deallocate() }
+    deinit {
+        cursors.deallocate()
+        heap.deallocate()
+    }
 
     /// Appends merged events until `out.count == limit` or the end. Events appended before
     /// an error stay in `out`; the error is thrown now and by every later call.
@@ -316,11 +458,11 @@ struct TardisMergeState: ~Copyable {
         if let failure { throw failure }
         do {
             try start()
-            while out.count < limit, let top = heap.first {
+            while out.count < limit, heapCount > 0 {
                 var bound = Entry(time: .max, rank: .max)
-                if heap.count > 1 { bound = heap[1] }
-                if heap.count > 2 && heap[2].precedes(bound) { bound = heap[2] }
-                let rank = top.rank
+                if heapCount > 1 { bound = heap[1] }
+                if heapCount > 2 && heap[2].precedes(bound) { bound = heap[2] }
+                let rank = heap[0].rank
                 var cursor = cursors[rank]
                 var p = cursor.next
                 let stop = min(cursor.end, p + (limit - out.count))
@@ -337,9 +479,9 @@ struct TardisMergeState: ~Copyable {
                     cursor = Cursor(next: events, end: events + count)
                     if count == 0 {
                         cursors[rank] = cursor
-                        heap[0] = heap[heap.count - 1]
-                        heap.removeLast()
-                        if !heap.isEmpty { siftDown(0) }
+                        heapCount -= 1
+                        heap[0] = heap[heapCount]
+                        if heapCount > 0 { siftDown(0) }
                         continue
                     }
                 }
@@ -362,43 +504,51 @@ struct TardisMergeState: ~Copyable {
             failure = error
             return nil
         }
-        return heap.first?.time
+        return heapCount > 0 ? heap[0].time : nil
     }
 
     private mutating func start() throws(TardisError) {
         guard !started else { return }
         started = true
+        for stream in streams { stream.request() }
         for stream in streams {
             let count = try stream.refill()
             guard count > 0 else { continue }
             let events = UnsafePointer(stream.events)
             cursors[stream.rank] = Cursor(next: events, end: events + count)
-            heap.append(Entry(time: events.pointee.tsRecv, rank: stream.rank))
-            siftUp(heap.count - 1)
+            heap[heapCount] = Entry(time: events.pointee.tsRecv, rank: stream.rank)
+            heapCount += 1
+            siftUp(heapCount - 1)
         }
     }
 
-    private mutating func siftUp(_ index: Int) {
+    private func siftUp(_ index: Int) {
         var child = index
+        let moving = heap[child]
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { return }
-            heap.swapAt(child, parent)
+            guard moving.precedes(heap[parent]) else { break }
+            heap[child] = heap[parent]
             child = parent
         }
+        heap[child] = moving
     }
 
-    private mutating func siftDown(_ index: Int) {
+    @inline(__always)
+    private func siftDown(_ index: Int) {
         var parent = index
+        let moving = heap[parent]
+        let count = heapCount
         while true {
-            var best = parent
-            let left = 2 * parent + 1, right = left + 1
-            if left < heap.count && heap[left].precedes(heap[best]) { best = left }
-            if right < heap.count && heap[right].precedes(heap[best]) { best = right }
-            if best == parent { return }
-            heap.swapAt(parent, best)
+            let left = 2 * parent + 1
+            guard left < count else { break }
+            var best = left
+            if left + 1 < count && heap[left + 1].precedes(heap[left]) { best = left + 1 }
+            guard heap[best].precedes(moving) else { break }
+            heap[parent] = heap[best]
             parent = best
         }
+        heap[parent] = moving
     }
 
     var statistics: TardisStatistics { TardisStatistics(files: streams.flatMap(\.statistics)) }

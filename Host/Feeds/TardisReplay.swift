@@ -7,13 +7,20 @@ import Synchronization
 /// lock is taken once per batch of events, never per event.
 final class TardisMerger: Sendable {
     private let state: Mutex<TardisMergeState>
+    private let pool: TardisParsePool?
 
-    init(streams plans: [TardisStreamPlan], options: TardisOptions, inflateAhead: Bool) {
+    /// - Parameter parseThreads: threads that parse the streams' next blocks ahead of the
+    ///   merge; 0 parses on the merging thread.
+    init(streams plans: [TardisStreamPlan], options: TardisOptions, inflateAhead: Bool, parseThreads: Int = 0) {
+        let pool = parseThreads > 0 && !plans.isEmpty ? TardisParsePool(threads: min(parseThreads, plans.count)) : nil
+        self.pool = pool
         let streams = plans.enumerated().map {
-            TardisStream(rank: $0.offset, files: $0.element.files, options: options, inflateAhead: inflateAhead)
+            TardisStream(rank: $0.offset, files: $0.element.files, options: options, inflateAhead: inflateAhead, pool: pool)
         }
         state = Mutex(TardisMergeState(streams: streams))
     }
+
+    deinit { pool?.stop() }
 
     func fill(_ out: inout [MarketEvent], limit: Int) throws(TardisError) {
         try state.withLock { (merge: inout sending TardisMergeState) throws(TardisError) in

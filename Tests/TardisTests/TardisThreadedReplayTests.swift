@@ -32,15 +32,15 @@ struct TardisThreadedReplayTests {
         fixture.write("binance_incremental_book_L2_2024-01-01_BTCUSDT.csv", book)
     }
 
-    @Test("the threaded source yields the same event sequence as the direct one, whatever the batch size",
-          arguments: [(1, 2), (7, 2), (1_000, 3), (4_096, 3)])
-    func threadedMatchesDirect(batchSize: Int, buffers: Int) throws {
+    @Test("the threaded source yields the same event sequence as the direct one, whatever the batch size and parse threads",
+          arguments: [(1, 2, 0), (7, 2, 1), (1_000, 3, 0), (1_000, 3, 3), (4_096, 3, 1), (4_096, 3, 2)])
+    func threadedMatchesDirect(batchSize: Int, buffers: Int, parseThreads: Int) throws {
         let fixture = TardisFixture()
         defer { fixture.remove() }
         Self.writeRandomDataSet(fixture)
         let dataSet = try fixture.open()
         var direct = dataSet.replay()
-        var threaded = dataSet.threadedReplay(batchSize: batchSize, buffers: buffers)
+        var threaded = dataSet.threadedReplay(batchSize: batchSize, buffers: buffers, parseThreads: parseThreads)
         let expected = drain(&direct)
         #expect(expected.count > 20_000)
         #expect(drain(&threaded) == expected)
@@ -48,19 +48,21 @@ struct TardisThreadedReplayTests {
         #expect(threaded.statistics == direct.statistics)
     }
 
-    @Test("the threaded source ends with the same events and the same error as the direct one")
-    func threadedMatchesDirectOnError() throws {
+    @Test("the threaded source ends with the same events, error and statistics as the direct one, whatever the parse threads",
+          arguments: [0, 1, 3])
+    func threadedMatchesDirectOnError(parseThreads: Int) throws {
         let fixture = TardisFixture()
         defer { fixture.remove() }
         Self.writeRandomDataSet(fixture, badLine: 4_000)
         let dataSet = try fixture.open()
         var direct = dataSet.replay()
-        var threaded = dataSet.threadedReplay(batchSize: 100)
+        var threaded = dataSet.threadedReplay(batchSize: 100, parseThreads: parseThreads)
         let expected = drain(&direct)
         let failure = try #require(direct.failure)
         #expect(failure.code == .malformedRow && failure.line == 4_001)
         #expect(drain(&threaded) == expected)
         #expect(threaded.failure == failure)
+        #expect(threaded.statistics == direct.statistics)
     }
 
     @Test("the threaded source's time is the tsRecv of the event next() returns")
@@ -88,7 +90,7 @@ struct TardisThreadedReplayTests {
         Self.writeRandomDataSet(fixture, rows: 3_000)
         let dataSet = try fixture.open()
         do {
-            var threaded = dataSet.threadedReplay(batchSize: 16, buffers: 2)
+            var threaded = dataSet.threadedReplay(batchSize: 16, buffers: 2, parseThreads: 2)
             #expect(threaded.next() != nil)
         }
         // The files can be replayed again from the start.
