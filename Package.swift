@@ -106,21 +106,32 @@ let package = Package(
             // its class properties cost more than the dispatch itself (measured with perf).
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        // MARK: Polymarket (CLOB V2 signing, market/user/RTDS streams, REST, Gamma, live venue)
+        // MARK: Venues — the venue-neutral kit, then one folder per venue (streams, REST, fakes, live)
+        .target(
+            name: "VenueKit",
+            dependencies: ["HostCore", wsClient, asyncHTTPClient, nioCore, nioPosix, nioHTTP1, logging],
+            path: "Host/Venues/Kit", exclude: ["Fakes"]
+        ),
+        .target(
+            name: "VenueFakes",
+            dependencies: ["HostCore", hummingbird, hummingbirdWebSocket, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
+            path: "Host/Venues/Kit/Fakes"
+        ),
+        // Polymarket (CLOB V2 signing, market/user/RTDS streams, REST, Gamma, live venue)
         // libsecp256k1 for EIP-712 order signatures (Debian: libsecp256k1-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CSecp256k1", path: "Host/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
-        .target(name: "PolymarketSigning", dependencies: ["HostCore", "CSecp256k1", crypto], path: "Host/Polymarket/Signing"),
-        .target(name: "PolymarketStreams", dependencies: ["HostCore", wsClient, nioCore, nioPosix, logging], path: "Host/Polymarket/Streams"),
-        .target(name: "PolymarketREST", dependencies: ["HostCore", "PolymarketSigning", asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Host/Polymarket/REST"),
+        .target(name: "PolymarketSigning", dependencies: ["HostCore", "VenueKit", "CSecp256k1", crypto], path: "Host/Venues/Polymarket/Signing"),
+        .target(name: "PolymarketStreams", dependencies: ["HostCore", "VenueKit", wsClient, nioCore, nioPosix, logging], path: "Host/Venues/Polymarket/Streams"),
+        .target(name: "PolymarketREST", dependencies: ["HostCore", "VenueKit", "PolymarketSigning", asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Host/Venues/Polymarket/REST"),
         .target(
             name: "PolymarketFakes",
-            dependencies: ["HostCore", "HostFeeds", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
-            path: "Host/Polymarket/Fakes"
+            dependencies: ["HostCore", "HostFeeds", "VenueKit", "VenueFakes", "PolymarketSigning", hummingbird, hummingbirdWebSocket, crypto, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
+            path: "Host/Venues/Polymarket/Fakes"
         ),
         .target(
             name: "HostPolymarket",
-            dependencies: ["HostCore", "HostEngine", "HostExecution", "HostFeeds", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
-            path: "Host/Polymarket/Live"
+            dependencies: ["HostCore", "HostEngine", "HostExecution", "HostFeeds", "VenueKit", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
+            path: "Host/Venues/Polymarket/Live"
         ),
         .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),
         .target(
@@ -128,7 +139,7 @@ let package = Package(
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
-                "PolymarketREST", "PolymarketFakes", argumentParser, logging, serviceLifecycle, histogram,
+                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),
@@ -157,7 +168,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", logging, grdb, argumentParser], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",
@@ -166,15 +177,15 @@ let package = Package(
         ),
         .testTarget(name: "FeedTests", dependencies: ["HostFeeds", "HostCore"], path: "Tests/FeedTests"),
         .testTarget(name: "TardisTests", dependencies: ["HostFeeds", "HostCore", "CZlib"], path: "Tests/TardisTests"),
-        .testTarget(name: "PolymarketSigningTests", dependencies: ["PolymarketSigning", "HostCore"], path: "Tests/PolymarketSigningTests",
+        .testTarget(name: "PolymarketSigningTests", dependencies: ["PolymarketSigning", "VenueKit", "HostCore"], path: "Tests/PolymarketSigningTests",
                     exclude: ["Vectors"]),
-        .testTarget(name: "PolymarketStreamsTests", dependencies: ["PolymarketStreams", "PolymarketFakes", "HostCore", nioCore, nioPosix, logging],
+        .testTarget(name: "PolymarketStreamsTests", dependencies: ["PolymarketStreams", "PolymarketFakes", "VenueKit", "VenueFakes", "HostCore", nioCore, nioPosix, logging],
                     path: "Tests/PolymarketStreamsTests"),
-        .testTarget(name: "PolymarketRESTTests", dependencies: ["PolymarketREST", "PolymarketSigning", "PolymarketFakes", "HostCore"],
+        .testTarget(name: "PolymarketRESTTests", dependencies: ["PolymarketREST", "PolymarketSigning", "PolymarketFakes", "VenueKit", "VenueFakes", "HostCore"],
                     path: "Tests/PolymarketRESTTests"),
         .testTarget(
             name: "PolymarketLiveTests",
-            dependencies: ["HostPolymarket", "PolymarketFakes", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", "HostEngine",
+            dependencies: ["HostPolymarket", "PolymarketFakes", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", "VenueKit", "VenueFakes", "HostEngine",
                            "HostCore", "HostPlugins", "HostTesting", "HostCLI"],
             path: "Tests/PolymarketLiveTests"
         ),

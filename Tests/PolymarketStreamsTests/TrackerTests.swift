@@ -1,3 +1,4 @@
+import VenueKit
 import Foundation
 import HostCore
 import PolymarketStreams

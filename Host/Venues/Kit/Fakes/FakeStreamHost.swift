@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One open WebSocket on a fake stream server. Frames are written in order by one writer task.
+package final class FakeStreamConnection: Sendable {
+    package enum Outbound: Sendable {
+        case text(String)
+        case close(WebSocketErrorCode, String)
+    }
+
+    package let id: Int
+    package let path: String
+    private let channel: any Channel
+    private let outbox: AsyncStream<Outbound>.Continuation
+    private let silent: @Sendable () -> Bool
+
+    package init(id: Int, path: String, channel: any Channel, outbox: AsyncStream<Outbound>.Continuation, silent: @escaping @Sendable () -> Bool) {
+        self.id = id
+        self.path = path
+        self.channel = channel
+        self.outbox = outbox
+        self.silent = silent
+    }
+
+    /// Queues a text frame unless the server is silent.
+    package func send(_ text: String) {
+        guard !silent() else { return }
+        outbox.yield(.text(text))
+    }
+
+    /// Sends a close frame with `code` and `reason`, then the server side finishes.
+    package func close(code: WebSocketErrorCode, reason: String) { outbox.yield(.close(code, reason)) }
+
+    /// Drops the TCP connection without a close handshake (a network failure).
+    package func drop() { channel.close(promise: nil) }
+}
+
+/// The Hummingbird WebSocket server shared by the fake market/user and RTDS servers: binds
+/// 127.0.0.1 on a free port, answers the venue's text keep-alive frames (`keepAliveReply`,
+/// unless silent), and hands every other text frame to the route's handler.
+package final class FakeStreamHost: Sendable {
+    package struct Route: Sendable {
+        package var opened: @Sendable (FakeStreamConnection) -> Void
+        package var received: @Sendable (FakeStreamConnection, String) -> Void
+        package var closed: @Sendable (FakeStreamConnection) -> Void
+
+        package init(opened: @escaping @Sendable (FakeStreamConnection) -> Void = { _ in },
+                     received: @escaping @Sendable (FakeStreamConnection, String) -> Void,
+                     closed: @escaping @Sendable (FakeStreamConnection) -> Void = { _ in }) {
+            self.opened = opened
+            self.received = received
+            self.closed = closed
+        }
+    }
+
+    private struct State {
+        var connections: [Int: FakeStreamConnection] = [:]
+        var nextID = 1
+        var accepted = 0
+        var task: Task<Void, Never>?
+        var port: Int?
+    }
+
+    private let routes: [String: Route]
+    private let fallback: Route?
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let silentFlag = Atomic<Bool>(false)
+
+    /// The venue's answer to a text keep-alive frame (nil: the frame is not one).
+    private let keepAliveReply: @Sendable (String) -> String?
+
+    package init(routes: [String: Route], fallback: Route? = nil, keepAliveReply: @escaping @Sendable (String) -> String? = { _ in nil },
+                 logger: Logger) {
+        self.routes = routes
+        self.fallback = fallback
+        self.keepAliveReply = keepAliveReply
+        self.logger = logger
+    }
+
+    package var port: Int? { state.withLock { $0.port } }
+    package var connectionCount: Int { state.withLock { $0.accepted } }
+    package var openConnections: [FakeStreamConnection] { state.withLock { $0.connections.values.sorted { $0.id < $1.id } } }
+    package var isSilent: Bool { silentFlag.load(ordering: .relaxed) }
+
+    package func setSilent(_ on: Bool) { silentFlag.store(on, ordering: .relaxed) }
+
+    package func dropAll() { for connection in openConnections { connection.drop() } }
+
+    /// Starts listening; returns the bound port.
+    package func start() async throws -> Int {
+        if let port { return port }
+        // Hummingbird's own logs (start, cancelled child channels at stop) are noise for a fake.
+        var appLogger = logger
+        appLogger.logLevel = .critical
+        let app = Application(
+            router: Router(),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: .disabled, closeTimeout: .seconds(2)))
+            ) { [self] (request: HTTPRequest, channel: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
+                let path = String((request.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
+                guard let route = routes[path] ?? fallback else { return .dontUpgrade }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    try await self.serve(path: path, route: route, channel: channel, inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-venue-stream"),
+            onServerRunning: { [self] channel in
+                state.withLock { $0.port = channel.localAddress?.port }
+            },
+            logger: appLogger
+        )
+        let task = Task { [logger] in
+            do { try await app.run() } catch { logger.error("Fake stream server failed", metadata: ["error": "\(error)"]) }
+        }
+        state.withLock { $0.task = task }
+        for _ in 0..<2_000 {
+            if let port { return port }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        throw FakeStreamServerError(message: "server did not start within 10 s")
+    }
+
+    /// Stops the server and closes every connection.
+    package func stop() async {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil }
+            return state.task
+        }
+        dropAll()
+        task?.cancel()
+        await task?.value
+    }
+
+    private func serve(path: String, route: Route, channel: any Channel, inbound: WebSocketInboundStream,
+                       outbound: WebSocketOutboundWriter) async throws {
+        let (frames, continuation) = AsyncStream<FakeStreamConnection.Outbound>.makeStream()
+        let connection = state.withLock { state in
+            let connection = FakeStreamConnection(id: state.nextID, path: path, channel: channel, outbox: continuation,
+                                                  silent: { [self] in isSilent })
+            state.nextID += 1
+            state.accepted += 1
+            state.connections[connection.id] = connection
+            return connection
+        }
+        defer {
+            continuation.finish()
+            state.withLock { _ = $0.connections.removeValue(forKey: connection.id) }
+            route.closed(connection)
+        }
+        route.opened(connection)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in frames {
+                    switch frame {
+                    case .text(let text): try await outbound.writeTextMessage(text)
+                    case .close(let code, let reason):
+                        try await outbound.close(code, reason: reason)
+                        return
+                    }
+                }
+            }
+            for try await message in inbound.messages(maxSize: 1 << 26) {
+                guard case .text(let text) = message else { continue }
+                if let reply = keepAliveReply(text) {
+                    connection.send(reply)
+                    continue
+                }
+                route.received(connection, text)
+            }
+            group.cancelAll()
+        }
+    }
+}
+
+/// A fake server could not start.
+public struct FakeStreamServerError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "FakeStreamServerError(\(message))" }
+}
+
+/// JSON helpers for the fakes (not a hot path: Foundation is fine here).
+package enum FakeJSON {
+    package static func object(_ text: String) -> [String: Any]? {
+        guard let data = text.data(using: .utf8) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    package static func strings(_ value: Any?) -> [String] {
+        (value as? [Any])?.compactMap { $0 as? String } ?? []
+    }
+
+    package static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
