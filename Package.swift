@@ -117,6 +117,21 @@ let package = Package(
             dependencies: ["HostCore", hummingbird, hummingbirdWebSocket, nioCore, nioWebSocket, logging, serviceLifecycle, httpTypes],
             path: "Host/Venues/Kit/Fakes"
         ),
+        // Binance spot and Bybit v5: streams, REST and live in one module each, fakes beside.
+        .target(name: "Binance", dependencies: ["HostCore", "VenueKit", wsClient, asyncHTTPClient, nioCore, nioHTTP1, logging],
+                path: "Host/Venues/Binance", exclude: ["Fakes"]),
+        .target(
+            name: "BinanceFakes",
+            dependencies: ["HostCore", "VenueKit", "VenueFakes", "Binance", hummingbird, hummingbirdWebSocket, nioCore, nioWebSocket, logging, httpTypes],
+            path: "Host/Venues/Binance/Fakes"
+        ),
+        .target(name: "Bybit", dependencies: ["HostCore", "VenueKit", wsClient, asyncHTTPClient, nioCore, nioHTTP1, logging],
+                path: "Host/Venues/Bybit", exclude: ["Fakes"]),
+        .target(
+            name: "BybitFakes",
+            dependencies: ["HostCore", "VenueKit", "VenueFakes", "Bybit", hummingbird, hummingbirdWebSocket, nioCore, nioWebSocket, logging, httpTypes],
+            path: "Host/Venues/Bybit/Fakes"
+        ),
         // Polymarket (CLOB V2 signing, market/user/RTDS streams, REST, Gamma, live venue)
         // libsecp256k1 for EIP-712 order signatures (Debian: libsecp256k1-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CSecp256k1", path: "Host/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
@@ -189,6 +204,11 @@ let package = Package(
                            "HostCore", "HostPlugins", "HostTesting", "HostCLI"],
             path: "Tests/PolymarketLiveTests"
         ),
+        .testTarget(name: "VenueKitTests", dependencies: ["VenueKit", "VenueFakes", "HostCore", logging], path: "Tests/VenueKitTests"),
+        .testTarget(name: "BinanceTests", dependencies: ["Binance", "BinanceFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],
+                    path: "Tests/BinanceTests"),
+        .testTarget(name: "BybitTests", dependencies: ["Bybit", "BybitFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],
+                    path: "Tests/BybitTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )
