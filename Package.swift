@@ -145,7 +145,7 @@ let package = Package(
         ),
         .target(
             name: "HostPolymarket",
-            dependencies: ["HostCore", "HostEngine", "HostExecution", "HostFeeds", "VenueKit", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
+            dependencies: ["HostCore", "HostExecution", "HostFeeds", "VenueKit", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
             path: "Host/Venues/Polymarket/Live"
         ),
         .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),

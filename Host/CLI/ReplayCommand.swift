@@ -227,7 +227,7 @@ struct ReplayCommand: ParsableCommand {
         var lines: [String] = []
         static func line(_ instance: Int, _ id: UInt64, _ time: Int64) -> String { "timer \(id) of instance #\(instance) at \(time)" }
         func record(_ events: UnsafeBufferPointer<MarketEvent>) {}
-        func record(_ control: RecordedControl.Input) {
+        func record(_ control: EngineInput) {
             if case .timerFired(let instance, let id, let time) = control { lines.append(Self.line(instance, id, time)) }
         }
     }

@@ -1,27 +1,39 @@
 import Foundation
 
-/// A control input recorded between market events: a live venue's order update or the
-/// kill switch. `position` is the number of the block's market events that came before it.
+/// One input to an engine, in the order it arrived: market data, or a control from a live
+/// feed, venue, operator or the host itself. The same type is what a recording stores between
+/// market events (``RecordedControl``), so a replay feeds back exactly what the live engine took.
+/// Venue adapters produce it and depend on Core only, never on the engine.
+public enum EngineInput: Sendable {
+    case market(MarketEvent)
+    /// An order update from a live venue adapter.
+    case venueUpdate(OrderUpdate)
+    /// Halts all trading at once (the kill switch); orders stay denied until restart.
+    case killSwitch(reason: String)
+    /// A live feed's view of one symbol: stale or resyncing (plugins see
+    /// `TSH_EVENT_FLAG_STALE` on its events until it is fresh again).
+    case feedStatus(symbol: SymbolID, stale: Bool, reason: String)
+    /// A live venue moved one instance's trading state (cancel-only mode, a revoked key, an
+    /// order whose outcome is unknown): `.active` resumes.
+    case tradingState(instance: Int, state: TradingState, reason: String)
+    /// The cash a live instance's venue reported (live runs record it at start; replays size
+    /// orders from it).
+    case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
+    /// A live session's persistence writer fell behind (`true`: orders are denied) or caught
+    /// up. The engine itself raises it in live sessions, so it is recorded and replayed.
+    case journalBehind(Bool)
+    /// A timer the engine fired — recorded for verification only: a replay fires timers itself
+    /// from event times and compares the sequence; an engine given this input ignores it.
+    case timerFired(instance: Int, timerID: UInt64, at: Int64)
+}
+
+/// A control input recorded between market events: a live venue's order update, the kill
+/// switch, a feed status… (never `.market`). `position` is the number of the block's market
+/// events that came before it.
 public struct RecordedControl: Sendable {
-    public enum Input: Sendable {
-        case venueUpdate(OrderUpdate)
-        case killSwitch(reason: String)
-        /// A timer the engine fired (recorded for verification: replays fire timers themselves,
-        /// from event times, and compare the sequence).
-        case timerFired(instance: Int, timerID: UInt64, at: Int64)
-        /// A live feed marked a symbol's data stale or resyncing (`stale: true`) or fresh again.
-        case feedStatus(symbol: SymbolID, stale: Bool, reason: String)
-        /// A live venue paused (or resumed) one instance's trading: cancel-only mode, a revoked
-        /// key, an order whose outcome is unknown until reconciled.
-        case tradingState(instance: Int, state: TradingState, reason: String)
-        /// The cash a live instance's venue reported at start (replays size orders from it).
-        case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
-        /// A live session's persistence writer fell behind (orders denied) or caught up.
-        case journalBehind(Bool)
-    }
     public var position: Int
-    public var input: Input
-    public init(position: Int, input: Input) {
+    public var input: EngineInput
+    public init(position: Int, input: EngineInput) {
         self.position = position
         self.input = input
     }
@@ -108,7 +120,7 @@ public struct RecordedDataFiles: Codable, Sendable, Hashable {
 /// - Important: Called on the engine thread only; must not block (buffer and hand off).
 public protocol InputRecorder: AnyObject, Sendable {
     func record(_ events: UnsafeBufferPointer<MarketEvent>)
-    func record(_ control: RecordedControl.Input)
+    func record(_ control: EngineInput)
 }
 
 /// The stable binary encoding of recorded inputs, `tsh-input-v1`: little-endian, one
@@ -159,6 +171,8 @@ public enum InputCodec {
                 next += 1
             }
             switch control.input {
+            case .market(let e):
+                event(e)  // not a control: kept in the stream as the event it is
             case .venueUpdate(let u):
                 out.u8(7); out.u64(u.clientOrderID.rawValue); out.i64(Int64(u.instance)); out.u32(u.symbol.rawValue)
                 out.u8(UInt8(bitPattern: Int8(u.side.rawValue))); out.u8(UInt8(u.status.rawValue)); out.i64(Int64(u.denyReason?.rawValue ?? -1))

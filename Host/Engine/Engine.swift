@@ -7,25 +7,6 @@ import HostRisk
 import Logging
 import Synchronization
 
-/// What producers put on the engine's inbound queue.
-public enum EngineInput: Sendable {
-    case market(MarketEvent)
-    /// An order update from a live venue adapter.
-    case venueUpdate(OrderUpdate)
-    /// Halts all trading at once (the kill switch); orders stay denied until restart.
-    case killSwitch(reason: String)
-    /// A live feed's view of one symbol: stale or resyncing (plugins see
-    /// `TSH_EVENT_FLAG_STALE` on its events until it is fresh again).
-    case feedStatus(symbol: SymbolID, stale: Bool, reason: String)
-    /// A live venue moved one instance's trading state (cancel-only mode, a revoked key, an
-    /// order whose outcome is unknown): `.active` resumes.
-    case tradingState(instance: Int, state: TradingState, reason: String)
-    /// The cash a live instance's venue reported (from a recording; live runs use `setVenueCash`).
-    case venueCash(instance: Int, amount: Decimal, quoteAsset: String)
-    /// A live session's persistence writer fell behind (`true`: orders are denied) or caught
-    /// up. The engine itself raises it in live sessions, so it is recorded and replayed.
-    case journalBehind(Bool)
-}
 
 /// Tunables of one engine.
 ///
@@ -441,15 +422,8 @@ public final class Engine: @unchecked Sendable {
     /// the engine fires its timers itself from event times.
     public func process(_ block: RecordedBlock) {
         process(block.events, controls: block.controls.lazy.compactMap { control -> (Int, EngineInput)? in
-            switch control.input {
-            case .venueUpdate(let update): (control.position, .venueUpdate(update))
-            case .killSwitch(let reason): (control.position, .killSwitch(reason: reason))
-            case .feedStatus(let symbol, let stale, let reason): (control.position, .feedStatus(symbol: symbol, stale: stale, reason: reason))
-            case .tradingState(let instance, let state, let reason): (control.position, .tradingState(instance: instance, state: state, reason: reason))
-            case .venueCash(let instance, let amount, let asset): (control.position, .venueCash(instance: instance, amount: amount, quoteAsset: asset))
-            case .journalBehind(let behind): (control.position, .journalBehind(behind))
-            case .timerFired: nil
-            }
+            if case .timerFired = control.input { return nil }
+            return (control.position, control.input)
         })
     }
 
@@ -509,6 +483,8 @@ public final class Engine: @unchecked Sendable {
         case .journalBehind(let behind):
             recorder?.record(.journalBehind(behind))
             setJournalBehind(behind)
+        case .timerFired:
+            break  // recorded for verification; the engine fires its own timers
         }
     }
 

@@ -79,7 +79,7 @@ public final class SessionRecorder: InputRecorder, @unchecked Sendable {
         }
     }
 
-    public func record(_ control: RecordedControl.Input) {
+    public func record(_ control: EngineInput) {
         block.controls.append(RecordedControl(position: block.events.count, input: control))
         if block.count >= blockSize { handOff() }
     }

@@ -12,7 +12,7 @@ struct RecordingTests {
         func record(_ events: UnsafeBufferPointer<MarketEvent>) {
             lines.withLock { $0 += events.map { "event at \($0.tsRecv)" } }
         }
-        func record(_ control: RecordedControl.Input) {
+        func record(_ control: EngineInput) {
             lines.withLock { lines in
                 switch control {
                 case .timerFired(_, let id, let time): lines.append("timer \(id) at \(time)")
@@ -22,6 +22,7 @@ struct RecordingTests {
                 case .tradingState(let instance, let state, _): lines.append("state \(instance) \(state)")
                 case .venueCash(let instance, let amount, _): lines.append("cash \(instance) \(amount)")
                 case .journalBehind(let behind): lines.append("writer behind \(behind)")
+                case .market(let event): lines.append("event at \(event.tsRecv)")
                 }
             }
         }

@@ -1,6 +1,5 @@
 import Foundation
 import HostCore
-import HostEngine
 import PolymarketREST
 import PolymarketStreams
 

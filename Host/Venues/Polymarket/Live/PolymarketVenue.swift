@@ -1,7 +1,6 @@
 import VenueKit
 import Foundation
 import HostCore
-import HostEngine
 import HostExecution
 import Logging
 import PolymarketREST
