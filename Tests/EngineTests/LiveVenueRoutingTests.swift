@@ -126,7 +126,7 @@ struct LiveVenueRoutingTests {
     final class BlockCapture: InputRecorder {
         let block = Mutex(RecordedBlock(firstSeq: 1))
         func record(_ events: UnsafeBufferPointer<MarketEvent>) { block.withLock { $0.events.append(contentsOf: events) } }
-        func record(_ control: RecordedControl.Input) {
+        func record(_ control: EngineInput) {
             block.withLock { $0.controls.append(RecordedControl(position: $0.events.count, input: control)) }
         }
     }
