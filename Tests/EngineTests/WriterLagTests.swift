@@ -15,7 +15,7 @@ struct WriterLagTests {
     final class BlockCollector: InputRecorder, Sendable {
         private let state = Mutex(RecordedBlock(firstSeq: 0))
         func record(_ events: UnsafeBufferPointer<MarketEvent>) { state.withLock { $0.events.append(contentsOf: events) } }
-        func record(_ control: RecordedControl.Input) {
+        func record(_ control: EngineInput) {
             state.withLock { $0.controls.append(RecordedControl(position: $0.events.count, input: control)) }
         }
         var block: RecordedBlock { state.withLock { $0 } }
