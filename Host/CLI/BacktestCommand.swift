@@ -144,6 +144,7 @@ struct BacktestCommand: ParsableCommand {
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 0) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
+        engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))
         let manifest = configuration.host.record ? BacktestFeed.manifest(dataSet) : nil

@@ -142,6 +142,7 @@ struct ReplayCommand: ParsableCommand {
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue,
                                                       allowLive: true)
         engineConfiguration.bookSnapshotInterval = 0
+        engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
                             logger: Logger(label: "tsh.engine"))
         var inputs = 0

@@ -88,9 +88,9 @@ struct RunCommand: AsyncParsableCommand {
         let registry = PluginRegistry()
         var configuration = try SessionAssembly.configuration(configPath: config, strategy: strategy, registry: registry)
         if let dataDir { configuration.host.dataDirectory = dataDir }
-        if events != nil && configuration.feed.source != "simulated" {
+        if events != nil && configuration.feed.source != .simulated {
             throw HostFailure(exit: .usage, message: "error: --events applies to the simulated market feed; this configuration's feed is '\(configuration.feed.source)'\n"
-                + "fix: drop --events" + (configuration.feed.source == "updown" ? " (the up/down feed runs feed.windows windows per series; 0 = until stopped)" : ""))
+                + "fix: drop --events" + (configuration.feed.source == .updown ? " (the up/down feed runs feed.windows windows per series; 0 = until stopped)" : ""))
         }
         HostLogging.configure(level: Logger.Level(rawValue: logLevel ?? configuration.host.logLevel) ?? .info, json: logFormat == "json")
         let logger = Logger(label: "tsh.host")
@@ -107,11 +107,18 @@ struct RunCommand: AsyncParsableCommand {
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
         defer { withExtendedLifetime(directoryLock) {} }
-        let liveData = configuration.feed.source == "polymarket"
+        if configuration.feed.source == .binance || configuration.feed.source == .bybit {
+            throw HostFailure(exit: .invalidConfig, message: """
+                error: \(configuration.file): feed.source \(configuration.feed.source.rawValue) is not available to `host run` in this build
+                fix: use feed.source simulated, updown or polymarket
+                """)
+        }
+        let liveData = configuration.feed.source == .polymarket
         let clock: any EngineClock = liveData ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 1_000) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
+        engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))
         let polymarket: PolymarketSession?
@@ -135,7 +142,7 @@ struct RunCommand: AsyncParsableCommand {
             try journal.beginSession(SessionInfo(
                 id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
                 configFile: configuration.file, seed: feedSeed, plugins: assembly.sessionPlugins, configText: configuration.text,
-                instruments: assembly.symbols.instruments, source: configuration.feed.source))
+                instruments: assembly.symbols.instruments, source: configuration.feed.source.rawValue))
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
@@ -168,7 +175,7 @@ struct RunCommand: AsyncParsableCommand {
                 let f = configuration.feed
                 Self.status("feed: LIVE Polymarket data (\(f.assets.joined(separator: ", ")) × \(f.durations.joined(separator: ", ")) up/down windows)"
                     + (polymarket?.venue != nil ? " — LIVE TRADING for instances with mode: live" : " — paper trading only"))
-            } else if configuration.feed.source == "updown" {
+            } else if configuration.feed.source == .updown {
                 let f = configuration.feed
                 Self.status("feed: SIMULATED Polymarket up/down windows (\(f.assets.joined(separator: ", ")), \(f.windowMinutes)-minute windows, "
                     + "\(f.windows == 0 ? "endless" : "\(f.windows) per series"), seed \(feedSeed), \(pace)) — not real market data")

@@ -131,16 +131,18 @@ struct SessionAssembly {
             let ids = instance.symbols.compactMap {
                 symbols.id(venue: Self.instrument($0, settings: config.instruments[$0], feed: config.feed).venue, symbol: $0)
             }
-            specs.append(InstanceSpec(
+            var spec = InstanceSpec(
                 id: instance.id, pluginID: plugin.pluginID, kind: kind, descriptor: plugin.kindDescriptor(kind.id)!,
-                mode: instance.mode, venue: instance.venue, symbols: ids, parameters: parameters, risk: instance.risk, keepAlive: plugin))
+                mode: instance.mode, venue: instance.venue, symbols: ids, parameters: parameters, risk: instance.risk, keepAlive: plugin)
+            spec.bars = instance.bars
+            specs.append(spec)
         }
     }
 
     static func instrument(_ symbol: String, settings: InstrumentSettings?, feed: FeedSettings? = nil) -> Instrument {
         var instrument = Instrument.generic(symbol: symbol, venue: settings?.venue ?? "simulated")
-        if let feed, feed.source == "updown" || feed.source == "polymarket" {
-            let windows = feed.source == "updown" ? [feed.windowMinutes] : feed.durations.compactMap { FeedSettings.durationMinutes[$0] }
+        if let feed, feed.source == .updown || feed.source == .polymarket {
+            let windows = feed.source == .updown ? [feed.windowMinutes] : feed.durations.compactMap { FeedSettings.durationMinutes[$0] }
             for minutes in windows {
                 if let asset = feed.assets.first(where: { FeedSettings.upDownSymbols(asset: $0, windowMinutes: minutes).contains(symbol) }),
                    let known = UpDownSimulation.instruments(asset: asset, windowMinutes: minutes).first(where: { $0.symbol == symbol }) {
@@ -187,7 +189,7 @@ struct SessionAssembly {
     /// unless configured otherwise).
     var paperVenue: PaperVenueConfig {
         let host = config.host
-        let model = host.paperFeeModel ?? (config.feed.source == "updown" || config.feed.source == "polymarket" ? "polymarket" : "notional")
+        let model = host.paperFeeModel ?? (config.feed.source == .updown || config.feed.source == .polymarket ? "polymarket" : "notional")
         let fees: FeeModel = switch model {
         case "polymarket": .polymarket(rate: host.paperTakerFee ?? Decimal(string: "0.07")!)
         case "none": .none
@@ -196,10 +198,16 @@ struct SessionAssembly {
         return PaperVenueConfig(feeModel: fees, latencyNs: Int64(host.paperLatencyMs) * 1_000_000)
     }
 
+    /// The bar settling delay of a session in ns: `host.bar_settle_ms`, else 2 s on live data
+    /// and 0 otherwise (backtests, simulated runs) — the same rule for a run and its replay.
+    static func barSettle(_ configuration: StrategyConfig) -> Int64 {
+        Int64(configuration.host.barSettleMs ?? (configuration.feed.source.isLive ? 2_000 : 0)) * 1_000_000
+    }
+
     /// Makes files of market data the feed (backtests and their replays): the feed's symbols are
     /// the data's, in the data's id order, with the data's venues unless configured.
     static func useData(_ instruments: [Instrument], in configuration: inout StrategyConfig) {
-        configuration.feed.source = "tardis"
+        configuration.feed.source = .tardis
         configuration.feed.symbols = instruments.map(\.symbol)
         for instrument in instruments where configuration.instruments[instrument.symbol]?.venue == nil {
             var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
@@ -210,7 +218,7 @@ struct SessionAssembly {
 
     /// The configured feed: the generic simulated market or the up/down windows.
     func feed(eventsOverride: Int?, seedOverride: UInt64?, startTime: Int64) -> any MarketEventSource {
-        guard config.feed.source == "updown" else {
+        guard config.feed.source == .updown else {
             return simulatedMarket(eventsOverride: eventsOverride, seedOverride: seedOverride, startTime: startTime)
         }
         let feed = config.feed

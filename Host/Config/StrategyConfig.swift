@@ -58,6 +58,8 @@ public struct StrategyConfig: Sendable {
 ///   simulated one (backtest, replay, simulated feed) waits for the writer.
 /// - `recording_retention_days` (int >= 0, default 30): recorded inputs of sessions that
 ///   started longer ago are deleted when a run starts (0 = keep all).
+/// - `bar_settle_ms` (int 0…3,600,000, optional): a bar is final once the clock passes its end
+///   plus this delay; default 0 in backtests and simulated runs, 2000 on live data.
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216
@@ -77,6 +79,9 @@ public struct HostSettings: Sendable, Hashable {
     public var paperLatencyMs: Int = 0
     public var recordingRetentionDays: Int = 30
     public var writerMaxPendingRows: Int = 100_000
+    /// Settling delay of bars: a bar is final once the clock passes its end plus this (SIGNALS §1).
+    /// nil: the command's default (0 in backtests and simulated runs, 2000 on live data).
+    public var barSettleMs: Int?
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory
@@ -115,12 +120,40 @@ public struct HostSettings: Sendable, Hashable {
 ///   `gamma_url`, `clob_url`, `market_ws_url`, `user_ws_url`, `rtds_url` (production by default).
 ///   Symbols are `<ASSET>-<N>M-UP`, `<ASSET>-<N>M-DOWN` per duration (N = 5, 15, 240, 60, 1440)
 ///   and the oracle `<ASSET>-USD`.
+/// Where a run's market data comes from (`feed.source`).
+public enum FeedSource: String, Sendable, Hashable, CaseIterable {
+    /// A generic simulated crypto market over `feed.symbols`.
+    case simulated
+    /// Simulated Polymarket up/down windows.
+    case updown
+    /// Live Polymarket data.
+    case polymarket
+    /// Live Binance spot data.
+    case binance
+    /// Live Bybit v5 data (spot or linear, `feed.category`).
+    case bybit
+    /// Files of recorded market data (`host backtest` sets it; not a `feed.source` value).
+    case tardis
+
+    /// Data from a real venue (wall-clock time, recorded for replay).
+    public var isLive: Bool {
+        switch self {
+        case .simulated, .updown, .tardis: false
+        case .polymarket, .binance, .bybit: true
+        }
+    }
+
+    /// Symbols are up/down series (`<ASSET>-<N>M-UP/DOWN`) made from `feed.assets`.
+    public var isUpDown: Bool { self == .updown || self == .polymarket }
+}
+
 public struct FeedSettings: Sendable, Hashable {
-    public static let sources = ["simulated", "updown", "polymarket"]
+    /// The `feed.source` values a configuration may name.
+    public static let sources = FeedSource.allCases.filter { $0 != .tardis }.map(\.rawValue)
     /// Up/down durations and their window length in minutes.
     public static let durationMinutes = ["5m": 5, "15m": 15, "4h": 240, "hourly": 60, "daily": 1_440]
 
-    public var source: String
+    public var source: FeedSource
     public var seed: UInt64
     public var symbols: [String]
     public var events: Int
@@ -152,7 +185,7 @@ public struct FeedSettings: Sendable, Hashable {
         return ["\(asset)-\(windowMinutes)M-UP", "\(asset)-\(windowMinutes)M-DOWN", "\(asset)-USD"]
     }
 
-    public init(source: String = "simulated", seed: UInt64 = 42, symbols: [String] = ["BTCUSDT", "ETHUSDT"], events: Int = 200_000,
+    public init(source: FeedSource = .simulated, seed: UInt64 = 42, symbols: [String] = ["BTCUSDT", "ETHUSDT"], events: Int = 200_000,
                 speed: Double = 0, startPrices: [String: Double] = [:], volatility: Double = 0.6) {
         self.source = source
         self.seed = seed
@@ -215,6 +248,12 @@ public struct InstrumentSettings: Sendable, Hashable {
 /// - `overrides` (mapping symbol → mapping name → scalar, optional): per-symbol parameter values.
 /// - `risk` (mapping, optional, default `RiskLimits.defaults`): keys of `RiskLimits`; a key that is not
 ///   given keeps its default, `null` removes that limit.
+/// - `bars` (list of timeframes `1s, 1m, 5m, 15m, 1h, 4h, 1d`, optional): the host aggregates the
+///   instance's symbols' trades into bars of these timeframes (SIGNALS §1) and delivers each
+///   final bar as a bar event (backtests, replays and live alike).
+/// - `history` (mapping timeframe → count, optional, e.g. `{1m: 500, 1d: 60}`): before a live
+///   start the host loads this many past bars per symbol from the venue's REST API and delivers
+///   them first, flagged as history, so indicators are warm. Each timeframe must also be in `bars`.
 public struct InstanceConfig: Sendable, Hashable {
     public var id: String
     public var plugin: String
@@ -225,6 +264,10 @@ public struct InstanceConfig: Sendable, Hashable {
     public var params: [String: ConfigScalar]
     public var overrides: [String: [String: ConfigScalar]]
     public var risk: RiskLimits
+    /// Timeframes of the bars the host builds for this instance.
+    public var bars: [BarTimeframe] = []
+    /// Past bars to load before a live start, per timeframe.
+    public var history: [BarTimeframe: Int] = [:]
     /// Line of the instance in its file.
     public var line: Int?
     /// Position in `instances`, for key paths in later problems; nil when built in code.

@@ -155,13 +155,14 @@ extension ConfigReader {
     static let topKeys = ["version", "host", "feed", "instruments", "instances"]
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
                            "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days",
-                           "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms", "writer_max_pending_rows"]
+                           "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms", "writer_max_pending_rows",
+                           "bar_settle_ms"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
                            "discovery_interval_s", "max_assets_per_connection", "gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url"]
     static let instrumentKeys = ["venue", "base", "quote", "tick_size", "lot_size", "min_size", "min_notional", "minimums"]
-    static let instanceKeys = ["id", "plugin", "kind", "mode", "venue", "symbols", "params", "overrides", "risk"]
+    static let instanceKeys = ["id", "plugin", "kind", "mode", "venue", "symbols", "params", "overrides", "risk", "bars", "history"]
     static let riskKeys = ["max_order_notional", "max_position", "max_position_notional", "max_open_orders",
                            "max_orders_per_second", "price_band_bps", "max_trades_per_day", "daily_loss_limit"]
 
@@ -209,6 +210,7 @@ extension ConfigReader {
         if let n = t.optional("writer_max_pending_rows"), let v = integer(n, t.path("writer_max_pending_rows"), in: 1...10_000_000) {
             host.writerMaxPendingRows = v
         }
+        if let n = t.optional("bar_settle_ms"), let v = integer(n, t.path("bar_settle_ms"), in: 0...3_600_000) { host.barSettleMs = v }
         if let n = t.optional("book_snapshot_depth"), let v = integer(n, t.path("book_snapshot_depth"), in: 1...1_000) { host.bookSnapshotDepth = v }
         if let n = t.optional("book_snapshot_retention_days"), let v = integer(n, t.path("book_snapshot_retention_days"), in: 0...36_500) {
             host.bookSnapshotRetentionDays = v
@@ -219,7 +221,9 @@ extension ConfigReader {
     mutating func readFeed(_ node: Node, _ path: String) -> FeedSettings {
         var feed = FeedSettings.defaults
         guard let t = table(node, path, allowed: Self.feedKeys) else { return feed }
-        if let n = t.optional("source"), let v = choice(n, t.path("source"), FeedSettings.sources) { feed.source = v }
+        if let n = t.optional("source"), let v = choice(n, t.path("source"), FeedSettings.sources), let source = FeedSource(rawValue: v) {
+            feed.source = source
+        }
         if let n = t.optional("seed"), let v = integer(n, t.path("seed"), in: 0...Int.max) { feed.seed = UInt64(v) }
         if let n = t.optional("symbols"), let v = symbols(n, t.path("symbols")) { feed.symbols = v }
         if let n = t.optional("events"), let v = integer(n, t.path("events"), in: 0...Int.max) { feed.events = v }
@@ -261,19 +265,19 @@ extension ConfigReader {
                 report(n, t.path(key), "'\(v)' must start with \(wanted.joined(separator: " or "))")
             }
         }
-        if feed.source == "polymarket" {
+        if feed.source == .polymarket {
             feed.symbols = feed.assets.flatMap { asset in
                 feed.durations.compactMap { FeedSettings.durationMinutes[$0] }.flatMap { FeedSettings.upDownSymbols(asset: asset, windowMinutes: $0) }
             }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        } else if feed.source == "updown" {
+        } else if feed.source == .updown {
             feed.symbols = feed.assets.flatMap { FeedSettings.upDownSymbols(asset: $0, windowMinutes: feed.windowMinutes) }
         }
         if let n = t.optional("start_prices"), let prices = table(n, t.path("start_prices"), allowed: nil) {
             for entry in prices.entries {
                 let entryPath = prices.path(entry.key)
-                let keys = feed.source == "updown" ? feed.assets : feed.symbols
+                let keys = feed.source == .updown ? feed.assets : feed.symbols
                 if !keys.contains(entry.key) {
-                    report(entry.keyNode, entryPath, symbolNotInListMessage(entry.key, keys, list: feed.source == "updown" ? "feed.assets" : "feed.symbols"))
+                    report(entry.keyNode, entryPath, symbolNotInListMessage(entry.key, keys, list: feed.source == .updown ? "feed.assets" : "feed.symbols"))
                 }
                 if let price = number(entry.value, entryPath, expected: "a number > 0", isValid: { $0 > 0 }) {
                     feed.startPrices[entry.key] = price
@@ -351,7 +355,7 @@ extension ConfigReader {
         if checkFeedSymbols, let symbols, let symbolsNode = t["symbols"] {
             for symbol in symbols where !feed.symbols.contains(symbol) {
                 report(symbolsNode, t.path("symbols"),
-                       feed.source == "updown"
+                       feed.source == .updown
                            ? "symbol '\(symbol)' is not produced by the up/down feed, which makes \(feed.symbols.joined(separator: ", ")); add its asset to feed.assets or fix the name"
                            : "symbol '\(symbol)' is not produced by the feed; add it to feed.symbols (now: \(feed.symbols.joined(separator: ", ")))")
             }
@@ -367,12 +371,48 @@ extension ConfigReader {
             }
         }
         let risk = t.optional("risk").map { readRisk($0, t.path("risk")) } ?? .defaults
+        let bars = t.optional("bars").map { readTimeframes($0, t.path("bars")) } ?? []
+        var history: [BarTimeframe: Int] = [:]
+        if let n = t.optional("history"), let h = table(n, t.path("history"), allowed: nil) {
+            for entry in h.entries {
+                guard let timeframe = BarTimeframe(text: entry.key) else {
+                    report(entry.keyNode, h.path(entry.key), BarTimeframe.errorMessage(for: entry.key))
+                    continue
+                }
+                if !bars.contains(timeframe) {
+                    report(entry.keyNode, h.path(entry.key),
+                           "history of \(timeframe) bars needs \(timeframe) in this instance's bars (now: \(bars.isEmpty ? "none" : bars.map(\.rawValue).joined(separator: ", ")))")
+                }
+                if let count = integer(entry.value, h.path(entry.key), in: 1...100_000) { history[timeframe] = count }
+            }
+        }
 
         guard let id, let plugin, let symbols else { return nil }
         var instance = InstanceConfig(id: id, plugin: plugin, kind: kind, mode: mode, venue: venue, symbols: symbols,
                                       params: params, overrides: overrides, risk: risk, line: node.mark?.line)
+        instance.bars = bars
+        instance.history = history
         instance.index = index
         return instance
+    }
+
+    /// A list of bar timeframes (`[1m, 5m]`), each once.
+    mutating func readTimeframes(_ node: Node, _ path: String) -> [BarTimeframe] {
+        guard case .sequence(let sequence) = node else {
+            report(node, path, "expected a list of timeframes (\(BarTimeframe.validSpellings)), found \(Self.describe(node))")
+            return []
+        }
+        var out: [BarTimeframe] = []
+        for (i, item) in sequence.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            guard let text = string(item, itemPath) else { continue }
+            guard let timeframe = BarTimeframe(text: text) else {
+                report(item, itemPath, BarTimeframe.errorMessage(for: text))
+                continue
+            }
+            if out.contains(timeframe) { report(item, itemPath, "timeframe \(timeframe) is listed twice") } else { out.append(timeframe) }
+        }
+        return out
     }
 
     /// `params` or one symbol's overrides: scalars by name; `<name>_env` values name environment variables.

@@ -28,6 +28,8 @@ public struct EngineConfiguration: Sendable {
     public var bookSnapshotInterval: Int64 = 0
     /// Levels per side in a book snapshot.
     public var bookSnapshotDepth: Int = 10
+    /// Bars become final once the engine clock passes their end plus this (ns; SIGNALS §1).
+    public var barSettle: Int64 = 0
 
     public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
                 startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
@@ -72,6 +74,8 @@ public struct EngineSnapshot: Sendable {
     public var unknownSymbolEvents: Int = 0
     /// Settlements processed (resolved outcome tokens).
     public var settlements: Int = 0
+    /// Bars the engine built from trades and delivered (one per bar, however many instances got it).
+    public var barsEmitted: Int = 0
     public var instances: [InstanceStatistics] = []
     public var lastEventTime: Int64 = 0
     public var tradingHalted: Bool = false
@@ -136,6 +140,12 @@ public final class Engine: @unchecked Sendable {
     private var routeStart: [Int] = [0]
     private var routeList: [Route] = []
     private var signalAll: [Int] = []
+    // Bars: one aggregator over every timeframe some instance asks for; for each
+    // (symbol, timeframe) the routes of the instances that asked for it.
+    private var bars: BarAggregator?
+    private var barTimeframes: [BarTimeframe] = []
+    private var barRouteStart: [Int] = [0]
+    private var barRouteList: [Route] = []
 
     private var engineThread: pthread_t?
     private let stopRequested = Atomic<Bool>(false)
@@ -384,6 +394,58 @@ public final class Engine: @unchecked Sendable {
             routeStart.append(routeList.count)
         }
         signalAll = instances.filter { $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
+        rebuildBarRoutes()
+    }
+
+    /// Bar routes per (symbol, timeframe) in configuration order; the aggregator is made once,
+    /// for the timeframes some instance asks for (in `BarTimeframe` order).
+    private func rebuildBarRoutes() {
+        let wanted = BarTimeframe.allCases.filter { tf in instances.contains { $0.spec.bars.contains(tf) } }
+        if bars == nil || wanted != barTimeframes {
+            barTimeframes = wanted
+            bars = wanted.isEmpty ? nil : BarAggregator(timeframes: wanted, settle: configuration.barSettle)
+        }
+        barRouteStart = [0]
+        barRouteList = []
+        for symbol in 0..<symbols.count {
+            for tf in barTimeframes {
+                for rt in instances where rt.symbolPosition[symbol] >= 0 && rt.spec.bars.contains(tf) {
+                    let mask = rt.spec.descriptor.pointee.event_mask
+                    guard mask & PluginEventType.bar.maskBit != 0 else { continue }
+                    barRouteList.append(Route(onEvent: rt.vtable.on_event, instance: rt.instance, error: rt.error, mask: mask,
+                                              index: rt.index, callbacks: rt.callbacks))
+                }
+                barRouteStart.append(barRouteList.count)
+            }
+        }
+    }
+
+    /// Delivers every bar that became final by engine time `time` (SIGNALS §1: the clock is
+    /// the arrival time of the last input; live, also the wall clock between inputs). A bar's
+    /// `ts_event` is its end and its `ts_recv` the moment it became final (end + settle), so
+    /// a replay delivers identical bar events in the same order relative to other events.
+    private func emitBars(upTo time: Int64) {
+        guard bars != nil else { return }
+        let due = bars!.advance(to: time)
+        guard !due.isEmpty else { return }
+        for bar in due {
+            guard let tfIndex = barTimeframes.firstIndex(of: bar.timeframe), bar.symbol.index < symbols.count else { continue }
+            let slot = bar.symbol.index * barTimeframes.count + tfIndex
+            let start = barRouteStart[slot], end = barRouteStart[slot + 1]
+            guard start < end, let barEvent = bar.event(tsRecv: bar.end + configuration.barSettle) else { continue }
+            seq &+= 1
+            counters.barsEmitted &+= 1
+            let flags: UInt16 = (isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0) | staleFlags[bar.symbol.index]
+            var e = tsh_bar_event(
+                header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, bar.symbol, barEvent.tsEvent, barEvent.tsRecv, flags),
+                open_time_ns: barEvent.openTime, interval_ns: barEvent.interval, open: barEvent.open.double, high: barEvent.high.double,
+                low: barEvent.low.double, close: barEvent.close.double, volume: barEvent.volume.double)
+            withUnsafeMutablePointer(to: &e) { pointer in
+                let header = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
+                for i in start..<end { deliver(barRouteList[i], header) }
+            }
+            if !pending.isEmpty { drainPending() }
+        }
     }
 
     var isOnEngineThread: Bool {
@@ -407,6 +469,7 @@ public final class Engine: @unchecked Sendable {
             if !isSimulated {
                 pollJournal()
                 fireTimers(upTo: clock.now())
+                emitBars(upTo: clock.now())
             }
             publishSnapshot(force: false)
         }
@@ -603,6 +666,7 @@ public final class Engine: @unchecked Sendable {
                 header: header(UInt16(TSH_EVENT_TRADE), MemoryLayout<tsh_trade_event>.size, symbol, t.tsEvent, t.tsRecv, flags),
                 price: t.price.double, size: t.size.double, aggressor: t.aggressor?.rawValue ?? 0, reserved: 0)
             dispatch(symbol, PluginEventType.trade.maskBit, &e)
+            if bars != nil { bars!.add(t) }
         case .bookDelta(let delta):
             let i = symbol.index
             bookFromL2[i] = true
@@ -645,6 +709,7 @@ public final class Engine: @unchecked Sendable {
             applyVenueUpdates(router.activateDelayed(now: clock.now(), books: books))
         }
         if !pending.isEmpty { drainPending() }
+        if bars != nil { emitBars(upTo: event.tsRecv) }
     }
 
     /// Sends the symbol's top levels to the journal and schedules the next snapshot.

@@ -17,6 +17,9 @@ public struct InstanceSpec: @unchecked Sendable {
     public var risk: RiskLimits
     /// Whatever owns the code behind `descriptor` (the loaded library).
     public var keepAlive: (any Sendable)?
+    /// Timeframes of the bars the engine builds from this instance's symbols' trades and
+    /// delivers to it (SIGNALS §1).
+    public var bars: [BarTimeframe] = []
 
     public init(id: String, pluginID: String, kind: KindSpec, descriptor: UnsafePointer<tsh_kind_descriptor>, mode: TradingMode,
                 venue: String, symbols: [SymbolID], parameters: ResolvedParameters, risk: RiskLimits, keepAlive: (any Sendable)?) {

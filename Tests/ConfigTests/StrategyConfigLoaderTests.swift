@@ -50,7 +50,7 @@ struct StrategyConfigLoaderTests {
         let config = try StrategyConfigLoader.parse(Self.fullFile, file: "full.yaml")
         #expect(config.file == "full.yaml")
         #expect(config.host == HostSettings(dataDirectory: "/var/lib/tsh", metricsPort: 9464, logLevel: "debug", queueCapacity: 4096))
-        #expect(config.feed == FeedSettings(source: "simulated", seed: 7, symbols: ["BTCUSDT", "ETHUSDT", "SOLUSDT"], events: 1000,
+        #expect(config.feed == FeedSettings(source: .simulated, seed: 7, symbols: ["BTCUSDT", "ETHUSDT", "SOLUSDT"], events: 1000,
                                             speed: 2.5, startPrices: ["BTCUSDT": 65000, "ETHUSDT": 3200.5], volatility: 0.8))
         #expect(config.instruments == ["BTCUSDT": InstrumentSettings(
             venue: "simulated", base: "BTC", quote: "USDT", tickSize: Decimal(string: "0.01"), lotSize: Decimal(string: "0.00001"),
@@ -103,7 +103,7 @@ struct StrategyConfigLoaderTests {
             """, file: "min.yaml")
         #expect(config.host == HostSettings(dataDirectory: "./data", metricsPort: nil, logLevel: "info", queueCapacity: 65536))
         #expect(config.feed == FeedSettings.defaults)
-        #expect(FeedSettings.defaults == FeedSettings(source: "simulated", seed: 42, symbols: ["BTCUSDT", "ETHUSDT"], events: 200_000,
+        #expect(FeedSettings.defaults == FeedSettings(source: .simulated, seed: 42, symbols: ["BTCUSDT", "ETHUSDT"], events: 200_000,
                                                       speed: 0, startPrices: [:], volatility: 0.6))
         #expect(config.instruments.isEmpty)
         let instance = try #require(config.instances.first)
@@ -169,7 +169,7 @@ struct StrategyConfigLoaderTests {
             """))
         #expect(found.message == "unknown key 'colour'; allowed keys: data_dir, metrics_port, log_level, queue_capacity, "
             + "book_snapshot_interval_ms, book_snapshot_depth, book_snapshot_retention_days, record, recording_retention_days, "
-            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows")
+            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms")
     }
 
     @Test("a wrong type names what was expected and what was found")
@@ -237,7 +237,7 @@ struct StrategyConfigLoaderTests {
         let found = problems(in: """
             version: 2
             host: {metrics_port: 0, log_levl: info}
-            feed: {source: binance}
+            feed: {source: kraken}
             instances:
               - id: Bad_Id
                 plugin: p.so
@@ -452,5 +452,52 @@ struct StrategyConfigLoaderTests {
         let config = try StrategyConfigLoader.load(file: path)
         #expect(config.instances.map(\.id) == ["move-trigger", "volume-spike", "follower"])
         #expect(config.instances[2].risk.maxPosition == Decimal(string: "0.5"))
+    }
+}
+
+struct BarsConfigurationTests {
+    static func load(_ text: String) throws -> StrategyConfig {
+        try StrategyConfigLoader.parse(text, file: "bars.yaml")
+    }
+
+    @Test("an instance's bars and history are read as timeframes and counts")
+    func barsAndHistoryRead() throws {
+        let config = try Self.load("""
+            version: 1
+            host: {bar_settle_ms: 1500}
+            instances: [{id: a, plugin: p.so, symbols: [BTCUSDT], bars: [1m, 1d], history: {1m: 500, 1d: 60}}]
+            """)
+        #expect(config.host.barSettleMs == 1500)
+        #expect(config.instances[0].bars == [.oneMinute, .oneDay])
+        #expect(config.instances[0].history == [.oneMinute: 500, .oneDay: 60])
+    }
+
+    @Test("an unknown bar timeframe is refused with the valid spellings")
+    func unknownTimeframeRefused() {
+        #expect(throws: ConfigError.self) {
+            try Self.load("""
+                version: 1
+                instances: [{id: a, plugin: p.so, symbols: [BTCUSDT], bars: [2m]}]
+                """)
+        }
+        do {
+            _ = try Self.load("version: 1\ninstances: [{id: a, plugin: p.so, symbols: [BTCUSDT], bars: [2m]}]")
+        } catch let error as ConfigError {
+            #expect(error.problems.first?.keyPath == "instances[0].bars[0]")
+            #expect(error.problems.first?.message == #"unknown timeframe "2m" (valid: 1s, 1m, 5m, 15m, 1h, 4h, 1d)"#)
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test("history of a timeframe the instance does not build bars of is refused")
+    func historyNeedsBars() throws {
+        do {
+            _ = try Self.load("version: 1\ninstances: [{id: a, plugin: p.so, symbols: [BTCUSDT], bars: [1m], history: {1d: 60}}]")
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigError {
+            #expect(error.problems.map(\.keyPath) == ["instances[0].history.1d"])
+            #expect(error.problems.first?.message == "history of 1d bars needs 1d in this instance's bars (now: 1m)")
+        }
     }
 }

@@ -86,8 +86,21 @@ final class TimerProbe: StrategyPlugin {
     func onTimer(_ timer: TimerFired) throws { log.add("timer \(timer.tag) at \(timer.info.time)") }
 }
 
+/// Records every bar it receives: "bar <symbol> <open time> <interval> o h l c v at <ts_event>/<ts_recv>".
+final class BarRecorder: StrategyPlugin {
+    static let kind = PluginKind(id: "bar_recorder", description: "records bars", roles: [.strategy], events: [.bar, .trade])
+    let log: Observations
+    init(context: PluginContext) throws { log = observe(context.instanceID) }
+    func onBar(_ bar: StrategySDK.Bar) throws {
+        let info = bar.info
+        let values = "\(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)"
+        log.add("bar \(info.symbol.rawValue) \(bar.openTime / 1_000_000_000) \(bar.interval / 1_000_000_000)s \(values) at \(info.eventTime / 1_000_000_000)/\(info.time / 1_000_000_000)")
+    }
+    func onTrade(_ trade: Trade) throws { log.add("trade \(trade.price)") }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
-                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self])
+                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {

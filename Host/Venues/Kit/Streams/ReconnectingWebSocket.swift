@@ -131,7 +131,12 @@ package final class ReconnectingWebSocket: Sendable {
 
     package static let maxMessageSize = 1 << 26
 
-    package init(url: String, shard: Int, heartbeat: HeartbeatPolicy, backoff: BackoffPolicy, logger: Logger, hooks: SocketHooks) {
+    /// Stops reconnecting to a venue that keeps failing (see ``CircuitBreaker``).
+    package let breaker: CircuitBreaker
+
+    package init(url: String, shard: Int, heartbeat: HeartbeatPolicy, backoff: BackoffPolicy, logger: Logger, hooks: SocketHooks,
+                 breaker: CircuitBreaker.Policy = .standard) {
+        self.breaker = CircuitBreaker(policy: breaker)
         self.url = url
         self.shard = shard
         self.heartbeat = heartbeat
@@ -161,6 +166,13 @@ package final class ReconnectingWebSocket: Sendable {
         var failures = 0
         var everOpened = false
         while !Task.isCancelled {
+            if case .wait(let ns) = breaker.request(now: monotonicNanos()) {
+                logger.warning("WebSocket circuit open: not reconnecting yet", metadata: [
+                    "ws.url": "\(url)", "ws.retry_in_ms": "\(ns / 1_000_000)", "ws.breaker_openings": "\(breaker.openings)",
+                ])
+                do { try await Task.sleep(for: .nanoseconds(ns)) } catch { return }
+                continue
+            }
             let attempt = Attempt()
             let reason = await connectOnce(attempt, reconnect: everOpened)
             let opened = attempt.opened.load(ordering: .relaxed)
@@ -172,7 +184,12 @@ package final class ReconnectingWebSocket: Sendable {
                 everOpened = true
                 hooks.event(.disconnected(shard: shard, reason: reason))
             }
-            if attempt.receivedData.load(ordering: .relaxed) { failures = 0 }
+            if attempt.receivedData.load(ordering: .relaxed) {
+                failures = 0
+                breaker.succeeded()
+            } else {
+                breaker.failed(now: monotonicNanos())
+            }
             let delay = backoff.delay(attempt: failures)
             failures += 1
             logger.info("WebSocket reconnecting", metadata: [

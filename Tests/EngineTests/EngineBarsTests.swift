@@ -1,0 +1,94 @@
+import Foundation
+import HostCore
+import HostEngine
+import HostTesting
+import Testing
+
+struct EngineBarsTests {
+    /// Trades at the given seconds (price, size) on `symbol`.
+    static func trades(_ symbol: HostCore.SymbolID, _ rows: [(Int64, String, String)]) -> [EngineInput] {
+        rows.map { .market(MarketScript(symbol: symbol).trade(atMillis: $0.0 * 1_000, price: $0.1, size: $0.2, aggressor: .buy)) }
+    }
+
+    static func barSpec(id: String, symbols: [HostCore.SymbolID], bars: [BarTimeframe]) -> InstanceSpec {
+        var s = spec(3, id: id, symbols: symbols)
+        s.bars = bars
+        return s
+    }
+
+    @Test("the engine delivers each 1m bar once its minute has passed, with exact OHLCV, end time and finality time")
+    func oneMinuteBarsDelivered() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        try engine.addInstance(Self.barSpec(id: "bars-1m", symbols: [btc], bars: [.oneMinute]))
+        try engine.start()
+        for input in Self.trades(btc, [(10, "100", "1"), (20, "105", "2"), (50, "95", "1"), (70, "101", "3")]) { engine.process(input) }
+        #expect(observe("bars-1m").all == [
+            "trade 100.0", "trade 105.0", "trade 95.0", "trade 101.0",
+            "bar 0 0 60s 100.0 105.0 95.0 95.0 4.0 at 60/60",
+        ])
+    }
+
+    @Test("empty minutes after the first trade are delivered as bars at the previous close")
+    func emptyMinutesDelivered() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        try engine.addInstance(Self.barSpec(id: "bars-gap", symbols: [btc], bars: [.oneMinute]))
+        try engine.start()
+        for input in Self.trades(btc, [(10, "100", "1"), (200, "110", "1")]) { engine.process(input) }
+        let bars = observe("bars-gap").all.filter { $0.hasPrefix("bar") }
+        #expect(bars == [
+            "bar 0 0 60s 100.0 100.0 100.0 100.0 1.0 at 60/60",
+            "bar 0 60 60s 100.0 100.0 100.0 100.0 0.0 at 120/120",
+            "bar 0 120 60s 100.0 100.0 100.0 100.0 0.0 at 180/180",
+        ])
+    }
+
+    @Test("an instance gets only the timeframes it asked for, and an instance without bars gets none")
+    func timeframesPerInstance() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        try engine.addInstance(Self.barSpec(id: "bars-5m-only", symbols: [btc], bars: [.fiveMinutes]))
+        try engine.addInstance(Self.barSpec(id: "bars-both", symbols: [btc], bars: [.oneMinute, .fiveMinutes]))
+        try engine.addInstance(Self.barSpec(id: "bars-none", symbols: [btc], bars: []))
+        try engine.start()
+        for input in Self.trades(btc, [(10, "100", "1"), (310, "101", "1")]) { engine.process(input) }
+        let fiveOnly = observe("bars-5m-only").all.filter { $0.hasPrefix("bar") }
+        let both = observe("bars-both").all.filter { $0.hasPrefix("bar") }
+        #expect(fiveOnly == ["bar 0 0 300s 100.0 100.0 100.0 100.0 1.0 at 300/300"])
+        #expect(both.count == 6)  // five 1m bars and the 5m bar
+        #expect(both.filter { $0.contains(" 300s ") } == fiveOnly)
+        #expect(observe("bars-none").all.allSatisfy { !$0.hasPrefix("bar") })
+    }
+
+    @Test("with a settling delay a bar is delivered only once the clock passes its end plus the delay")
+    func settleDelaysBars() throws {
+        let (table, btc, _) = twoSymbols()
+        var configuration = EngineConfiguration()
+        configuration.barSettle = 2_000_000_000
+        let engine = Engine(symbols: table, configuration: configuration, clock: SimulatedClock())
+        try engine.addInstance(Self.barSpec(id: "bars-settle", symbols: [btc], bars: [.oneMinute]))
+        try engine.start()
+        for input in Self.trades(btc, [(10, "100", "1"), (61, "101", "1")]) { engine.process(input) }
+        #expect(observe("bars-settle").all.filter { $0.hasPrefix("bar") }.isEmpty)
+        for input in Self.trades(btc, [(62, "102", "1")]) { engine.process(input) }
+        #expect(observe("bars-settle").all.filter { $0.hasPrefix("bar") } == ["bar 0 0 60s 100.0 100.0 100.0 100.0 1.0 at 60/62"])
+    }
+
+    @Test("a bar counts a trade by its exchange timestamp, not its arrival time")
+    func exchangeTimestampBuckets() throws {
+        let (table, btc, _) = twoSymbols()
+        var configuration = EngineConfiguration()
+        configuration.barSettle = 5_000_000_000
+        let engine = Engine(symbols: table, configuration: configuration, clock: SimulatedClock())
+        try engine.addInstance(Self.barSpec(id: "bars-exchange-time", symbols: [btc], bars: [.oneMinute]))
+        try engine.start()
+        // Traded at 59.5 s at the venue, received at 61 s: it belongs to the first minute.
+        let late = TradeTick(symbol: btc, tsEvent: 59_500_000_000, tsRecv: 61_000_000_000, price: Fixed8(parsing: "90")!,
+                             size: Fixed8(parsing: "1")!, aggressor: .sell)
+        for input in Self.trades(btc, [(10, "100", "1")]) { engine.process(input) }
+        engine.process(.market(.trade(late)))
+        for input in Self.trades(btc, [(70, "101", "1")]) { engine.process(input) }
+        #expect(observe("bars-exchange-time").all.filter { $0.hasPrefix("bar") } == ["bar 0 0 60s 100.0 100.0 90.0 90.0 2.0 at 60/65"])
+    }
+}
