@@ -154,7 +154,8 @@ let package = Package(
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
-                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", argumentParser, logging, serviceLifecycle, histogram,
+                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes",
+                asyncHTTPClient, argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),

@@ -115,6 +115,11 @@ struct ReplayCommand: ParsableCommand {
         }
 
         if fromFiles { SessionAssembly.useData(info.instruments, in: &configuration) }
+        // An exchange session took its symbols and instruments from the venue at start: use the
+        // recorded ones, never the venue's current answer.
+        if configuration.feed.source == .binance || configuration.feed.source == .bybit {
+            SessionAssembly.useInstruments(info.instruments, in: &configuration)
+        }
         let assembly = try SessionAssembly(config: configuration, registry: registry)
         let names = assembly.symbols.instruments.map(\.symbol)
         let recordedNames = info.instruments.map(\.symbol)
@@ -143,7 +148,9 @@ struct ReplayCommand: ParsableCommand {
                                                       allowLive: true)
         engineConfiguration.bookSnapshotInterval = 0
         engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
-        let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: 0), journal: journal,
+        // A live session decided at its inputs' times, starting from its recorded start.
+        let clockStart = configuration.feed.source.isLive ? info.startedAt : 0
+        let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: clockStart), journal: journal,
                             logger: Logger(label: "tsh.engine"))
         var inputs = 0
         var recordedTimers: [String] = []

@@ -94,6 +94,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         HostLogging.configure(level: Logger.Level(rawValue: logLevel ?? configuration.host.logLevel) ?? .info, json: logFormat == "json")
         let logger = Logger(label: "tsh.host")
+        if configuration.feed.source == .binance || configuration.feed.source == .bybit {
+            try await LiveExchange.resolveInstruments(&configuration, logger: logger)
+        }
         let assembly = try SessionAssembly(config: configuration, registry: registry)
 
         // Metrics first: the engine's metric objects bind to the backend at creation.
@@ -107,14 +110,9 @@ struct RunCommand: AsyncParsableCommand {
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
         defer { withExtendedLifetime(directoryLock) {} }
-        if configuration.feed.source == .binance || configuration.feed.source == .bybit {
-            throw HostFailure(exit: .invalidConfig, message: """
-                error: \(configuration.file): feed.source \(configuration.feed.source.rawValue) is not available to `host run` in this build
-                fix: use feed.source simulated, updown or polymarket
-                """)
-        }
         let liveData = configuration.feed.source == .polymarket
-        let clock: any EngineClock = liveData ? WallClock() : SimulatedClock(start: 0)
+        let exchangeData = configuration.feed.source == .binance || configuration.feed.source == .bybit
+        let clock: any EngineClock = configuration.feed.source.isLive ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 1_000) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
@@ -138,9 +136,13 @@ struct RunCommand: AsyncParsableCommand {
 
         let sessionID = Self.sessionID()
         let feedSeed = seed ?? configuration.feed.seed
+        let startedAt = WallClock().now()
+        // A live engine decides at input times; before the first input, at the session's
+        // recorded start (where its replay's clock starts).
+        engine.liveStartTime = startedAt
         do {
             try journal.beginSession(SessionInfo(
-                id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
+                id: sessionID, startedAt: startedAt, hostVersion: HostCommand.version, configHash: configuration.configHash,
                 configFile: configuration.file, seed: feedSeed, plugins: assembly.sessionPlugins, configText: configuration.text,
                 instruments: assembly.symbols.instruments, source: configuration.feed.source.rawValue))
         } catch {
@@ -166,12 +168,18 @@ struct RunCommand: AsyncParsableCommand {
                 throw HostFailure(exit: .storageFailure, message: "error: \(error)")
             }
         }
-        let market = liveData ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
+        let market = configuration.feed.source.isLive ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
+        let exchange = exchangeData ? try LiveExchange.start(assembly: assembly, queue: engine.queue, logger: logger) : nil
+        let history = exchangeData ? try await LiveExchange.history(assembly: assembly, nowMs: startTime / 1_000_000, logger: logger) : []
         let feedSpeed = speed ?? configuration.feed.speed
         if !quiet {
             Self.status("host \(HostCommand.version) — session \(sessionID)")
             let pace = feedSpeed == 0 ? "unthrottled" : "\(feedSpeed)x"
-            if liveData {
+            if let exchange {
+                let f = configuration.feed
+                Self.status("feed: LIVE \(exchange.venue) data (\(f.source == .bybit ? f.category + ", " : "")\(f.symbols.joined(separator: ", "))) — paper trading"
+                    + (history.isEmpty ? "" : "; \(history.count) history bars first"))
+            } else if liveData {
                 let f = configuration.feed
                 Self.status("feed: LIVE Polymarket data (\(f.assets.joined(separator: ", ")) × \(f.durations.joined(separator: ", ")) up/down windows)"
                     + (polymarket?.venue != nil ? " — LIVE TRADING for instances with mode: live" : " — paper trading only"))
@@ -211,6 +219,7 @@ struct RunCommand: AsyncParsableCommand {
                 logger.notice("Shutdown requested: stopping the feed and draining the queue")
                 feed.stop()
                 polymarket?.stopFeed()
+                exchange?.stop()
                 queue.close()
             } else {
                 logger.warning("Second signal: stopping now")
@@ -248,6 +257,13 @@ struct RunCommand: AsyncParsableCommand {
                 queue.close()
             }
         }
+        for input in history { _ = queue.push(input) }
+        let exchangeTask: Task<Void, Never>? = exchange.map { exchange in
+            Task {
+                await exchange.run()
+                queue.close()
+            }
+        }
         if let market {
             feed.start(market: market, speed: feedSpeed, sink: { batch in
                 queue.push(contentsOf: batch)
@@ -270,6 +286,8 @@ struct RunCommand: AsyncParsableCommand {
         let runError = await startResult.waitFinished()
         polymarket?.stop()
         await liveTask?.value
+        exchange?.stop()
+        await exchangeTask?.value
         progress?.cancel()
         signals.cancel()
         let elapsed = Double(monotonicNanos() - wallStart) / 1e9

@@ -1,4 +1,6 @@
 import Foundation
+import Binance
+import Bybit
 import HostConfig
 import HostCore
 import HostEngine
@@ -190,10 +192,16 @@ struct SessionAssembly {
     var paperVenue: PaperVenueConfig {
         let host = config.host
         let model = host.paperFeeModel ?? (config.feed.source == .updown || config.feed.source == .polymarket ? "polymarket" : "notional")
+        // The venue's own schedule when trading on its live data, else 0.1 % taker, 0 maker.
+        let venueFees: (taker: Decimal, maker: Decimal) = switch config.feed.source {
+        case .binance: Binance.spotFees
+        case .bybit: (Bybit.Category(rawValue: config.feed.category) ?? .spot).fees
+        default: (Decimal(string: "0.001")!, 0)
+        }
         let fees: FeeModel = switch model {
         case "polymarket": .polymarket(rate: host.paperTakerFee ?? Decimal(string: "0.07")!)
         case "none": .none
-        default: .notional(taker: host.paperTakerFee ?? Decimal(string: "0.001")!, maker: host.paperMakerFee ?? 0)
+        default: .notional(taker: host.paperTakerFee ?? venueFees.taker, maker: host.paperMakerFee ?? venueFees.maker)
         }
         return PaperVenueConfig(feeModel: fees, latencyNs: Int64(host.paperLatencyMs) * 1_000_000)
     }
@@ -202,6 +210,23 @@ struct SessionAssembly {
     /// and 0 otherwise (backtests, simulated runs) — the same rule for a run and its replay.
     static func barSettle(_ configuration: StrategyConfig) -> Int64 {
         Int64(configuration.host.barSettleMs ?? (configuration.feed.source.isLive ? 2_000 : 0)) * 1_000_000
+    }
+
+    /// Makes a recorded instrument table the feed's symbols and instruments (replays of
+    /// exchange sessions, whose instruments came from the venue at start).
+    static func useInstruments(_ instruments: [Instrument], in configuration: inout StrategyConfig) {
+        configuration.feed.symbols = instruments.map(\.symbol)
+        for instrument in instruments {
+            var settings = configuration.instruments[instrument.symbol] ?? InstrumentSettings()
+            settings.venue = instrument.venue
+            settings.base = instrument.baseAsset
+            settings.quote = instrument.quoteAsset
+            settings.tickSize = instrument.tickSize
+            settings.lotSize = instrument.lotSize
+            settings.minSize = instrument.minSize
+            settings.minNotional = instrument.minNotional
+            configuration.instruments[instrument.symbol] = settings
+        }
     }
 
     /// Makes files of market data the feed (backtests and their replays): the feed's symbols are

@@ -147,6 +147,13 @@ public enum FeedSource: String, Sendable, Hashable, CaseIterable {
     public var isUpDown: Bool { self == .updown || self == .polymarket }
 }
 
+/// - binance / bybit (LIVE exchange data; paper trading against the live book with the venue's
+///   fees unless `host.paper_*` says otherwise): `symbols` (venue spellings, e.g. BTCUSDT) or
+///   `top` (N symbols by 24 h quote volume, optionally only those quoted in `quote_asset`),
+///   `category` (bybit: spot | linear), `book_depth` (binance 1000 | 5000; bybit 1 | 50 | 200 |
+///   1000), `trade_stream` (binance: trade | aggTrade), and the endpoints `rest_url`, `ws_url`
+///   (production by default; point them at `host fake-venue binance|bybit` to try things offline).
+///   Instruments (tick, lot, minimums) come from the venue; no `instruments` section is needed.
 public struct FeedSettings: Sendable, Hashable {
     /// The `feed.source` values a configuration may name.
     public static let sources = FeedSource.allCases.filter { $0 != .tardis }.map(\.rawValue)
@@ -178,6 +185,18 @@ public struct FeedSettings: Sendable, Hashable {
     public var maxAssetsPerConnection = 500
     /// Endpoint overrides by key (`gamma_url`, `clob_url`, `market_ws_url`, `user_ws_url`, `rtds_url`).
     public var endpoints: [String: String] = [:]
+    // binance, bybit
+    /// Bybit product line: `spot` or `linear`.
+    public var category = "spot"
+    /// Follow the top N symbols by 24 h quote volume instead of `symbols` (0 = use `symbols`).
+    public var top = 0
+    /// With `top`: only symbols quoted in this asset (e.g. `USDT`).
+    public var quoteAsset: String?
+    /// Order book depth: Binance REST snapshot limit (1000 or 5000; the request-weight budget
+    /// decides when 5000 is allowed), Bybit `orderbook.<depth>` topic (1, 50, 200, 1000).
+    public var bookDepth: Int?
+    /// Binance trade stream: `trade` or `aggTrade`.
+    public var tradeStream = "trade"
 
     /// The symbols of an up/down series, in the order up, down, oracle.
     public static func upDownSymbols(asset: String, windowMinutes: Int) -> [String] {

@@ -160,7 +160,8 @@ extension ConfigReader {
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
-                           "discovery_interval_s", "max_assets_per_connection", "gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url"]
+                           "discovery_interval_s", "max_assets_per_connection", "gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url",
+                           "category", "top", "quote_asset", "book_depth", "trade_stream", "rest_url", "ws_url"]
     static let instrumentKeys = ["venue", "base", "quote", "tick_size", "lot_size", "min_size", "min_notional", "minimums"]
     static let instanceKeys = ["id", "plugin", "kind", "mode", "venue", "symbols", "params", "overrides", "risk", "bars", "history"]
     static let riskKeys = ["max_order_notional", "max_position", "max_position_notional", "max_open_orders",
@@ -258,7 +259,19 @@ extension ConfigReader {
         if let n = t.optional("max_assets_per_connection"), let v = integer(n, t.path("max_assets_per_connection"), in: 1...500) {
             feed.maxAssetsPerConnection = v
         }
-        for key in ["gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url"] {
+        if let n = t.optional("category"), let v = choice(n, t.path("category"), ["spot", "linear"]) { feed.category = v }
+        if let n = t.optional("top"), let v = integer(n, t.path("top"), in: 0...1_000) { feed.top = v }
+        if let n = t.optional("quote_asset"), let v = nonEmptyString(n, t.path("quote_asset")) { feed.quoteAsset = v.uppercased() }
+        if let n = t.optional("book_depth") {
+            let allowed = feed.source == .bybit ? [1, 50, 200, 1_000] : [1_000, 5_000]
+            if let v = integer(n, t.path("book_depth"), in: 1...5_000) {
+                if allowed.contains(v) { feed.bookDepth = v } else {
+                    report(n, t.path("book_depth"), "expected one of \(allowed.map(String.init).joined(separator: ", ")) for feed.source \(feed.source.rawValue), found \(v)")
+                }
+            }
+        }
+        if let n = t.optional("trade_stream"), let v = choice(n, t.path("trade_stream"), ["trade", "aggTrade"]) { feed.tradeStream = v }
+        for key in ["gamma_url", "clob_url", "market_ws_url", "user_ws_url", "rtds_url", "rest_url", "ws_url"] {
             guard let n = t.optional(key), let v = string(n, t.path(key), expected: "a URL") else { continue }
             let wanted = key.hasSuffix("ws_url") || key == "rtds_url" ? ["ws://", "wss://"] : ["http://", "https://"]
             if wanted.contains(where: { v.hasPrefix($0) }) { feed.endpoints[key] = v } else {

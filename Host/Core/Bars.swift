@@ -304,8 +304,8 @@ public struct BarAggregator: Sendable {
     private var sparseSymbolNumber: [SymbolID: Int] = [:]
     private static let denseLimit = 1 << 16
     private var slots: [Slot] = []
-    /// The earliest time some slot's next bucket becomes final; `advance` is O(1) before it.
-    private var nextDue: Int64 = .max
+    /// The earliest time some slot's next bucket becomes final (`Int64.max`: none); `advance` is O(1) before it.
+    public private(set) var nextDue: Int64 = .max
     /// One-entry cache of the symbol lookup: trades come in runs of one symbol.
     private var cachedSymbol = SymbolID.none
     private var cachedBase = 0

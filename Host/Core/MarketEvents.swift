@@ -147,6 +147,8 @@ public struct BarEvent: Sendable, Hashable {
     public var low: Fixed8
     public var close: Fixed8
     public var volume: Fixed8
+    /// A past bar loaded from the venue before a live start (delivered with `TSH_EVENT_FLAG_HISTORY`).
+    public var isHistory: Bool = false
     public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, openTime: Int64, interval: Int64,
                 open: Fixed8, high: Fixed8, low: Fixed8, close: Fixed8, volume: Fixed8) {
         self.symbol = symbol

@@ -22,6 +22,9 @@ public enum EngineInput: Sendable {
     /// A live session's persistence writer fell behind (`true`: orders are denied) or caught
     /// up. The engine itself raises it in live sessions, so it is recorded and replayed.
     case journalBehind(Bool)
+    /// A live engine's clock passed `at` while no input arrived (recorded, so a replay delivers
+    /// the bars that became final by then at the same place).
+    case clock(at: Int64)
     /// A timer the engine fired — recorded for verification only: a replay fires timers itself
     /// from event times and compares the sequence; an engine given this input ignores it.
     case timerFired(instance: Int, timerID: UInt64, at: Int64)
@@ -128,7 +131,8 @@ public protocol InputRecorder: AnyObject, Sendable {
 ///
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
 /// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired,
-/// 10 feed status, 11 trading state, 12 venue cash, 13 writer behind / caught up.
+/// 10 feed status, 11 trading state, 12 venue cash, 13 writer behind / caught up, 14 history bar
+/// (fields of 4), 15 clock passed (live, no input).
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -156,7 +160,7 @@ public enum InputCodec {
                 out.u8(3); out.u32(d.symbol.rawValue); out.i64(d.tsEvent); out.i64(d.tsRecv)
                 out.u8(UInt8(bitPattern: Int8(d.side.rawValue))); out.i64(d.price.raw); out.i64(d.size.raw); out.u8(d.flags.rawValue)
             case .bar(let b):
-                out.u8(4); out.u32(b.symbol.rawValue); out.i64(b.tsEvent); out.i64(b.tsRecv); out.i64(b.openTime); out.i64(b.interval)
+                out.u8(b.isHistory ? 14 : 4); out.u32(b.symbol.rawValue); out.i64(b.tsEvent); out.i64(b.tsRecv); out.i64(b.openTime); out.i64(b.interval)
                 out.i64(b.open.raw); out.i64(b.high.raw); out.i64(b.low.raw); out.i64(b.close.raw); out.i64(b.volume.raw)
             case .oracle(let o):
                 out.u8(5); out.u32(o.symbol.rawValue); out.i64(o.tsEvent); out.i64(o.tsRecv); out.i64(o.price.raw)
@@ -190,6 +194,8 @@ public enum InputCodec {
                 out.u8(12); out.i64(Int64(instance)); out.text("\(amount)"); out.text(asset)
             case .journalBehind(let behind):
                 out.u8(13); out.u8(behind ? 1 : 0)
+            case .clock(let time):
+                out.u8(15); out.i64(time)
             }
         }
         while next < block.events.count {
@@ -224,11 +230,13 @@ public enum InputCodec {
                 let price = Fixed8(raw: try r.i64()), size = Fixed8(raw: try r.i64())
                 let flags = BookDelta.Flags(rawValue: try r.u8())
                 block.events.append(.bookDelta(BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: side, price: price, size: size, flags: flags)))
-            case 4:
+            case 4, 14:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64(), openTime = try r.i64(), interval = try r.i64()
-                block.events.append(.bar(BarEvent(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, openTime: openTime, interval: interval,
-                                                  open: Fixed8(raw: try r.i64()), high: Fixed8(raw: try r.i64()), low: Fixed8(raw: try r.i64()),
-                                                  close: Fixed8(raw: try r.i64()), volume: Fixed8(raw: try r.i64()))))
+                var bar = BarEvent(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, openTime: openTime, interval: interval,
+                                   open: Fixed8(raw: try r.i64()), high: Fixed8(raw: try r.i64()), low: Fixed8(raw: try r.i64()),
+                                   close: Fixed8(raw: try r.i64()), volume: Fixed8(raw: try r.i64()))
+                bar.isHistory = tag == 14
+                block.events.append(.bar(bar))
             case 5:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64(), price = Fixed8(raw: try r.i64())
                 block.events.append(.oracle(OraclePrice(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, source: ShortName(try r.text()), price: price)))
@@ -277,6 +285,8 @@ public enum InputCodec {
                 block.controls.append(RecordedControl(position: block.events.count, input: .venueCash(instance: instance, amount: amount, quoteAsset: try r.text())))
             case 13:
                 block.controls.append(RecordedControl(position: block.events.count, input: .journalBehind(try r.u8() != 0)))
+            case 15:
+                block.controls.append(RecordedControl(position: block.events.count, input: .clock(at: try r.i64())))
             default:
                 throw DecodeError(offset: r.offset - 1, message: "unknown record tag \(tag)")
             }

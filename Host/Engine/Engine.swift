@@ -164,6 +164,13 @@ public final class Engine: @unchecked Sendable {
     private var sampleCountdown = Engine.timingSampleInterval
     /// The simulated clock's value, cached: the engine is its only writer.
     private var simulatedNow: Int64 = .min
+    /// Live engines: the time decisions are made at — the latest arrival time of the inputs
+    /// processed (or the due time of the timer firing), never the wall clock at processing,
+    /// so a replay of the recording makes the same decisions at the same times.
+    private var liveTime: Int64 = 0
+    /// Live engines: the decision time before the first input (the session's recorded start,
+    /// which its replay starts its simulated clock at); nil: the wall clock at `start()`.
+    public var liveStartTime: Int64?
     /// The clock as its concrete type when it is the standard simulated clock (a direct store per event).
     /// Unmanaged: `clock` keeps it alive; calls through a guaranteed reference cost no
     /// reference counting per event.
@@ -277,8 +284,13 @@ public final class Engine: @unchecked Sendable {
 
     /// Creates and starts every instance, in the order added. On failure the instances
     /// already created are destroyed and the error names the failing one.
+    /// The engine's time for decisions: the simulated clock, or a live engine's input time.
+    @inline(__always)
+    func engineNow() -> Int64 { isSimulated ? clock.now() : liveTime }
+
     public func start() throws(EngineError) {
         engineThread = pthread_self()
+        if !isSimulated { liveTime = liveStartTime ?? clock.now() }
         rebuildRoutes()
         knownRiskStates = instances.map { router.riskState($0.index).state }
         try restoreFromJournal()
@@ -469,7 +481,12 @@ public final class Engine: @unchecked Sendable {
             if !isSimulated {
                 pollJournal()
                 fireTimers(upTo: clock.now())
-                emitBars(upTo: clock.now())
+                // Bars due while no input arrives: a recorded clock input, so a replay
+                // delivers them at the same place.
+                if let due = bars?.nextDue, due != .max {
+                    let wall = clock.now()
+                    if wall >= due { process(.clock(at: wall)) }
+                }
             }
             publishSnapshot(force: false)
         }
@@ -548,6 +565,18 @@ public final class Engine: @unchecked Sendable {
             setJournalBehind(behind)
         case .timerFired:
             break  // recorded for verification; the engine fires its own timers
+        case .clock(let time):
+            recorder?.record(.clock(at: time))
+            if isSimulated {
+                if time > simulatedNow {
+                    simulatedNow = time
+                    if time >= timers.earliestBound { fireTimers(upTo: time) }
+                    clock.advance(to: time)
+                }
+            } else if time > liveTime {
+                liveTime = time
+            }
+            emitBars(upTo: time)
         }
     }
 
@@ -562,7 +591,7 @@ public final class Engine: @unchecked Sendable {
     private func setJournalBehind(_ behind: Bool) {
         guard behind != journalBehind else { return }
         journalBehind = behind
-        let now = clock.now()
+        let now = engineNow()
         if behind {
             counters.journalHalts += 1
             logger.error("Trading halted: the persistence writer is behind (orders are denied until it catches up)")
@@ -592,7 +621,7 @@ public final class Engine: @unchecked Sendable {
             router.setRiskState(instance, state, reason: reason)
         }
         // A venue may keep an instance HALTED with a new reason (a reconciliation gave up): record that too.
-        noteRiskState(instances[instance], now: clock.now(), reasonChanged: current.reason != router.riskState(instance).reason)
+        noteRiskState(instances[instance], now: engineNow(), reasonChanged: current.reason != router.riskState(instance).reason)
     }
 
     /// Marks a symbol's feed stale or fresh and tells its subscribers at once with a book
@@ -606,7 +635,7 @@ public final class Engine: @unchecked Sendable {
         logger.notice(stale ? "Feed stale" : "Feed fresh", metadata: [
             "instrument.id": "\(symbols.instrument(symbol)?.symbol ?? "?")", "reason": "\(reason)",
         ])
-        let now = clock.now()
+        let now = engineNow()
         bookChanges[i].removeAll(keepingCapacity: true)
         let marker = BookDelta(symbol: symbol, tsEvent: now, tsRecv: now, side: .buy, price: .zero, size: .zero, flags: [.endOfBatch])
         seq &+= 1
@@ -649,6 +678,9 @@ public final class Engine: @unchecked Sendable {
                 if ts >= timers.earliestBound { fireTimers(upTo: ts) }
                 if let simulatedClock { simulatedClock._withUnsafeGuaranteedRef { $0.set(ts) } } else { clock.advance(to: ts) }
             }
+        } else if event.tsRecv > liveTime {
+            if event.tsRecv >= timers.earliestBound { fireTimers(upTo: event.tsRecv) }
+            liveTime = event.tsRecv
         }
         counters.eventsProcessed &+= 1
         counters.lastEventTime = event.tsRecv
@@ -679,8 +711,9 @@ public final class Engine: @unchecked Sendable {
             }
             guard delta.isEndOfBatch else { return }
         case .bar(let b):
+            let barFlags = b.isHistory ? flags | UInt16(TSH_EVENT_FLAG_HISTORY) : flags
             var e = tsh_bar_event(
-                header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, symbol, b.tsEvent, b.tsRecv, flags),
+                header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, symbol, b.tsEvent, b.tsRecv, barFlags),
                 open_time_ns: b.openTime, interval_ns: b.interval, open: b.open.double, high: b.high.double,
                 low: b.low.double, close: b.close.double, volume: b.volume.double)
             dispatch(symbol, PluginEventType.bar.maskBit, &e)
@@ -701,12 +734,12 @@ public final class Engine: @unchecked Sendable {
             fallthrough
         case .trade:
             if router.hasWorkingOrders(symbol) {
-                applyVenueUpdates(router.bookChanged(symbol: symbol, book: books[symbol.index], now: clock.now()))
+                applyVenueUpdates(router.bookChanged(symbol: symbol, book: books[symbol.index], now: engineNow()))
             }
         case .bar, .oracle, .settlement: break
         }
         if router.hasDelayedOrders {
-            applyVenueUpdates(router.activateDelayed(now: clock.now(), books: books))
+            applyVenueUpdates(router.activateDelayed(now: engineNow(), books: books))
         }
         if !pending.isEmpty { drainPending() }
         if bars != nil { emitBars(upTo: event.tsRecv) }
@@ -740,7 +773,7 @@ public final class Engine: @unchecked Sendable {
     /// journaled with reason `settlement`) after canceling its working orders.
     private func settle(_ settlement: Settlement) {
         counters.settlements += 1
-        let now = clock.now()
+        let now = engineNow()
         applyVenueUpdates(router.cancelAll(symbol: settlement.symbol, now: now, reason: "the market settled"))
         let price = settlement.price.decimal
         for rt in instances where rt.isSubscribed(settlement.symbol) {
@@ -824,10 +857,10 @@ public final class Engine: @unchecked Sendable {
 
     func fireTimers(upTo time: Int64) {
         while let timer = timers.popDue(atOrBefore: time) {
-            if clock.isSimulated { clock.advance(to: timer.fireAt) }
+            if clock.isSimulated { clock.advance(to: timer.fireAt) } else if timer.fireAt > liveTime { liveTime = timer.fireAt }
             counters.timersFired += 1
             seq &+= 1
-            let now = clock.now()
+            let now = engineNow()
             if router.hasDelayedOrders { applyVenueUpdates(router.activateDelayed(now: now, books: books)) }
             guard timer.owner < instances.count else { continue }
             recorder?.record(.timerFired(instance: timer.owner, timerID: timer.id, at: timer.fireAt))
@@ -878,7 +911,7 @@ public final class Engine: @unchecked Sendable {
         guard targets.contains(where: { $0 != source }) else { return }
         seq &+= 1
         let sourceRT = instances[source]
-        let now = clock.now()
+        let now = engineNow()
         record.name.withTSHStr { name in
             sourceRT.spec.id.withTSHStr { sourceInstance in
                 sourceRT.spec.pluginID.withTSHStr { sourcePlugin in
@@ -908,7 +941,7 @@ public final class Engine: @unchecked Sendable {
         update.reason.withTSHStr { reason in
             update.venueOrderID.withTSHStr { venueID in
                 var e = tsh_order_event(
-                    header: header(UInt16(TSH_EVENT_ORDER), MemoryLayout<tsh_order_event>.size, update.symbol, update.timestamp, clock.now(), 0),
+                    header: header(UInt16(TSH_EVENT_ORDER), MemoryLayout<tsh_order_event>.size, update.symbol, update.timestamp, engineNow(), 0),
                     client_order_id: update.clientOrderID.rawValue, status: update.status.rawValue,
                     deny_reason: update.denyReason?.rawValue ?? 0, side: update.side.rawValue, reserved: 0,
                     last_fill_price: update.lastFillPrice.doubleValue, last_fill_size: update.lastFillSize.doubleValue,
@@ -975,7 +1008,7 @@ public final class Engine: @unchecked Sendable {
 
     func setState(_ rt: InstanceRuntime, key: String, value: [UInt8]?) {
         rt.state[key] = value
-        journal?.stateChanged(instanceID: rt.spec.id, key: key, value: value, at: clock.now())
+        journal?.stateChanged(instanceID: rt.spec.id, key: key, value: value, at: engineNow())
     }
 
     func emitSignal(_ rt: InstanceRuntime, _ signal: UnsafePointer<tsh_signal>, _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
@@ -1001,7 +1034,7 @@ public final class Engine: @unchecked Sendable {
             CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)' names symbol id \(s.symbol_id), which is not one of this instance's symbols")
             return TSH_ERR_INVALID_ARGUMENT
         }
-        let record = SignalRecord(time: clock.now(), sourceInstanceID: rt.spec.id, sourcePluginID: rt.spec.pluginID,
+        let record = SignalRecord(time: engineNow(), sourceInstanceID: rt.spec.id, sourcePluginID: rt.spec.pluginID,
                                   symbol: symbols.instrument(symbol)?.symbol, name: name, direction: s.direction,
                                   value: s.value, confidence: s.confidence, payload: payload)
         statistics[rt.index].signalsEmitted += 1
@@ -1016,7 +1049,7 @@ public final class Engine: @unchecked Sendable {
         outID.pointee = id.rawValue
         statistics[rt.index].ordersSubmitted += 1
         let r = CInterop.readPluginStruct(request)
-        let now = clock.now()
+        let now = engineNow()
         let symbol = SymbolID(r.symbol_id)
         let side = Side(rawValue: r.side)
 
@@ -1081,7 +1114,7 @@ public final class Engine: @unchecked Sendable {
             CInterop.write(error, code: TSH_ERR_NOT_FOUND, message: "order \(id) is not a working order of this instance")
             return TSH_ERR_NOT_FOUND
         }
-        applyVenueUpdates(router.cancel(id, now: clock.now()))
+        applyVenueUpdates(router.cancel(id, now: engineNow()))
         return TSH_OK
     }
 
@@ -1105,18 +1138,18 @@ public final class Engine: @unchecked Sendable {
         killSwitchEngaged = true
         counters.tradingHalted = true
         logger.critical("Kill switch engaged", metadata: ["reason": "\(reason)"])
-        let now = clock.now()
+        let now = engineNow()
         journal?.tradingStateChanged(instanceID: "*", state: .halted, reason: reason, at: now)
         journal?.alertRaised(AlertRecord(time: now, type: "kill_switch", level: .critical, instanceID: nil, details: reason))
         router.engageKillSwitch(reason: reason)
-        applyVenueUpdates(router.cancelAll(now: clock.now()))
+        applyVenueUpdates(router.cancelAll(now: engineNow()))
         drainPending()
     }
 
     // MARK: - Shutdown
 
     private func shutdown() {
-        applyVenueUpdates(router.cancelAll(now: clock.now()))
+        applyVenueUpdates(router.cancelAll(now: engineNow()))
         drainPending()
         for rt in instances where rt.started {
             rt.clearError()

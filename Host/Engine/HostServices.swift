@@ -11,7 +11,7 @@ enum HostServices {
             struct_size: UInt32(MemoryLayout<tsh_host>.size),
             reserved: 0,
             context: context,
-            now_ns: { host in hostRuntime(host).engine.clock.now() },
+            now_ns: { host in hostRuntime(host).engine.engineNow() },
             log: { host, level, message in
                 let rt = hostRuntime(host)
                 rt.engine.pluginLog(rt, level: level, message: CInterop.string(message) ?? "<invalid UTF-8 log message>")

@@ -57,6 +57,8 @@ public struct EventInfo: Sendable {
     public var isReplay: Bool
     /// The symbol's feed is stale or resyncing: data may be old; do not enter on it.
     public var isStale: Bool
+    /// A past bar the host loaded before a live start (to warm indicators up), not a new one.
+    public var isHistory: Bool
     init(_ h: tsh_event_header) {
         symbol = SymbolID(h.symbol_id)
         eventTime = h.ts_event_ns
@@ -64,6 +66,7 @@ public struct EventInfo: Sendable {
         sequence = h.seq
         isReplay = h.flags & UInt16(TSH_EVENT_FLAG_REPLAY) != 0
         isStale = h.flags & UInt16(TSH_EVENT_FLAG_STALE) != 0
+        isHistory = h.flags & UInt16(TSH_EVENT_FLAG_HISTORY) != 0
     }
 }
 

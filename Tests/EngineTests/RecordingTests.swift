@@ -23,6 +23,7 @@ struct RecordingTests {
                 case .venueCash(let instance, let amount, _): lines.append("cash \(instance) \(amount)")
                 case .journalBehind(let behind): lines.append("writer behind \(behind)")
                 case .market(let event): lines.append("event at \(event.tsRecv)")
+                case .clock(let time): lines.append("clock \(time)")
                 }
             }
         }

@@ -245,6 +245,7 @@ typedef uint16_t tsh_event_type;
 typedef uint16_t tsh_event_flags;
 #define TSH_EVENT_FLAG_REPLAY 1u /* delivered from a recording or a backtest */
 #define TSH_EVENT_FLAG_STALE 2u  /* the feed for this symbol is stale or resyncing */
+#define TSH_EVENT_FLAG_HISTORY 4u /* a past bar loaded before a live start to warm indicators up (ABI 1.0 hosts never set it) */
 
 typedef struct tsh_event_header {
     uint32_t size;            /* sizeof the whole event struct as the host built it */
