@@ -184,7 +184,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", logging, grdb, argumentParser], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",

@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Events the simulated feed produces (overrides feed.events; 0 = until stopped).")
     var events: Int?
 
+    @Option(name: .long, help: "Stop after this many seconds of wall time, as on SIGINT (any feed; e.g. collect live data for an hour).")
+    var seconds: Double?
+
     @Option(name: .long, help: "Seed of the simulated feed (overrides feed.seed).")
     var seed: UInt64?
 
@@ -68,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("pass --strategy or --config, not both: a configuration names its plugins itself (--strategy X.so alone uses strategies/X.yaml, else the plugin's defaults)")
         }
         if let speed, !(speed >= 0) { throw ValidationError("--speed must be >= 0, found \(speed)") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be > 0, found \(seconds)") }
         if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; found '\(logLevel)'")
@@ -270,6 +274,16 @@ struct RunCommand: AsyncParsableCommand {
             }, onEnd: { queue.close() })
         }
 
+        let timeLimit: Task<Void, Never>? = seconds.map { limit in
+            Task {
+                guard (try? await Task.sleep(for: .milliseconds(Int64(limit * 1000)))) != nil else { return }
+                logger.notice("Time limit reached: stopping the feed and draining the queue", metadata: ["seconds": "\(limit)"])
+                feed.stop()
+                polymarket?.stopFeed()
+                exchange?.stop()
+                queue.close()
+            }
+        }
         let progress = quiet ? nil : Task {
             var last = engine.snapshot()
             var lastTime = monotonicNanos()
@@ -289,6 +303,7 @@ struct RunCommand: AsyncParsableCommand {
         exchange?.stop()
         await exchangeTask?.value
         progress?.cancel()
+        timeLimit?.cancel()
         signals.cancel()
         let elapsed = Double(monotonicNanos() - wallStart) / 1e9
         let snapshot = engine.snapshot()

@@ -71,6 +71,7 @@ struct RunSummary {
             "signals_delivered": s.signalsDelivered,
             "dropped_deliveries": s.cascadeOverflows,
             "settlements": s.settlements,
+            "bars_emitted": s.barsEmitted,
             "peak_memory_mib": Self.peakMemoryMiB(),
             "writer_waits": writerWaits.count,
             "writer_wait_seconds": writerWaits.seconds,
