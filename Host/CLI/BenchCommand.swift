@@ -32,12 +32,14 @@ struct BenchCommand: AsyncParsableCommand {
                        (--fixtures, default ../shared/fixtures/polymarket), order build + EIP-712 +
                        secp256k1 signing latency, and tick-to-order through the fake venue on
                        loopback (market-channel frame sent → signed POST /order received), p50/p99.
+          exchanges    Binance depth diffs (1–7 levels), Binance bookTicker and Bybit orderbook deltas
+                       parsed and applied to the host's books on one core, frames/s, best of --repeats.
           latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
                        the parser → the order handed to the paper venue (ema_bench `ema` ordering on
                        every quote, host risk on); p50/p99/p99.9 from an HdrHistogram.
         """)
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, all }
 
     @Option(name: .long, help: "backtest: directory of Tardis CSV files (from ../shared/bench/gen_tardis.py --out DIR).")
     var data: String?
@@ -45,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "polymarket: folder of recorded Polymarket messages (price_change frames).")
     var fixtures: String?
 
-    @Option(name: .long, help: "engine, last-second, persistence, latency, backtest, polymarket or all.")
+    @Option(name: .long, help: "engine, last-second, persistence, latency, backtest, polymarket, exchanges or all.")
     var suite: Suite = .engine
 
     @Option(name: .long, help: "last-second: windows per series.")
@@ -97,6 +99,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .latency || suite == .all { try latencySuite() }
         if suite == .backtest || (suite == .all && data != nil) { results += try backtestSuite() }
         if suite == .polymarket || suite == .all { results += try await polymarketSuite() }
+        if suite == .exchanges || suite == .all { results += exchangesSuite(frames: 2_000_000, repeats: repeats) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
