@@ -155,7 +155,7 @@ let package = Package(
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
                 "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes",
-                asyncHTTPClient, argumentParser, logging, serviceLifecycle, histogram,
+                asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),

@@ -10,7 +10,9 @@ import HostPersistence
 import HostPlugins
 import HostPolymarket
 import Logging
+import Metrics
 import Synchronization
+import VenueKit
 
 /// `host run` (the default command): load plugins, build the engine, feed it, persist,
 /// report progress, shut down cleanly on SIGINT/SIGTERM.
@@ -284,6 +286,17 @@ struct RunCommand: AsyncParsableCommand {
                 queue.close()
             }
         }
+        // The venue's counters on /metrics: tsh_venue_<counter>{venue="…"}, totals since start.
+        let venueMetrics: Task<Void, Never>? = (port != nil ? exchange : nil).map { exchange in
+            Task {
+                while !Task.isCancelled {
+                    for (name, value) in exchange.counters.all {
+                        Gauge(label: "tsh_venue_\(name)", dimensions: [("venue", exchange.venue)]).record(Double(value))
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
         let progress = quiet ? nil : Task {
             var last = engine.snapshot()
             var lastTime = monotonicNanos()
@@ -303,6 +316,7 @@ struct RunCommand: AsyncParsableCommand {
         exchange?.stop()
         await exchangeTask?.value
         progress?.cancel()
+        venueMetrics?.cancel()
         timeLimit?.cancel()
         signals.cancel()
         let elapsed = Double(monotonicNanos() - wallStart) / 1e9

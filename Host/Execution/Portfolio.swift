@@ -97,7 +97,7 @@ public struct Portfolio: Sendable {
     /// result is exactly what booking them live produced.
     public mutating func restore(instance: Int, mode: TradingMode, fills: [(symbol: SymbolID, fill: StoredFill)], instruments: SymbolTable) {
         for (symbol, fill) in fills {
-            book(instance: instance, mode: mode, symbol: symbol, side: fill.side, price: fill.price, size: fill.size, fee: fill.fee,
+            _ = book(instance: instance, mode: mode, symbol: symbol, side: fill.side, price: fill.price, size: fill.size, fee: fill.fee,
                  timestamp: fill.timestamp, quoteAsset: instruments.instrument(symbol)?.quoteAsset ?? "")
         }
     }
