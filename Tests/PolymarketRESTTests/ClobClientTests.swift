@@ -255,12 +255,13 @@ struct ClobAccountTests {
 
     @Test("a lapsed heartbeat chain cancels resting orders on the fake")
     func heartbeatLapse() async throws {
-        try await ClobHarness.run(heartbeatTimeout: .milliseconds(200)) { venue in
+        // A timeout long enough that two back-to-back calls stay within it on a loaded machine.
+        try await ClobHarness.run(heartbeatTimeout: .milliseconds(1_500)) { venue in
             _ = try await venue.client.postOrder(try venue.limit(.buy, price: "0.40", size: 10), type: .gtc)
             let first = try await venue.client.heartbeat(id: nil)
             let second = try await venue.client.heartbeat(id: first)
             #expect(second != first)
-            for _ in 0..<200 where venue.fake.heartbeatLapses == 0 { try await Task.sleep(for: .milliseconds(25)) }
+            for _ in 0..<600 where venue.fake.heartbeatLapses == 0 { try await Task.sleep(for: .milliseconds(25)) }
             #expect(venue.fake.heartbeatLapses == 1)
             #expect(try await venue.client.openOrders().isEmpty)
         }
