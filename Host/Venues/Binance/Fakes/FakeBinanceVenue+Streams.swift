@@ -90,9 +90,18 @@ extension FakeBinanceVenue {
                 for await frame in frames {
                     switch frame {
                     case .text(let text): try await outbound.write(.text(text))
+                    case .ping: try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
                     case .close(let code, let reason):
                         try await outbound.close(code, reason: reason)
                         return
+                    }
+                }
+            }
+            if let interval = configuration.pingInterval {
+                group.addTask { [self] in
+                    while true {
+                        try await Task.sleep(for: interval)
+                        if !state.withLock({ $0.silent }) { connection.ping() }
                     }
                 }
             }

@@ -26,10 +26,11 @@ import VenueKit
 /// **Streams.** SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY answer
 /// `{"result":…,"id":…}` (the id echoed as sent); bad JSON answers code 3, bad requests code 2.
 /// More than ``Configuration/maxIncomingMessagesPerSecond`` inbound messages in a second close
-/// the connection, as Binance does. Protocol ping frames go out every
-/// ``Configuration/pingInterval`` (HummingbirdWebSocket's auto-ping: a connection that has not
-/// answered the previous ping when the next is due is closed — one interval, where Binance
-/// allows a minute).
+/// the connection, as Binance does. Protocol ping frames (empty payload) go out every
+/// ``Configuration/pingInterval`` (Binance: 20 s). Pongs are not visible to a HummingbirdWebSocket
+/// handler, so the pong deadline uses its auto-ping instead: every ``Configuration/pongTimeout``
+/// (Binance: 60 s) it sends its own ping and closes the connection if the previous one got no
+/// pong — a silent client is dropped after one to two pong timeouts.
 ///
 /// **REST.** `/api/v3/ping`, `/time`, `/depth`, `/exchangeInfo`, `/ticker/24hr`, `/klines` with
 /// Binance's weights; every answer carries `X-MBX-USED-WEIGHT-1M`; beyond the limit it answers
@@ -48,7 +49,8 @@ public final class FakeBinanceVenue: Sendable {
     /// - `seed` (int, default 1): the random walk's seed; the same seed gives the same books.
     /// - `step_interval` (duration, default 100 ms) and `rate_multiplier` (number, default 1):
     ///   one diff per symbol every `step_interval / rate_multiplier`.
-    /// - `ping_interval` (duration, default 20 s; none disables).
+    /// - `ping_interval` (duration, default 20 s; none disables) and `pong_timeout` (duration,
+    ///   default 60 s; none disables).
     /// - `weight_limit` (int, default 6000) per `weight_window` (duration, default 60 s).
     /// - `connection_lifetime` (duration, default none; Binance: 24 h).
     public struct Configuration: Sendable {
@@ -62,8 +64,10 @@ public final class FakeBinanceVenue: Sendable {
         public var changesPerStep: Int
         /// Markets move on their own; when false only ``step(_:)`` moves them.
         public var autoStep: Bool
-        /// Protocol ping frames; nil sends none.
+        /// Protocol ping frames (Binance: every 20 s); nil sends none.
         public var pingInterval: Duration?
+        /// A connection that does not answer a ping within about this long is closed (Binance: 60 s); nil never.
+        public var pongTimeout: Duration?
         /// REQUEST_WEIGHT per window.
         public var weightLimit: Int
         public var weightWindow: Duration
@@ -75,7 +79,7 @@ public final class FakeBinanceVenue: Sendable {
         public var maxStreamsPerConnection: Int
 
         public init(symbols: [FakeBinanceSymbol] = FakeBinanceVenue.defaultSymbols, seed: UInt64 = 1, stepInterval: Duration = .milliseconds(100),
-                    rateMultiplier: Double = 1, changesPerStep: Int = 6, autoStep: Bool = true, pingInterval: Duration? = .seconds(20),
+                    rateMultiplier: Double = 1, changesPerStep: Int = 6, autoStep: Bool = true, pingInterval: Duration? = .seconds(20), pongTimeout: Duration? = .seconds(60),
                     weightLimit: Int = 6_000, weightWindow: Duration = .seconds(60), connectionLifetime: Duration? = nil,
                     maxIncomingMessagesPerSecond: Int? = 5, maxStreamsPerConnection: Int = 1024) {
             self.symbols = symbols
@@ -85,6 +89,7 @@ public final class FakeBinanceVenue: Sendable {
             self.changesPerStep = changesPerStep
             self.autoStep = autoStep
             self.pingInterval = pingInterval
+            self.pongTimeout = pongTimeout
             self.weightLimit = weightLimit
             self.weightWindow = weightWindow
             self.connectionLifetime = connectionLifetime
@@ -229,7 +234,7 @@ public final class FakeBinanceVenue: Sendable {
         var appLogger = logger
         appLogger.logLevel = .critical  // Hummingbird's own start/stop logs are noise for a fake
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let ping: AutoPingSetup = configuration.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled
+        let ping: AutoPingSetup = configuration.pongTimeout.map { .enabled(timePeriod: $0) } ?? .disabled
         let app = Application(
             responder: CallbackResponder<FakeRequestContext> { [self] request, context in try await handleREST(request, context) },
             server: .http1WebSocketUpgrade(
@@ -516,6 +521,7 @@ public final class FakeBinanceVenue: Sendable {
 final class FakeBinanceConnection: Sendable {
     enum Outbound: Sendable {
         case text(String)
+        case ping
         case close(WebSocketErrorCode, String)
     }
 
@@ -535,6 +541,12 @@ final class FakeBinanceConnection: Sendable {
     func send(_ text: String) {
         guard !closing.load(ordering: .relaxed) else { return }
         outbox.yield(.text(text))
+    }
+
+    /// A protocol ping frame (empty payload), in order with the text frames.
+    func ping() {
+        guard !closing.load(ordering: .relaxed) else { return }
+        outbox.yield(.ping)
     }
 
     /// A close frame, then the connection ends.
