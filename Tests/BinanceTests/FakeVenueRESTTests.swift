@@ -45,7 +45,8 @@ struct FakeVenueRESTTests {
 
     @Test("weight beyond the limit answers 429 -1003 with Retry-After up to the end of the window")
     func weightLimitEnforced() async throws {
-        try await withFakeBinance(.init(autoStep: false, weightLimit: 60, weightWindow: .seconds(60))) { _, urls in
+        // A fixed clock: the 60 s window cannot roll over between the two requests on a slow run.
+        try await withFakeBinance(.init(autoStep: false, weightLimit: 60, weightWindow: .seconds(60)), nowMs: { 1_700_000_010_000 }) { _, urls in
             let first = try await get(urls.rest + "/api/v3/depth?symbol=BTCUSDT&limit=1000")
             #expect(first.status == 200)
             #expect(first.usedWeight == "50")
@@ -53,13 +54,13 @@ struct FakeVenueRESTTests {
             #expect(second.status == 429)
             #expect(second.usedWeight == "50")
             let seconds = try #require(second.retryAfter.flatMap { Int($0) })
-            #expect((1...60).contains(seconds))
+            #expect(seconds == 30)  // 30 s into its minute
         }
     }
 
     @Test("depth weights follow Binance's table: 5, 25, 50, 250 by limit")
     func depthWeights() async throws {
-        try await withFakeBinance { venue, urls in
+        try await withFakeBinance(nowMs: { 1_700_000_010_000 }) { venue, urls in
             for limit in [100, 500, 1000, 5000] {
                 _ = try await get(urls.rest + "/api/v3/depth?symbol=BTCUSDT&limit=\(limit)")
             }

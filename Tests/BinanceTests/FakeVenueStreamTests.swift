@@ -17,8 +17,8 @@ private func withProbe(_ url: String, initialFrames: [String] = [], _ body: (Fak
     await probe.stop()
 }
 
-private func manual(pingInterval: Duration? = nil) -> FakeBinanceVenue.Configuration {
-    FakeBinanceVenue.Configuration(autoStep: false, pingInterval: pingInterval)
+private func manual(pingInterval: Duration? = nil, pongTimeout: Duration? = nil) -> FakeBinanceVenue.Configuration {
+    FakeBinanceVenue.Configuration(autoStep: false, pingInterval: pingInterval, pongTimeout: pongTimeout)
 }
 
 /// The fake venue's streams, read by a real WebSocket client over loopback.
@@ -197,13 +197,13 @@ struct FakeVenueStreamTests {
         try await withFakeBinance(manual()) { venue, urls in
             try await withProbe(urls.websocket + "/ws") { probe in
                 #expect(await eventually { venue.connections.count == 1 })
-                probe.send(#"{"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1}"#)
+                await probe.send(#"{"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1}"#)
                 #expect(await probe.wait { $0.received.contains(#"{"result":null,"id":1}"#) })
-                probe.send(#"{"method":"LIST_SUBSCRIPTIONS","id":"list2"}"#)
+                await probe.send(#"{"method":"LIST_SUBSCRIPTIONS","id":"list2"}"#)
                 #expect(await probe.wait { $0.received.contains(#"{"result":["btcusdt@trade","btcusdt@depth@100ms"],"id":"list2"}"#) })
                 venue.step(1)
                 #expect(await probe.wait { $0.received.contains { $0.hasPrefix(#"{"e":"depthUpdate""#) } })
-                probe.send(#"{"method":"UNSUBSCRIBE","params":["btcusdt@depth@100ms"],"id":3}"#)
+                await probe.send(#"{"method":"UNSUBSCRIBE","params":["btcusdt@depth@100ms"],"id":3}"#)
                 #expect(await probe.wait { $0.received.contains(#"{"result":null,"id":3}"#) })
                 #expect(venue.connections.first?.streams == ["btcusdt@trade"])
             }
@@ -215,11 +215,11 @@ struct FakeVenueStreamTests {
         try await withFakeBinance(manual()) { venue, urls in
             try await withProbe(urls.websocket + "/ws") { probe in
                 #expect(await eventually { venue.connections.count == 1 })
-                probe.send("{not json")
+                await probe.send("{not json")
                 #expect(await probe.wait { $0.received.contains { $0.hasPrefix(#"{"code":3,"#) } })
-                probe.send(#"{"method":"SUBSCRIBE","params":["nopeusdt@trade"],"id":7}"#)
+                await probe.send(#"{"method":"SUBSCRIBE","params":["nopeusdt@trade"],"id":7}"#)
                 #expect(await probe.wait { $0.received.contains { $0.hasPrefix(#"{"code":2,"#) && $0.hasSuffix(#""id":7}"#) } })
-                probe.send(#"{"method":"GET_PROPERTY","params":["colour"],"id":8}"#)
+                await probe.send(#"{"method":"GET_PROPERTY","params":["colour"],"id":8}"#)
                 #expect(await probe.wait { $0.received.contains(#"{"code":0,"msg":"Unknown property","id":8}"#) })
             }
         }
@@ -230,7 +230,7 @@ struct FakeVenueStreamTests {
         try await withFakeBinance(manual()) { venue, urls in
             try await withProbe(urls.websocket + "/ws") { probe in
                 #expect(await eventually { venue.connections.count == 1 })
-                for index in 0..<6 { probe.send(#"{"method":"LIST_SUBSCRIPTIONS","id":\#(index)}"#) }
+                for index in 0..<6 { await probe.send(#"{"method":"LIST_SUBSCRIPTIONS","id":\#(index)}"#) }
                 #expect(await probe.wait { $0.disconnects >= 1 })
             }
         }
@@ -270,7 +270,9 @@ struct FakeVenueStreamTests {
     func droppedConnections() async throws {
         try await withFakeBinance(manual()) { venue, urls in
             try await withProbe(urls.combined(["btcusdt@trade"])) { probe in
+                // Both sides up (the server registers a connection before the client's session starts).
                 #expect(await eventually { venue.connections.count == 1 })
+                #expect(await probe.wait { $0.connects == 1 })
                 venue.dropConnections()
                 #expect(await probe.wait { $0.disconnects >= 1 && $0.connects >= 2 })
                 #expect(await eventually { venue.connections.first?.streams == ["btcusdt@trade"] })
@@ -297,27 +299,30 @@ struct FakeVenueStreamTests {
 
     @Test("protocol ping frames go out at the configured interval; a connection that never answers is closed")
     func pingFrames() async throws {
-        try await withFakeBinance(manual(pingInterval: .milliseconds(200))) { _, urls in
+        try await withFakeBinance(manual(pingInterval: .milliseconds(100), pongTimeout: .milliseconds(300))) { _, urls in
             let port = try #require(URLComponents(string: urls.rest)?.port)
-            let (status, first, next) = await onOwnThread { () -> (String, UInt8?, UInt8?) in
-                guard let socket = try? RawWebSocket(port: port, target: "/ws/btcusdt@trade") else { return ("", nil, nil) }
-                let first = socket.readFrame(timeout: .seconds(2))?.opcode
-                // No pong: when the next ping is due the connection is closed (close frame, or the stream ends).
-                let next = socket.readFrame(timeout: .seconds(2))?.opcode
-                return (socket.statusLine, first, next)
+            let (status, first, closed) = await onOwnThread { () -> (String, UInt8?, Bool) in
+                guard let socket = try? RawWebSocket(port: port, target: "/ws/btcusdt@trade") else { return ("", nil, false) }
+                let first = socket.readFrame(timeout: .seconds(10))?.opcode
+                // No pong: within two pong timeouts the server closes (a close frame, or the stream ends).
+                for _ in 0..<100 {
+                    guard let opcode = socket.readFrame(timeout: .seconds(10))?.opcode else { return (socket.statusLine, first, true) }
+                    if opcode == 0x8 { return (socket.statusLine, first, true) }
+                }
+                return (socket.statusLine, first, false)
             }
             #expect(status.hasPrefix("HTTP/1.1 101"))
             #expect(first == 0x9)
-            #expect(next == nil || next == 0x8)
+            #expect(closed)
         }
     }
 
     @Test("a client that answers pings (the kit's WebSocket) stays connected over many ping intervals")
     func pingsAnswered() async throws {
-        try await withFakeBinance(manual(pingInterval: .milliseconds(100))) { venue, urls in
+        try await withFakeBinance(manual(pingInterval: .milliseconds(100), pongTimeout: .seconds(1))) { venue, urls in
             try await withProbe(urls.combined(["btcusdt@trade"])) { probe in
                 #expect(await eventually { venue.connections.count == 1 })
-                try await Task.sleep(for: .milliseconds(800))
+                try await Task.sleep(for: .milliseconds(2_500))
                 #expect(probe.disconnects == 0)
                 #expect(venue.connectionsAccepted == 1)
             }

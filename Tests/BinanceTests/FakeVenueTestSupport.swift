@@ -11,9 +11,11 @@ import Testing
 import VenueKit
 
 /// Runs `body` with a started fake Binance venue, stopping it afterwards whatever happens.
-func withFakeBinance(_ configuration: FakeBinanceVenue.Configuration = .init(autoStep: false),
+/// `nowMs` fixes the fake's clock (weight windows that must not roll over during a slow run).
+func withFakeBinance(_ configuration: FakeBinanceVenue.Configuration = .init(autoStep: false), nowMs: (@Sendable () -> Int64)? = nil,
                      _ body: (FakeBinanceVenue, FakeBinanceVenue.URLs) async throws -> Void) async throws {
-    let venue = FakeBinanceVenue(configuration: configuration, logger: Logger(label: "test.binance.fake"))
+    let venue = nowMs.map { FakeBinanceVenue(configuration: configuration, logger: Logger(label: "test.binance.fake"), nowMs: $0) }
+        ?? FakeBinanceVenue(configuration: configuration, logger: Logger(label: "test.binance.fake"))
     try await venue.start()
     let urls = try #require(venue.urls)
     do {
@@ -76,12 +78,19 @@ final class FakeStreamProbe: Sendable {
     var connects: Int { connectionEvents.filter { if case .connected = $0 { true } else { false } }.count }
     var disconnects: Int { connectionEvents.filter { if case .disconnected = $0 { true } else { false } }.count }
 
-    /// Sends a text frame on the open connection; false when none is open.
+    /// Sends a text frame once a connection is open (the server may register it before the
+    /// client's side is ready); false when none opened within 20 s.
     @discardableResult
-    func send(_ text: String) -> Bool {
-        guard let box = outbox.withLock({ $0 }) else { return false }
-        box.send(text)
-        return true
+    func send(_ text: String) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let box = outbox.withLock({ $0 }) {
+                box.send(text)
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 
     /// Frames received from index `start` on.
@@ -91,7 +100,7 @@ final class FakeStreamProbe: Sendable {
 
     /// Waits until `condition` holds (checked every 10 ms) or `timeout` passes; returns whether it held.
     @discardableResult
-    func wait(timeout: Duration = .seconds(5), until condition: (FakeStreamProbe) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(20), until condition: (FakeStreamProbe) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self) { return true }
@@ -109,7 +118,7 @@ final class FakeStreamProbe: Sendable {
 
 /// Waits until `condition` holds (every 10 ms) or `timeout` passes.
 @discardableResult
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
