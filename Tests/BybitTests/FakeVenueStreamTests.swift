@@ -427,7 +427,8 @@ struct FakeVenueStreamTests {
         configuration.rateMultiplier = 2
         let venue = FakeBybitVenue(configuration: configuration, logger: fakeTestLogger)
         let task = Task { await venue.run() }
-        #expect(await FakeWait.until { venue.steps(category: .spot, symbol: "BTCUSDT") >= 10 })
+        // Generous: under a loaded test run the cooperative pool may be busy for seconds.
+        #expect(await FakeWait.until(timeout: .seconds(30)) { venue.steps(category: .spot, symbol: "BTCUSDT") >= 10 })
         task.cancel()
         await task.value
         let stopped = venue.steps(category: .spot, symbol: "BTCUSDT")

@@ -24,7 +24,18 @@ struct ExchangeLiveTests {
             """
     }
 
-    static func runAndReplay(feed: String) throws -> (run: HostCommandLineTests.Outcome, replay: HostCommandLineTests.Outcome) {
+    /// Runs the child processes on a thread of their own: waiting for them must not hold one
+    /// of the cooperative pool's threads (the fake venue runs on that pool, and so do other tests).
+    static func runAndReplay(feed: String) async throws -> (run: HostCommandLineTests.Outcome, replay: HostCommandLineTests.Outcome) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try runAndReplayBlocking(feed: feed) })
+            }
+            thread.start()
+        }
+    }
+
+    static func runAndReplayBlocking(feed: String) throws -> (run: HostCommandLineTests.Outcome, replay: HostCommandLineTests.Outcome) {
         let dir = try HostCommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("exchange.yaml")
@@ -46,7 +57,7 @@ struct ExchangeLiveTests {
         try await venue.start()
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
-        let (run, replay) = try Self.runAndReplay(feed: """
+        let (run, replay) = try await Self.runAndReplay(feed: """
               source: binance
               rest_url: \(urls.rest)
               ws_url: \(urls.websocket)
@@ -67,7 +78,7 @@ struct ExchangeLiveTests {
             mover.cancel()
             Task { await venue.stop() }
         }
-        let (run, replay) = try Self.runAndReplay(feed: """
+        let (run, replay) = try await Self.runAndReplay(feed: """
               source: bybit
               category: spot
               rest_url: \(venue.urls.rest)
@@ -86,7 +97,7 @@ struct ExchangeLiveTests {
         try await venue.start()
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
-        let (run, _) = try Self.runAndReplay(feed: """
+        let (run, _) = try await Self.runAndReplay(feed: """
               source: binance
               rest_url: \(urls.rest)
               ws_url: \(urls.websocket)
