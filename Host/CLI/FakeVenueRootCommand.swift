@@ -68,7 +68,8 @@ struct FakeVenueRootCommand: AsyncParsableCommand {
                 stopVenue = { await fake.stop() }
                 runVenue = Task { await fake.run() }
             }
-            print("fake \(venue) running on 127.0.0.1 (SIMULATED markets, no money). Point a host at it with these feed: keys:\n\(yaml)")
+            // Unbuffered: a script reading the keys from a pipe gets them now, not at exit.
+            FileHandle.standardOutput.write(Data("fake \(venue) running on 127.0.0.1 (SIMULATED markets, no money). Point a host at it with these feed: keys:\n\(yaml)\n".utf8))
             if let feedFile { try (yaml + "\n").write(toFile: feedFile, atomically: true, encoding: .utf8) }
             let stop = Task {
                 if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) } else { try? await Task.sleep(for: .seconds(86_400 * 365)) }
