@@ -112,13 +112,14 @@ struct WatchCommand: AsyncParsableCommand {
             if let wsURL { feed.endpoints["ws_url"] = wsURL }
             var configuration = StrategyConfig(file: "(host feed watch)", feed: feed, instances: [], configHash: "")
             let logger = Logger(label: "tsh.feed.watch")
-            try await LiveExchange.resolveInstruments(&configuration, logger: logger)
+            let rest = ExchangeREST(feed: configuration.feed, logger: logger)
+            try await LiveExchange.resolveInstruments(&configuration, rest: rest, logger: logger)
             var table = SymbolTable()
             for name in configuration.feed.symbols {
                 table.register(SessionAssembly.instrument(name, settings: configuration.instruments[name], feed: configuration.feed))
             }
             let queue = InboundQueue(capacity: 1 << 16)
-            let exchange = try LiveExchange.start(symbols: table, feed: configuration.feed, file: configuration.file, queue: queue, logger: logger)
+            let exchange = try LiveExchange.start(symbols: table, feed: configuration.feed, file: configuration.file, rest: rest, queue: queue, logger: logger)
             let task = Task { await exchange.run() }
             let finished = StopFlag()
             let deadline = seconds > 0 ? monotonicNanos() + Int64(seconds) * 1_000_000_000 : Int64.max

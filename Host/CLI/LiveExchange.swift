@@ -9,6 +9,23 @@ import Logging
 import Synchronization
 import VenueKit
 
+/// The REST client of a session's exchange, made once: instruments, history and book
+/// snapshots all go through it, so Binance's request-weight budget sees every request.
+struct ExchangeREST: Sendable {
+    let venue: String
+    let counters: VenueCounters
+    let binance: BinanceREST?
+    let bybit: BybitREST?
+
+    init(feed: FeedSettings, logger: Logger) {
+        let rest = LiveExchange.endpoints(feed).rest
+        venue = feed.source.rawValue
+        counters = VenueCounters(venue: feed.source.rawValue)
+        binance = feed.source == .binance ? BinanceREST(configuration: .init(baseURL: rest), counters: counters, logger: logger) : nil
+        bybit = feed.source == .bybit ? BybitREST(baseURL: rest, counters: counters, logger: logger) : nil
+    }
+}
+
 /// Live Binance or Bybit market data for `host run` (and `host feed watch`): the venue's
 /// instruments, a stream client whose events and stale/fresh changes become engine inputs
 /// (so the session records them and a replay takes the same path), and the history bars the
@@ -32,28 +49,25 @@ struct LiveExchange: Sendable {
     /// Asks the venue for its instruments (and, with `feed.top`, its most traded symbols) and
     /// writes them into the configuration, so the session's symbol table carries the venue's
     /// tick, lot and minimums and no `instruments` section is needed.
-    static func resolveInstruments(_ configuration: inout StrategyConfig, logger: Logger) async throws(HostFailure) {
+    static func resolveInstruments(_ configuration: inout StrategyConfig, rest clients: ExchangeREST, logger: Logger) async throws(HostFailure) {
         let feed = configuration.feed
         let (rest, _) = endpoints(feed)
         let venueName = feed.source.rawValue
         var available: [Instrument]
         var symbols = feed.symbols
         do {
-            switch feed.source {
-            case .binance:
-                let client = BinanceREST(configuration: .init(baseURL: rest), logger: logger)
+            if let client = clients.binance {
                 available = try await client.exchangeInfo().instruments
                 if feed.top > 0 {
                     let quoted = feed.quoteAsset.map { q in available.filter { $0.quoteAsset == q } } ?? available
                     symbols = try await client.topSymbols(count: feed.top, quoteAsset: feed.quoteAsset, among: quoted).map(\.symbol)
                 }
-            case .bybit:
-                let client = BybitREST(baseURL: rest, logger: logger)
+            } else if let client = clients.bybit {
                 available = try await client.instruments(category: category(feed)).instruments
                 if feed.top > 0 {
                     symbols = try await client.topSymbolsByTurnover(category: category(feed), count: feed.top, quoteAsset: feed.quoteAsset)
                 }
-            default:
+            } else {
                 return
             }
         } catch {
@@ -87,22 +101,21 @@ struct LiveExchange: Sendable {
     }
 
     /// The stream client of the configured venue, delivering into `queue`.
-    static func start(assembly: SessionAssembly, queue: InboundQueue, logger: Logger) throws(HostFailure) -> LiveExchange {
-        try start(symbols: assembly.symbols, feed: assembly.config.feed, file: assembly.config.file, queue: queue, logger: logger)
+    static func start(assembly: SessionAssembly, rest clients: ExchangeREST, queue: InboundQueue, logger: Logger) throws(HostFailure) -> LiveExchange {
+        try start(symbols: assembly.symbols, feed: assembly.config.feed, file: assembly.config.file, rest: clients, queue: queue, logger: logger)
     }
 
-    static func start(symbols table: SymbolTable, feed: FeedSettings, file: String, queue: InboundQueue, logger: Logger) throws(HostFailure) -> LiveExchange {
-        let (rest, ws) = endpoints(feed)
+    static func start(symbols table: SymbolTable, feed: FeedSettings, file: String, rest clients: ExchangeREST, queue: InboundQueue,
+                      logger: Logger) throws(HostFailure) -> LiveExchange {
+        let ws = endpoints(feed).ws
+        let counters = clients.counters
         let symbols = feed.symbols.compactMap { name -> (id: SymbolID, venueSymbol: String)? in
             table.id(of: name).map { (id: $0, venueSymbol: name) }
         }
         let sink = MarketDataSink(
             events: { events in _ = queue.push(contentsOf: events) },
             status: { symbol, stale, reason in _ = queue.push(.feedStatus(symbol: symbol, stale: stale, reason: reason)) })
-        switch feed.source {
-        case .binance:
-            let counters = VenueCounters(venue: Binance.venue)
-            let restClient = BinanceREST(configuration: .init(baseURL: rest), counters: counters, logger: logger)
+        if let restClient = clients.binance {
             var configuration = BinanceStreamClient.Configuration(baseURL: ws)
             configuration.trades = feed.tradeStream == "aggTrade" ? .aggTrade : .trade
             configuration.snapshotLimit = feed.bookDepth ?? 1_000
@@ -111,25 +124,24 @@ struct LiveExchange: Sendable {
                 fetchSnapshot: { symbol, limit in try await restClient.depth(symbol: symbol, limit: .levels(limit)) },
                 sink: sink, counters: counters, logger: logger)
             return LiveExchange(venue: Binance.venue, counters: counters, run: { await client.run() }, stop: { client.stop() })
-        case .bybit:
-            let counters = VenueCounters(venue: Bybit.venue)
-            do {
+        }
+        guard clients.bybit != nil else {
+            throw HostFailure(exit: .runtimeFailure, message: "error: internal: \(feed.source.rawValue) is not an exchange feed")
+        }
+        do {
                 let client = try BybitStreamClient(
                     category: category(feed), symbols: symbols.map { BybitStreamClient.Symbol(id: $0.id, venueSymbol: $0.venueSymbol) },
                     depth: feed.bookDepth ?? 50, baseURL: ws, logger: logger, counters: counters, sink: sink)
-                return LiveExchange(venue: Bybit.venue, counters: counters, run: { await client.run() }, stop: { client.stop() })
-            } catch {
-                throw HostFailure(exit: .invalidConfig, message: "error: \(file): bybit streams: \(error.message)\nfix: check feed.book_depth and feed.symbols")
-            }
-        default:
-            throw HostFailure(exit: .runtimeFailure, message: "error: internal: \(feed.source.rawValue) is not an exchange feed")
+            return LiveExchange(venue: Bybit.venue, counters: counters, run: { await client.run() }, stop: { client.stop() })
+        } catch {
+            throw HostFailure(exit: .invalidConfig, message: "error: \(file): bybit streams: \(error.message)\nfix: check feed.book_depth and feed.symbols")
         }
     }
 
     /// The history bars the instances ask for (`history: {1m: 500}`), oldest first per symbol
     /// and timeframe, as history-flagged bar events on the engine queue's path. A bar still
     /// open at `nowMs` is left out (the host builds it from live trades).
-    static func history(assembly: SessionAssembly, nowMs: Int64, logger: Logger) async throws(HostFailure) -> [EngineInput] {
+    static func history(assembly: SessionAssembly, rest clients: ExchangeREST, nowMs: Int64, logger: Logger) async throws(HostFailure) -> [EngineInput] {
         let feed = assembly.config.feed
         var wanted: [BarTimeframe: Int] = [:]
         var symbolsByTimeframe: [BarTimeframe: Set<String>] = [:]
@@ -149,27 +161,22 @@ struct LiveExchange: Sendable {
                 let interval = timeframe.nanoseconds
                 do {
                     var bars: [BarEvent] = []
-                    switch feed.source {
-                    case .binance:
+                    if let client = clients.binance {
                         guard let binanceInterval = BinanceKlineInterval(rawValue: timeframe.rawValue) else { continue }
-                        let client = BinanceREST(configuration: .init(baseURL: rest), logger: logger)
                         let rows = try await client.recentKlines(symbol: name, interval: binanceInterval, count: count + 1, endTime: nowMs)
                         for row in rows where row.openTime * 1_000_000 + interval <= nowMs * 1_000_000 {
                             bars.append(historyBar(id, startMs: row.openTime, interval: interval, row.open, row.high, row.low, row.close, row.volume))
                         }
-                    case .bybit:
+                    } else if let client = clients.bybit {
                         guard let bybitInterval = BybitREST.Interval(timeframe: timeframe) else {
                             logger.warning("Bybit has no history for this timeframe", metadata: ["timeframe": "\(timeframe)"])
                             continue
                         }
-                        let client = BybitREST(baseURL: rest, logger: logger)
                         let rows = try await client.latestKlines(category: category(feed), symbol: name, interval: bybitInterval, count: count,
                                                                  nowMs: nowMs, closedOnly: true)
                         for row in rows {
                             bars.append(historyBar(id, startMs: row.startMs, interval: interval, row.open, row.high, row.low, row.close, row.volume))
                         }
-                    default:
-                        return []
                     }
                     out += bars.suffix(count).map { .market(.bar($0)) }
                 } catch {

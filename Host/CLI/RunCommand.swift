@@ -100,9 +100,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         HostLogging.configure(level: Logger.Level(rawValue: logLevel ?? configuration.host.logLevel) ?? .info, json: logFormat == "json")
         let logger = Logger(label: "tsh.host")
-        if configuration.feed.source == .binance || configuration.feed.source == .bybit {
-            try await LiveExchange.resolveInstruments(&configuration, logger: logger)
-        }
+        let exchangeREST = configuration.feed.source == .binance || configuration.feed.source == .bybit
+            ? ExchangeREST(feed: configuration.feed, logger: logger) : nil
+        if let exchangeREST { try await LiveExchange.resolveInstruments(&configuration, rest: exchangeREST, logger: logger) }
         let assembly = try SessionAssembly(config: configuration, registry: registry)
 
         // Metrics first: the engine's metric objects bind to the backend at creation.
@@ -117,7 +117,6 @@ struct RunCommand: AsyncParsableCommand {
         let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
         defer { withExtendedLifetime(directoryLock) {} }
         let liveData = configuration.feed.source == .polymarket
-        let exchangeData = configuration.feed.source == .binance || configuration.feed.source == .bybit
         let clock: any EngineClock = configuration.feed.source.isLive ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 1_000) * 1_000_000
@@ -175,8 +174,9 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let market = configuration.feed.source.isLive ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
-        let exchange = exchangeData ? try LiveExchange.start(assembly: assembly, queue: engine.queue, logger: logger) : nil
-        let history = exchangeData ? try await LiveExchange.history(assembly: assembly, nowMs: startTime / 1_000_000, logger: logger) : []
+        let exchange = try exchangeREST.map { rest throws(HostFailure) in try LiveExchange.start(assembly: assembly, rest: rest, queue: engine.queue, logger: logger) }
+        var history: [EngineInput] = []
+        if let exchangeREST { history = try await LiveExchange.history(assembly: assembly, rest: exchangeREST, nowMs: startTime / 1_000_000, logger: logger) }
         let feedSpeed = speed ?? configuration.feed.speed
         if !quiet {
             Self.status("host \(HostCommand.version) — session \(sessionID)")
