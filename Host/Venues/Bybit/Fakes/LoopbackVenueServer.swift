@@ -112,22 +112,8 @@ final class LoopbackVenueServer: Sendable {
             route.closed(connection)
         }
         route.opened(connection)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await frame in frames {
-                    switch frame {
-                    case .text(let text): try await outbound.writeTextMessage(text)
-                    case .close(let code, let reason):
-                        try await outbound.close(code, reason: reason)
-                        return
-                    }
-                }
-            }
-            for try await message in inbound.messages(maxSize: 1 << 24) {
-                guard case .text(let text) = message else { continue }
-                route.received(connection, text)
-            }
-            group.cancelAll()
+        try await connection.pump(frames: frames, inbound: inbound, outbound: outbound, maxSize: 1 << 24) { text in
+            route.received(connection, text)
         }
     }
 }

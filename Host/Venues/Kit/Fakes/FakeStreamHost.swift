@@ -155,6 +155,21 @@ package final class FakeStreamHost: Sendable {
             route.closed(connection)
         }
         route.opened(connection)
+        try await connection.pump(frames: frames, inbound: inbound, outbound: outbound, maxSize: 1 << 26) { [keepAliveReply] text in
+            if let reply = keepAliveReply(text) {
+                connection.send(reply)
+            } else {
+                route.received(connection, text)
+            }
+        }
+    }
+}
+
+extension FakeStreamConnection {
+    /// Runs one accepted connection until either side ends it: writes the queued `frames` in
+    /// order (a `.close` ends the writer) and hands every inbound text frame to `received`.
+    package func pump(frames: AsyncStream<Outbound>, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, maxSize: Int,
+                      received: @escaping @Sendable (String) -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await frame in frames {
@@ -166,13 +181,9 @@ package final class FakeStreamHost: Sendable {
                     }
                 }
             }
-            for try await message in inbound.messages(maxSize: 1 << 26) {
+            for try await message in inbound.messages(maxSize: maxSize) {
                 guard case .text(let text) = message else { continue }
-                if let reply = keepAliveReply(text) {
-                    connection.send(reply)
-                    continue
-                }
-                route.received(connection, text)
+                received(text)
             }
             group.cancelAll()
         }
