@@ -1,4 +1,5 @@
 import ArgumentParser
+import Binance
 import Foundation
 import HostCore
 import HostEngine
@@ -7,6 +8,7 @@ import Histogram
 import HostPersistence
 import HostPlugins
 import Logging
+import VenueKit
 
 /// `host bench`: events per second through the engine into a loaded plugin. Build in
 /// release mode (`swift build -c release`) before trusting the figures.
@@ -35,8 +37,10 @@ struct BenchCommand: AsyncParsableCommand {
           exchanges    Binance depth diffs (1–7 levels), Binance bookTicker and Bybit orderbook deltas
                        parsed and applied to the host's books on one core, frames/s, best of --repeats.
           latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
-                       the parser → the order handed to the paper venue (ema_bench `ema` ordering on
-                       every quote, host risk on); p50/p99/p99.9 from an HdrHistogram.
+                       the live parser and feed processor → the order handed to the paper venue
+                       (ema_bench `ema` ordering on every quote, host risk on), then the same for a
+                       depth diff of 1–7 levels applied to the synchronised book (`ema_l2` ordering on
+                       every book message); p50/p99/p99.9 from an HdrHistogram.
         """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, all }
@@ -100,7 +104,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .backtest || (suite == .all && data != nil) { results += try backtestSuite() }
         if suite == .polymarket || suite == .all { results += try await polymarketSuite() }
         if suite == .exchanges || suite == .all { results += exchangesSuite(frames: 2_000_000, repeats: repeats) }
-        if json {
+        if json && !(suite == .latency && results.isEmpty) {  // the latency suite printed its own document
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -117,25 +121,84 @@ struct BenchCommand: AsyncParsableCommand {
         print(line)
     }
 
-    /// Tick-to-order latency: frame bytes → parser → engine → plugin → risk → venue handoff.
+    /// Tick-to-order latency: frame bytes → parser → engine → plugin → risk → venue handoff,
+    /// for a Binance `bookTicker` frame (kind `ema`, a quote) and a Binance depth diff of 1–7
+    /// levels applied to the synchronised local book (kind `ema_l2`, book rows), both through
+    /// the live path's own parser and feed processor.
     private func latencySuite() throws {
-        let registry = PluginRegistry()
-        let loaded = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
-        guard let kind = loaded.kind("ema"), let descriptor = loaded.kindDescriptor("ema") else { throw ValidationError("ema_bench.so has no kind 'ema'") }
-        var table = SymbolTable()
         let names = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
-        let ids = names.map { table.register(Instrument.generic(symbol: $0, venue: "binance")) }
-        let parser = BinanceBookTickerParser(symbols: Dictionary(uniqueKeysWithValues: zip(names, ids)))
-        // Frames as Binance sends them on a combined stream, prices on a random walk.
         var random = SplitMix64(seed: 5)
         var mids = [60_000.0, 3_000.0, 150.0]
-        let frames: [[UInt8]] = (0..<200_000).map { i in
+        let tickerFrames: [[UInt8]] = (0..<200_000).map { i in
             let k = i % 3
             mids[k] *= 1 + 0.0002 * random.normal()
             let bid = (mids[k] * 100).rounded(.down) / 100
             let text = #"{"stream":"\#(names[k].lowercased())@bookTicker","data":{"u":\#(400_000_000 + i),"s":"\#(names[k])","b":"\#(String(format: "%.8f", bid))","B":"\#(String(format: "%.8f", 0.5 + random.unit()))","a":"\#(String(format: "%.8f", bid + 0.01))","A":"\#(String(format: "%.8f", 0.5 + random.unit()))"}}"#
             return Array(text.utf8)
         }
+        // Depth diffs as Binance sends them: contiguous update ids per symbol, 1–7 levels within
+        // ±50 ticks of a 200-level snapshot's mid, one in six a deletion.
+        let startMids = [60_000.0, 3_000.0, 150.0]
+        var nextID = [Int64](repeating: 1_000_001, count: 3)
+        let depthFrames: [[UInt8]] = (0..<200_000).map { i in
+            let k = i % 3
+            func level() -> String {
+                let offset = Double(Int(random.unit() * 100) - 50) * 0.01
+                let size = random.unit() < 1.0 / 6 ? 0 : 0.1 + random.unit()
+                return #"["\#(String(format: "%.2f", startMids[k] + offset))","\#(String(format: "%.8f", size))"]"#
+            }
+            let levels = 1 + Int(random.unit() * 7) % 7
+            let bids = Int(random.unit() * Double(levels + 1)) % (levels + 1)
+            let first = nextID[k], last = first + Int64(levels) - 1
+            nextID[k] = last + 1
+            let text = #"{"stream":"\#(names[k].lowercased())@depth@100ms","data":{"e":"depthUpdate","E":1700000000000,"s":"\#(names[k])","U":\#(first),"u":\#(last),"b":[\#((0..<bids).map { _ in level() }.joined(separator: ","))],"a":[\#((0..<(levels - bids)).map { _ in level() }.joined(separator: ","))]}}"#
+            return Array(text.utf8)
+        }
+        let snapshots: [BinanceDepthSnapshot] = try startMids.map { mid in
+            let side = { (sign: Double) in (1...200).map { #"["\#(String(format: "%.2f", mid + sign * (0.5 + Double($0) * 0.01)))","1.00000000"]"# }.joined(separator: ",") }
+            let body = #"{"lastUpdateId":1000000,"bids":[\#(side(-1))],"asks":[\#(side(1))]}"#
+            return try Array(body.utf8).withUnsafeBytes { raw throws(StreamParseError) in try BinanceDepthSnapshot.parse(raw) }
+        }
+
+        var parser = BinanceStreamParser()
+        var effects: [BinanceFeedProcessor.Effect] = []
+        var ticker = BinanceFeedProcessor(symbols: names.enumerated().map { (SymbolID(UInt32($0.offset)), $0.element) })
+        let ticks = try tickToOrder(kind: "ema", names: names, frames: tickerFrames, prepare: { _ in }) { frame, received, events in
+            effects.removeAll(keepingCapacity: true)
+            guard let message = try frame.withUnsafeBytes({ raw throws(StreamParseError) in try parser.parse(raw) }) else { return }
+            ticker.process(message, tsRecv: received, events: &events, effects: &effects)
+        }
+        var depth = BinanceFeedProcessor(symbols: names.enumerated().map { (SymbolID(UInt32($0.offset)), $0.element) })
+        let diffs = try tickToOrder(kind: "ema_l2", names: names, frames: depthFrames, prepare: { engine in
+            var events: [MarketEvent] = []
+            for (name, snapshot) in zip(names, snapshots) { depth.applySnapshot(snapshot, venueSymbol: name, tsRecv: 0, events: &events, effects: &effects) }
+            for event in events { engine.process(event) }
+        }) { frame, received, events in
+            effects.removeAll(keepingCapacity: true)
+            guard let message = try frame.withUnsafeBytes({ raw throws(StreamParseError) in try parser.parse(raw) }) else { return }
+            depth.process(message, tsRecv: received, events: &events, effects: &effects)
+            // Every diff continues its symbol's book: a resync would mean the frames are wrong.
+            if effects.contains(where: { if case .status(_, stale: false, _) = $0 { false } else { true } }) { throw ValidationError("tick-to-order (depth): unexpected \(effects)") }
+        }
+        if json {
+            let objects: [[String: Any]] = [("bookTicker", ticks), ("depth", diffs)].map { name, histogram in
+                ["suite": "latency", "frames": name, "samples": histogram.totalCount, "p50_ns": histogram.valueAtPercentile(50),
+                 "p99_ns": histogram.valueAtPercentile(99), "p999_ns": histogram.valueAtPercentile(99.9), "max_ns": histogram.max]
+            }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+
+    /// Feeds `frames` through `decode` (frame bytes → engine events) into one paper instance of
+    /// ema_bench's `kind` ordering on every message, and records frame-to-order-handoff times
+    /// (after 10,000 frames of warm-up) for the frames that produced an order.
+    private func tickToOrder(kind name: String, names: [String], frames: [[UInt8]], prepare: (Engine) -> Void,
+                             decode: (_ frame: [UInt8], _ received: Int64, _ events: inout [MarketEvent]) throws -> Void) throws -> Histogram<UInt64> {
+        let registry = PluginRegistry()
+        let loaded = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
+        guard let kind = loaded.kind(name), let descriptor = loaded.kindDescriptor(name) else { throw ValidationError("ema_bench.so has no kind '\(name)'") }
+        var table = SymbolTable()
+        let ids = names.map { table.register(Instrument.generic(symbol: $0, venue: "binance")) }
         var limits = RiskLimits.defaults
         limits.maxOrdersPerSecond = 1_000_000_000
         limits.priceBandBps = 10_000
@@ -146,37 +209,37 @@ struct BenchCommand: AsyncParsableCommand {
                             logger: Logger(label: "tsh.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         try engine.addInstance(InstanceSpec(id: "latency", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor, mode: .paper,
                                             venue: "binance", symbols: ids, parameters: parameters, risk: limits, keepAlive: loaded))
+        prepare(engine)
         engine.probeOrderHandoff = true
         try engine.start()
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000)
-        var parseFailures = 0
+        var events: [MarketEvent] = []
+        events.reserveCapacity(16)
+        var failures = 0
         let base: Int64 = 1_700_000_000_000_000_000
         for (i, frame) in frames.enumerated() {
             let before = engine.lastOrderHandoff
             let t0 = monotonicNanos()
-            let quote: QuoteTick
-            do {
-                quote = try frame.withUnsafeBytes { raw throws(BinanceBookTickerParser.Failure) in
-                    try parser.parse(raw, receivedAt: base + Int64(i) * 1_000_000)
-                }
-            } catch {
-                parseFailures += 1
+            events.removeAll(keepingCapacity: true)
+            do { try decode(frame, base + Int64(i) * 1_000_000, &events) } catch {
+                if failures == 0 { print("tick-to-order (\(name)): frame \(i): \(error)") }
+                failures += 1
                 continue
             }
-            engine.process(.quote(quote))
+            events.withUnsafeBufferPointer { engine.process($0) }
             let handoff = engine.lastOrderHandoff
-            if handoff != before && i >= 10_000 { _ = histogram.record(UInt64(max(0, handoff - t0))) }  // after warm-up
+            if handoff != before && i >= 10_000 { _ = histogram.record(UInt64(max(0, handoff - t0))) }
         }
         engine.requestStop()
         engine.run()
-        let p50 = histogram.valueAtPercentile(50), p99 = histogram.valueAtPercentile(99), p999 = histogram.valueAtPercentile(99.9)
-        if json {
-            let object: [String: Any] = ["suite": "latency", "samples": histogram.totalCount, "p50_ns": p50, "p99_ns": p99, "p999_ns": p999,
-                                         "max_ns": histogram.max, "parse_failures": parseFailures]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-        } else {
-            print("tick-to-order      \(histogram.totalCount) samples  p50 \(p50) ns  p99 \(p99) ns  p99.9 \(p999) ns  max \(histogram.max) ns")
+        guard failures == 0 else { throw ValidationError("tick-to-order (\(name)): \(failures) frames did not parse") }
+        guard histogram.totalCount > 0 else { throw ValidationError("tick-to-order (\(name)): no order was handed to the venue") }
+        if !json {
+            let label = name == "ema" ? "tick-to-order bookTicker" : "tick-to-order depth diff"
+            print("\(label)  \(histogram.totalCount) samples  p50 \(histogram.valueAtPercentile(50)) ns  p99 \(histogram.valueAtPercentile(99)) ns  "
+                  + "p99.9 \(histogram.valueAtPercentile(99.9)) ns  max \(histogram.max) ns")
         }
+        return histogram
     }
 
     /// The SQLite writer: fill events journaled on this thread, committed by the writer thread.
