@@ -100,7 +100,7 @@ let package = Package(
         .target(name: "HostFeeds", dependencies: ["HostCore", "CZlib", "CXXHash"], path: "Host/Feeds"),
         .target(
             name: "HostEngine",
-            dependencies: ["HostCore", "HostPlugins", "HostRisk", "HostExecution", "CStrategyHostSDK", dequeModule, heapModule, logging, metrics],
+            dependencies: ["HostCore", "HostPlugins", "HostRisk", "HostExecution", "CStrategyHostSDK", dequeModule, heapModule, logging, metrics, histogram],
             path: "Host/Engine",
             // The engine's state is confined to one thread; dynamic exclusivity checks on
             // its class properties cost more than the dispatch itself (measured with perf).

@@ -36,6 +36,13 @@ struct BenchCommand: AsyncParsableCommand {
                        loopback (market-channel frame sent → signed POST /order received), p50/p99.
           exchanges    Binance depth diffs (1–7 levels), Binance bookTicker and Bybit orderbook deltas
                        parsed and applied to the host's books on one core, frames/s, best of --repeats.
+          exchange-load  --load-symbols (200) × 3 streams (depth diffs, bookTicker, trades) from `host
+                       fake-venue binance` in a child process at --rate-multiplier (10) × its 100 ms
+                       cadence, through the host's live path (stream client, book sync, REST snapshots,
+                       engine queue) into a paper instance on every symbol; after a 5 s warm-up, for
+                       --seconds (20): the host's CPU (getrusage), frame-to-engine p50/p99 from the engine,
+                       a sequence gap injected every 250 ms; then the markets freeze and every engine book
+                       must equal the fake's REST snapshot (non-zero exit otherwise).
           latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
                        the live parser and feed processor → the order handed to the paper venue
                        (ema_bench `ema` ordering on every quote, host risk on), then the same for a
@@ -43,7 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
                        every book message); p50/p99/p99.9 from an HdrHistogram.
         """)
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, exchangeLoad = "exchange-load", all
+    }
 
     @Option(name: .long, help: "backtest: directory of Tardis CSV files (from ../shared/bench/gen_tardis.py --out DIR).")
     var data: String?
@@ -72,6 +81,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Symbols in the generated market.")
     var symbols = 3
 
+    @Option(name: .long, help: "exchange-load: symbols listed by the fake Binance (3 streams each).")
+    var loadSymbols = 200
+
+    @Option(name: .long, help: "exchange-load: markets move this many times faster than Binance's 100 ms cadence.")
+    var rateMultiplier = 10.0
+
+    @Option(name: .long, help: "exchange-load: seconds measured after a 5 s warm-up.")
+    var seconds = 20
+
     @Option(name: .long, help: "Repetitions per scenario (the best is reported).")
     var repeats = 3
 
@@ -80,6 +98,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard events > 0, symbols > 0, repeats > 0 else { throw ValidationError("--events, --symbols and --repeats must be positive") }
+        guard (1...5_000).contains(loadSymbols), rateMultiplier > 0, rateMultiplier <= 1_000, seconds > 0 else {
+            throw ValidationError("--load-symbols must be in 1...5000, --rate-multiplier in (0, 1000] and --seconds positive")
+        }
     }
 
     struct Result: Encodable {
@@ -104,6 +125,16 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .backtest || (suite == .all && data != nil) { results += try backtestSuite() }
         if suite == .polymarket || suite == .all { results += try await polymarketSuite() }
         if suite == .exchanges || suite == .all { results += exchangesSuite(frames: 2_000_000, repeats: repeats) }
+        if suite == .exchangeLoad || suite == .all {
+            let load = try await exchangeLoadSuite()
+            if json && suite == .exchangeLoad {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(load), as: UTF8.self))
+                return
+            }
+        }
         if json && !(suite == .latency && results.isEmpty) {  // the latency suite printed its own document
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -17,11 +17,15 @@ struct ExchangeREST: Sendable {
     let binance: BinanceREST?
     let bybit: BybitREST?
 
-    init(feed: FeedSettings, logger: Logger) {
+    /// - Parameter binanceWeightLimit: Binance's request weight per minute (6,000; load
+    ///   benchmarks against a fake with a larger budget raise it).
+    init(feed: FeedSettings, logger: Logger, binanceWeightLimit: Int? = nil) {
         let rest = LiveExchange.endpoints(feed).rest
         venue = feed.source.rawValue
         counters = VenueCounters(venue: feed.source.rawValue)
-        binance = feed.source == .binance ? BinanceREST(configuration: .init(baseURL: rest), counters: counters, logger: logger) : nil
+        var binanceConfiguration = BinanceREST.Configuration(baseURL: rest)
+        if let binanceWeightLimit { binanceConfiguration.budget = .init(limit: binanceWeightLimit) }
+        binance = feed.source == .binance ? BinanceREST(configuration: binanceConfiguration, counters: counters, logger: logger) : nil
         bybit = feed.source == .bybit ? BybitREST(baseURL: rest, counters: counters, logger: logger) : nil
     }
 }

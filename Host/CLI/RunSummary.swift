@@ -39,6 +39,10 @@ struct RunSummary {
         if writerWaits.count > 0 {
             lines.append("  writer waits      \(writerWaits.count) (\(String(format: "%.3f", writerWaits.seconds)) s): the engine waited for the persistence writer; simulated time does not race it")
         }
+        if let lag = s.feedLag {
+            let us = { (nanos: Int64) in String(format: "%.1f µs", Double(nanos) / 1e3) }
+            lines.append("  frame → engine    p50 \(us(lag.p50Nanos)), p99 \(us(lag.p99Nanos)), p99.9 \(us(lag.p999Nanos)), max \(us(lag.maxNanos)) over \(lag.events) events")
+        }
         if s.journalHalts > 0 { lines.append("  writer halts      \(s.journalHalts): trading halted while the persistence writer was behind (recorded)") }
         if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
         for i in s.instances {
@@ -76,6 +80,9 @@ struct RunSummary {
             "writer_waits": writerWaits.count,
             "writer_wait_seconds": writerWaits.seconds,
             "writer_halts": s.journalHalts,
+            "feed_lag": s.feedLag.map { lag -> [String: Any] in
+                ["events": lag.events, "p50_ns": lag.p50Nanos, "p99_ns": lag.p99Nanos, "p999_ns": lag.p999Nanos, "max_ns": lag.maxNanos]
+            } ?? NSNull(),
             "instances": s.instances.map { i -> [String: Any] in
                 [
                     "id": i.instanceID, "plugin_id": i.pluginID, "mode": "\(i.mode)", "callbacks": i.callbacks,

@@ -1,6 +1,7 @@
 import CStrategyHostSDK
 import DequeModule
 import Foundation
+import Histogram
 import HostCore
 import HostExecution
 import HostRisk
@@ -81,6 +82,28 @@ public struct EngineSnapshot: Sendable {
     public var tradingHalted: Bool = false
     /// Times a live session halted trading because the persistence writer fell behind.
     public var journalHalts: Int = 0
+    /// Live sessions: from a frame's receipt (`ts_recv`) to the engine taking its event off the
+    /// queue; nil in simulated sessions (their `ts_recv` is event time, not wall time).
+    public var feedLag: FeedLag?
+}
+
+/// Frame-to-engine latency of a live session: receipt of the venue frame (its events'
+/// `ts_recv`, wall clock) to the engine draining them from its queue — parse, book
+/// maintenance and the queue hop. History bars and book snapshot rows are not counted.
+public struct FeedLag: Sendable, Hashable, Codable {
+    public var events: Int
+    public var p50Nanos: Int64
+    public var p99Nanos: Int64
+    public var p999Nanos: Int64
+    public var maxNanos: Int64
+
+    public init(events: Int, p50Nanos: Int64, p99Nanos: Int64, p999Nanos: Int64, maxNanos: Int64) {
+        self.events = events
+        self.p50Nanos = p50Nanos
+        self.p99Nanos = p99Nanos
+        self.p999Nanos = p999Nanos
+        self.maxNanos = maxNanos
+    }
 }
 
 /// The deterministic core: one thread takes inputs in order, keeps the books, fires
@@ -105,6 +128,9 @@ public final class Engine: @unchecked Sendable {
     public var probeOrderHandoff = false
     /// Monotonic ns of the last order handed to the venue (with `probeOrderHandoff`).
     public private(set) var lastOrderHandoff: Int64 = 0
+    /// Live sessions: frame receipt → engine, 1 µs to 60 s with 3 significant digits.
+    private let feedLagReset = Atomic<Bool>(false)
+    private var feedLag = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     public let clock: any EngineClock
     private let isSimulated: Bool
     public let configuration: EngineConfiguration
@@ -477,6 +503,7 @@ public final class Engine: @unchecked Sendable {
         while !stopRequested.load(ordering: .relaxed) {
             let deadline = isSimulated ? nil : nextWallDeadline()
             guard queue.drain(into: &batch, deadline: deadline) else { break }
+            if !isSimulated { recordFeedLag(batch.events) }
             process(batch)
             if !isSimulated {
                 pollJournal()
@@ -1176,6 +1203,28 @@ public final class Engine: @unchecked Sendable {
 
     // MARK: - Observability
 
+    /// Starts the frame-to-engine statistics afresh with the next batch (benchmarks measuring
+    /// a steady state after a warm-up). Any thread.
+    public func resetFeedLag() { feedLagReset.store(true, ordering: .relaxed) }
+
+    /// Live only: one wall-clock read per drained batch, one histogram sample per event.
+    private func recordFeedLag(_ events: [MarketEvent]) {
+        if feedLagReset.exchange(false, ordering: .relaxed) { feedLag.reset() }
+        guard !events.isEmpty else { return }
+        let now = clock.now()
+        for event in events {
+            // History bars and a REST snapshot's rows (not stream frames) are not counted.
+            switch event {
+            case .bar(let bar) where bar.isHistory: continue
+            case .bookDelta(let delta) where delta.isSnapshot: continue
+            default: break
+            }
+            let received = event.tsRecv
+            guard received > 0 else { continue }
+            _ = feedLag.record(UInt64(clamping: max(0, now - received)))
+        }
+    }
+
     private func publishSnapshot(force: Bool) {
         let now = monotonicNanos()
         guard force || now - lastPublish >= 100_000_000 else { return }
@@ -1195,6 +1244,11 @@ public final class Engine: @unchecked Sendable {
             statistics[rt.index].customGauges = rt.customGauges
         }
         counters.instances = statistics
+        if feedLag.totalCount > 0 {
+            counters.feedLag = FeedLag(events: Int(clamping: feedLag.totalCount), p50Nanos: Int64(clamping: feedLag.valueAtPercentile(50)),
+                                       p99Nanos: Int64(clamping: feedLag.valueAtPercentile(99)),
+                                       p999Nanos: Int64(clamping: feedLag.valueAtPercentile(99.9)), maxNanos: Int64(clamping: feedLag.max))
+        }
         let snapshot = counters
         snapshotState.withLock { $0 = snapshot }
         metrics.publish(snapshot, custom: instances.map { ($0.spec.id, $0.customCounters, $0.customGauges) })

@@ -30,6 +30,11 @@ final class EngineMetrics: Sendable {
         signalsDelivered.increment(by: max(0, snapshot.signalsDelivered - last.signalsDelivered))
         queueDepth.record(snapshot.queueDepth)
         queueHighWater.record(snapshot.queueHighWater)
+        if let lag = snapshot.feedLag {
+            for (quantile, nanos) in [("0.5", lag.p50Nanos), ("0.99", lag.p99Nanos), ("0.999", lag.p999Nanos), ("1", lag.maxNanos)] {
+                Gauge(label: "tsh_feed_to_engine_seconds", dimensions: [("quantile", quantile)]).record(Double(nanos) / 1e9)
+            }
+        }
         for (i, stats) in snapshot.instances.enumerated() {
             let dims = [("instance", stats.instanceID), ("plugin", stats.pluginID)]
             let before = i < last.instances.count ? last.instances[i] : InstanceStatistics(instanceID: stats.instanceID, pluginID: stats.pluginID, mode: stats.mode)
