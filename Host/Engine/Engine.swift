@@ -474,10 +474,14 @@ public final class Engine: @unchecked Sendable {
             seq &+= 1
             counters.barsEmitted &+= 1
             let flags: UInt16 = (isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0) | staleFlags[bar.symbol.index]
+            // Aggregated from trades: every 1.1 field is known (exact sums, rounded once to double).
             var e = tsh_bar_event(
                 header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, bar.symbol, barEvent.tsEvent, barEvent.tsRecv, flags),
                 open_time_ns: barEvent.openTime, interval_ns: barEvent.interval, open: barEvent.open.double, high: barEvent.high.double,
-                low: barEvent.low.double, close: barEvent.close.double, volume: barEvent.volume.double)
+                low: barEvent.low.double, close: barEvent.close.double, volume: bar.volume.double,
+                quote_volume: bar.quoteVolume.double, buy_volume: bar.buyVolume.double, sell_volume: bar.sellVolume.double,
+                vwap: bar.vwap.double, trades: UInt64(max(0, bar.trades)),
+                fields: UInt32(TSH_BAR_HAS_QUOTE_VOLUME | TSH_BAR_HAS_BUY_SELL_VOLUME | TSH_BAR_HAS_VWAP | TSH_BAR_HAS_TRADES), reserved_1_1: 0)
             withUnsafeMutablePointer(to: &e) { pointer in
                 let header = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
                 for i in start..<end { deliver(barRouteList[i], header) }
@@ -739,10 +743,12 @@ public final class Engine: @unchecked Sendable {
             guard delta.isEndOfBatch else { return }
         case .bar(let b):
             let barFlags = b.isHistory ? flags | UInt16(TSH_EVENT_FLAG_HISTORY) : flags
+            // A bar from the feed (a venue's history, a recording): OHLCV only, `fields` says so.
             var e = tsh_bar_event(
                 header: header(UInt16(TSH_EVENT_BAR), MemoryLayout<tsh_bar_event>.size, symbol, b.tsEvent, b.tsRecv, barFlags),
                 open_time_ns: b.openTime, interval_ns: b.interval, open: b.open.double, high: b.high.double,
-                low: b.low.double, close: b.close.double, volume: b.volume.double)
+                low: b.low.double, close: b.close.double, volume: b.volume.double,
+                quote_volume: 0, buy_volume: 0, sell_volume: 0, vwap: 0, trades: 0, fields: 0, reserved_1_1: 0)
             dispatch(symbol, PluginEventType.bar.maskBit, &e)
         case .oracle(let o):
             o.source.withUTF8 { bytes in

@@ -33,10 +33,15 @@ TSH_PIN_V1_0(tsh_event_header, TSH_EVENT_HEADER_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_quote_event, TSH_QUOTE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_trade_event, TSH_TRADE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_book_event, TSH_BOOK_EVENT_SIZE_V1_0);
-TSH_PIN_V1_0(tsh_bar_event, TSH_BAR_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_timer_event, TSH_TIMER_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_signal_event, TSH_SIGNAL_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_oracle_event, TSH_ORACLE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_order_event, TSH_ORDER_EVENT_SIZE_V1_0);
+/* 1.1: tsh_bar_event grew (quote/buy/sell volume, vwap, trades, fields). */
+_Static_assert(sizeof(tsh_bar_event) > TSH_BAR_EVENT_SIZE_V1_0, "tsh_bar_event grew in 1.1");
+_Static_assert(offsetof(tsh_bar_event, quote_volume) == TSH_BAR_EVENT_SIZE_V1_0, "1.1 bar fields start where 1.0 ended");
+_Static_assert(offsetof(tsh_bar_event, fields) == TSH_BAR_EVENT_SIZE_V1_0 + 40, "tsh_bar_event 1.1 layout");
+_Static_assert(sizeof(tsh_bar_event) == TSH_BAR_EVENT_SIZE_V1_0 + 48, "tsh_bar_event 1.1 size");
+_Static_assert(!TSH_HAS_FIELD(tsh_bar_event, fields, TSH_BAR_EVENT_SIZE_V1_0), "a 1.0 bar carries no 1.1 field");
 _Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
 _Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");

@@ -139,6 +139,30 @@ public struct Bar: Sendable {
     public var info: EventInfo
     public var openTime: Int64, interval: Int64
     public var open: Double, high: Double, low: Double, close: Double, volume: Double
+    /// SDK 1.1 (nil from a 1.0 host, or when the bar's source does not say — e.g. a venue's
+    /// history bar without them): Σ price·amount, volumes by aggressor side, VWAP, trades.
+    public var quoteVolume: Double?
+    public var buyVolume: Double?
+    public var sellVolume: Double?
+    public var vwap: Double?
+    public var trades: Int?
+
+    public init(info: EventInfo, openTime: Int64, interval: Int64, open: Double, high: Double, low: Double, close: Double, volume: Double,
+                quoteVolume: Double? = nil, buyVolume: Double? = nil, sellVolume: Double? = nil, vwap: Double? = nil, trades: Int? = nil) {
+        self.info = info
+        self.openTime = openTime
+        self.interval = interval
+        self.open = open
+        self.high = high
+        self.low = low
+        self.close = close
+        self.volume = volume
+        self.quoteVolume = quoteVolume
+        self.buyVolume = buyVolume
+        self.sellVolume = sellVolume
+        self.vwap = vwap
+        self.trades = trades
+    }
 }
 
 public struct TimerFired: Sendable {

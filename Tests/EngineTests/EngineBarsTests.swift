@@ -29,6 +29,40 @@ struct EngineBarsTests {
         ])
     }
 
+    @Test("SDK 1.1: a bar the host aggregates carries quote volume, volumes by aggressor, VWAP and the trade count")
+    func aggregatedBarsCarryOrderFlowFields() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        var s = spec(4, id: "bars-flow", symbols: [btc])
+        s.bars = [.oneMinute]
+        try engine.addInstance(s)
+        try engine.start()
+        let script = MarketScript(symbol: btc)
+        for (second, price, size, side) in [(10, "100", "1", Side.buy), (20, "110", "3", .sell), (30, "90", "1", .buy), (70, "95", "1", .buy)] {
+            engine.process(.market(script.trade(atMillis: Int64(second) * 1_000, price: price, size: size, aggressor: side)))
+        }
+        // 100·1 + 110·3 + 90·1 = 520 over 5 units: VWAP 104; one more empty minute at the previous close.
+        #expect(observe("bars-flow").all == ["flow q=520.0 buy=2.0 sell=3.0 vwap=104.0 trades=3"])
+        engine.process(.market(script.trade(atMillis: 200_000, price: "96", size: "1", aggressor: .buy)))
+        #expect(observe("bars-flow").all.suffix(2) == ["flow q=95.0 buy=1.0 sell=0.0 vwap=95.0 trades=1",
+                                                       "flow q=0.0 buy=0.0 sell=0.0 vwap=95.0 trades=0"])
+    }
+
+    @Test("SDK 1.1: a bar from the feed (venue history, OHLCV only) says it carries none of the 1.1 fields")
+    func feedBarsCarryNoOrderFlowFields() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        var s = spec(4, id: "bars-history", symbols: [btc])
+        s.bars = [.oneMinute]
+        try engine.addInstance(s)
+        try engine.start()
+        var bar = BarEvent(symbol: btc, tsEvent: 60_000_000_000, tsRecv: 60_000_000_000, openTime: 0, interval: 60_000_000_000,
+                           open: Fixed8(1), high: Fixed8(2), low: Fixed8(1), close: Fixed8(2), volume: Fixed8(7))
+        bar.isHistory = true
+        engine.process(.market(.bar(bar)))
+        #expect(observe("bars-history").all == ["flow q=- buy=- sell=- vwap=- trades=-"])
+    }
+
     @Test("empty minutes after the first trade are delivered as bars at the previous close")
     func emptyMinutesDelivered() throws {
         let (table, btc, _) = twoSymbols()

@@ -99,8 +99,21 @@ final class BarRecorder: StrategyPlugin {
     func onTrade(_ trade: Trade) throws { log.add("trade \(trade.price)") }
 }
 
+/// Records the SDK 1.1 fields of every bar: "flow q=<quote volume> buy=… sell=… vwap=… trades=…",
+/// "-" for a field the host did not send.
+final class BarFlowRecorder: StrategyPlugin {
+    static let kind = PluginKind(id: "bar_flow_recorder", description: "records bars' 1.1 fields", roles: [.strategy], events: [.bar])
+    let log: Observations
+    init(context: PluginContext) throws { log = observe(context.instanceID) }
+    func onBar(_ bar: StrategySDK.Bar) throws {
+        let text = { (value: Double?) in value.map { "\($0)" } ?? "-" }
+        log.add("flow q=\(text(bar.quoteVolume)) buy=\(text(bar.buyVolume)) sell=\(text(bar.sellVolume)) vwap=\(text(bar.vwap)) "
+                + "trades=\(bar.trades.map(String.init) ?? "-")")
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
-                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self])
+                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {

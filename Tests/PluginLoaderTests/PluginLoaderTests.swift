@@ -120,7 +120,7 @@ struct PluginLoaderTests {
 
         let error = try #require(throws: PluginLoadError.self) { try loader.inspect(path: path) }
         #expect(error.code == .abiMismatch)
-        #expect(error.message.contains("plugin built for SDK 2.0, host speaks \(HostABI.major).\(HostABI.minor)"))
+        #expect(error.message.contains("plugin built for SDK 2.\(HostABI.minor), host speaks \(HostABI.major).\(HostABI.minor)"))
         #expect(error.fix.contains("rebuild"))
     }
 

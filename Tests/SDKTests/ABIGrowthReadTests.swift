@@ -10,6 +10,15 @@ final class QuoteCatcher: StrategyPlugin {
     func onQuote(_ quote: Quote) throws { last = quote }
 }
 
+/// Keeps the last bar it was given.
+final class BarCatcher: StrategyPlugin {
+    static let kind = PluginKind(id: "bar_catcher", description: "keeps the last bar", roles: [], events: [.bar])
+    var last: Bar?
+    init(context: PluginContext) throws {}
+    init() {}
+    func onBar(_ bar: Bar) throws { last = bar }
+}
+
 /// The Swift SDK reads host structs only as far as the host says it wrote them (issue 11,
 /// item 8): a host built for an older minor version sends smaller structs.
 struct ABIGrowthReadTests {
@@ -80,5 +89,41 @@ struct ABIGrowthReadTests {
         let end = MemoryLayout<tsh_instance_info>.offset(of: \.symbol_count)! + 4
         #expect(ABIGrowth.carries(\tsh_instance_info.symbol_count, size: end))
         #expect(!ABIGrowth.carries(\tsh_instance_info.symbol_count, size: end - 1))
+    }
+
+    static func bar(size: UInt32, fields: UInt32) throws -> Bar? {
+        var event = tsh_bar_event()
+        event.header.type = UInt16(TSH_EVENT_BAR)
+        event.header.size = size
+        event.close = 10
+        event.volume = 5
+        event.quote_volume = 52
+        event.buy_volume = 2
+        event.sell_volume = 3
+        event.vwap = 10.4
+        event.trades = 7
+        event.fields = fields
+        let plugin = BarCatcher()
+        try withUnsafePointer(to: &event) { pointer in
+            try pointer.withMemoryRebound(to: tsh_event_header.self, capacity: 1) { try KindExport.dispatch(plugin, $0) }
+        }
+        return plugin.last
+    }
+
+    @Test("a bar from a 1.0 host (header.size 96) has no 1.1 fields, whatever the bytes beyond it hold")
+    func barFromOneZeroHostHasNoFlowFields() throws {
+        let bar = try #require(try Self.bar(size: TSH_BAR_EVENT_SIZE_V1_0, fields: 15))
+        #expect(bar.close == 10 && bar.volume == 5)
+        #expect(bar.quoteVolume == nil && bar.buyVolume == nil && bar.sellVolume == nil && bar.vwap == nil && bar.trades == nil)
+    }
+
+    @Test("a 1.1 bar exposes exactly the fields its TSH_BAR_HAS_* bits name")
+    func barFieldsFollowTheirBits() throws {
+        let size = UInt32(MemoryLayout<tsh_bar_event>.size)
+        let all = try #require(try Self.bar(size: size, fields: 15))
+        #expect(all.quoteVolume == 52 && all.buyVolume == 2 && all.sellVolume == 3 && all.vwap == 10.4 && all.trades == 7)
+        let some = try #require(try Self.bar(size: size, fields: UInt32(TSH_BAR_HAS_QUOTE_VOLUME | TSH_BAR_HAS_TRADES)))
+        #expect(some.quoteVolume == 52 && some.trades == 7)
+        #expect(some.buyVolume == nil && some.sellVolume == nil && some.vwap == nil)
     }
 }

@@ -67,8 +67,11 @@ extern "C" {
 /* Versions                                                                        */
 /* ------------------------------------------------------------------------------ */
 
+/* History: 1.0 — the first stable ABI. 1.1 — bar events carry quote, buy and sell volume,
+ * VWAP and the trade count (tsh_bar_event.fields says which). A 1.0 plugin loads on a 1.1
+ * host unchanged; a 1.1 plugin on a 1.0 host is refused at load. */
 #define TSH_ABI_MAJOR 1
-#define TSH_ABI_MINOR 0
+#define TSH_ABI_MINOR 1
 #define TSH_ABI_REVISION 0
 
 /** The one symbol every plugin exports. */
@@ -303,7 +306,23 @@ typedef struct tsh_bar_event {
     double low;
     double close;
     double volume;
+    /* ---- 1.1: read only when TSH_HAS_FIELD(tsh_bar_event, fields, header.size) and the
+     *      field's TSH_BAR_HAS_* bit is set in `fields` (bars the host aggregates from trades
+     *      carry them all; history bars from a venue's REST API carry what the venue says). */
+    double quote_volume;     /* sum of price * amount */
+    double buy_volume;       /* sum of amount of buyer-initiated trades */
+    double sell_volume;      /* sum of amount of seller-initiated trades */
+    double vwap;             /* quote_volume / volume; the previous close for an empty bar */
+    uint64_t trades;         /* number of trades (0: an empty bar) */
+    uint32_t fields;         /* TSH_BAR_HAS_* bits */
+    uint32_t reserved_1_1;
 } tsh_bar_event;
+
+/** Bits of tsh_bar_event.fields (ABI 1.1). */
+#define TSH_BAR_HAS_QUOTE_VOLUME 1u
+#define TSH_BAR_HAS_BUY_SELL_VOLUME 2u
+#define TSH_BAR_HAS_VWAP 4u
+#define TSH_BAR_HAS_TRADES 8u
 
 typedef struct tsh_timer_event {
     tsh_event_header header;
