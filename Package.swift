@@ -61,6 +61,7 @@ let package = Package(
         .library(name: "signal_follower", type: .dynamic, targets: ["SignalFollower"]),
         .library(name: "ema_bench", type: .dynamic, targets: ["EMABench"]),
         .library(name: "last_second", type: .dynamic, targets: ["LastSecond"]),
+        .library(name: "triggers", type: .dynamic, targets: ["Triggers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -171,8 +172,11 @@ let package = Package(
         .target(name: "SignalFollower", dependencies: ["StrategySDK"], path: "Plugins/Examples/SignalFollower"),
         .target(name: "EMABench", dependencies: ["StrategySDK"], path: "Plugins/Examples/EMABench"),
         .target(name: "LastSecond", dependencies: ["StrategySDK"], path: "Plugins/LastSecond"),
+        .target(name: "Triggers", dependencies: ["StrategySDK"], path: "Plugins/Triggers"),
 
         // MARK: Tests (one target per subsystem)
+        .testTarget(name: "TriggerTests", dependencies: ["HostCore", "HostEngine", "HostPlugins", "HostTesting", logging],
+                    path: "Tests/TriggerTests"),
         .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests"),
         .testTarget(name: "CoreTests", dependencies: ["HostCore"], path: "Tests/CoreTests"),
         .testTarget(name: "PluginLoaderTests", dependencies: ["HostPlugins", "HostCore"], path: "Tests/PluginLoaderTests",

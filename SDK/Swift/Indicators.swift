@@ -129,13 +129,21 @@ public struct SessionVWAP: Sendable {
 
     /// Adds a trade at `timeNanos` (exchange time, ns since the epoch).
     public mutating func add(price: Double, amount size: Double, timeNanos: Int64) {
+        add(notional: price * size, amount: size, timeNanos: timeNanos)
+    }
+
+    /// Adds a bar's trades at once (its quote volume and volume, SDK 1.1) — the same sums as
+    /// adding its trades one by one. `timeNanos` is a time inside the bar (e.g. its open time);
+    /// a bar with no trade changes nothing, so a new day stays nil until its first trade.
+    public mutating func add(notional: Double, amount size: Double, timeNanos: Int64) {
+        guard size > 0 else { return }
         let start = Self.dayStart(timeNanos)
         if start != dayStart {
             dayStart = start
-            notional = 0
+            self.notional = 0
             amount = 0
         }
-        notional += price * size
+        self.notional += notional
         amount += size
     }
 

@@ -1,0 +1,371 @@
+import StrategySDK
+
+// Stage 1 of the screener (SIGNALS.md §3): five trigger kinds, each firing on final bars of its
+// configured timeframe, per symbol, with per-symbol parameters and a cooldown in bars. Each
+// emits `trigger.<kind>` with direction, value, confidence and a JSON payload of its inputs.
+// The choices SIGNALS.md leaves open are in docs/SIGNALS.md §3.
+
+/// Parameters every trigger kind has.
+enum Common {
+    static let parameters: [Parameter] = [
+        .string("timeframe", default: "1m", doc: "Bars of this timeframe drive the trigger (1s, 1m, 5m, 15m, 1h, 4h, 1d); the instance must ask for them (bars: [...])."),
+        .int("cooldown", default: 5, range: 0...10_000, unit: "bars", doc: "After firing, the next this many bars of the symbol do not fire."),
+    ]
+
+    static let intervals: [String: Int64] = [
+        "1s": 1_000_000_000, "1m": 60_000_000_000, "5m": 300_000_000_000, "15m": 900_000_000_000,
+        "1h": 3_600_000_000_000, "4h": 14_400_000_000_000, "1d": 86_400_000_000_000,
+    ]
+
+    /// The timeframe's length in ns, or a configuration error naming the allowed values.
+    static func interval(_ context: PluginContext, symbol: SymbolID) throws -> Int64 {
+        let text = try context.string("timeframe", symbol: symbol)
+        guard let interval = intervals[text] else {
+            throw PluginError(status: TSH_ERR_INVALID_ARGUMENT,
+                              "timeframe '\(text)' is not one of 1s, 1m, 5m, 15m, 1h, 4h, 1d")
+        }
+        return interval
+    }
+
+    /// `min(1, max(0, x))`.
+    static func unit(_ x: Double) -> Double { x.isFinite ? min(1, max(0, x)) : 0 }
+
+    static func sign(_ x: Double) -> Int32 { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+
+    /// A JSON number: finite values as Swift prints them (shortest round-trip), others null.
+    static func json(_ x: Double?) -> String {
+        guard let x, x.isFinite else { return "null" }
+        return "\(x)"
+    }
+
+    static func payload(_ fields: [(String, Double?)]) -> String {
+        "{" + fields.map { "\"\($0.0)\":\(json($0.1))" }.joined(separator: ",") + "}"
+    }
+}
+
+/// Per-symbol bookkeeping shared by the kinds: the timeframe and the cooldown.
+struct Gate {
+    let interval: Int64
+    let cooldown: Int
+    /// Bars seen since the last firing (starts beyond any cooldown).
+    var sinceFired = Int.max
+
+    init(_ context: PluginContext, symbol: SymbolID) throws {
+        interval = try Common.interval(context, symbol: symbol)
+        cooldown = Int(try context.int("cooldown", symbol: symbol))
+    }
+
+    /// Counts a bar of the timeframe; false for bars of another timeframe.
+    mutating func accepts(_ bar: Bar) -> Bool {
+        guard bar.interval == interval else { return false }
+        if sinceFired != .max { sinceFired += 1 }
+        return true
+    }
+
+    var mayFire: Bool { sinceFired > cooldown }
+    mutating func fired() { sinceFired = 0 }
+}
+
+/// One kind's per-symbol state, kept in symbol order (symbol ids are dense per instance).
+struct PerSymbol<State> {
+    private var states: [SymbolID: State] = [:]
+    init(_ context: PluginContext, _ make: (SymbolID) throws -> State) throws {
+        for symbol in context.symbols { states[symbol] = try make(symbol) }
+    }
+    subscript(_ symbol: SymbolID) -> State? {
+        get { states[symbol] }
+        set { states[symbol] = newValue }
+    }
+}
+
+// MARK: - volume_spike
+
+/// Volume z-score ≥ `z`; direction = sign(close − open); value = z-score; confidence =
+/// min(1, z-score / z − 1) (0 at the threshold, 1 at twice it).
+final class VolumeSpike: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "volume_spike", description: "Volume z-score of a bar against the n bars before it at or above z (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: Common.parameters + [
+            .double("z", default: 3.0, range: 0.1...100, doc: "Fire when the volume z-score reaches this."),
+            .int("period", default: 20, range: 2...10_000, unit: "bars", doc: "Bars before the current one the mean and std are taken over."),
+        ],
+        emits: ["trigger.volume_spike"])
+
+    struct State {
+        var gate: Gate
+        var zscore: VolumeZScore
+        let threshold: Double
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            State(gate: try Gate(context, symbol: symbol), zscore: VolumeZScore(period: Int(try context.int("period", symbol: symbol))),
+                  threshold: try context.double("z", symbol: symbol))
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
+        defer { states[bar.info.symbol] = s }
+        guard let z = s.zscore.update(volume: bar.volume), z >= s.threshold, s.gate.mayFire else { return }
+        s.gate.fired()
+        try context.emitSignal("trigger.volume_spike", symbol: bar.info.symbol, direction: Common.sign(bar.close - bar.open), value: z,
+                               confidence: Common.unit(z / s.threshold - 1),
+                               payload: Common.payload([("zscore", z), ("volume", bar.volume), ("open", bar.open), ("close", bar.close),
+                                                        ("threshold", s.threshold)]))
+    }
+}
+
+// MARK: - rsi_divergence
+
+/// Swing points on closes (a bar whose close is strictly the highest / lowest of the `swing`
+/// bars on each side), confirmed `swing` bars later. Bearish (−1): a swing high with a higher
+/// close than the previous swing high within `lookback` bars while RSI there is lower; bullish
+/// (+1): a lower swing low with a higher RSI. value = the RSI difference (positive); confidence
+/// = min(1, difference / 20).
+final class RSIDivergence: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "rsi_divergence", description: "Price makes a higher swing high with a lower RSI (bearish) or a lower swing low with a higher RSI (bullish) (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: Common.parameters + [
+            .int("rsi_period", default: 14, range: 2...1_000, unit: "bars", doc: "RSI period (TA-Lib's RSI)."),
+            .int("lookback", default: 30, range: 3...10_000, unit: "bars", doc: "The previous swing must lie within this many bars."),
+            .int("swing", default: 3, range: 1...100, unit: "bars", doc: "A swing's close is the extreme of this many bars on each side."),
+        ],
+        emits: ["trigger.rsi_divergence"])
+
+    struct Point { var index: Int; var close: Double; var rsi: Double }
+
+    struct State {
+        var gate: Gate
+        var rsi: RSI
+        let lookback: Int, swing: Int
+        /// The last 2·swing + 1 closes and RSI values (nil before RSI has a value).
+        var window: [(close: Double, rsi: Double?)] = []
+        var index = -1
+        var lastHigh: Point?
+        var lastLow: Point?
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            State(gate: try Gate(context, symbol: symbol), rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
+                  lookback: Int(try context.int("lookback", symbol: symbol)), swing: Int(try context.int("swing", symbol: symbol)))
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
+        defer { states[bar.info.symbol] = s }
+        s.index += 1
+        let rsi = s.rsi.update(close: bar.close)
+        s.window.append((bar.close, rsi))
+        let width = 2 * s.swing + 1
+        if s.window.count > width { s.window.removeFirst() }
+        guard s.window.count == width else { return }
+        let center = s.window[s.swing]
+        let others = s.window.enumerated().filter { $0.offset != s.swing }.map(\.element.close)
+        let pivotIndex = s.index - s.swing
+        var signal: (direction: Int32, previous: Point, current: Point)?
+        if let centerRSI = center.rsi {
+            let point = Point(index: pivotIndex, close: center.close, rsi: centerRSI)
+            if others.allSatisfy({ center.close > $0 }) {
+                if let previous = s.lastHigh, pivotIndex - previous.index <= s.lookback, point.close > previous.close, point.rsi < previous.rsi {
+                    signal = (-1, previous, point)
+                }
+                s.lastHigh = point
+            } else if others.allSatisfy({ center.close < $0 }) {
+                if let previous = s.lastLow, pivotIndex - previous.index <= s.lookback, point.close < previous.close, point.rsi > previous.rsi {
+                    signal = (1, previous, point)
+                }
+                s.lastLow = point
+            }
+        }
+        guard let signal, s.gate.mayFire else { return }
+        s.gate.fired()
+        let difference = abs(signal.current.rsi - signal.previous.rsi)
+        try context.emitSignal("trigger.rsi_divergence", symbol: bar.info.symbol, direction: signal.direction, value: difference,
+                               confidence: Common.unit(difference / 20),
+                               payload: Common.payload([("previous_close", signal.previous.close), ("previous_rsi", signal.previous.rsi),
+                                                        ("swing_close", signal.current.close), ("swing_rsi", signal.current.rsi),
+                                                        ("bars_apart", Double(signal.current.index - signal.previous.index))]))
+    }
+}
+
+// MARK: - breakout
+
+/// Close above the highest high (below the lowest low) of the previous `n` bars by more than
+/// `atr_mult` × ATR, the ATR as of the previous bar. value = (close − level) / ATR (signed);
+/// confidence = min(1, (|value| − atr_mult) / (1 + atr_mult)).
+final class Breakout: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "breakout", description: "Close beyond the previous n bars' highest high / lowest low by more than atr_mult × ATR (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: Common.parameters + [
+            .int("n", default: 20, range: 1...10_000, unit: "bars", doc: "Bars before the current one whose high/low is the level."),
+            .double("atr_mult", default: 0.1, range: 0...100, doc: "The close must pass the level by more than this many ATRs."),
+            .int("atr_period", default: 14, range: 1...1_000, unit: "bars", doc: "ATR period (TA-Lib's ATR)."),
+        ],
+        emits: ["trigger.breakout"])
+
+    struct State {
+        var gate: Gate
+        var atr: ATR
+        let n: Int, mult: Double
+        var highs: [Double] = [], lows: [Double] = []
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            State(gate: try Gate(context, symbol: symbol), atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
+                  n: Int(try context.int("n", symbol: symbol)), mult: try context.double("atr_mult", symbol: symbol))
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
+        defer {
+            s.highs.append(bar.high)
+            s.lows.append(bar.low)
+            if s.highs.count > s.n { s.highs.removeFirst(); s.lows.removeFirst() }
+            s.atr.update(high: bar.high, low: bar.low, close: bar.close)
+            states[bar.info.symbol] = s
+        }
+        guard s.highs.count == s.n, let atr = s.atr.value, atr > 0, s.gate.mayFire else { return }
+        let high = s.highs.max()!, low = s.lows.min()!
+        let direction: Int32
+        let value: Double
+        if bar.close > high + s.mult * atr {
+            direction = 1
+            value = (bar.close - high) / atr
+        } else if bar.close < low - s.mult * atr {
+            direction = -1
+            value = (bar.close - low) / atr
+        } else {
+            return
+        }
+        s.gate.fired()
+        try context.emitSignal("trigger.breakout", symbol: bar.info.symbol, direction: direction, value: value,
+                               confidence: Common.unit((abs(value) - s.mult) / (1 + s.mult)),
+                               payload: Common.payload([("close", bar.close), ("level", direction > 0 ? high : low), ("atr", atr),
+                                                        ("atr_mult", s.mult)]))
+    }
+}
+
+// MARK: - volatility_spike
+
+/// The bar's true range ≥ `k` × the ATR as of the previous bar; direction = sign(close − open);
+/// value = TR / ATR; confidence = min(1, value / k − 1).
+final class VolatilitySpike: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "volatility_spike", description: "A bar's true range at or above k × the previous bar's ATR (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: Common.parameters + [
+            .double("k", default: 2.5, range: 0.1...100, doc: "Fire when TR / ATR reaches this."),
+            .int("atr_period", default: 14, range: 1...1_000, unit: "bars", doc: "ATR period (TA-Lib's ATR)."),
+        ],
+        emits: ["trigger.volatility_spike"])
+
+    struct State {
+        var gate: Gate
+        var atr: ATR
+        let k: Double
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            State(gate: try Gate(context, symbol: symbol), atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
+                  k: try context.double("k", symbol: symbol))
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
+        defer { states[bar.info.symbol] = s }
+        let previousATR = s.atr.value
+        s.atr.update(high: bar.high, low: bar.low, close: bar.close)
+        guard let atr = previousATR, atr > 0, let range = s.atr.trueRange, range >= s.k * atr, s.gate.mayFire else { return }
+        s.gate.fired()
+        let ratio = range / atr
+        try context.emitSignal("trigger.volatility_spike", symbol: bar.info.symbol, direction: Common.sign(bar.close - bar.open), value: ratio,
+                               confidence: Common.unit(ratio / s.k - 1),
+                               payload: Common.payload([("true_range", range), ("atr", atr), ("k", s.k)]))
+    }
+}
+
+// MARK: - vwap_deviation
+
+/// |(close − session VWAP) / session VWAP| ≥ `threshold`; direction = −sign(deviation)
+/// (mean reversion) or +sign with `mode: trend`; value = the deviation (signed); confidence =
+/// min(1, |deviation| / threshold − 1). The session VWAP comes from the bars' quote volume and
+/// volume (SDK 1.1), which are the sums of their trades; bars without them are skipped.
+final class VWAPDeviation: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "vwap_deviation", description: "Close deviating from the session VWAP (since 00:00 UTC) by at least threshold (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: Common.parameters + [
+            .double("threshold", default: 0.005, range: 0.000_001...1, doc: "Fire when |close − VWAP| / VWAP reaches this."),
+            .string("mode", default: "reversion", doc: "reversion: direction against the deviation; trend: with it."),
+        ],
+        emits: ["trigger.vwap_deviation"])
+
+    struct State {
+        var gate: Gate
+        var vwap = SessionVWAP()
+        let threshold: Double
+        let trend: Bool
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            let mode = try context.string("mode", symbol: symbol)
+            guard mode == "reversion" || mode == "trend" else {
+                throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "mode '\(mode)' is neither reversion nor trend")
+            }
+            return State(gate: try Gate(context, symbol: symbol), threshold: try context.double("threshold", symbol: symbol), trend: mode == "trend")
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        guard var s = states[bar.info.symbol], s.gate.accepts(bar), let notional = bar.quoteVolume else { return }
+        defer { states[bar.info.symbol] = s }
+        s.vwap.add(notional: notional, amount: bar.volume, timeNanos: bar.openTime)
+        guard let vwap = s.vwap.value(atNanos: bar.openTime), vwap > 0 else { return }
+        let deviation = (bar.close - vwap) / vwap
+        guard abs(deviation) >= s.threshold, s.gate.mayFire else { return }
+        s.gate.fired()
+        try context.emitSignal("trigger.vwap_deviation", symbol: bar.info.symbol,
+                               direction: s.trend ? Common.sign(deviation) : -Common.sign(deviation), value: deviation,
+                               confidence: Common.unit(abs(deviation) / s.threshold - 1),
+                               payload: Common.payload([("close", bar.close), ("session_vwap", vwap), ("threshold", s.threshold)]))
+    }
+}
+
+let manifest = PluginManifest(
+    id: "dev.strategyhost.triggers", name: "Triggers", version: "1.0.0",
+    description: "Stage 1 of the screener: volume_spike, rsi_divergence, breakout, volatility_spike and vwap_deviation on final bars (SIGNALS.md §3).",
+    kinds: [VolumeSpike.self, RSIDivergence.self, Breakout.self, VolatilitySpike.self, VWAPDeviation.self])
+
+@_cdecl("tsh_plugin_entry")
+public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }
