@@ -62,6 +62,7 @@ let package = Package(
         .library(name: "ema_bench", type: .dynamic, targets: ["EMABench"]),
         .library(name: "last_second", type: .dynamic, targets: ["LastSecond"]),
         .library(name: "triggers", type: .dynamic, targets: ["Triggers"]),
+        .library(name: "qde", type: .dynamic, targets: ["QDE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -173,6 +174,7 @@ let package = Package(
         .target(name: "EMABench", dependencies: ["StrategySDK"], path: "Plugins/Examples/EMABench"),
         .target(name: "LastSecond", dependencies: ["StrategySDK"], path: "Plugins/LastSecond"),
         .target(name: "Triggers", dependencies: ["StrategySDK"], path: "Plugins/Triggers"),
+        .target(name: "QDE", dependencies: ["StrategySDK"], path: "Plugins/QDE"),
 
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "TriggerTests", dependencies: ["HostCore", "HostEngine", "HostPlugins", "HostTesting", logging],

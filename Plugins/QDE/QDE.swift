@@ -1,0 +1,239 @@
+import StrategySDK
+
+// Stage 2 of the screener (SIGNALS.md §6): a composite score per symbol from the triggers'
+// signals and the symbol's context — support/resistance levels from swings on the primary, 1h
+// and 1d bars clustered by ATR, RSI, ATR, the session VWAP, and the day's volume profile.
+// Emits `qde.recommendation` on every trigger signal and on each final primary bar while a
+// trigger is live. Every term of the score is in the payload. Choices: docs/SIGNALS.md §6.
+
+/// The terms of the score, in payload order.
+enum Term: String, CaseIterable {
+    case triggers, trend, rsi, level, valueArea = "value_area"
+}
+
+/// The trigger kinds QDE weighs, with their default weights.
+let triggerKinds: [(kind: String, weight: Double)] = [
+    ("volume_spike", 0.15), ("rsi_divergence", 0.25), ("breakout", 0.30), ("volatility_spike", 0.10), ("vwap_deviation", 0.20),
+]
+
+let hourNanos: Int64 = 3_600_000_000_000
+let dayNanos: Int64 = 86_400_000_000_000
+
+final class QDE: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "qde", description: "Composite score of trigger evidence and context (levels, trend, RSI, value area) → qde.recommendation with TP/SL (SIGNALS §6).",
+        roles: [.scorer], events: [.bar, .signal],
+        parameters: [
+            .string("timeframe", default: "1m", doc: "Primary bars (ATR, RSI, VWAP, swings, volume profile): 1s, 1m, 5m, 15m, 1h."),
+            .int("atr_period", default: 14, range: 1...1_000, unit: "bars", doc: "ATR period on the primary bars."),
+            .int("rsi_period", default: 14, range: 2...1_000, unit: "bars", doc: "RSI period on the primary bars."),
+            .int("swing", default: 3, range: 1...100, unit: "bars", doc: "A swing high/low is the extreme of this many bars on each side."),
+            .double("level_merge_atr", default: 0.5, range: 0...100, doc: "Levels closer than this many ATRs merge into one."),
+            .double("level_near_atr", default: 0.5, range: 0.01...100, doc: "A level within this many ATRs of the close counts as support/resistance."),
+            .double("tp_atr", default: 2.0, range: 0.01...100, doc: "Take-profit distance in ATRs."),
+            .double("sl_atr", default: 1.0, range: 0.01...100, doc: "Stop-loss distance in ATRs."),
+            .double("snap_atr", default: 0.5, range: 0...100, doc: "TP/SL move to the nearest level beyond them within this many ATRs."),
+            .int("trigger_ttl", default: 5, range: 1...10_000, unit: "bars", doc: "A trigger counts for this many primary bars after it fired."),
+            .double("trend_scale", default: 0.01, range: 0.000_001...1, doc: "VWAP deviation giving a full trend term."),
+            .double("w_triggers", default: 0.5, range: 0...10, doc: "Weight of the trigger evidence term."),
+            .double("w_trend", default: 0.15, range: 0...10, doc: "Weight of the trend term (close vs session VWAP)."),
+            .double("w_rsi", default: 0.1, range: 0...10, doc: "Weight of the RSI term (contrarian: oversold is positive)."),
+            .double("w_level", default: 0.15, range: 0...10, doc: "Weight of the support/resistance term."),
+            .double("w_value_area", default: 0.1, range: 0...10, doc: "Weight of the value-area term (below the value area is positive)."),
+        ] + triggerKinds.map { .double("w_\($0.kind)", default: $0.weight, range: 0...10, doc: "Weight of \($0.kind) within the trigger term.") },
+        emits: ["qde.recommendation"])
+
+    struct Live { var direction: Double; var confidence: Double; var bar: Int }
+
+    struct State {
+        var primary: Int64
+        var atr: ATR
+        var rsi: RSI
+        var vwap = SessionVWAP()
+        var profile = VolumeProfile()
+        var swings: [SwingDetector]  // primary, 1h, 1d
+        var levels = PriceLevels(sources: 3)
+        var bars = 0
+        var close = Double.nan
+        var lastTime: Int64 = 0
+        var live: [String: Live] = [:]
+        var settings: Settings
+    }
+
+    struct Settings {
+        var mergeATR = 0.5, nearATR = 0.5, tpATR = 2.0, slATR = 1.0, snapATR = 0.5, ttl = 5, trendScale = 0.01
+        var weights: [Term: Double] = [:]
+        var kindWeights: [String: Double] = [:]
+    }
+
+    private let context: PluginContext
+    private var states: [SymbolID: State] = [:]
+
+    init(context: PluginContext) throws {
+        self.context = context
+        let intervals: [String: Int64] = ["1s": 1_000_000_000, "1m": 60_000_000_000, "5m": 300_000_000_000, "15m": 900_000_000_000, "1h": hourNanos]
+        for symbol in context.symbols {
+            let text = try context.string("timeframe", symbol: symbol)
+            guard let primary = intervals[text] else {
+                throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "timeframe '\(text)' is not one of 1s, 1m, 5m, 15m, 1h")
+            }
+            var settings = Settings()
+            settings.mergeATR = try context.double("level_merge_atr", symbol: symbol)
+            settings.nearATR = try context.double("level_near_atr", symbol: symbol)
+            settings.tpATR = try context.double("tp_atr", symbol: symbol)
+            settings.slATR = try context.double("sl_atr", symbol: symbol)
+            settings.snapATR = try context.double("snap_atr", symbol: symbol)
+            settings.ttl = Int(try context.int("trigger_ttl", symbol: symbol))
+            settings.trendScale = try context.double("trend_scale", symbol: symbol)
+            for term in Term.allCases { settings.weights[term] = try context.double("w_\(term.rawValue)", symbol: symbol) }
+            for (kind, _) in triggerKinds { settings.kindWeights[kind] = try context.double("w_\(kind)", symbol: symbol) }
+            let swing = Int(try context.int("swing", symbol: symbol))
+            states[symbol] = State(primary: primary, atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
+                                   rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
+                                   swings: Array(repeating: SwingDetector(width: swing), count: 3), settings: settings)
+        }
+    }
+
+    func onBar(_ bar: Bar) throws {
+        let symbol = bar.info.symbol
+        guard var s = states[symbol] else { return }
+        defer { states[symbol] = s }
+        // Levels from 1h and 1d swings (weights 2 and 3); everything else on the primary bars.
+        if bar.interval == hourNanos && s.primary != hourNanos || bar.interval == dayNanos {
+            let source = bar.interval == hourNanos ? 1 : 2
+            let swing = s.swings[source].update(high: bar.high, low: bar.low)
+            for price in [swing.high, swing.low].compactMap({ $0 }) { s.levels.add(price, source: source, weight: Double(source + 1)) }
+            return
+        }
+        guard bar.interval == s.primary else { return }
+        s.bars += 1
+        s.close = bar.close
+        s.lastTime = bar.info.eventTime
+        s.atr.update(high: bar.high, low: bar.low, close: bar.close)
+        s.rsi.update(close: bar.close)
+        if let notional = bar.quoteVolume {
+            s.vwap.add(notional: notional, amount: bar.volume, timeNanos: bar.openTime)
+            if bar.volume > 0 { s.profile.add(price: notional / bar.volume, volume: bar.volume, timeNanos: bar.openTime) }
+        }
+        let swing = s.swings[0].update(high: bar.high, low: bar.low)
+        for price in [swing.high, swing.low].compactMap({ $0 }) { s.levels.add(price, source: 0, weight: 1) }
+        let bars = s.bars, ttl = s.settings.ttl
+        s.live = s.live.filter { bars - $0.value.bar < ttl }
+        if !s.live.isEmpty { try recommend(symbol, &s, cause: "bar") }
+    }
+
+    func onSignal(_ signal: Signal) throws {
+        guard signal.name.hasPrefix("trigger."), var s = states[signal.symbol] else { return }
+        let kind = String(signal.name.dropFirst("trigger.".count))
+        guard s.settings.kindWeights[kind] != nil else { return }
+        s.live[kind] = Live(direction: Double(signal.direction), confidence: min(1, max(0, signal.confidence)), bar: s.bars)
+        try recommend(signal.symbol, &s, cause: signal.name)
+        states[signal.symbol] = s
+    }
+
+    /// The score's terms for the symbol's current state (each in [−1, 1]).
+    static func terms(_ s: State, atr: Double) -> [Term: Double] {
+        var terms: [Term: Double] = [:]
+        let totalKind = s.settings.kindWeights.values.reduce(0, +)
+        terms[.triggers] = totalKind > 0
+            ? s.live.reduce(0.0) { $0 + (s.settings.kindWeights[$1.key] ?? 0) * $1.value.direction * $1.value.confidence } / totalKind : 0
+        if let vwap = s.vwap.value(atNanos: s.lastTime - 1), vwap > 0 {
+            terms[.trend] = clamp((s.close - vwap) / vwap / s.settings.trendScale)
+        } else {
+            terms[.trend] = 0
+        }
+        terms[.rsi] = s.rsi.value.map { (50 - $0) / 50 } ?? 0
+        let near = s.settings.nearATR * atr
+        var support = 0.0, resistance = 0.0
+        for level in s.levels.clusters(mergeDistance: s.settings.mergeATR * atr) {
+            let distance = s.close - level.price
+            if distance >= 0 && distance <= near { support = max(support, 1 - distance / near) }
+            if distance < 0 && -distance <= near { resistance = max(resistance, 1 + distance / near) }
+        }
+        terms[.level] = support - resistance
+        if let profile = s.profile.summary {
+            if s.close < profile.low {
+                terms[.valueArea] = 1
+            } else if s.close > profile.high {
+                terms[.valueArea] = -1
+            } else {
+                let half = max(profile.high - profile.low, 1e-12) / 2
+                terms[.valueArea] = clamp((profile.poc - s.close) / half)
+            }
+        } else {
+            terms[.valueArea] = 0
+        }
+        return terms
+    }
+
+    static func clamp(_ x: Double) -> Double { x.isFinite ? min(1, max(-1, x)) : 0 }
+
+    static func recommendation(_ score: Double) -> String {
+        switch score {
+        case 0.6...: "STRONG_BUY"
+        case 0.3...: "BUY"
+        case ...(-0.6): "STRONG_SELL"
+        case ...(-0.3): "SELL"
+        default: "WAIT"
+        }
+    }
+
+    private func recommend(_ symbol: SymbolID, _ s: inout State, cause: String) throws {
+        guard let atr = s.atr.value, atr > 0, s.close.isFinite else { return }
+        let terms = Self.terms(s, atr: atr)
+        let totalWeight = Term.allCases.reduce(0.0) { $0 + (s.settings.weights[$1] ?? 0) }
+        guard totalWeight > 0 else { return }
+        let score = Self.clamp(Term.allCases.reduce(0.0) { $0 + (s.settings.weights[$1] ?? 0) * (terms[$1] ?? 0) } / totalWeight)
+        let direction: Int32 = score > 0 ? 1 : (score < 0 ? -1 : 0)
+        // Confidence: strength (|score| / 0.6, capped) times agreement (the weight share of the
+        // non-zero terms whose sign agrees with the score).
+        var agreeing = 0.0, voting = 0.0
+        for term in Term.allCases {
+            let value = terms[term] ?? 0, weight = s.settings.weights[term] ?? 0
+            guard value != 0, weight > 0 else { continue }
+            voting += weight
+            if (value > 0) == (score > 0) { agreeing += weight }
+        }
+        let confidence = direction == 0 ? 0 : min(1, abs(score) / 0.6) * (voting > 0 ? agreeing / voting : 0)
+        var tp: Double?, sl: Double?
+        if direction != 0 {
+            let d = Double(direction)
+            var target = s.close + d * s.settings.tpATR * atr
+            var stop = s.close - d * s.settings.slATR * atr
+            let levels = s.levels.clusters(mergeDistance: s.settings.mergeATR * atr).map(\.price)
+            let snap = s.settings.snapATR * atr
+            // The nearest level beyond each (further from the entry) within snap_atr.
+            if let level = levels.filter({ ($0 - target) * d > 0 && abs($0 - target) <= snap }).min(by: { abs($0 - target) < abs($1 - target) }) {
+                target = level
+            }
+            if let level = levels.filter({ (stop - $0) * d > 0 && abs($0 - stop) <= snap }).min(by: { abs($0 - stop) < abs($1 - stop) }) {
+                stop = level
+            }
+            tp = target
+            sl = stop
+        }
+        let json = { (x: Double?) in x.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+        var payload = "{\"recommendation\":\"\(Self.recommendation(score))\",\"score\":\(json(score)),\"cause\":\"\(cause)\""
+        payload += ",\"close\":\(json(s.close)),\"atr\":\(json(atr)),\"rsi\":\(json(s.rsi.value)),\"session_vwap\":\(json(s.vwap.value(atNanos: s.lastTime - 1)))"
+        payload += ",\"tp\":\(json(tp)),\"sl\":\(json(sl))"
+        payload += ",\"terms\":{" + Term.allCases.map { "\"\($0.rawValue)\":{\"value\":\(json(terms[$0])),\"weight\":\(json(s.settings.weights[$0]))}" }
+            .joined(separator: ",") + "}"
+        payload += ",\"triggers\":{" + s.live.keys.sorted().map { key in
+            let live = s.live[key]!
+            return "\"\(key)\":{\"direction\":\(Int(live.direction)),\"confidence\":\(json(live.confidence)),\"age_bars\":\(s.bars - live.bar)}"
+        }.joined(separator: ",") + "}"
+        if let profile = s.profile.summary {
+            payload += ",\"poc\":\(json(profile.poc)),\"value_area_low\":\(json(profile.low)),\"value_area_high\":\(json(profile.high))"
+        }
+        payload += "}"
+        try context.emitSignal("qde.recommendation", symbol: symbol, direction: direction, value: score, confidence: confidence, payload: payload)
+    }
+}
+
+let manifest = PluginManifest(
+    id: "dev.strategyhost.qde", name: "QDE scorer", version: "1.0.0",
+    description: "Stage 2 of the screener: composite score, recommendation, TP/SL and confidence from trigger signals and context (SIGNALS.md §6).",
+    kinds: [QDE.self])
+
+@_cdecl("tsh_plugin_entry")
+public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }

@@ -1,0 +1,139 @@
+// Context analytics for scoring plugins (SIGNALS.md §6): swing points, price levels clustered by
+// ATR, and a day's volume profile with its point of control and value area. Deterministic:
+// every tie is broken the documented way (docs/SIGNALS.md §6).
+
+/// Confirms swing highs and lows on a series of bars: a bar whose value is strictly above
+/// (below) the values of the `width` bars on each side, known `width` bars after it.
+public struct SwingDetector: Sendable {
+    public let width: Int
+    private var window: [(high: Double, low: Double)] = []
+
+    public init(width: Int = 3) {
+        precondition(width > 0, "swing width must be positive")
+        self.width = width
+    }
+
+    /// Takes the next bar's high and low; returns the swing high and/or low confirmed by it
+    /// (the bar `width` bars back), if any.
+    public mutating func update(high: Double, low: Double) -> (high: Double?, low: Double?) {
+        window.append((high, low))
+        if window.count > 2 * width + 1 { window.removeFirst() }
+        guard window.count == 2 * width + 1 else { return (nil, nil) }
+        let center = window[width]
+        var isHigh = true, isLow = true
+        for (i, bar) in window.enumerated() where i != width {
+            if bar.high >= center.high { isHigh = false }
+            if bar.low <= center.low { isLow = false }
+        }
+        return (isHigh ? center.high : nil, isLow ? center.low : nil)
+    }
+}
+
+/// Price levels (swing points) from several timeframes, clustered: levels closer than a merge
+/// distance join one cluster, whose price is the strength-weighted mean of its members.
+public struct PriceLevels: Sendable {
+    public struct Level: Sendable, Hashable {
+        public var price: Double
+        /// Sum of the members' weights (a 1d swing weighs more than a 1m one).
+        public var strength: Double
+        public var members: Int
+    }
+
+    /// Raw levels per source, newest last, at most `capacity` each.
+    private var sources: [[(price: Double, weight: Double)]]
+    public let capacity: Int
+
+    public init(sources: Int, capacity: Int = 20) {
+        self.sources = Array(repeating: [], count: sources)
+        self.capacity = capacity
+    }
+
+    public mutating func add(_ price: Double, source: Int, weight: Double) {
+        sources[source].append((price, weight))
+        if sources[source].count > capacity { sources[source].removeFirst() }
+    }
+
+    /// Clusters every level: sorted by price, a level within `distance` of the previous one
+    /// (chained) joins its cluster. Ascending by price.
+    public func clusters(mergeDistance distance: Double) -> [Level] {
+        let all = sources.flatMap { $0 }.sorted { $0.price < $1.price }
+        var out: [Level] = []
+        var weighted = 0.0, strength = 0.0, members = 0, last = -Double.infinity
+        for level in all {
+            if members > 0 && level.price - last > distance {
+                out.append(Level(price: weighted / strength, strength: strength, members: members))
+                weighted = 0; strength = 0; members = 0
+            }
+            weighted += level.price * level.weight
+            strength += level.weight
+            members += 1
+            last = level.price
+        }
+        if members > 0 { out.append(Level(price: weighted / strength, strength: strength, members: members)) }
+        return out
+    }
+}
+
+/// The volume profile of one UTC day: volume by price bin (bins of `binWidth` around 0), its
+/// point of control (the bin with the most volume; the lower price on a tie) and the value
+/// area (from the POC, add the neighbouring bin with more volume — the lower one on a tie —
+/// until `valueAreaShare` of the day's volume is covered).
+public struct VolumeProfile: Sendable {
+    public let valueAreaShare: Double
+    private static let day: Int64 = 86_400_000_000_000
+    private var day = Int64.min
+    private var binWidth = 0.0
+    private var bins: [Int64: Double] = [:]
+    private let binFraction: Double
+    private let fixedWidth: Double?
+
+    /// - Parameter binFraction: bin width as a fraction of the day's first price (default 0.001 = 10 bps).
+    public init(binFraction: Double = 0.001, valueAreaShare: Double = 0.7) {
+        self.binFraction = binFraction
+        self.fixedWidth = nil
+        self.valueAreaShare = valueAreaShare
+    }
+
+    /// Bins of a fixed width in price units.
+    public init(binWidth: Double, valueAreaShare: Double = 0.7) {
+        precondition(binWidth > 0, "bin width must be positive")
+        self.binFraction = 0
+        self.fixedWidth = binWidth
+        self.valueAreaShare = valueAreaShare
+    }
+
+    /// Adds `volume` at `price` (e.g. a bar's VWAP) at `timeNanos`; a new UTC day starts afresh.
+    public mutating func add(price: Double, volume: Double, timeNanos: Int64) {
+        guard volume > 0, price > 0 else { return }
+        let start = timeNanos - ((timeNanos % Self.day) + Self.day) % Self.day
+        if start != day {
+            day = start
+            bins.removeAll(keepingCapacity: true)
+            binWidth = fixedWidth ?? price * binFraction
+        }
+        bins[(price / binWidth).rounded(.down).asBin, default: 0] += volume
+    }
+
+    /// (poc, value area low, value area high) as bin centre prices, nil before any volume.
+    public var summary: (poc: Double, low: Double, high: Double)? {
+        guard !bins.isEmpty else { return nil }
+        let keys = bins.keys.sorted()
+        let volumes = keys.map { bins[$0]! }
+        var poc = 0
+        for i in volumes.indices where volumes[i] > volumes[poc] { poc = i }
+        let total = volumes.reduce(0, +)
+        var low = poc, high = poc
+        var covered = volumes[poc]
+        while covered < valueAreaShare * total && (low > 0 || high < keys.count - 1) {
+            let below = low > 0 ? volumes[low - 1] : -1
+            let above = high < keys.count - 1 ? volumes[high + 1] : -1
+            if below >= above { low -= 1; covered += below } else { high += 1; covered += above }
+        }
+        let centre = { (i: Int) in (Double(keys[i]) + 0.5) * self.binWidth }
+        return (centre(poc), centre(low), centre(high))
+    }
+}
+
+extension Double {
+    fileprivate var asBin: Int64 { Int64(exactly: self) ?? (self < 0 ? .min : .max) }
+}
