@@ -43,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
                        --seconds (20): the host's CPU (getrusage), frame-to-engine p50/p99 from the engine,
                        a sequence gap injected every 250 ms; then the markets freeze and every engine book
                        must equal the fake's REST snapshot (non-zero exit otherwise).
+          screener     triggers.so (five kinds), then with qde.so, one instance each over 200 symbols, on 1m
+                       bars the engine builds from one trade per symbol per minute (500,000 bars, 0.1 %
+                       moves a minute); bars/s of engine time, best of --repeats.
           latency      tick-to-order inside the process: a Binance bookTicker frame's bytes handed to
                        the live parser and feed processor → the order handed to the paper venue
                        (ema_bench `ema` ordering on every quote, host risk on), then the same for a
@@ -51,7 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
         """)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, exchangeLoad = "exchange-load", all
+        case engine, lastSecond = "last-second", persistence, latency, backtest, polymarket, exchanges, exchangeLoad = "exchange-load", screener, all
     }
 
     @Option(name: .long, help: "backtest: directory of Tardis CSV files (from ../shared/bench/gen_tardis.py --out DIR).")
@@ -60,7 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "polymarket: folder of recorded Polymarket messages (price_change frames).")
     var fixtures: String?
 
-    @Option(name: .long, help: "engine, last-second, persistence, latency, backtest, polymarket, exchanges or all.")
+    @Option(name: .long, help: "engine, last-second, persistence, latency, backtest, polymarket, exchanges, exchange-load, screener or all.")
     var suite: Suite = .engine
 
     @Option(name: .long, help: "last-second: windows per series.")
@@ -125,6 +128,7 @@ struct BenchCommand: AsyncParsableCommand {
         if suite == .backtest || (suite == .all && data != nil) { results += try backtestSuite() }
         if suite == .polymarket || suite == .all { results += try await polymarketSuite() }
         if suite == .exchanges || suite == .all { results += exchangesSuite(frames: 2_000_000, repeats: repeats) }
+        if suite == .screener || suite == .all { results += try screenerSuite(symbols: 200, minutes: 2_500) }
         if suite == .exchangeLoad || suite == .all {
             let load = try await exchangeLoadSuite()
             if json && suite == .exchangeLoad {

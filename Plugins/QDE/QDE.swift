@@ -11,6 +11,15 @@ enum Term: String, CaseIterable {
     case triggers, trend, rsi, level, valueArea = "value_area"
 }
 
+/// One value per term, indexed by `Term` (no hashing on the hot path).
+struct TermValues {
+    var values = [Double](repeating: 0, count: Term.allCases.count)
+    subscript(_ term: Term) -> Double? {
+        get { values[Term.allCases.firstIndex(of: term)!] }
+        set { values[Term.allCases.firstIndex(of: term)!] = newValue ?? 0 }
+    }
+}
+
 /// The trigger kinds QDE weighs, with their default weights.
 let triggerKinds: [(kind: String, weight: Double)] = [
     ("volume_spike", 0.15), ("rsi_divergence", 0.25), ("breakout", 0.30), ("volatility_spike", 0.10), ("vwap_deviation", 0.20),
@@ -45,6 +54,8 @@ final class QDE: StrategyPlugin {
 
     struct Live { var direction: Double; var confidence: Double; var bar: Int }
 
+    static let terms = Term.allCases
+
     struct State {
         var primary: Int64
         var atr: ATR
@@ -56,18 +67,21 @@ final class QDE: StrategyPlugin {
         var bars = 0
         var close = Double.nan
         var lastTime: Int64 = 0
-        var live: [String: Live] = [:]
+        /// The latest signal of each trigger kind (`triggerKinds` order), while live.
+        var live: [Live?] = Array(repeating: nil, count: triggerKinds.count)
         var settings: Settings
     }
 
     struct Settings {
         var mergeATR = 0.5, nearATR = 0.5, tpATR = 2.0, slATR = 1.0, snapATR = 0.5, ttl = 5, trendScale = 0.01
-        var weights: [Term: Double] = [:]
-        var kindWeights: [String: Double] = [:]
+        /// By `Term.allCases` order, and by `triggerKinds` order.
+        var weights: [Double] = []
+        var kindWeights: [Double] = []
     }
 
     private let context: PluginContext
-    private var states: [SymbolID: State] = [:]
+    private var states: [State] = []
+    private var positions: [SymbolID: Int] = [:]
 
     init(context: PluginContext) throws {
         self.context = context
@@ -85,19 +99,23 @@ final class QDE: StrategyPlugin {
             settings.snapATR = try context.double("snap_atr", symbol: symbol)
             settings.ttl = Int(try context.int("trigger_ttl", symbol: symbol))
             settings.trendScale = try context.double("trend_scale", symbol: symbol)
-            for term in Term.allCases { settings.weights[term] = try context.double("w_\(term.rawValue)", symbol: symbol) }
-            for (kind, _) in triggerKinds { settings.kindWeights[kind] = try context.double("w_\(kind)", symbol: symbol) }
+            settings.weights = try Term.allCases.map { try context.double("w_\($0.rawValue)", symbol: symbol) }
+            settings.kindWeights = try triggerKinds.map { try context.double("w_\($0.kind)", symbol: symbol) }
             let swing = Int(try context.int("swing", symbol: symbol))
-            states[symbol] = State(primary: primary, atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
+            positions[symbol] = states.count
+            states.append(State(primary: primary, atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
                                    rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
-                                   swings: Array(repeating: SwingDetector(width: swing), count: 3), settings: settings)
+                                   swings: Array(repeating: SwingDetector(width: swing), count: 3), settings: settings))
         }
     }
 
     func onBar(_ bar: Bar) throws {
+        guard let i = positions[bar.info.symbol] else { return }
+        try update(&states[i], bar)
+    }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
         let symbol = bar.info.symbol
-        guard var s = states[symbol] else { return }
-        defer { states[symbol] = s }
         // Levels from 1h and 1d swings (weights 2 and 3); everything else on the primary bars.
         if bar.interval == hourNanos && s.primary != hourNanos || bar.interval == dayNanos {
             let source = bar.interval == hourNanos ? 1 : 2
@@ -117,26 +135,29 @@ final class QDE: StrategyPlugin {
         }
         let swing = s.swings[0].update(high: bar.high, low: bar.low)
         for price in [swing.high, swing.low].compactMap({ $0 }) { s.levels.add(price, source: 0, weight: 1) }
-        let bars = s.bars, ttl = s.settings.ttl
-        s.live = s.live.filter { bars - $0.value.bar < ttl }
-        if !s.live.isEmpty { try recommend(symbol, &s, cause: "bar") }
+        var anyLive = false
+        for k in s.live.indices {
+            if let live = s.live[k], s.bars - live.bar >= s.settings.ttl { s.live[k] = nil }
+            anyLive = anyLive || s.live[k] != nil
+        }
+        if anyLive { try recommend(symbol, &s, cause: "bar") }
     }
 
     func onSignal(_ signal: Signal) throws {
-        guard signal.name.hasPrefix("trigger."), var s = states[signal.symbol] else { return }
-        let kind = String(signal.name.dropFirst("trigger.".count))
-        guard s.settings.kindWeights[kind] != nil else { return }
-        s.live[kind] = Live(direction: Double(signal.direction), confidence: min(1, max(0, signal.confidence)), bar: s.bars)
-        try recommend(signal.symbol, &s, cause: signal.name)
-        states[signal.symbol] = s
+        guard signal.name.hasPrefix("trigger."), let i = positions[signal.symbol] else { return }
+        let kind = signal.name.dropFirst("trigger.".count)
+        guard let k = triggerKinds.firstIndex(where: { $0.kind == kind }) else { return }
+        states[i].live[k] = Live(direction: Double(signal.direction), confidence: min(1, max(0, signal.confidence)), bar: states[i].bars)
+        try recommend(signal.symbol, &states[i], cause: signal.name)
     }
 
     /// The score's terms for the symbol's current state (each in [−1, 1]).
-    static func terms(_ s: State, atr: Double) -> [Term: Double] {
-        var terms: [Term: Double] = [:]
-        let totalKind = s.settings.kindWeights.values.reduce(0, +)
-        terms[.triggers] = totalKind > 0
-            ? s.live.reduce(0.0) { $0 + (s.settings.kindWeights[$1.key] ?? 0) * $1.value.direction * $1.value.confidence } / totalKind : 0
+    static func terms(_ s: inout State, atr: Double, clusters: [PriceLevels.Level]) -> TermValues {
+        var terms = TermValues()
+        let totalKind = s.settings.kindWeights.reduce(0, +)
+        var evidence = 0.0
+        for (k, live) in s.live.enumerated() { if let live { evidence += s.settings.kindWeights[k] * live.direction * live.confidence } }
+        terms[.triggers] = totalKind > 0 ? evidence / totalKind : 0
         if let vwap = s.vwap.value(atNanos: s.lastTime - 1), vwap > 0 {
             terms[.trend] = clamp((s.close - vwap) / vwap / s.settings.trendScale)
         } else {
@@ -145,7 +166,7 @@ final class QDE: StrategyPlugin {
         terms[.rsi] = s.rsi.value.map { (50 - $0) / 50 } ?? 0
         let near = s.settings.nearATR * atr
         var support = 0.0, resistance = 0.0
-        for level in s.levels.clusters(mergeDistance: s.settings.mergeATR * atr) {
+        for level in clusters {
             let distance = s.close - level.price
             if distance >= 0 && distance <= near { support = max(support, 1 - distance / near) }
             if distance < 0 && -distance <= near { resistance = max(resistance, 1 + distance / near) }
@@ -180,16 +201,18 @@ final class QDE: StrategyPlugin {
 
     private func recommend(_ symbol: SymbolID, _ s: inout State, cause: String) throws {
         guard let atr = s.atr.value, atr > 0, s.close.isFinite else { return }
-        let terms = Self.terms(s, atr: atr)
-        let totalWeight = Term.allCases.reduce(0.0) { $0 + (s.settings.weights[$1] ?? 0) }
+        let clusters = s.levels.clusters(mergeDistance: s.settings.mergeATR * atr)
+        let terms = Self.terms(&s, atr: atr, clusters: clusters)
+        let weights = s.settings.weights
+        let totalWeight = weights.reduce(0, +)
         guard totalWeight > 0 else { return }
-        let score = Self.clamp(Term.allCases.reduce(0.0) { $0 + (s.settings.weights[$1] ?? 0) * (terms[$1] ?? 0) } / totalWeight)
+        let score = Self.clamp(Term.allCases.enumerated().reduce(0.0) { $0 + weights[$1.offset] * (terms[$1.element] ?? 0) } / totalWeight)
         let direction: Int32 = score > 0 ? 1 : (score < 0 ? -1 : 0)
         // Confidence: strength (|score| / 0.6, capped) times agreement (the weight share of the
         // non-zero terms whose sign agrees with the score).
         var agreeing = 0.0, voting = 0.0
-        for term in Term.allCases {
-            let value = terms[term] ?? 0, weight = s.settings.weights[term] ?? 0
+        for (index, term) in Term.allCases.enumerated() {
+            let value = terms[term] ?? 0, weight = weights[index]
             guard value != 0, weight > 0 else { continue }
             voting += weight
             if (value > 0) == (score > 0) { agreeing += weight }
@@ -200,7 +223,7 @@ final class QDE: StrategyPlugin {
             let d = Double(direction)
             var target = s.close + d * s.settings.tpATR * atr
             var stop = s.close - d * s.settings.slATR * atr
-            let levels = s.levels.clusters(mergeDistance: s.settings.mergeATR * atr).map(\.price)
+            let levels = clusters.map(\.price)
             let snap = s.settings.snapATR * atr
             // The nearest level beyond each (further from the entry) within snap_atr.
             if let level = levels.filter({ ($0 - target) * d > 0 && abs($0 - target) <= snap }).min(by: { abs($0 - target) < abs($1 - target) }) {
@@ -212,20 +235,38 @@ final class QDE: StrategyPlugin {
             tp = target
             sl = stop
         }
-        let json = { (x: Double?) in x.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
-        var payload = "{\"recommendation\":\"\(Self.recommendation(score))\",\"score\":\(json(score)),\"cause\":\"\(cause)\""
-        payload += ",\"close\":\(json(s.close)),\"atr\":\(json(atr)),\"rsi\":\(json(s.rsi.value)),\"session_vwap\":\(json(s.vwap.value(atNanos: s.lastTime - 1)))"
-        payload += ",\"tp\":\(json(tp)),\"sl\":\(json(sl))"
-        payload += ",\"terms\":{" + Term.allCases.map { "\"\($0.rawValue)\":{\"value\":\(json(terms[$0])),\"weight\":\(json(s.settings.weights[$0]))}" }
-            .joined(separator: ",") + "}"
-        payload += ",\"triggers\":{" + s.live.keys.sorted().map { key in
-            let live = s.live[key]!
-            return "\"\(key)\":{\"direction\":\(Int(live.direction)),\"confidence\":\(json(live.confidence)),\"age_bars\":\(s.bars - live.bar)}"
-        }.joined(separator: ",") + "}"
-        if let profile = s.profile.summary {
-            payload += ",\"poc\":\(json(profile.poc)),\"value_area_low\":\(json(profile.low)),\"value_area_high\":\(json(profile.high))"
+        let vwap = s.vwap.value(atNanos: s.lastTime - 1)
+        var json = JSONWriter(capacity: 512)
+        json.string("recommendation", Self.recommendation(score))
+        json.number("score", score)
+        json.string("cause", cause)
+        json.number("close", s.close)
+        json.number("atr", atr)
+        json.number("rsi", s.rsi.value)
+        json.number("session_vwap", vwap)
+        json.number("tp", tp)
+        json.number("sl", sl)
+        json.object("terms") { out in
+            for (index, term) in Term.allCases.enumerated() {
+                out.object(dynamic: term.rawValue) { $0.number("value", terms[term]); $0.number("weight", weights[index]) }
+            }
         }
-        payload += "}"
+        json.object("triggers") { out in
+            for k in triggerKinds.indices {
+                guard let live = s.live[k] else { continue }
+                out.object(dynamic: triggerKinds[k].kind) {
+                    $0.integer("direction", Int(live.direction))
+                    $0.number("confidence", live.confidence)
+                    $0.integer("age_bars", s.bars - live.bar)
+                }
+            }
+        }
+        if let profile = s.profile.summary {
+            json.number("poc", profile.poc)
+            json.number("value_area_low", profile.low)
+            json.number("value_area_high", profile.high)
+        }
+        let payload = json.finish()
         try context.emitSignal("qde.recommendation", symbol: symbol, direction: direction, value: score, confidence: confidence, payload: payload)
     }
 }

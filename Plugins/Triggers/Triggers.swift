@@ -66,15 +66,23 @@ struct Gate {
     mutating func fired() { sinceFired = 0 }
 }
 
-/// One kind's per-symbol state, kept in symbol order (symbol ids are dense per instance).
+/// One kind's per-symbol state in a dense array, mutated in place (copying a state out and back
+/// would copy its arrays on every bar).
 struct PerSymbol<State> {
-    private var states: [SymbolID: State] = [:]
+    private var states: [State] = []
+    private var positions: [SymbolID: Int] = [:]
     init(_ context: PluginContext, _ make: (SymbolID) throws -> State) throws {
-        for symbol in context.symbols { states[symbol] = try make(symbol) }
+        for symbol in context.symbols {
+            positions[symbol] = states.count
+            states.append(try make(symbol))
+        }
     }
-    subscript(_ symbol: SymbolID) -> State? {
-        get { states[symbol] }
-        set { states[symbol] = newValue }
+
+    /// Runs `body` on the symbol's state in place; nil for a symbol not the instance's.
+    @discardableResult
+    mutating func with<R>(_ symbol: SymbolID, _ body: (inout State) throws -> R) rethrows -> R? {
+        guard let i = positions[symbol] else { return nil }
+        return try body(&states[i])
     }
 }
 
@@ -109,9 +117,10 @@ final class VolumeSpike: StrategyPlugin {
         }
     }
 
-    func onBar(_ bar: Bar) throws {
-        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
-        defer { states[bar.info.symbol] = s }
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard s.gate.accepts(bar) else { return }
         guard let z = s.zscore.update(volume: bar.volume), z >= s.threshold, s.gate.mayFire else { return }
         s.gate.fired()
         try context.emitSignal("trigger.volume_spike", symbol: bar.info.symbol, direction: Common.sign(bar.close - bar.open), value: z,
@@ -163,9 +172,10 @@ final class RSIDivergence: StrategyPlugin {
         }
     }
 
-    func onBar(_ bar: Bar) throws {
-        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
-        defer { states[bar.info.symbol] = s }
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard s.gate.accepts(bar) else { return }
         s.index += 1
         let rsi = s.rsi.update(close: bar.close)
         s.window.append((bar.close, rsi))
@@ -235,14 +245,15 @@ final class Breakout: StrategyPlugin {
         }
     }
 
-    func onBar(_ bar: Bar) throws {
-        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard s.gate.accepts(bar) else { return }
         defer {
             s.highs.append(bar.high)
             s.lows.append(bar.low)
             if s.highs.count > s.n { s.highs.removeFirst(); s.lows.removeFirst() }
             s.atr.update(high: bar.high, low: bar.low, close: bar.close)
-            states[bar.info.symbol] = s
         }
         guard s.highs.count == s.n, let atr = s.atr.value, atr > 0, s.gate.mayFire else { return }
         let high = s.highs.max()!, low = s.lows.min()!
@@ -296,9 +307,10 @@ final class VolatilitySpike: StrategyPlugin {
         }
     }
 
-    func onBar(_ bar: Bar) throws {
-        guard var s = states[bar.info.symbol], s.gate.accepts(bar) else { return }
-        defer { states[bar.info.symbol] = s }
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard s.gate.accepts(bar) else { return }
         let previousATR = s.atr.value
         s.atr.update(high: bar.high, low: bar.low, close: bar.close)
         guard let atr = previousATR, atr > 0, let range = s.atr.trueRange, range >= s.k * atr, s.gate.mayFire else { return }
@@ -347,9 +359,10 @@ final class VWAPDeviation: StrategyPlugin {
         }
     }
 
-    func onBar(_ bar: Bar) throws {
-        guard var s = states[bar.info.symbol], s.gate.accepts(bar), let notional = bar.quoteVolume else { return }
-        defer { states[bar.info.symbol] = s }
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard s.gate.accepts(bar), let notional = bar.quoteVolume else { return }
         s.vwap.add(notional: notional, amount: bar.volume, timeNanos: bar.openTime)
         guard let vwap = s.vwap.value(atNanos: bar.openTime), vwap > 0 else { return }
         let deviation = (bar.close - vwap) / vwap

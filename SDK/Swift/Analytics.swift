@@ -77,13 +77,19 @@ public struct PriceLevels: Sendable {
 /// The volume profile of one UTC day: volume by price bin (bins of `binWidth` around 0), its
 /// point of control (the bin with the most volume; the lower price on a tie) and the value
 /// area (from the POC, add the neighbouring bin with more volume — the lower one on a tie —
-/// until `valueAreaShare` of the day's volume is covered).
+/// until `valueAreaShare` of the day's volume is covered). Empty bins between traded ones are
+/// skipped when growing the value area.
 public struct VolumeProfile: Sendable {
     public let valueAreaShare: Double
     private static let day: Int64 = 86_400_000_000_000
     private var day = Int64.min
     private var binWidth = 0.0
-    private var bins: [Int64: Double] = [:]
+    /// Volume per bin, dense from `firstBin` (0 = empty bin).
+    private var volumes: [Double] = []
+    private var firstBin: Int64 = 0
+    private var total = 0.0
+    private var cached: (poc: Double, low: Double, high: Double)?
+    private var dirty = false
     private let binFraction: Double
     private let fixedWidth: Double?
 
@@ -108,28 +114,56 @@ public struct VolumeProfile: Sendable {
         let start = timeNanos - ((timeNanos % Self.day) + Self.day) % Self.day
         if start != day {
             day = start
-            bins.removeAll(keepingCapacity: true)
+            volumes.removeAll(keepingCapacity: true)
+            total = 0
             binWidth = fixedWidth ?? price * binFraction
         }
-        bins[(price / binWidth).rounded(.down).asBin, default: 0] += volume
+        let bin = (price / binWidth).rounded(.down).asBin
+        if volumes.isEmpty {
+            firstBin = bin
+            volumes.append(0)
+        } else if bin < firstBin {
+            let grow = Int(clamping: firstBin - bin)
+            guard grow <= 1_000_000 else { return }  // a price far off the day's range: not a profile
+            volumes.insert(contentsOf: repeatElement(0, count: grow), at: 0)
+            firstBin = bin
+        } else if bin - firstBin >= Int64(volumes.count) {
+            let grow = Int(clamping: bin - firstBin) - volumes.count + 1
+            guard grow <= 1_000_000 else { return }
+            volumes.append(contentsOf: repeatElement(0, count: grow))
+        }
+        volumes[Int(bin - firstBin)] += volume
+        total += volume
+        dirty = true
     }
 
     /// (poc, value area low, value area high) as bin centre prices, nil before any volume.
     public var summary: (poc: Double, low: Double, high: Double)? {
-        guard !bins.isEmpty else { return nil }
-        let keys = bins.keys.sorted()
-        let volumes = keys.map { bins[$0]! }
+        mutating get {
+            guard total > 0 else { return nil }
+            if dirty {
+                cached = compute()
+                dirty = false
+            }
+            return cached
+        }
+    }
+
+    private func compute() -> (poc: Double, low: Double, high: Double) {
         var poc = 0
         for i in volumes.indices where volumes[i] > volumes[poc] { poc = i }
-        let total = volumes.reduce(0, +)
         var low = poc, high = poc
         var covered = volumes[poc]
-        while covered < valueAreaShare * total && (low > 0 || high < keys.count - 1) {
-            let below = low > 0 ? volumes[low - 1] : -1
-            let above = high < keys.count - 1 ? volumes[high + 1] : -1
-            if below >= above { low -= 1; covered += below } else { high += 1; covered += above }
+        // The next bins with volume below and above (empty bins are skipped).
+        func below(_ i: Int) -> Int? { var j = i - 1; while j >= 0 && volumes[j] == 0 { j -= 1 }; return j >= 0 ? j : nil }
+        func above(_ i: Int) -> Int? { var j = i + 1; while j < volumes.count && volumes[j] == 0 { j += 1 }; return j < volumes.count ? j : nil }
+        while covered < valueAreaShare * total {
+            let b = below(low), a = above(high)
+            guard b != nil || a != nil else { break }
+            let vb = b.map { volumes[$0] } ?? -1, va = a.map { volumes[$0] } ?? -1
+            if vb >= va, let b { low = b; covered += vb } else if let a { high = a; covered += va }
         }
-        let centre = { (i: Int) in (Double(keys[i]) + 0.5) * self.binWidth }
+        let centre = { (i: Int) in (Double(self.firstBin + Int64(i)) + 0.5) * self.binWidth }
         return (centre(poc), centre(low), centre(high))
     }
 }
