@@ -63,6 +63,7 @@ let package = Package(
         .library(name: "last_second", type: .dynamic, targets: ["LastSecond"]),
         .library(name: "triggers", type: .dynamic, targets: ["Triggers"]),
         .library(name: "qde", type: .dynamic, targets: ["QDE"]),
+        .library(name: "iceberg", type: .dynamic, targets: ["Iceberg"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -175,6 +176,7 @@ let package = Package(
         .target(name: "LastSecond", dependencies: ["StrategySDK"], path: "Plugins/LastSecond"),
         .target(name: "Triggers", dependencies: ["StrategySDK"], path: "Plugins/Triggers"),
         .target(name: "QDE", dependencies: ["StrategySDK"], path: "Plugins/QDE"),
+        .target(name: "Iceberg", dependencies: ["StrategySDK"], path: "Plugins/Iceberg"),
 
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "TriggerTests", dependencies: ["HostCore", "HostEngine", "HostPlugins", "HostTesting", logging],

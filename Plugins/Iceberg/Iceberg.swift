@@ -1,0 +1,208 @@
+import StrategySDK
+
+// Iceberg detection (SIGNALS.md §5): a resting order that shows a small size and refills after
+// executions. Sizes are compared in whole lots of the instrument (never raw doubles), prices in
+// whole ticks. Each status change emits `iceberg.active`, `iceberg.exhausted` or
+// `iceberg.canceled`. Choices: docs/SIGNALS.md §5.
+
+/// A side of the book: the bid (support, +1) or the ask (resistance, −1).
+enum BookSideID: Int { case bid = 0, ask = 1 }
+
+enum Status: String { case none, active, exhausted, canceled }
+
+/// What the detector knows about one price level that traded.
+struct LevelTrack {
+    var firstExec: Int64
+    var lastExec: Int64
+    /// Lots visible just before the first execution.
+    var visibleBeforeFirst: Int64
+    /// All lots executed since the first execution, and their notional.
+    var executed: Int64 = 0
+    var notional = 0.0
+    var refills = 0
+    /// The largest size shown after a refill (lots).
+    var peakDisplay: Int64 = 0
+    /// The current refill window: lots shown before its first execution and executed in it.
+    var windowBaseline: Int64 = 0
+    var windowExecuted: Int64 = 0
+    var windowDeadline: Int64 = .min
+    var status = Status.none
+    /// The status last reported (a signal goes out when this changes).
+    var reported = Status.none
+}
+
+final class IcebergDetector: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "iceberg", description: "Detects iceberg orders from trades and L2 refills; emits iceberg.active / .exhausted / .canceled (SIGNALS §5).",
+        roles: [.detector], events: [.trade, .book],
+        parameters: [
+            .int("refill_ms", default: 250, range: 1...60_000, unit: "ms", doc: "A level shown again within this long after executions at it counts as a refill."),
+            .int("min_refills", default: 2, range: 1...1_000, doc: "Refills that make a level an iceberg (ACTIVE)."),
+            .int("exhaust_ms", default: 1_000, range: 1...600_000, unit: "ms", doc: "A level that leaves the book within this long of an execution is EXHAUSTED, later CANCELED."),
+            .double("whale_notional", default: 100_000, range: 0...1e15, unit: "quote asset", doc: "W: executed notional of a whale iceberg."),
+            .double("dolphin_notional", default: 10_000, range: 0...1e15, unit: "quote asset", doc: "D: executed notional of a dolphin iceberg (below: not reported)."),
+            .int("forget_ms", default: 60_000, range: 1_000...86_400_000, unit: "ms", doc: "A traded level that is not an iceberg is forgotten this long after its last execution."),
+        ],
+        emits: ["iceberg.active", "iceberg.exhausted", "iceberg.canceled"])
+
+    struct Key: Hashable { var side: BookSideID; var tick: Int64 }
+
+    struct State {
+        let tick: Double, lot: Double
+        let refillNs: Int64, exhaustNs: Int64, forgetNs: Int64
+        let minRefills: Int
+        let whale: Double, dolphin: Double
+        /// Lots shown per level, by side.
+        var book: [[Int64: Int64]] = [[:], [:]]
+        var tracks: [Key: LevelTrack] = [:]
+        var lastSweep: Int64 = 0
+    }
+
+    private let context: PluginContext
+    private var states: [State] = []
+    private var positions: [SymbolID: Int] = [:]
+
+    init(context: PluginContext) throws {
+        self.context = context
+        for symbol in context.symbols {
+            let instrument = try context.instrument(symbol)
+            guard instrument.tickSize > 0, instrument.lotSize > 0 else {
+                throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "\(instrument.symbol): iceberg detection needs a tick size and a lot size")
+            }
+            positions[symbol] = states.count
+            states.append(State(
+                tick: instrument.tickSize, lot: instrument.lotSize,
+                refillNs: try context.int("refill_ms", symbol: symbol) * 1_000_000, exhaustNs: try context.int("exhaust_ms", symbol: symbol) * 1_000_000,
+                forgetNs: try context.int("forget_ms", symbol: symbol) * 1_000_000, minRefills: Int(try context.int("min_refills", symbol: symbol)),
+                whale: try context.double("whale_notional", symbol: symbol), dolphin: try context.double("dolphin_notional", symbol: symbol)))
+        }
+    }
+
+    func onTrade(_ trade: Trade) throws {
+        guard let i = positions[trade.symbol], let aggressor = trade.aggressor else { return }
+        // A buy trade lifts the ask; a sell trade hits the bid.
+        let side: BookSideID = aggressor == .buy ? .ask : .bid
+        let tick = Self.ticks(trade.price, states[i].tick), lots = Self.lots(trade.size, states[i].lot)
+        guard lots > 0 else { return }
+        let time = trade.info.eventTime
+        let key = Key(side: side, tick: tick)
+        let shown = states[i].book[side.rawValue][tick] ?? 0
+        var track = states[i].tracks[key] ?? LevelTrack(firstExec: time, lastExec: time, visibleBeforeFirst: shown)
+        if time > track.windowDeadline {
+            track.windowBaseline = shown
+            track.windowExecuted = 0
+        }
+        track.windowExecuted += lots
+        track.executed += lots
+        track.notional += trade.price * trade.size
+        track.lastExec = time
+        track.windowDeadline = time + states[i].refillNs
+        states[i].tracks[key] = track
+        try report(trade.symbol, &states[i], key)  // the cohort may qualify with this execution
+    }
+
+    func onBook(_ book: BookUpdate) throws {
+        guard let i = positions[book.symbol] else { return }
+        let time = book.info.eventTime
+        if book.isSnapshot {
+            states[i].book = [[:], [:]]
+        }
+        for change in book.changes {
+            let side: BookSideID = change.side == .buy ? .bid : .ask
+            let tick = Self.ticks(change.price, states[i].tick), lots = Self.lots(change.size, states[i].lot)
+            if lots == 0 { states[i].book[side.rawValue][tick] = nil } else { states[i].book[side.rawValue][tick] = lots }
+            let key = Key(side: side, tick: tick)
+            guard var track = states[i].tracks[key] else { continue }
+            if lots == 0 {
+                leave(&track, at: time, exhaustNs: states[i].exhaustNs)
+            } else if time <= track.windowDeadline && lots > max(0, track.windowBaseline - track.windowExecuted) {
+                // Shown again within refill_ms, larger than what the executions left: a refill.
+                track.refills += 1
+                track.peakDisplay = max(track.peakDisplay, lots)
+                track.windowDeadline = .min  // the next execution opens a new window
+                if track.refills >= states[i].minRefills && track.status == .none { track.status = .active }
+            }
+            states[i].tracks[key] = track
+            try report(book.symbol, &states[i], key)
+        }
+        // The opposite side crossing an active level takes it out of the book too.
+        let bestBid = book.bestBid.map { Self.ticks($0.price, states[i].tick) }
+        let bestAsk = book.bestAsk.map { Self.ticks($0.price, states[i].tick) }
+        for (key, var track) in states[i].tracks where track.status == .active {
+            let crossed = key.side == .bid ? bestAsk.map { $0 <= key.tick } ?? false : bestBid.map { $0 >= key.tick } ?? false
+            guard crossed else { continue }
+            leave(&track, at: time, exhaustNs: states[i].exhaustNs)
+            states[i].tracks[key] = track
+            try report(book.symbol, &states[i], key)
+        }
+        sweep(&states[i], now: time)
+    }
+
+    /// The level left the book: an iceberg is EXHAUSTED if it traded within exhaust_ms, else
+    /// CANCELED; a level that was no iceberg is forgotten.
+    private func leave(_ track: inout LevelTrack, at time: Int64, exhaustNs: Int64) {
+        switch track.status {
+        case .active: track.status = time - track.lastExec <= exhaustNs ? .exhausted : .canceled
+        case .none: track.windowDeadline = .min  // consumed without refill: nothing to wait for
+        case .exhausted, .canceled: break
+        }
+    }
+
+    static func cohort(_ notional: Double, whale: Double, dolphin: Double) -> String? {
+        notional >= whale ? "whale" : (notional >= dolphin ? "dolphin" : nil)
+    }
+
+    /// Emits a signal when the track's status differs from the one last reported — once its
+    /// cohort qualifies. Finished icebergs are dropped after reporting.
+    private func report(_ symbol: SymbolID, _ state: inout State, _ key: Key) throws {
+        guard let track = state.tracks[key] else { return }
+        if track.status == .none { return }
+        guard track.status != track.reported else { return }
+        guard let cohort = Self.cohort(track.notional, whale: state.whale, dolphin: state.dolphin) else {
+            if track.status != .active { state.tracks[key] = nil }  // ended below D: never worth reporting
+            return
+        }
+        let lot = state.lot
+        let hidden = Double(max(0, track.executed - track.visibleBeforeFirst)) * lot
+        var json = JSONWriter(capacity: 256)
+        json.number("price", Double(key.tick) * state.tick)
+        json.string("side", key.side == .bid ? "bid" : "ask")
+        json.string("status", track.status.rawValue.uppercased())
+        json.string("cohort", cohort)
+        json.integer("refills", track.refills)
+        json.number("executed", Double(track.executed) * lot)
+        json.number("executed_notional", track.notional)
+        json.number("hidden_volume", hidden)
+        json.number("peak_display", Double(track.peakDisplay) * lot)
+        json.integer("first_time", Int(track.firstExec))
+        json.integer("last_time", Int(track.lastExec))
+        try context.emitSignal("iceberg.\(track.status.rawValue)", symbol: symbol, direction: key.side == .bid ? 1 : -1,
+                               value: hidden, confidence: 1, payload: json.finish())
+        if track.status == .active {
+            state.tracks[key]?.reported = .active
+        } else {
+            state.tracks[key] = nil
+        }
+    }
+
+    /// Forgets traded levels that never became icebergs once `forget_ms` passed (memory stays
+    /// bounded on a long run). At most once a second.
+    private func sweep(_ state: inout State, now: Int64) {
+        guard now &- state.lastSweep >= 1_000_000_000 else { return }
+        state.lastSweep = now
+        let horizon = now - state.forgetNs
+        state.tracks = state.tracks.filter { $0.value.status != .none || $0.value.lastExec >= horizon }
+    }
+
+    static func ticks(_ price: Double, _ tick: Double) -> Int64 { Int64((price / tick).rounded()) }
+    /// Whole lots, to the nearest (a size within half a lot of a whole number of lots is that number).
+    static func lots(_ size: Double, _ lot: Double) -> Int64 { Int64((size / lot).rounded()) }
+}
+
+let manifest = PluginManifest(
+    id: "dev.strategyhost.iceberg", name: "Iceberg detector", version: "1.0.0",
+    description: "Iceberg and absorption detection from trades and L2 refills (SIGNALS.md §5).",
+    kinds: [IcebergDetector.self])
+
+@_cdecl("tsh_plugin_entry")
+public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }
