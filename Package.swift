@@ -64,6 +64,7 @@ let package = Package(
         .library(name: "triggers", type: .dynamic, targets: ["Triggers"]),
         .library(name: "qde", type: .dynamic, targets: ["QDE"]),
         .library(name: "iceberg", type: .dynamic, targets: ["Iceberg"]),
+        .library(name: "signal_trader", type: .dynamic, targets: ["SignalTrader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -177,6 +178,7 @@ let package = Package(
         .target(name: "Triggers", dependencies: ["StrategySDK"], path: "Plugins/Triggers"),
         .target(name: "QDE", dependencies: ["StrategySDK"], path: "Plugins/QDE"),
         .target(name: "Iceberg", dependencies: ["StrategySDK"], path: "Plugins/Iceberg"),
+        .target(name: "SignalTrader", dependencies: ["StrategySDK"], path: "Plugins/SignalTrader"),
 
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "TriggerTests", dependencies: ["HostCore", "HostEngine", "HostPlugins", "HostTesting", logging],

@@ -115,3 +115,61 @@ public struct JSONWriter: Sendable {
         }
     }
 }
+
+/// Reads a top-level number or string field of a flat JSON object (signal payloads): the
+/// first `"key":` outside strings at nesting depth 1. Enough for payloads written by
+/// `JSONWriter`; not a general JSON parser.
+public enum JSONFields {
+    public static func number(_ key: String, in payload: String) -> Double? {
+        guard let range = valueRange(key, in: payload) else { return nil }
+        let text = payload.utf8[range]
+        if text.starts(with: "null".utf8) { return nil }
+        var end = text.startIndex
+        while end < text.endIndex, let c = Optional(text[end]), (c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69 {
+            end = text.index(after: end)
+        }
+        return Double(String(decoding: text[text.startIndex..<end], as: UTF8.self))
+    }
+
+    public static func string(_ key: String, in payload: String) -> String? {
+        guard let range = valueRange(key, in: payload) else { return nil }
+        let text = payload.utf8[range]
+        guard text.first == UInt8(ascii: "\""), let close = text.dropFirst().firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return String(decoding: text[text.index(after: text.startIndex)..<close], as: UTF8.self)
+    }
+
+    /// The bytes from the value of `key` (at depth 1) to the end of the payload.
+    private static func valueRange(_ key: String, in payload: String) -> Range<String.UTF8View.Index>? {
+        let bytes = payload.utf8
+        let wanted = Array(key.utf8)
+        var depth = 0, inString = false, escaped = false
+        var stringStart = bytes.startIndex
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                    // A key at depth 1 followed by ':'.
+                    var j = bytes.index(after: i)
+                    while j < bytes.endIndex, bytes[j] == UInt8(ascii: " ") { j = bytes.index(after: j) }
+                    if depth == 1, j < bytes.endIndex, bytes[j] == UInt8(ascii: ":"),
+                       bytes[bytes.index(after: stringStart)..<i].elementsEqual(wanted) {
+                        var v = bytes.index(after: j)
+                        while v < bytes.endIndex, bytes[v] == UInt8(ascii: " ") { v = bytes.index(after: v) }
+                        return v..<bytes.endIndex
+                    }
+                }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+                stringStart = i
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                depth += 1
+            } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                depth -= 1
+            }
+            i = bytes.index(after: i)
+        }
+        return nil
+    }
+}

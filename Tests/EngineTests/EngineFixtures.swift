@@ -112,8 +112,33 @@ final class BarFlowRecorder: StrategyPlugin {
     }
 }
 
+/// Recommendations to emit, by instance id: at the n-th quote (1-based) of the symbol, a
+/// `qde.recommendation` with (direction, score, confidence, tp, sl).
+let scriptedRecommendations = Mutex<[String: [Int: (Int32, Double, Double, Double, Double)]]>([:])
+
+/// Emits the scripted `qde.recommendation` signals of its instance id as quotes arrive.
+final class RecommendationScript: StrategyPlugin {
+    static let kind = PluginKind(id: "recommendation_script", description: "scripted recommendations", roles: [.scorer], events: [.quote],
+                                 emits: ["qde.recommendation"])
+    let context: PluginContext
+    var quotes = 0
+    init(context: PluginContext) throws { self.context = context }
+    func onQuote(_ quote: Quote) throws {
+        quotes += 1
+        guard let (direction, score, confidence, tp, sl) = scriptedRecommendations.withLock({ $0[context.instanceID]?[quotes] }) else { return }
+        var json = JSONWriter()
+        json.string("recommendation", score >= 0.3 ? "BUY" : "WAIT")
+        json.number("score", score)
+        json.number("tp", tp)
+        json.number("sl", sl)
+        try context.emitSignal("qde.recommendation", symbol: quote.symbol, direction: direction, value: score, confidence: confidence,
+                               payload: json.finish())
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
-                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self])
+                                  kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
+                                          RecommendationScript.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {

@@ -32,3 +32,15 @@ struct JSONWriterTests {
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
     }
 }
+
+struct JSONFieldsTests {
+    @Test("top-level numbers and strings are read; nested keys of the same name and keys inside strings are not")
+    func readsTopLevelFields() {
+        let payload = #"{"note":"\"tp\":9","terms":{"tp":{"value":1}},"tp":101.5,"sl":-2e-3,"label":"BUY","none":null}"#
+        #expect(JSONFields.number("tp", in: payload) == 101.5)
+        #expect(JSONFields.number("sl", in: payload) == -0.002)
+        #expect(JSONFields.string("label", in: payload) == "BUY")
+        #expect(JSONFields.number("none", in: payload) == nil)
+        #expect(JSONFields.number("missing", in: payload) == nil)
+    }
+}
