@@ -93,7 +93,9 @@ struct SessionAssembly {
     }
 
     /// Loads every plugin, resolves kinds and parameters, registers instruments.
-    init(config: StrategyConfig, registry: PluginRegistry) throws(HostFailure) {
+    init(config original: StrategyConfig, registry: PluginRegistry) throws(HostFailure) {
+        var config = original
+        config.instances = config.instances.map { $0.expandingEveryFeedSymbol(config.feed.symbols) }
         self.config = config
         var problems: [ConfigProblem] = []
         var resolved: [(InstanceConfig, LoadedPlugin, KindSpec, ResolvedParameters)] = []

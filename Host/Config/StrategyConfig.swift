@@ -260,7 +260,8 @@ public struct InstrumentSettings: Sendable, Hashable {
 /// - `kind` (string, optional; required when the plugin offers several kinds).
 /// - `mode` (paper|live, optional, default `paper`).
 /// - `venue` (string, optional, default `simulated`).
-/// - `symbols` (non-empty list of unique strings, required).
+/// - `symbols` (non-empty list of unique strings, required); `["*"]` trades every symbol of the
+///   feed once it is resolved (a venue's `top` N, a backtest's data) — see ``expandingEveryFeedSymbol(_:)``.
 /// - `params` (mapping name → scalar, optional): checked against the kind's declared parameters by
 ///   ``resolveParameters(kind:file:)``. Secret-like names are refused; `<name>_env: ENV_VAR` names an
 ///   environment variable instead.
@@ -274,6 +275,17 @@ public struct InstrumentSettings: Sendable, Hashable {
 ///   start the host loads this many past bars per symbol from the venue's REST API and delivers
 ///   them first, flagged as history, so indicators are warm. Each timeframe must also be in `bars`.
 public struct InstanceConfig: Sendable, Hashable {
+    /// `symbols: ["*"]`: every symbol of the feed.
+    public static let everyFeedSymbol = "*"
+
+    /// This instance with `["*"]` replaced by the feed's symbols.
+    public func expandingEveryFeedSymbol(_ feedSymbols: [String]) -> InstanceConfig {
+        guard symbols == [Self.everyFeedSymbol] else { return self }
+        var copy = self
+        copy.symbols = feedSymbols
+        return copy
+    }
+
     public var id: String
     public var plugin: String
     public var kind: String?

@@ -365,7 +365,13 @@ extension ConfigReader {
         }
         let venue = t.optional("venue").flatMap { nonEmptyString($0, t.path("venue")) } ?? "simulated"
         let symbols = required(t, "symbols").flatMap { self.symbols($0, t.path("symbols")) }
-        if checkFeedSymbols, let symbols, let symbolsNode = t["symbols"] {
+        // `["*"]`: every symbol of the feed, known once the feed is resolved (a venue's top N,
+        // a backtest's data); checked then.
+        let everyFeedSymbol = symbols == [InstanceConfig.everyFeedSymbol]
+        if let symbols, symbols.count > 1, symbols.contains(InstanceConfig.everyFeedSymbol), let node = t["symbols"] {
+            report(node, t.path("symbols"), "'*' (every symbol of the feed) stands alone; list symbols or write [\"*\"]")
+        }
+        if checkFeedSymbols, !everyFeedSymbol, let symbols, let symbolsNode = t["symbols"] {
             for symbol in symbols where !feed.symbols.contains(symbol) {
                 report(symbolsNode, t.path("symbols"),
                        feed.source == .updown
@@ -377,7 +383,7 @@ extension ConfigReader {
         var overrides: [String: [String: ConfigScalar]] = [:]
         if let n = t.optional("overrides"), let o = table(n, t.path("overrides"), allowed: nil) {
             for entry in o.entries {
-                if let symbols, !symbols.contains(entry.key) {
+                if let symbols, !everyFeedSymbol, !symbols.contains(entry.key) {
                     report(entry.keyNode, o.path(entry.key), symbolNotInListMessage(entry.key, symbols, list: "this instance's symbols"))
                 }
                 overrides[entry.key] = readParams(entry.value, o.path(entry.key))
