@@ -32,7 +32,9 @@ struct FakeVenueControlTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(fake.steps == frozen)
         #expect(FakeVenueRootCommand.control(fake, "resume") == "ok resume")
-        try await Task.sleep(for: .milliseconds(300))
+        // Markets step every 10 ms; allow a loaded machine plenty of time to run the next one.
+        let resumed = ContinuousClock.now
+        while fake.steps == frozen && ContinuousClock.now - resumed < .seconds(20) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(fake.steps > frozen)
         await fake.stop()
     }

@@ -32,7 +32,7 @@ struct FeedLagTests {
         thread.start()
         let expected = push()
         let started = ContinuousClock.now
-        while engine.snapshot().eventsProcessed < expected && ContinuousClock.now - started < .seconds(10) {
+        while engine.snapshot().eventsProcessed < expected && ContinuousClock.now - started < .seconds(60) {
             try await Task.sleep(for: .milliseconds(5))
         }
         engine.requestStop()
@@ -51,7 +51,7 @@ struct FeedLagTests {
         }
         let lag = try #require(engine.snapshot().feedLag)
         #expect(lag.events == 10)
-        #expect(lag.p50Nanos >= 49_000_000 && lag.p50Nanos < 1_000_000_000)
+        #expect(lag.p50Nanos >= 49_000_000 && lag.p50Nanos < 30_000_000_000)  // far below the excluded rows' 100 s
         #expect(lag.p99Nanos >= lag.p50Nanos && lag.maxNanos >= lag.p99Nanos)
     }
 
@@ -60,7 +60,7 @@ struct FeedLagTests {
         let (engine, btc) = Self.engine(clock: WallClock())
         try await Self.runLive(engine) {
             let now = WallClock().now()
-            let old = now - 10_000_000_000
+            let old = now - 100_000_000_000
             var bar = BarEvent(symbol: btc, tsEvent: old, tsRecv: old, openTime: old - 60_000_000_000, interval: 60_000_000_000,
                                open: Fixed8(1), high: Fixed8(1), low: Fixed8(1), close: Fixed8(1), volume: Fixed8(1))
             bar.isHistory = true
@@ -75,7 +75,7 @@ struct FeedLagTests {
         }
         let lag = try #require(engine.snapshot().feedLag)
         #expect(lag.events == 1)
-        #expect(lag.maxNanos < 5_000_000_000)
+        #expect(lag.maxNanos < 60_000_000_000)
     }
 
     @Test("a simulated engine reports no frame-to-engine latency: its ts_recv is event time")
