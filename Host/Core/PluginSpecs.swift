@@ -173,8 +173,13 @@ public struct KindSpec: Sendable, Hashable {
     public var parameters: [ParameterSpec]
     /// Signal names the kind declares it may emit (`tsh.signal-source/1`).
     public var emittedSignals: [String]
+    /// Signal names (a trailing `*` matches a prefix) the kind consumes (`tsh.signal-sink/1`,
+    /// ABI 1.1); nil = every signal on its symbols.
+    public var consumedSignals: [String]?
 
-    public init(id: String, description: String, roles: [String], eventMask: UInt32, parameters: [ParameterSpec], emittedSignals: [String] = []) {
+    public init(id: String, description: String, roles: [String], eventMask: UInt32, parameters: [ParameterSpec], emittedSignals: [String] = [],
+                consumedSignals: [String]? = nil) {
+        self.consumedSignals = consumedSignals
         self.id = id
         self.description = description
         self.roles = roles
@@ -184,6 +189,15 @@ public struct KindSpec: Sendable, Hashable {
     }
 
     public func parameter(named name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
+
+    /// Whether a signal of this name reaches the kind.
+    public func consumes(_ signal: String) -> Bool {
+        guard let patterns = consumedSignals else { return true }
+        return patterns.contains { pattern in
+            pattern.hasSuffix("*") ? signal.hasPrefix(pattern.dropLast()) : signal == pattern
+        }
+    }
+
     public var events: [PluginEventType] { PluginEventType.allCases.filter { eventMask & $0.maskBit != 0 } }
 }
 

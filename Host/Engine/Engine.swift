@@ -935,12 +935,14 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func deliverSignal(_ record: SignalRecord, symbol: SymbolID, source: Int) {
-        let targets: [Int]
+        var targets: [Int]
         if symbol == .none {
             targets = signalAll
         } else {
             targets = instances.filter { $0.isSubscribed(symbol) && $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
         }
+        // Kinds that declare the signals they consume (ABI 1.1) get only those.
+        targets.removeAll { !instances[$0].spec.kind.consumes(record.name) }
         guard targets.contains(where: { $0 != source }) else { return }
         seq &+= 1
         let sourceRT = instances[source]

@@ -162,9 +162,10 @@ struct ManifestReader {
         let parameters = readParams(kind, label: label)
         let descriptor = base.assumingMemoryBound(to: tsh_kind_descriptor.self)
         let signals = readSignalSource(kind, descriptor: descriptor, label: label)
+        let consumed = readSignalSink(kind, descriptor: descriptor, label: label)
         guard let id else { return nil }
         let spec = KindSpec(id: id, description: description ?? "", roles: roles, eventMask: kind.value(\.event_mask) ?? 0,
-                            parameters: parameters, emittedSignals: signals)
+                            parameters: parameters, emittedSignals: signals, consumedSignals: consumed)
         return (spec, descriptor)
     }
 
@@ -203,6 +204,28 @@ struct ManifestReader {
         let names = stringList(count: fields.value(\.name_count), array: fields.address(\.names), label: "\(extLabel) names",
                                countName: "name_count", limit: Self.maxListItems)
         for name in names where name.isEmpty { problems.append("\(extLabel): a signal name is empty") }
+        return names
+    }
+
+    /// The patterns of the optional `tsh.signal-sink/1` extension (ABI 1.1); nil without it.
+    private mutating func readSignalSink(_ kind: PluginStruct<tsh_kind_descriptor>, descriptor: UnsafePointer<tsh_kind_descriptor>,
+                                         label: String) -> [String]? {
+        guard case .at(let function) = kind.address(\.get_extension) else { return nil }
+        let getExtension = unsafeBitCast(function, to: GetExtension.self)
+        guard let ext = TSH_EXT_SIGNAL_SINK.withCString({ getExtension(descriptor, $0) }) else { return nil }
+        let extLabel = "\(label) extension \(TSH_EXT_SIGNAL_SINK)"
+        let declared = Int(ext.loadUnaligned(as: UInt32.self))
+        let minimum = MemoryLayout<tsh_signal_sink_ext>.size
+        if declared < minimum {
+            problems.append("\(extLabel): struct_size is \(declared), smaller than tsh_signal_sink_ext (\(minimum) bytes)")
+            return nil
+        }
+        let fields = PluginStruct<tsh_signal_sink_ext>(ext, declaredSize: declared)
+        let names = stringList(count: fields.value(\.name_count), array: fields.address(\.names), label: "\(extLabel) names",
+                               countName: "name_count", limit: Self.maxListItems)
+        for name in names where name.isEmpty || name.dropLast().contains("*") {
+            problems.append("\(extLabel): '\(name)' is not a signal name or a prefix ending in a single '*'")
+        }
         return names
     }
 

@@ -81,6 +81,7 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
                 ("Roles", kind.roles.isEmpty ? "-" : kind.roles.joined(separator: ", ")),
                 ("Events", kind.events.isEmpty ? "-" : kind.events.map(\.description).joined(separator: ", ")),
                 ("Emits", kind.emittedSignals.isEmpty ? "-" : kind.emittedSignals.joined(separator: ", ")),
+                ("Consumes", kind.consumedSignals.map { $0.joined(separator: ", ") } ?? (kind.events.contains(.signal) ? "every signal" : "-")),
             ]
             out += Self.aligned(rows).map { "  " + $0 }
             guard !kind.parameters.isEmpty else {
@@ -140,6 +141,8 @@ private struct KindView: Encodable {
     var events: [String]
     var eventMask: UInt32
     var emittedSignals: [String]
+    /// null: every signal (no `tsh.signal-sink/1`).
+    var consumedSignals: [String]?
     var parameters: [ParameterView]
 
     init(_ kind: KindSpec) {
@@ -149,6 +152,7 @@ private struct KindView: Encodable {
         events = kind.events.map(\.description)
         eventMask = kind.eventMask
         emittedSignals = kind.emittedSignals
+        consumedSignals = kind.consumedSignals
         parameters = kind.parameters.map(ParameterView.init)
     }
 }

@@ -50,7 +50,7 @@ final class QDE: StrategyPlugin {
             .double("w_level", default: 0.15, range: 0...10, doc: "Weight of the support/resistance term."),
             .double("w_value_area", default: 0.1, range: 0...10, doc: "Weight of the value-area term (below the value area is positive)."),
         ] + triggerKinds.map { .double("w_\($0.kind)", default: $0.weight, range: 0...10, doc: "Weight of \($0.kind) within the trigger term.") },
-        emits: ["qde.recommendation"])
+        emits: ["qde.recommendation"], consumes: ["trigger.*"])
 
     struct Live { var direction: Double; var confidence: Double; var bar: Int }
 

@@ -37,6 +37,7 @@ TSH_PIN_V1_0(tsh_timer_event, TSH_TIMER_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_signal_event, TSH_SIGNAL_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_oracle_event, TSH_ORACLE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_order_event, TSH_ORDER_EVENT_SIZE_V1_0);
+_Static_assert(sizeof(tsh_signal_sink_ext) == 16, "tsh_signal_sink_ext 1.1 layout");
 /* 1.1: tsh_bar_event grew (quote/buy/sell volume, vwap, trades, fields). */
 _Static_assert(sizeof(tsh_bar_event) > TSH_BAR_EVENT_SIZE_V1_0, "tsh_bar_event grew in 1.1");
 _Static_assert(offsetof(tsh_bar_event, quote_volume) == TSH_BAR_EVENT_SIZE_V1_0, "1.1 bar fields start where 1.0 ended");

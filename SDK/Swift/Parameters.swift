@@ -48,8 +48,13 @@ public struct PluginKind: Sendable {
     public var parameters: [Parameter]
     /// Signal names this kind may emit (published as `tsh.signal-source/1`).
     public var emits: [String]
+    /// SDK 1.1: the signal names this kind consumes (a trailing `*` matches a prefix, e.g.
+    /// `trigger.*`); empty = every signal on its symbols, as in 1.0.
+    public var consumes: [String]
 
-    public init(id: String, description: String, roles: [Role], events: EventMask, parameters: [Parameter] = [], emits: [String] = []) {
+    public init(id: String, description: String, roles: [Role], events: EventMask, parameters: [Parameter] = [], emits: [String] = [],
+                consumes: [String] = []) {
+        self.consumes = consumes
         self.id = id
         self.description = description
         self.roles = roles

@@ -58,11 +58,21 @@ enum CString {
 final class KindBox {
     let type: any StrategyPlugin.Type
     let signalSource: UnsafeMutablePointer<tsh_signal_source_ext>
-    init(type: any StrategyPlugin.Type, emits: [String]) {
+    /// nil when the kind consumes every signal (no `tsh.signal-sink/1` extension).
+    let signalSink: UnsafeMutablePointer<tsh_signal_sink_ext>?
+    init(type: any StrategyPlugin.Type, emits: [String], consumes: [String]) {
         self.type = type
         signalSource = .allocate(capacity: 1)
         signalSource.initialize(to: tsh_signal_source_ext(
             struct_size: UInt32(MemoryLayout<tsh_signal_source_ext>.size), name_count: UInt32(emits.count), names: CString.array(emits)))
+        if consumes.isEmpty {
+            signalSink = nil
+        } else {
+            let sink = UnsafeMutablePointer<tsh_signal_sink_ext>.allocate(capacity: 1)
+            sink.initialize(to: tsh_signal_sink_ext(
+                struct_size: UInt32(MemoryLayout<tsh_signal_sink_ext>.size), name_count: UInt32(consumes.count), names: CString.array(consumes)))
+            signalSink = sink
+        }
     }
 }
 
@@ -86,7 +96,7 @@ enum KindExport {
                 min_value: p.minimum ?? 0, max_value: p.maximum ?? 0, allowed_values: CString.array(p.allowed),
                 unit: p.unit.map(CString.make))
         }
-        let box = KindBox(type: type, emits: kind.emits)
+        let box = KindBox(type: type, emits: kind.emits, consumes: kind.consumes)
         let descriptor = UnsafeMutablePointer<tsh_kind_descriptor>.allocate(capacity: 1)
         descriptor.initialize(to: tsh_kind_descriptor(
             struct_size: UInt32(MemoryLayout<tsh_kind_descriptor>.size), event_mask: kind.events.rawValue,
@@ -95,8 +105,13 @@ enum KindExport {
             param_count: UInt32(kind.parameters.count), params: kind.parameters.isEmpty ? nil : UnsafePointer(params),
             vtable: UnsafePointer(vtable),
             get_extension: { kind, id in
-                guard String(cString: id) == TSH_EXT_SIGNAL_SOURCE, let data = kind.pointee.user_data else { return nil }
-                return UnsafeRawPointer(Unmanaged<KindBox>.fromOpaque(data).takeUnretainedValue().signalSource)
+                guard let data = kind.pointee.user_data else { return nil }
+                let box = Unmanaged<KindBox>.fromOpaque(data).takeUnretainedValue()
+                switch String(cString: id) {
+                case TSH_EXT_SIGNAL_SOURCE: return UnsafeRawPointer(box.signalSource)
+                case TSH_EXT_SIGNAL_SINK: return box.signalSink.map { UnsafeRawPointer($0) }
+                default: return nil
+                }
             },
             user_data: UnsafeRawPointer(Unmanaged.passRetained(box).toOpaque())))
         return descriptor

@@ -136,9 +136,30 @@ final class RecommendationScript: StrategyPlugin {
     }
 }
 
+/// Emits `trigger.test` and `qde.test` on every quote.
+final class TwoSignals: StrategyPlugin {
+    static let kind = PluginKind(id: "two_signals", description: "emits two signals per quote", roles: [.trigger], events: [.quote],
+                                 emits: ["trigger.test", "qde.test"])
+    let context: PluginContext
+    init(context: PluginContext) throws { self.context = context }
+    func onQuote(_ quote: Quote) throws {
+        try context.emitSignal("trigger.test", symbol: quote.symbol, direction: 1)
+        try context.emitSignal("qde.test", symbol: quote.symbol, direction: -1)
+    }
+}
+
+/// Records the signals it gets; declares (ABI 1.1) that it consumes only `trigger.*`.
+final class TriggerConsumer: StrategyPlugin {
+    static let kind = PluginKind(id: "trigger_consumer", description: "consumes trigger.*", roles: [.scorer], events: [.signal],
+                                 consumes: ["trigger.*"])
+    let log: Observations
+    init(context: PluginContext) throws { log = observe(context.instanceID) }
+    func onSignal(_ signal: Signal) throws { log.add("signal \(signal.name)") }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
-                                          RecommendationScript.self])
+                                          RecommendationScript.self, TwoSignals.self, TriggerConsumer.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {
@@ -148,7 +169,7 @@ func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [S
     var resolved = ResolvedParameters(specs: specs, symbolCount: symbols.count)
     for (name, value) in params { resolved.set(name, value) }
     let kind = KindSpec(id: String(cString: descriptor.pointee.kind_id), description: "", roles: [],
-                        eventMask: descriptor.pointee.event_mask, parameters: specs)
+                        eventMask: descriptor.pointee.event_mask, parameters: specs, consumedSignals: kindIndex == 7 ? ["trigger.*"] : nil)
     return InstanceSpec(id: id, pluginID: "dev.test.engine", kind: kind, descriptor: descriptor, mode: .paper, venue: "test",
                         symbols: symbols, parameters: resolved, risk: RiskLimits(), keepAlive: nil)
 }

@@ -68,7 +68,8 @@ extern "C" {
 /* ------------------------------------------------------------------------------ */
 
 /* History: 1.0 — the first stable ABI. 1.1 — bar events carry quote, buy and sell volume,
- * VWAP and the trade count (tsh_bar_event.fields says which). A 1.0 plugin loads on a 1.1
+ * VWAP and the trade count (tsh_bar_event.fields says which); kinds may declare the signals
+ * they consume (TSH_EXT_SIGNAL_SINK). A 1.0 plugin loads on a 1.1
  * host unchanged; a 1.1 plugin on a 1.0 host is refused at load. */
 #define TSH_ABI_MAJOR 1
 #define TSH_ABI_MINOR 1
@@ -672,6 +673,17 @@ struct tsh_kind_descriptor {
 
 /* Kind-level extensions. */
 #define TSH_EXT_SIGNAL_SOURCE "tsh.signal-source/1"
+
+/** ABI 1.1: the signal names a kind consumes. Without it a kind that subscribes to signals
+ *  receives every signal on its symbols (1.0 behaviour); with it, only signals whose name
+ *  equals one of `names` or starts with a name's text before a trailing '*' ("trigger.*"). */
+#define TSH_EXT_SIGNAL_SINK "tsh.signal-sink/1"
+
+typedef struct tsh_signal_sink_ext {
+    uint32_t struct_size;
+    uint32_t name_count;
+    const char *_Nonnull const *_Nullable names;
+} tsh_signal_sink_ext;
 
 /** Returned for TSH_EXT_SIGNAL_SOURCE: the signal names this kind may emit. */
 typedef struct tsh_signal_source_ext {
