@@ -10,6 +10,7 @@ enum Common {
     static let parameters: [Parameter] = [
         .string("timeframe", default: "1m", doc: "Bars of this timeframe drive the trigger (1s, 1m, 5m, 15m, 1h, 4h, 1d); the instance must ask for them (bars: [...])."),
         .int("cooldown", default: 5, range: 0...10_000, unit: "bars", doc: "After firing, the next this many bars of the symbol do not fire."),
+        .bool("watchlist", default: false, doc: "Fire only for symbols a prefilter instance put on its watch list (prefilter.watch signals)."),
     ]
 
     static let intervals: [String: Int64] = [
@@ -49,10 +50,20 @@ struct Gate {
     let cooldown: Int
     /// Bars seen since the last firing (starts beyond any cooldown).
     var sinceFired = Int.max
+    /// With `watchlist`: whether a prefilter currently lists the symbol (off until it does).
+    let usesWatchlist: Bool
+    var watched = false
 
     init(_ context: PluginContext, symbol: SymbolID) throws {
         interval = try Common.interval(context, symbol: symbol)
         cooldown = Int(try context.int("cooldown", symbol: symbol))
+        usesWatchlist = try context.bool("watchlist", symbol: symbol)
+    }
+
+    /// A `prefilter.watch` signal: +1 adds the symbol, −1 removes it.
+    mutating func watch(_ signal: Signal) {
+        guard signal.name == "prefilter.watch" else { return }
+        watched = signal.direction > 0
     }
 
     /// Counts a bar of the timeframe; false for bars of another timeframe.
@@ -62,7 +73,7 @@ struct Gate {
         return true
     }
 
-    var mayFire: Bool { sinceFired > cooldown }
+    var mayFire: Bool { sinceFired > cooldown && (!usesWatchlist || watched) }
     mutating func fired() { sinceFired = 0 }
 }
 
@@ -93,12 +104,12 @@ struct PerSymbol<State> {
 final class VolumeSpike: StrategyPlugin {
     static let kind = PluginKind(
         id: "volume_spike", description: "Volume z-score of a bar against the n bars before it at or above z (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .signal],
         parameters: Common.parameters + [
             .double("z", default: 3.0, range: 0.1...100, doc: "Fire when the volume z-score reaches this."),
             .int("period", default: 20, range: 2...10_000, unit: "bars", doc: "Bars before the current one the mean and std are taken over."),
         ],
-        emits: ["trigger.volume_spike"])
+        emits: ["trigger.volume_spike"], consumes: ["prefilter.watch"])
 
     struct State {
         var gate: Gate
@@ -118,6 +129,7 @@ final class VolumeSpike: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+    func onSignal(_ signal: Signal) throws { states.with(signal.symbol) { $0.gate.watch(signal) } }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard s.gate.accepts(bar) else { return }
@@ -140,13 +152,13 @@ final class VolumeSpike: StrategyPlugin {
 final class RSIDivergence: StrategyPlugin {
     static let kind = PluginKind(
         id: "rsi_divergence", description: "Price makes a higher swing high with a lower RSI (bearish) or a lower swing low with a higher RSI (bullish) (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .signal],
         parameters: Common.parameters + [
             .int("rsi_period", default: 14, range: 2...1_000, unit: "bars", doc: "RSI period (TA-Lib's RSI)."),
             .int("lookback", default: 30, range: 3...10_000, unit: "bars", doc: "The previous swing must lie within this many bars."),
             .int("swing", default: 3, range: 1...100, unit: "bars", doc: "A swing's close is the extreme of this many bars on each side."),
         ],
-        emits: ["trigger.rsi_divergence"])
+        emits: ["trigger.rsi_divergence"], consumes: ["prefilter.watch"])
 
     struct Point { var index: Int; var close: Double; var rsi: Double }
 
@@ -173,6 +185,7 @@ final class RSIDivergence: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+    func onSignal(_ signal: Signal) throws { states.with(signal.symbol) { $0.gate.watch(signal) } }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard s.gate.accepts(bar) else { return }
@@ -219,13 +232,13 @@ final class RSIDivergence: StrategyPlugin {
 final class Breakout: StrategyPlugin {
     static let kind = PluginKind(
         id: "breakout", description: "Close beyond the previous n bars' highest high / lowest low by more than atr_mult × ATR (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .signal],
         parameters: Common.parameters + [
             .int("n", default: 20, range: 1...10_000, unit: "bars", doc: "Bars before the current one whose high/low is the level."),
             .double("atr_mult", default: 0.1, range: 0...100, doc: "The close must pass the level by more than this many ATRs."),
             .int("atr_period", default: 14, range: 1...1_000, unit: "bars", doc: "ATR period (TA-Lib's ATR)."),
         ],
-        emits: ["trigger.breakout"])
+        emits: ["trigger.breakout"], consumes: ["prefilter.watch"])
 
     struct State {
         var gate: Gate
@@ -246,6 +259,7 @@ final class Breakout: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+    func onSignal(_ signal: Signal) throws { states.with(signal.symbol) { $0.gate.watch(signal) } }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard s.gate.accepts(bar) else { return }
@@ -283,12 +297,12 @@ final class Breakout: StrategyPlugin {
 final class VolatilitySpike: StrategyPlugin {
     static let kind = PluginKind(
         id: "volatility_spike", description: "A bar's true range at or above k × the previous bar's ATR (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .signal],
         parameters: Common.parameters + [
             .double("k", default: 2.5, range: 0.1...100, doc: "Fire when TR / ATR reaches this."),
             .int("atr_period", default: 14, range: 1...1_000, unit: "bars", doc: "ATR period (TA-Lib's ATR)."),
         ],
-        emits: ["trigger.volatility_spike"])
+        emits: ["trigger.volatility_spike"], consumes: ["prefilter.watch"])
 
     struct State {
         var gate: Gate
@@ -308,6 +322,7 @@ final class VolatilitySpike: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+    func onSignal(_ signal: Signal) throws { states.with(signal.symbol) { $0.gate.watch(signal) } }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard s.gate.accepts(bar) else { return }
@@ -331,12 +346,12 @@ final class VolatilitySpike: StrategyPlugin {
 final class VWAPDeviation: StrategyPlugin {
     static let kind = PluginKind(
         id: "vwap_deviation", description: "Close deviating from the session VWAP (since 00:00 UTC) by at least threshold (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .signal],
         parameters: Common.parameters + [
             .double("threshold", default: 0.005, range: 0.000_001...1, doc: "Fire when |close − VWAP| / VWAP reaches this."),
             .string("mode", default: "reversion", doc: "reversion: direction against the deviation; trend: with it."),
         ],
-        emits: ["trigger.vwap_deviation"])
+        emits: ["trigger.vwap_deviation"], consumes: ["prefilter.watch"])
 
     struct State {
         var gate: Gate
@@ -360,6 +375,7 @@ final class VWAPDeviation: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+    func onSignal(_ signal: Signal) throws { states.with(signal.symbol) { $0.gate.watch(signal) } }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard s.gate.accepts(bar), let notional = bar.quoteVolume else { return }
@@ -375,10 +391,92 @@ final class VWAPDeviation: StrategyPlugin {
     }
 }
 
+// MARK: - prefilter
+
+/// Keeps a watch list of the symbols worth watching, re-judged on every final bar of its
+/// timeframe: 24 h quote volume (the sum over the last 24 h of bars) ≥ `min_quote_volume`, ATR
+/// as a share of the close ≥ `min_atr_pct`, and book notional within `depth_bps` of the mid ≥
+/// `min_depth_notional` (both sides). A symbol joining the list emits `prefilter.watch` with
+/// direction +1, leaving it −1; value = the 24 h quote volume; the payload has every metric.
+/// Trigger kinds with `watchlist: true` fire only for listed symbols.
+final class Prefilter: StrategyPlugin {
+    static let kind = PluginKind(
+        id: "prefilter", description: "A watch list by 24 h quote volume, ATR % and book depth near the mid; emits prefilter.watch on changes (SIGNALS §3).",
+        roles: [.trigger], events: [.bar],
+        parameters: [
+            .string("timeframe", default: "1m", doc: "Bars of this timeframe (1s, 1m, 5m, 15m, 1h, 4h, 1d) drive the list; the instance must ask for them."),
+            .double("min_quote_volume", default: 10_000_000, range: 0...1e15, unit: "quote asset", doc: "Least quote volume over the last 24 h of bars."),
+            .double("min_atr_pct", default: 0.05, range: 0...100, unit: "%", doc: "Least ATR(14) as a percentage of the close."),
+            .double("depth_bps", default: 50, range: 0.1...10_000, unit: "bps", doc: "Depth is summed over levels within this distance of the mid."),
+            .double("min_depth_notional", default: 0, range: 0...1e15, unit: "quote asset", doc: "Least book notional within depth_bps (0: not checked)."),
+        ],
+        emits: ["prefilter.watch"])
+
+    struct State {
+        let interval: Int64
+        let windowBars: Int
+        var volumes: [Double] = []
+        var next = 0
+        var sum = 0.0
+        var atr = ATR(period: 14)
+        var listed = false
+        let minVolume: Double, minATR: Double, depthBps: Double, minDepth: Double
+    }
+
+    private let context: PluginContext
+    private var states: PerSymbol<State>
+
+    init(context: PluginContext) throws {
+        self.context = context
+        states = try PerSymbol(context) { symbol in
+            let interval = try Common.interval(context, symbol: symbol)
+            return State(interval: interval, windowBars: max(1, Int(86_400_000_000_000 / interval)),
+                         minVolume: try context.double("min_quote_volume", symbol: symbol), minATR: try context.double("min_atr_pct", symbol: symbol),
+                         depthBps: try context.double("depth_bps", symbol: symbol), minDepth: try context.double("min_depth_notional", symbol: symbol))
+        }
+    }
+
+    func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    private func update(_ s: inout State, _ bar: Bar) throws {
+        guard bar.interval == s.interval else { return }
+        // Rolling 24 h of quote volume (the bar's own when known, else volume × close).
+        let quote = bar.quoteVolume ?? bar.volume * bar.close
+        if s.volumes.count < s.windowBars {
+            s.volumes.append(quote)
+        } else {
+            s.sum -= s.volumes[s.next]
+            s.volumes[s.next] = quote
+            s.next = (s.next + 1) % s.windowBars
+        }
+        s.sum += quote
+        s.atr.update(high: bar.high, low: bar.low, close: bar.close)
+        let atrPct = s.atr.value.map { bar.close > 0 ? 100 * $0 / bar.close : 0 }
+        var depth: Double?
+        if s.minDepth > 0 {
+            let book = context.bookLevels(bar.info.symbol, depth: 200)
+            if let bid = book.bids.first?.price, let ask = book.asks.first?.price {
+                let mid = (bid + ask) / 2, band = mid * s.depthBps / 10_000
+                depth = (book.bids + book.asks).filter { abs($0.price - mid) <= band }.reduce(0) { $0 + $1.price * $1.size }
+            }
+        }
+        let passes = s.sum >= s.minVolume && (atrPct ?? 0) >= s.minATR && (s.minDepth == 0 || (depth ?? 0) >= s.minDepth)
+        guard passes != s.listed else { return }
+        s.listed = passes
+        var json = JSONWriter()
+        json.number("quote_volume_24h", s.sum)
+        json.number("atr_pct", atrPct)
+        json.number("depth_notional", depth)
+        json.integer("bars", s.volumes.count)
+        try context.emitSignal("prefilter.watch", symbol: bar.info.symbol, direction: passes ? 1 : -1, value: s.sum, confidence: 1,
+                               payload: json.finish())
+    }
+}
+
 let manifest = PluginManifest(
     id: "dev.strategyhost.triggers", name: "Triggers", version: "1.0.0",
     description: "Stage 1 of the screener: volume_spike, rsi_divergence, breakout, volatility_spike and vwap_deviation on final bars (SIGNALS.md §3).",
-    kinds: [VolumeSpike.self, RSIDivergence.self, Breakout.self, VolatilitySpike.self, VWAPDeviation.self])
+    kinds: [VolumeSpike.self, RSIDivergence.self, Breakout.self, VolatilitySpike.self, VWAPDeviation.self, Prefilter.self])
 
 @_cdecl("tsh_plugin_entry")
 public func tshPluginEntry() -> UnsafeRawPointer { manifest.pointer }
