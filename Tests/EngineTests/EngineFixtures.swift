@@ -157,9 +157,24 @@ final class TriggerConsumer: StrategyPlugin {
     func onSignal(_ signal: Signal) throws { log.add("signal \(signal.name)") }
 }
 
+/// Throws on every event of its first symbol; records the others.
+final class FailsOnFirstSymbol: StrategyPlugin {
+    static let kind = PluginKind(id: "fails_on_first_symbol", description: "throws on symbol 0", roles: [.trigger], events: [.quote])
+    let log: Observations
+    let first: StrategySDK.SymbolID
+    init(context: PluginContext) throws {
+        log = observe(context.instanceID)
+        first = context.symbols[0]
+    }
+    func onQuote(_ quote: Quote) throws {
+        if quote.symbol == first { throw PluginError(status: TSH_ERR_PLUGIN, "no data for this symbol") }
+        log.add("quote \(quote.symbol.rawValue) \(quote.bidPrice)")
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
-                                          RecommendationScript.self, TwoSignals.self, TriggerConsumer.self])
+                                          RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {
