@@ -39,8 +39,11 @@ public struct TradeTick: Sendable, Hashable {
     public var size: Fixed8
     /// The taker's side; nil when the venue does not say.
     public var aggressor: Side?
+    /// The venue's trade id (`TradeID`); 0 when unknown.
+    public var tradeID: UInt64
 
-    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, price: Fixed8, size: Fixed8, aggressor: Side?) {
+    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, price: Fixed8, size: Fixed8, aggressor: Side?, tradeID: UInt64 = 0) {
+        self.tradeID = tradeID
         self.symbol = symbol
         self.tsEvent = tsEvent
         self.tsRecv = tsRecv
@@ -261,4 +264,30 @@ public enum MarketEvent: Sendable, Hashable {
         case .settlement(let s): s.symbol
         }
     }
+}
+
+/// Venue trade ids as one 64-bit number: decimal ids as their value, any other text (Bybit's
+/// UUIDs on linear contracts) as its FNV-1a 64-bit hash; 0 means unknown.
+public enum TradeID {
+    public static func from(_ text: some Collection<UInt8>) -> UInt64 {
+        guard !text.isEmpty else { return 0 }
+        var value: UInt64 = 0
+        var numeric = !text.isEmpty
+        for byte in text {
+            guard byte >= 48 && byte <= 57 else { numeric = false; break }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(UInt64(byte - 48))
+            if o1 || o2 { numeric = false; break }
+            value = plus
+        }
+        if numeric { return value }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash == 0 ? 1 : hash
+    }
+
+    public static func from(_ text: String) -> UInt64 { from(Array(text.utf8)) }
 }

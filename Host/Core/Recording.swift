@@ -132,7 +132,9 @@ public protocol InputRecorder: AnyObject, Sendable {
 /// Records: 1 quote, 2 trade, 3 book row, 4 bar, 5 oracle, 6 settlement (fixed fields);
 /// 7 venue order update, 8 kill switch (length-prefixed text fields), 9 timer fired,
 /// 10 feed status, 11 trading state, 12 venue cash, 13 writer behind / caught up, 14 history bar
-/// (fields of 4), 15 clock passed (live, no input).
+/// (fields of 4), 15 clock passed (live, no input), 16 trade with the venue's trade id (fields of
+/// 2, then the id; a trade without an id is still written as 2, so older readers of such blocks
+/// and older recordings keep working).
 public enum InputCodec {
     public static let encoding = "tsh-input-v1"
 
@@ -154,8 +156,9 @@ public enum InputCodec {
                 out.u8(1); out.u32(q.symbol.rawValue); out.i64(q.tsEvent); out.i64(q.tsRecv)
                 out.i64(q.bidPrice.raw); out.i64(q.bidSize.raw); out.i64(q.askPrice.raw); out.i64(q.askSize.raw)
             case .trade(let t):
-                out.u8(2); out.u32(t.symbol.rawValue); out.i64(t.tsEvent); out.i64(t.tsRecv)
+                out.u8(t.tradeID == 0 ? 2 : 16); out.u32(t.symbol.rawValue); out.i64(t.tsEvent); out.i64(t.tsRecv)
                 out.i64(t.price.raw); out.i64(t.size.raw); out.u8(UInt8(bitPattern: Int8(t.aggressor?.rawValue ?? 0)))
+                if t.tradeID != 0 { out.u64(t.tradeID) }
             case .bookDelta(let d):
                 out.u8(3); out.u32(d.symbol.rawValue); out.i64(d.tsEvent); out.i64(d.tsRecv)
                 out.u8(UInt8(bitPattern: Int8(d.side.rawValue))); out.i64(d.price.raw); out.i64(d.size.raw); out.u8(d.flags.rawValue)
@@ -218,11 +221,13 @@ public enum InputCodec {
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64()
                 block.events.append(.quote(QuoteTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, bidPrice: Fixed8(raw: try r.i64()),
                                                      bidSize: Fixed8(raw: try r.i64()), askPrice: Fixed8(raw: try r.i64()), askSize: Fixed8(raw: try r.i64()))))
-            case 2:
+            case 2, 16:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64()
                 let price = Fixed8(raw: try r.i64()), size = Fixed8(raw: try r.i64())
                 let aggressor = Side(rawValue: Int32(Int8(bitPattern: try r.u8())))
-                block.events.append(.trade(TradeTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, price: price, size: size, aggressor: aggressor)))
+                let tradeID = tag == 16 ? try r.u64() : 0
+                block.events.append(.trade(TradeTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, price: price, size: size, aggressor: aggressor,
+                                                     tradeID: tradeID)))
             case 3:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64()
                 let at = r.offset

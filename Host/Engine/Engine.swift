@@ -727,7 +727,7 @@ public final class Engine: @unchecked Sendable {
         case .trade(let t):
             var e = tsh_trade_event(
                 header: header(UInt16(TSH_EVENT_TRADE), MemoryLayout<tsh_trade_event>.size, symbol, t.tsEvent, t.tsRecv, flags),
-                price: t.price.double, size: t.size.double, aggressor: t.aggressor?.rawValue ?? 0, reserved: 0)
+                price: t.price.double, size: t.size.double, aggressor: t.aggressor?.rawValue ?? 0, reserved: 0, trade_id: t.tradeID)
             dispatch(symbol, PluginEventType.trade.maskBit, &e)
             if bars != nil { bars!.add(t) }
         case .bookDelta(let delta):

@@ -288,7 +288,9 @@ final class TardisFileReader {
                                          bidPrice: Fixed8(raw: bidPrice), bidSize: Fixed8(raw: bidSize),
                                          askPrice: Fixed8(raw: askPrice), askSize: Fixed8(raw: askSize)))
             case .trades:
+                let idStart = p
                 Self.skipField(&p)
+                let tradeID = TradeID.from(UnsafeBufferPointer(start: idStart, count: p - idStart))
                 Self.comma(&p, &ok)
                 let aggressor = Self.tradeSide(&p, &ok)
                 Self.comma(&p, &ok)
@@ -297,7 +299,7 @@ final class TardisFileReader {
                 let size = tardisDecimal(&p, &ok)
                 if price <= 0 || size <= 0 { ok = false }
                 event = .trade(TradeTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, price: Fixed8(raw: price),
-                                         size: Fixed8(raw: size), aggressor: aggressor))
+                                         size: Fixed8(raw: size), aggressor: aggressor, tradeID: tradeID))
             case .incrementalBookL2:
                 let snapshot = Self.flag(&p, &ok)
                 Self.comma(&p, &ok)

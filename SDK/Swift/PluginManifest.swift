@@ -169,7 +169,9 @@ enum KindExport {
             try plugin.onQuote(Quote(info: info, bidPrice: e.bid_price, bidSize: e.bid_size, askPrice: e.ask_price, askSize: e.ask_size))
         case TSH_EVENT_TRADE:
             let e = ABIGrowth.load(raw, size: size, as: tsh_trade_event.self)
-            try plugin.onTrade(Trade(info: info, price: e.price, size: e.size, aggressor: Side(rawValue: e.aggressor)))
+            // trade_id is zero-filled by `load` when a 1.0 host sent a shorter event.
+            try plugin.onTrade(Trade(info: info, price: e.price, size: e.size, aggressor: Side(rawValue: e.aggressor),
+                                     tradeID: e.trade_id == 0 ? nil : e.trade_id))
         case TSH_EVENT_BOOK:
             let e = ABIGrowth.load(raw, size: size, as: tsh_book_event.self)
             try plugin.onBook(BookUpdate(

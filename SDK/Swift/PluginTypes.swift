@@ -82,7 +82,18 @@ public struct Trade: Sendable {
     public var price: Double, size: Double
     /// The taker's side, nil when unknown.
     public var aggressor: Side?
+    /// SDK 1.1: the venue's trade id (decimal ids as their value, others hashed); nil when the
+    /// host or the venue does not say.
+    public var tradeID: UInt64?
     @inlinable public var symbol: SymbolID { info.symbol }
+
+    public init(info: EventInfo, price: Double, size: Double, aggressor: Side?, tradeID: UInt64? = nil) {
+        self.info = info
+        self.price = price
+        self.size = size
+        self.aggressor = aggressor
+        self.tradeID = tradeID
+    }
 }
 
 public struct BookLevel: Sendable, Hashable {

@@ -127,3 +127,33 @@ struct ABIGrowthReadTests {
         #expect(some.buyVolume == nil && some.sellVolume == nil && some.vwap == nil)
     }
 }
+
+/// Keeps the last trade it was given.
+final class TradeCatcher: StrategyPlugin {
+    static let kind = PluginKind(id: "trade_catcher", description: "keeps the last trade", roles: [], events: [.trade])
+    var last: Trade?
+    init(context: PluginContext) throws {}
+    init() {}
+    func onTrade(_ trade: Trade) throws { last = trade }
+}
+
+struct TradeIDReadTests {
+    static func trade(size: UInt32) throws -> Trade? {
+        var event = tsh_trade_event()
+        event.header.type = UInt16(TSH_EVENT_TRADE)
+        event.header.size = size
+        event.price = 100
+        event.trade_id = 77
+        let plugin = TradeCatcher()
+        try withUnsafePointer(to: &event) { pointer in
+            try pointer.withMemoryRebound(to: tsh_event_header.self, capacity: 1) { try KindExport.dispatch(plugin, $0) }
+        }
+        return plugin.last
+    }
+
+    @Test("a trade from a 1.0 host has no trade id; a 1.1 trade carries the venue's")
+    func tradeID() throws {
+        #expect(try Self.trade(size: TSH_TRADE_EVENT_SIZE_V1_0)?.tradeID == nil)
+        #expect(try Self.trade(size: UInt32(MemoryLayout<tsh_trade_event>.size))?.tradeID == 77)
+    }
+}

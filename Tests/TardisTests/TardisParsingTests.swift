@@ -49,17 +49,17 @@ struct TardisParsingTests {
                              bidPrice: Fixed8(raw: 4_200_000_000_000), bidSize: Fixed8(raw: 125_000_000),
                              askPrice: Fixed8(raw: 4_200_010_000_000), askSize: Fixed8(raw: 50_000_000))),
             .trade(TradeTick(symbol: btc, tsEvent: t + 150_000, tsRecv: t + 300_000, price: Fixed8(raw: 4_200_010_000_000),
-                             size: Fixed8(raw: 1_000_000), aggressor: .buy)),
+                             size: Fixed8(raw: 1_000_000), aggressor: .buy, tradeID: TradeID.from("t1"))),
             // Equal local_timestamp 500 µs: quotes, then trades, then the L2 message.
             .quote(QuoteTick(symbol: btc, tsEvent: t + 300_000, tsRecv: t + 500_000,
                              bidPrice: Fixed8(raw: 4_199_999_000_000), bidSize: Fixed8(raw: 1),
                              askPrice: Fixed8(raw: 0), askSize: Fixed8(raw: 0))),
             .trade(TradeTick(symbol: btc, tsEvent: t + 350_000, tsRecv: t + 500_000, price: Fixed8(raw: 4_200_000_000_000),
-                             size: Fixed8(raw: 200_000_000), aggressor: nil)),
+                             size: Fixed8(raw: 200_000_000), aggressor: nil, tradeID: TradeID.from("t2"))),
             book(400_000, 500_000, .buy, 4_200_000_000_000, 0, []),
             book(400_000, 500_000, .buy, 4_199_999_000_000, 300_000_000, [.endOfBatch]),
             .trade(TradeTick(symbol: btc, tsEvent: t + 600_000, tsRecv: t + 700_000, price: Fixed8(raw: 4_199_950_000_000),
-                             size: Fixed8(raw: 12_500_000), aggressor: .sell)),
+                             size: Fixed8(raw: 12_500_000), aggressor: .sell, tradeID: TradeID.from("t3"))),
             book(650_000, 700_000, .sell, 4_200_020_000_000, 50_000_000, [.endOfBatch]),
         ]
         #expect(events == expected)

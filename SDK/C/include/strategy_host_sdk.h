@@ -69,7 +69,7 @@ extern "C" {
 
 /* History: 1.0 — the first stable ABI. 1.1 — bar events carry quote, buy and sell volume,
  * VWAP and the trade count (tsh_bar_event.fields says which); kinds may declare the signals
- * they consume (TSH_EXT_SIGNAL_SINK). A 1.0 plugin loads on a 1.1
+ * they consume (TSH_EXT_SIGNAL_SINK); trade events carry the venue's trade id. A 1.0 plugin loads on a 1.1
  * host unchanged; a 1.1 plugin on a 1.0 host is refused at load. */
 #define TSH_ABI_MAJOR 1
 #define TSH_ABI_MINOR 1
@@ -276,6 +276,8 @@ typedef struct tsh_trade_event {
     double size;
     tsh_side aggressor; /* side of the taker, 0 when unknown */
     uint32_t reserved;
+    /* ---- 1.1: read only when TSH_HAS_FIELD(tsh_trade_event, trade_id, header.size). */
+    uint64_t trade_id;  /* the venue's trade id (decimal ids as their value, others hashed), 0 when unknown */
 } tsh_trade_event;
 
 typedef struct tsh_book_change {

@@ -150,7 +150,7 @@ public struct BinanceFeedProcessor: Sendable {
                 return
             }
             events.append(.trade(TradeTick(symbol: slots[i].id, tsEvent: trade.tradeTime, tsRecv: tsRecv, price: trade.price,
-                                           size: trade.size, aggressor: trade.aggressor)))
+                                           size: trade.size, aggressor: trade.aggressor, tradeID: UInt64(clamping: trade.tradeID))))
 
         case .aggTrade(let trade):
             counts.aggTrades += 1
@@ -160,7 +160,7 @@ public struct BinanceFeedProcessor: Sendable {
                 return
             }
             events.append(.trade(TradeTick(symbol: slots[i].id, tsEvent: trade.tradeTime, tsRecv: tsRecv, price: trade.price,
-                                           size: trade.size, aggressor: trade.aggressor)))
+                                           size: trade.size, aggressor: trade.aggressor, tradeID: UInt64(clamping: trade.aggregateTradeID))))
 
         case .kline(let kline):
             counts.klines += 1

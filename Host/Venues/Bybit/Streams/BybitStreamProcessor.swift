@@ -215,7 +215,7 @@ public struct BybitStreamProcessor: Sendable {
             }
             for trade in message.trades {
                 events.append(.trade(TradeTick(symbol: id, tsEvent: trade.timeNs, tsRecv: receivedNs, price: trade.price, size: trade.size,
-                                               aggressor: trade.aggressor)))
+                                               aggressor: trade.aggressor, tradeID: TradeID.from(trade.id))))
             }
             counts.trades += message.trades.count
             return .trades(symbol: id, count: message.trades.count)
