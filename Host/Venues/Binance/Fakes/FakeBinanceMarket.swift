@@ -54,29 +54,6 @@ public struct FakeBinanceSymbol: Sendable, Hashable {
     }
 }
 
-/// A deterministic, seeded pseudo-random generator (SplitMix64): the same seed gives the same market.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int64) -> Int64 { Int64(next() % UInt64(max(bound, 1))) }
-
-    /// Stateless hash of a few integers (klines are a function of their open time).
-    static func hash(_ values: UInt64...) -> UInt64 {
-        var generator = SplitMix64(seed: 0x5EED)
-        for value in values { generator.state ^= value; _ = generator.next() }
-        return generator.next()
-    }
-}
 
 /// The authoritative book of one fake symbol at an update id.
 public struct FakeBinanceBook: Sendable, Hashable {

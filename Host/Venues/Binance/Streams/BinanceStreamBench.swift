@@ -25,7 +25,7 @@ public enum BinanceStreamBench {
     /// Parses `count` depth-diff frames (1–7 levels each, ~15% deletions, prices within
     /// ±200 ticks of the mid) and applies each to one synchronised book.
     public static func depthFrames(count: Int, seed: UInt64 = 0x5EED) -> Result {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var pool = FramePool()
         let poolSize = min(max(count, 1), 1 << 16)
         for _ in 0..<poolSize {
@@ -66,7 +66,7 @@ public enum BinanceStreamBench {
 
     /// Parses `count` `bookTicker` frames and turns each into a quote.
     public static func bookTickerFrames(count: Int, seed: UInt64 = 0x5EED) -> Result {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var pool = FramePool()
         let poolSize = min(max(count, 1), 1 << 16)
         for _ in 0..<poolSize {
@@ -96,14 +96,14 @@ public enum BinanceStreamBench {
     private static let mid: Int64 = 60_000 * 100_000_000
     private static let tick: Int64 = 1_000_000  // 0.01
 
-    private static func level(_ random: inout SplitMix, bid: Bool) -> String {
+    private static func level(_ random: inout SplitMix64, bid: Bool) -> String {
         let offset = Int64(random.next() % 200 + 1) * tick
         let price = bid ? mid - offset : mid + offset
         let size = random.next() % 100 < 15 ? 0 : size(&random)
         return "[\"\(decimal(price))\",\"\(decimal(size))\"]"
     }
 
-    private static func size(_ random: inout SplitMix) -> Int64 { Int64(random.next() % 500_000_000 + 1_000) }
+    private static func size(_ random: inout SplitMix64) -> Int64 { Int64(random.next() % 500_000_000 + 1_000) }
 
     /// Binance's wire form: always eight fraction digits.
     private static func decimal(_ raw: Int64) -> String {
@@ -173,14 +173,3 @@ public enum BinanceStreamBench {
 }
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

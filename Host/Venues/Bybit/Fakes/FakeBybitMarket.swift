@@ -63,18 +63,12 @@ public struct FakeBybitInstrument: Sendable, Hashable {
     ]
 }
 
-/// A deterministic 64-bit generator (SplitMix64).
+/// The fake's draws on the shared SplitMix64 generator (its own ranges and [0, 1) units).
 struct FakeRandom: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var base: SplitMix64
+    init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in `range`.
     mutating func int(_ range: ClosedRange<Int64>) -> Int64 {
