@@ -40,14 +40,7 @@ struct IcebergsCommand: ParsableCommand {
     static let columns = ["symbol", "side", "price", "status", "cohort", "first_time", "last_time", "refills", "total_executed",
                           "hidden_volume", "peak_display"]
 
-    func run() throws {
-        do {
-            print(try execute())
-        } catch {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
-            throw ExitCode(error.exit.rawValue)
-        }
-    }
+    func run() throws { try reportingFailures { print(try execute()) } }
 
     func execute() throws(HostFailure) -> String {
         let path = URL(fileURLWithPath: dataDir).appendingPathComponent("host.sqlite").path
@@ -74,10 +67,7 @@ struct IcebergsCommand: ParsableCommand {
         }
         if csv { return ([Self.columns] + cells).map { $0.joined(separator: ",") }.joined(separator: "\n") }
         guard !levels.isEmpty else { return "no iceberg levels in \(path)" + (symbol.map { " for \($0)" } ?? "") }
-        let table = [Self.columns] + cells
-        let widths = Self.columns.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
-        return table.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-            .joined(separator: "\n")
+        return ReportFormat.table(Self.columns, cells, indent: "").joined(separator: "\n")
     }
 
     /// One level per (symbol, side, price), its latest report winning; by symbol, side, price.
@@ -107,10 +97,5 @@ struct IcebergsCommand: ParsableCommand {
     }
 
     /// Plain decimal text (no exponent), at most 8 fraction digits, trailing zeros trimmed.
-    static func plain(_ value: Double) -> String {
-        var text = String(format: "%.8f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text == "-0" ? "0" : text
-    }
+    static func plain(_ value: Double) -> String { ReportFormat.fixed(Decimal(value), minDigits: 0, maxDigits: 8) }
 }
