@@ -17,11 +17,13 @@ public struct JSONWriter: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private mutating func key(_ name: StaticString) {
+    private mutating func key(_ name: StaticString) { name.withUTF8Buffer { key(bytes: $0) } }
+
+    private mutating func key(bytes name: some Sequence<UInt8>) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
         bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: name)
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
@@ -46,19 +48,16 @@ public struct JSONWriter: Sendable {
     /// A nested object written by `body`.
     public mutating func object(_ name: StaticString, _ body: (inout JSONWriter) -> Void) {
         key(name)
-        var inner = JSONWriter(capacity: 64)
-        body(&inner)
-        bytes.append(contentsOf: inner.bytes)
-        bytes.append(UInt8(ascii: "}"))
+        nested(body)
     }
 
     /// A nested object under a run-time key (e.g. a trigger kind); `name` must not need escaping.
     public mutating func object(dynamic name: String, _ body: (inout JSONWriter) -> Void) {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-        needsComma = true
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name.utf8)
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        key(bytes: name.utf8)
+        nested(body)
+    }
+
+    private mutating func nested(_ body: (inout JSONWriter) -> Void) {
         var inner = JSONWriter(capacity: 64)
         body(&inner)
         bytes.append(contentsOf: inner.bytes)
@@ -92,26 +91,14 @@ public struct JSONWriter: Sendable {
             divisor /= 10
         }
         guard fraction > 0 else { return }
-        var width: UInt64 = 10_000_000  // the first fraction digit's place
-        while fraction % 10 == 0 {
-            fraction /= 10
-            width /= 10
-        }
         out.append(UInt8(ascii: "."))
-        // `fraction` now has its trailing zeros removed; print it with its leading zeros.
-        var place = width
-        var rest = fraction
-        var digitsLeft: UInt64 = 1
-        while digitsLeft <= fraction / 10 { digitsLeft *= 10 }
-        // Leading zeros: places above the number's own highest digit.
-        while place > digitsLeft {
-            out.append(UInt8(ascii: "0"))
+        // Digits from the first fraction place until nothing is left: leading zeros kept,
+        // trailing zeros never written.
+        var place: UInt64 = 10_000_000
+        while fraction > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(fraction / place))
+            fraction %= place
             place /= 10
-        }
-        while digitsLeft > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / digitsLeft))
-            rest %= digitsLeft
-            digitsLeft /= 10
         }
     }
 }
