@@ -101,7 +101,7 @@ extension BenchCommand {
             try await fake.command("gap \(names[(injected * 37) % names.count]) 1")
             injected += 1
         }
-        let cpuAfter = Self.processCPUSeconds(), wall = (ContinuousClock.now - wallBefore).seconds
+        let cpuAfter = Self.processCPUSeconds(), wall = (ContinuousClock.now - wallBefore).inSeconds
         let framesAfter = counters.frames.load(ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(200))  // the snapshot includes the window's last events
         let lag = engine.snapshot().feedLag
@@ -239,8 +239,4 @@ final class FakeVenueProcess: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
-}
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -50,3 +50,8 @@ public final class SimulatedClock: EngineClock {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
+
+extension Duration {
+    /// The duration in seconds as a `Double` (reports, rates, backoff arithmetic).
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -34,7 +34,7 @@ extension SQLiteJournal {
         let size = Decimal(string: "0.001")!
         let fee = Decimal(string: "0.0641")!
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        func seconds(_ d: Duration) -> Double { d.inSeconds }
         let enqueueSeconds = journal.writer.holdingWrites { () -> Double in
             let start = clock.now
             let levels = (0..<10).map { (price: Fixed8(raw: 6_412_345_000_000 - Int64($0) * 1_000_000), size: Fixed8(raw: 12_345_678 * Int64($0 + 1))) }

@@ -165,8 +165,7 @@ public enum BinanceStreamBench {
             result.frames += n
             result.events += events
             result.bytes += bytes
-            let parts = elapsed.components
-            result.seconds += Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+            result.seconds += elapsed.inSeconds
         }
         return result
     }

@@ -1,3 +1,5 @@
+import HostCore
+
 /// When to send the venue's keep-alive and when a silent connection counts as dead.
 public struct HeartbeatPolicy: Sendable, Hashable {
     /// Time between keep-alive pings.
@@ -44,10 +46,7 @@ public struct BackoffPolicy: Sendable, Hashable {
         return .nanoseconds(Int64(seconds * 1e9))
     }
 
-    package static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
+    package static func seconds(_ d: Duration) -> Double { d.inSeconds }
 }
 
 /// A connection's life, reported so the host can mark the shard's books stale and resync.

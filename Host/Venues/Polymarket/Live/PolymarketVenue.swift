@@ -312,7 +312,7 @@ public final class PolymarketVenue: LiveVenue, Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let why = Task.isCancelled ? "the host stopped during the reconciliation"
-            : "\(attempts) look-ups in \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s failed (last: \(lastError))"
+            : "\(attempts) look-ups in \(String(format: "%.1f", elapsed.inSeconds)) s failed (last: \(lastError))"
         let reason = "order \(order.clientOrderID) outcome unknown and unresolved: \(why); check open orders and trades at Polymarket for order \(venueID), then restart the host"
         logger.error("Polymarket order outcome could not be reconciled; instance stays halted", metadata: [
             "order.id": "\(order.clientOrderID)", "venue.order_id": "\(venueID)", "instance": "\(order.instance)",
