@@ -203,7 +203,9 @@ struct RESTClientTests {
         await venue.stop()
         var retry = Self.fastRetry
         retry.maxAttempts = 1
-        let rest = BybitREST(baseURL: url, timeout: .seconds(2), retry: retry, logger: fakeTestLogger)
+        // A refused connection fails at once; the long timeout only keeps a loaded machine from
+        // turning it into a timeout before the refusal is seen.
+        let rest = BybitREST(baseURL: url, timeout: .seconds(60), retry: retry, logger: fakeTestLogger)
         let error = try await #require(throws: BybitRESTError.self) { try await rest.serverTime() }
         #expect(error.code == .transport && error.isRetryable)
     }
