@@ -203,8 +203,9 @@ struct RESTClientTests {
         await venue.stop()
         var retry = Self.fastRetry
         retry.maxAttempts = 1
-        // A refused connection fails at once; the long timeout only keeps a loaded machine from
-        // turning it into a timeout before the refusal is seen.
+        // The HTTP client keeps retrying the refused connection until the request's deadline and
+        // then reports the refusal; with a short deadline a stalled test machine reported a
+        // different error, so the deadline is long (the test takes about a minute).
         let rest = BybitREST(baseURL: url, timeout: .seconds(60), retry: retry, logger: fakeTestLogger)
         let error = try await #require(throws: BybitRESTError.self) { try await rest.serverTime() }
         #expect(error.code == .transport && error.isRetryable)
