@@ -136,7 +136,7 @@ struct BacktestCommand: ParsableCommand {
         }
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
-        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
+        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
         defer { withExtendedLifetime(directoryLock) {} }
         defer { journal.close() }
         // A backtest's inputs are files: it stores its decisions, not copies of its input,

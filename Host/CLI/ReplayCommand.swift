@@ -136,6 +136,7 @@ struct ReplayCommand: ParsableCommand {
             journal = try SQLiteJournal(path: scratch.appendingPathComponent("replay.sqlite").path, logger: silent)
             try journal.copyFills(from: path, startedBefore: info.startedAt)
             journal.setSymbols(assembly.symbols)
+            try journal.declareRecordTables(assembly.recordTables, at: info.startedAt)
             try journal.beginSession(SessionInfo(id: replayID, startedAt: info.startedAt, hostVersion: HostCommand.version,
                                                  configHash: configuration.configHash, configFile: configuration.file, seed: info.seed,
                                                  plugins: assembly.sessionPlugins))

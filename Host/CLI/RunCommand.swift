@@ -114,7 +114,7 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
-        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols)
+        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
         defer { withExtendedLifetime(directoryLock) {} }
         let liveData = configuration.feed.source == .polymarket
         let clock: any EngineClock = configuration.feed.source.isLive ? WallClock() : SimulatedClock(start: 0)

@@ -171,7 +171,9 @@ struct SessionAssembly {
     /// Takes the data directory's writer lock (one host per directory, held while the returned
     /// lock lives), opens the database, and marks sessions that never ended (a killed host) as
     /// ended abnormally.
-    static func openWriter(_ host: HostSettings, symbols: SymbolTable) throws(HostFailure) -> (DataDirectoryLock, SQLiteJournal) {
+    static func openWriter(_ host: HostSettings, symbols: SymbolTable, recordTables: [RecordTableDeclaration] = []) throws(HostFailure)
+        -> (DataDirectoryLock, SQLiteJournal)
+    {
         let lock: DataDirectoryLock
         let journal: SQLiteJournal
         let path = URL(fileURLWithPath: host.dataDirectory).appendingPathComponent("host.sqlite").path
@@ -183,10 +185,16 @@ struct SessionAssembly {
                 Logger(label: "tsh.persistence").warning("An earlier session never ended (its host was killed?): marked as ended abnormally",
                                                          metadata: ["session.id": "\(id)"])
             }
+            try journal.declareRecordTables(recordTables, at: WallClock().now())
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         return (lock, journal)
+    }
+
+    /// The record tables (`tsh.records/1`) of the configured instances' kinds.
+    var recordTables: [RecordTableDeclaration] {
+        specs.flatMap { spec in spec.kind.recordTables.map { RecordTableDeclaration(table: $0, pluginID: spec.pluginID, kindID: spec.kind.id) } }
     }
 
     /// The paper venue the configuration asks for (Polymarket's fee curve with the up/down feed

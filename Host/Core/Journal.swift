@@ -33,6 +33,8 @@ public protocol EngineJournal: AnyObject, Sendable {
     func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill]
     /// The last persisted trading state of an instance ("*" = the host), if any.
     func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)?
+    /// A row a plugin upserted into one of its kind's record tables (validated by the engine).
+    func recordUpserted(_ row: RecordRow)
     /// A periodic snapshot of a book's top levels, best first.
     func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)])
 }
@@ -45,6 +47,7 @@ extension EngineJournal {
     public func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill] { [] }
     public func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)? { nil }
     public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {}
+    public func recordUpserted(_ row: RecordRow) {}
 }
 
 /// A fill as the portfolio booked it.
@@ -146,9 +149,12 @@ public struct SignalRecord: Sendable, Hashable {
     public var value: Double
     public var confidence: Double
     public var payload: String
+    /// Named numbers beside the payload (ABI 1.1), in the order the plugin gave them.
+    public var fields: [SignalField]
 
     public init(time: Int64, sourceInstanceID: String, sourcePluginID: String, symbol: String?, name: String,
-                direction: Int32, value: Double, confidence: Double, payload: String) {
+                direction: Int32, value: Double, confidence: Double, payload: String, fields: [SignalField] = []) {
+        self.fields = fields
         self.time = time
         self.sourceInstanceID = sourceInstanceID
         self.sourcePluginID = sourcePluginID
@@ -158,5 +164,27 @@ public struct SignalRecord: Sendable, Hashable {
         self.value = value
         self.confidence = confidence
         self.payload = payload
+    }
+}
+
+/// A named number a signal carries (`tsh_signal_field`).
+public struct SignalField: Sendable, Hashable {
+    public var name: String
+    public var value: Double
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
+
+    /// `{"score":0.42,…}` — the stored form (names are validated UTF-8 without control characters).
+    public static func json(_ fields: [SignalField]) -> String? {
+        guard !fields.isEmpty else { return nil }
+        var out = "{"
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out += "," }
+            out += "\"" + field.name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\":"
+            out += field.value == field.value.rounded() && abs(field.value) < 1e15 ? String(Int64(field.value)) : "\(field.value)"
+        }
+        return out + "}"
     }
 }

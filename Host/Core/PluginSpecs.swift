@@ -176,10 +176,13 @@ public struct KindSpec: Sendable, Hashable {
     /// Signal names (a trailing `*` matches a prefix) the kind consumes (`tsh.signal-sink/1`,
     /// ABI 1.1); nil = every signal on its symbols.
     public var consumedSignals: [String]?
+    /// Tables the kind writes rows to (`tsh.records/1`, ABI 1.1).
+    public var recordTables: [RecordTableSpec]
 
     public init(id: String, description: String, roles: [String], eventMask: UInt32, parameters: [ParameterSpec], emittedSignals: [String] = [],
-                consumedSignals: [String]? = nil) {
+                consumedSignals: [String]? = nil, recordTables: [RecordTableSpec] = []) {
         self.consumedSignals = consumedSignals
+        self.recordTables = recordTables
         self.id = id
         self.description = description
         self.roles = roles
@@ -238,5 +241,79 @@ public struct ResolvedParameters: Sendable, Hashable {
     private static func coerce(_ value: ParameterValue, to type: ParameterType) -> ParameterValue {
         if type == .double, case .int(let v) = value { return .double(Double(v)) }
         return value
+    }
+}
+
+/// The type of a record column (`TSH_COLUMN_*`).
+public enum RecordColumnType: Int32, Sendable, Hashable, CustomStringConvertible {
+    case int = 1, double, text, time
+    public var description: String {
+        switch self {
+        case .int: "int"
+        case .double: "double"
+        case .text: "text"
+        case .time: "time"
+        }
+    }
+}
+
+/// One column of a record table a kind declares.
+public struct RecordColumnSpec: Sendable, Hashable {
+    public var name: String
+    public var type: RecordColumnType
+    public var isKey: Bool
+    public var isNullable: Bool
+    public var doc: String
+
+    public init(name: String, type: RecordColumnType, isKey: Bool = false, isNullable: Bool = false, doc: String = "") {
+        self.name = name
+        self.type = type
+        self.isKey = isKey
+        self.isNullable = isNullable
+        self.doc = doc
+    }
+}
+
+/// A table whose rows a kind emits and the host persists, upserting by the key columns.
+public struct RecordTableSpec: Sendable, Hashable {
+    public var name: String
+    public var doc: String
+    public var columns: [RecordColumnSpec]
+
+    public init(name: String, doc: String = "", columns: [RecordColumnSpec]) {
+        self.name = name
+        self.doc = doc
+        self.columns = columns
+    }
+
+    public var keyColumns: [RecordColumnSpec] { columns.filter(\.isKey) }
+
+    /// The same table: names, types, keys and nullability of the columns in order (docs aside).
+    public func hasSameShape(as other: RecordTableSpec) -> Bool {
+        name == other.name && columns.count == other.columns.count
+            && zip(columns, other.columns).allSatisfy { $0.name == $1.name && $0.type == $1.type && $0.isKey == $1.isKey && $0.isNullable == $1.isNullable }
+    }
+
+    /// "symbol text key, price double, …" for messages.
+    public var shapeDescription: String {
+        columns.map { "\($0.name) \($0.type)\($0.isKey ? " key" : "")\($0.isNullable ? " null" : "")" }.joined(separator: ", ")
+    }
+}
+
+/// A value of a record row.
+public enum RecordValue: Sendable, Hashable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+}
+
+/// One row upserted into a record table, values in column order.
+public struct RecordRow: Sendable, Hashable {
+    public var table: String
+    public var values: [RecordValue]
+    public init(table: String, values: [RecordValue]) {
+        self.table = table
+        self.values = values
     }
 }

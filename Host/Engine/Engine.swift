@@ -77,6 +77,8 @@ public struct EngineSnapshot: Sendable {
     public var settlements: Int = 0
     /// Bars the engine built from trades and delivered (one per bar, however many instances got it).
     public var barsEmitted: Int = 0
+    /// Rows plugins upserted into their record tables (`tsh.records/1`).
+    public var recordsUpserted: Int = 0
     public var instances: [InstanceStatistics] = []
     public var lastEventTime: Int64 = 0
     public var tradingHalted: Bool = false
@@ -951,21 +953,88 @@ public final class Engine: @unchecked Sendable {
             sourceRT.spec.id.withTSHStr { sourceInstance in
                 sourceRT.spec.pluginID.withTSHStr { sourcePlugin in
                     record.payload.withTSHStr { payload in
-                        var e = tsh_signal_event(
-                            header: header(UInt16(TSH_EVENT_SIGNAL), MemoryLayout<tsh_signal_event>.size, symbol, record.time, now, 0),
-                            name: name, source_instance: sourceInstance, source_plugin: sourcePlugin, payload: payload,
-                            direction: record.direction, reserved: 0, value: record.value, confidence: record.confidence)
-                        withUnsafeMutablePointer(to: &e) { pointer in
-                            let h = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
-                            for index in targets where index != source {
-                                counters.signalsDelivered += 1
-                                deliver(route(for: instances[index]), h)
+                        Self.withSignalFields(record.fields) { fields in
+                            var e = tsh_signal_event(
+                                header: header(UInt16(TSH_EVENT_SIGNAL), MemoryLayout<tsh_signal_event>.size, symbol, record.time, now, 0),
+                                name: name, source_instance: sourceInstance, source_plugin: sourcePlugin, payload: payload,
+                                direction: record.direction, reserved: 0, value: record.value, confidence: record.confidence,
+                                fields: fields.baseAddress, field_count: UInt32(fields.count), reserved_1_1: 0)
+                            withUnsafeMutablePointer(to: &e) { pointer in
+                                let h = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
+                                for index in targets where index != source {
+                                    counters.signalsDelivered += 1
+                                    deliver(route(for: instances[index]), h)
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    static let maximumSignalFields: UInt32 = 64
+
+    /// The fields as `tsh_signal_field`s whose names point into one buffer, valid during `body`.
+    private static func withSignalFields<R>(_ fields: [SignalField], _ body: (UnsafeBufferPointer<tsh_signal_field>) -> R) -> R {
+        guard !fields.isEmpty else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        var bytes: [UInt8] = []
+        for field in fields { bytes += field.name.utf8 }
+        return bytes.withUnsafeBufferPointer { text in
+            var offset = 0
+            let raw = UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let items = fields.map { field -> tsh_signal_field in
+                let length = field.name.utf8.count
+                defer { offset += length }
+                return tsh_signal_field(name: tsh_str(ptr: raw + offset, len: UInt64(length)), value: field.value)
+            }
+            return items.withUnsafeBufferPointer(body)
+        }
+    }
+
+    /// `tsh.records/1` upsert: checks the row against the table the instance's kind declared,
+    /// then hands it to the journal (persisted in order with the host's other writes).
+    func upsertRecord(_ rt: InstanceRuntime, table: tsh_str, values: UnsafePointer<tsh_value>, count: UInt32,
+                      _ error: UnsafeMutablePointer<tsh_error>?) -> tsh_status {
+        func fail(_ message: String) -> tsh_status {
+            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: message)
+            return TSH_ERR_INVALID_ARGUMENT
+        }
+        guard let name = CInterop.string(table) else { return fail("record table name is not valid UTF-8") }
+        guard let spec = rt.spec.kind.recordTables.first(where: { $0.name == name }) else {
+            let declared = rt.spec.kind.recordTables.map(\.name)
+            CInterop.write(error, code: TSH_ERR_NOT_FOUND, message: "table '\(name)' is not declared by kind '\(rt.spec.kind.id)'"
+                           + (declared.isEmpty ? " (it declares no tables: add the tsh.records/1 extension)" : " (it declares \(declared.joined(separator: ", ")))"))
+            return TSH_ERR_NOT_FOUND
+        }
+        guard Int(count) == spec.columns.count else {
+            return fail("table '\(name)' has \(spec.columns.count) columns, the row has \(count) values")
+        }
+        var row: [RecordValue] = []
+        row.reserveCapacity(spec.columns.count)
+        for (i, column) in spec.columns.enumerated() {
+            let v = values[i]
+            if v.type == TSH_VALUE_NULL {
+                guard column.isNullable else { return fail("table '\(name)': column '\(column.name)' is \(column.isKey ? "part of the key" : "not nullable") and got null") }
+                row.append(.null)
+                continue
+            }
+            guard v.type == column.type.rawValue else {
+                return fail("table '\(name)': column '\(column.name)' is \(column.type), the value has type \(v.type)")
+            }
+            switch column.type {
+            case .int, .time: row.append(.int(v.int_value))
+            case .double:
+                guard v.double_value.isFinite else { return fail("table '\(name)': column '\(column.name)' got \(v.double_value); use null for no value") }
+                row.append(.double(v.double_value))
+            case .text:
+                guard let text = CInterop.string(v.text_value) else { return fail("table '\(name)': column '\(column.name)' is not valid UTF-8 (or longer than 1 MiB)") }
+                row.append(.text(text))
+            }
+        }
+        counters.recordsUpserted += 1
+        journal?.recordUpserted(RecordRow(table: name, values: row))
+        return TSH_OK
     }
 
     private func deliverOrderUpdate(_ update: OrderUpdate) {
@@ -1069,9 +1138,34 @@ public final class Engine: @unchecked Sendable {
             CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)' names symbol id \(s.symbol_id), which is not one of this instance's symbols")
             return TSH_ERR_INVALID_ARGUMENT
         }
+        var fields: [SignalField] = []
+        if s.field_count > 0 {  // zero for a 1.0 plugin: readPluginStruct leaves what it did not declare at zero
+            guard s.field_count <= Self.maximumSignalFields, let base = s.fields else {
+                CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)': field_count is \(s.field_count) (at most \(Self.maximumSignalFields), with a non-NULL fields array)")
+                return TSH_ERR_INVALID_ARGUMENT
+            }
+            fields.reserveCapacity(Int(s.field_count))
+            for i in 0..<Int(s.field_count) {
+                let f = base[i]
+                guard let fieldName = CInterop.string(f.name), !fieldName.isEmpty, fieldName.utf8.count <= 64,
+                      !fieldName.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                    CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)': field #\(i) has no valid name (1 to 64 bytes of UTF-8, no control characters)")
+                    return TSH_ERR_INVALID_ARGUMENT
+                }
+                guard f.value.isFinite else {
+                    CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)': field '\(fieldName)' is not a finite number")
+                    return TSH_ERR_INVALID_ARGUMENT
+                }
+                guard !fields.contains(where: { $0.name == fieldName }) else {
+                    CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal '\(name)': field '\(fieldName)' is given twice")
+                    return TSH_ERR_INVALID_ARGUMENT
+                }
+                fields.append(SignalField(name: fieldName, value: f.value))
+            }
+        }
         let record = SignalRecord(time: engineNow(), sourceInstanceID: rt.spec.id, sourcePluginID: rt.spec.pluginID,
                                   symbol: symbols.instrument(symbol)?.symbol, name: name, direction: s.direction,
-                                  value: s.value, confidence: s.confidence, payload: payload)
+                                  value: s.value, confidence: s.confidence, payload: payload, fields: fields)
         statistics[rt.index].signalsEmitted += 1
         journal?.signalEmitted(record)
         pending.append(.signal(record, symbol: symbol, source: rt.index))

@@ -143,9 +143,27 @@ enum HostServices {
                 return TSH_OK
             },
             get_service: { _, id in
-                String(cString: id) == TSH_SERVICE_METRICS ? UnsafeRawPointer(HostServices.metricsService) : nil
+                switch String(cString: id) {
+                case TSH_SERVICE_METRICS: UnsafeRawPointer(HostServices.metricsService)
+                case TSH_SERVICE_RECORDS: UnsafeRawPointer(HostServices.recordsService)
+                default: nil
+                }
             })
     }
+
+    /// The `tsh.records/1` table; static storage for the life of the process.
+    nonisolated(unsafe) static let recordsService: UnsafeMutablePointer<tsh_records_service> = {
+        let table = UnsafeMutablePointer<tsh_records_service>.allocate(capacity: 1)
+        table.initialize(to: tsh_records_service(
+            struct_size: UInt32(MemoryLayout<tsh_records_service>.size),
+            reserved: 0,
+            upsert: { host, name, values, count, error in
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return hostWrongThread(error, "records.upsert") }
+                return rt.engine.upsertRecord(rt, table: name, values: values, count: count, error)
+            }))
+        return table
+    }()
 
     /// The `tsh.metrics/1` table; static storage for the life of the process.
     nonisolated(unsafe) static let metricsService: UnsafeMutablePointer<tsh_metrics_service> = {

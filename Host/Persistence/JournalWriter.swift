@@ -11,6 +11,7 @@ enum PendingRow: Sendable {
     case order(OrderRequest, instanceID: String, sessionID: String)
     case update(OrderUpdate, instanceID: String, mode: TradingMode, sessionID: String)
     case signal(SignalRecord, sessionID: String)
+    case record(RecordRow)
     case sessionEnd(id: String, endedAt: Int64, exitStatus: String)
     case sessionDataFiles(id: String, json: String)
     case fill(FillRecord, sessionID: String)
@@ -79,6 +80,8 @@ struct QueueState {
 final class JournalWriter: Sendable {
     let pool: DatabasePool
     let path: String
+    /// The upsert statement of each declared record table, by table name.
+    let recordUpsertSQL = Mutex<[String: String]>([:])
     let logger: Logger
     let maxPendingRows: UInt64
     let batchSize: Int
@@ -338,6 +341,7 @@ final class JournalWriter: Sendable {
 
     private func write(_ rows: ArraySlice<PendingRow>, symbolNames: [String]) throws {
         func symbol(_ id: SymbolID) -> String { id.index < symbolNames.count ? symbolNames[id.index] : id.description }
+        let recordUpserts = recordUpsertSQL.withLock { $0 }
         try pool.write { db in
             let setState = try db.cachedStatement(sql: """
                 INSERT INTO plugin_state (instance_id, key, value, updated_at) VALUES (?, ?, ?, ?)
@@ -356,8 +360,8 @@ final class JournalWriter: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertSignal = try db.cachedStatement(sql: """
-                INSERT INTO signals (session_id, ts, source_instance, source_plugin, symbol, name, direction, value, confidence, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO signals (session_id, ts, source_instance, source_plugin, symbol, name, direction, value, confidence, payload, fields)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let endSession = try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ?, exit_status = ? WHERE id = ?")
             let setDataFiles = try db.cachedStatement(sql: "UPDATE sessions SET data_files = ? WHERE id = ?")
@@ -419,8 +423,23 @@ final class JournalWriter: Sendable {
                 case .signal(let g, let sessionID):
                     var r = RawStatement(insertSignal, arena: arena)
                     r.bind(sessionID); r.bind(g.time); r.bind(g.sourceInstanceID); r.bind(g.sourcePluginID); r.bind(g.symbol); r.bind(g.name)
-                    r.bind(Int64(g.direction)); r.bind(g.value); r.bind(g.confidence); r.bind(g.payload)
+                    r.bind(Int64(g.direction)); r.bind(g.value); r.bind(g.confidence); r.bind(g.payload); r.bind(SignalField.json(g.fields))
                     try r.step()
+                case .record(let row):
+                    guard let sql = recordUpserts[row.table] else {
+                        throw PersistenceError(code: .writeFailed, path: path, message: "a row for record table '\(row.table)', which was never declared",
+                                               fix: "declare the kind's tables before the engine starts (declareRecordTables)")
+                    }
+                    let statement = try db.cachedStatement(sql: sql)
+                    statement.setUncheckedArguments(StatementArguments(row.values.map { value -> DatabaseValue in
+                        switch value {
+                        case .null: .null
+                        case .int(let v): v.databaseValue
+                        case .double(let v): v.databaseValue
+                        case .text(let v): v.databaseValue
+                        }
+                    }))
+                    try statement.execute()
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])
                     try endSession.execute()

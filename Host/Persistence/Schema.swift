@@ -4,7 +4,7 @@ import GRDB
 /// a change is a new `vN_…` migration, and `version` is bumped with it.
 enum Schema {
     /// Recorded in `PRAGMA user_version` by the newest migration.
-    static let version = 3
+    static let version = 4
     /// `PRAGMA application_id` of the host's databases ("TSH0"): how a file is known to be ours.
     static let applicationID: Int32 = 0x5453_4830
 
@@ -25,12 +25,31 @@ enum Schema {
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 3")
         }
+        migrator.registerMigration("v4_records") { db in
+            try db.execute(sql: v4)
+            try db.execute(sql: "PRAGMA user_version = 4")
+        }
         for migration in extra {
             let sql = migration.sql
             migrator.registerMigration(migration.id) { db in try db.execute(sql: sql) }
         }
         return migrator
     }
+
+    /// SDK 1.1: signals carry named numbers (`fields`, JSON object); plugins declare record
+    /// tables (`tsh.records/1`) that the host creates on first use and registers here with
+    /// their column list, so a later kind declaring the same name with other columns is refused.
+    private static let v4 = """
+        ALTER TABLE signals ADD COLUMN fields TEXT;
+        CREATE TABLE record_tables (
+            name TEXT PRIMARY KEY NOT NULL,
+            plugin_id TEXT NOT NULL,
+            kind_id TEXT NOT NULL,
+            columns TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO schema_version (version, migration, applied_at) VALUES (4, 'v4_records', CAST(strftime('%s','now') AS INTEGER) * 1000000000);
+        """
 
     /// Backtests record the market data files they read (paths, sizes, XXH3 digests, filters)
     /// instead of re-encoding every row: `sessions.data_files` holds that manifest as JSON.

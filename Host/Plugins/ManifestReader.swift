@@ -163,9 +163,10 @@ struct ManifestReader {
         let descriptor = base.assumingMemoryBound(to: tsh_kind_descriptor.self)
         let signals = readSignalSource(kind, descriptor: descriptor, label: label)
         let consumed = readSignalSink(kind, descriptor: descriptor, label: label)
+        let tables = readRecords(kind, descriptor: descriptor, label: label)
         guard let id else { return nil }
         let spec = KindSpec(id: id, description: description ?? "", roles: roles, eventMask: kind.value(\.event_mask) ?? 0,
-                            parameters: parameters, emittedSignals: signals, consumedSignals: consumed)
+                            parameters: parameters, emittedSignals: signals, consumedSignals: consumed, recordTables: tables)
         return (spec, descriptor)
     }
 
@@ -227,6 +228,95 @@ struct ManifestReader {
             problems.append("\(extLabel): '\(name)' is not a signal name or a prefix ending in a single '*'")
         }
         return names
+    }
+
+    static let maxTables: UInt32 = 64
+    static let maxColumns: UInt32 = 256
+
+    /// The tables of the optional `tsh.records/1` extension (ABI 1.1); none without it.
+    private mutating func readRecords(_ kind: PluginStruct<tsh_kind_descriptor>, descriptor: UnsafePointer<tsh_kind_descriptor>,
+                                      label: String) -> [RecordTableSpec] {
+        guard case .at(let function) = kind.address(\.get_extension) else { return [] }
+        let getExtension = unsafeBitCast(function, to: GetExtension.self)
+        guard let ext = TSH_EXT_RECORDS.withCString({ getExtension(descriptor, $0) }) else { return [] }
+        let extLabel = "\(label) extension \(TSH_EXT_RECORDS)"
+        let declared = Int(ext.loadUnaligned(as: UInt32.self))
+        guard declared >= MemoryLayout<tsh_records_ext>.size else {
+            problems.append("\(extLabel): struct_size is \(declared), smaller than tsh_records_ext (\(MemoryLayout<tsh_records_ext>.size) bytes)")
+            return []
+        }
+        let fields = PluginStruct<tsh_records_ext>(ext, declaredSize: declared)
+        let count = fields.value(\.table_count) ?? 0
+        guard count > 0 else {
+            problems.append("\(extLabel): table_count is 0; a kind without tables returns NULL for the extension")
+            return []
+        }
+        guard count <= Self.maxTables else {
+            problems.append("\(extLabel): table_count is \(count), more than the \(Self.maxTables) tables a kind may declare")
+            return []
+        }
+        guard case .at(let array) = fields.address(\.tables) else {
+            problems.append("\(extLabel): tables is NULL but table_count is \(count)")
+            return []
+        }
+        let stride = Int(array.loadUnaligned(as: UInt32.self))
+        guard stride >= MemoryLayout<tsh_table_descriptor>.size, stride % MemoryLayout<tsh_table_descriptor>.alignment == 0 else {
+            problems.append("\(extLabel): tables[0].struct_size is \(stride), expected at least \(MemoryLayout<tsh_table_descriptor>.size) (a multiple of \(MemoryLayout<tsh_table_descriptor>.alignment))")
+            return []
+        }
+        var tables: [RecordTableSpec] = []
+        var seen = Set<String>()
+        for index in 0..<Int(count) {
+            let table = PluginStruct<tsh_table_descriptor>(array + index * stride, declaredSize: stride)
+            if let spec = readTable(table, label: "\(extLabel) tables[\(index)]", seen: &seen) { tables.append(spec) }
+        }
+        return tables
+    }
+
+    private mutating func readTable(_ table: PluginStruct<tsh_table_descriptor>, label: String, seen: inout Set<String>) -> RecordTableSpec? {
+        var label = label
+        guard let name = string(table.address(\.name), "\(label).name") else { return nil }
+        label = "table '\(name)'"
+        if !ManifestRules.isSnakeCase(name) { problems.append("\(label): the name is not snake_case (lowercase letters, digits and _, starting with a letter)") }
+        if !seen.insert(name).inserted { problems.append("\(label): declared more than once by the kind") }
+        let doc = string(table.address(\.doc), "\(label).doc") ?? ""
+        let count = table.value(\.column_count) ?? 0
+        guard count > 0, count <= Self.maxColumns else {
+            problems.append("\(label): column_count is \(count); a table has 1 to \(Self.maxColumns) columns")
+            return nil
+        }
+        guard case .at(let array) = table.address(\.columns) else {
+            problems.append("\(label): columns is NULL but column_count is \(count)")
+            return nil
+        }
+        let stride = Int(array.loadUnaligned(as: UInt32.self))
+        guard stride >= MemoryLayout<tsh_column_descriptor>.size, stride % MemoryLayout<tsh_column_descriptor>.alignment == 0 else {
+            problems.append("\(label): columns[0].struct_size is \(stride), expected at least \(MemoryLayout<tsh_column_descriptor>.size)")
+            return nil
+        }
+        var columns: [RecordColumnSpec] = []
+        var names = Set<String>()
+        for index in 0..<Int(count) {
+            let column = PluginStruct<tsh_column_descriptor>(array + index * stride, declaredSize: stride)
+            guard let columnName = string(column.address(\.name), "\(label).columns[\(index)].name") else { continue }
+            let columnLabel = "\(label) column '\(columnName)'"
+            if !ManifestRules.isSnakeCase(columnName) { problems.append("\(columnLabel): the name is not snake_case") }
+            if !names.insert(columnName).inserted { problems.append("\(columnLabel): declared more than once") }
+            let rawType = column.value(\.type) ?? 0
+            guard let type = RecordColumnType(rawValue: rawType) else {
+                problems.append("\(columnLabel): type \(rawType) is not one of 1 (int), 2 (double), 3 (text), 4 (time)")
+                continue
+            }
+            let flags = column.value(\.flags) ?? 0
+            let isKey = flags & TSH_COLUMN_KEY != 0, isNullable = flags & TSH_COLUMN_NULLABLE != 0
+            if isKey && isNullable { problems.append("\(columnLabel): a key column cannot be nullable") }
+            columns.append(RecordColumnSpec(name: columnName, type: type, isKey: isKey, isNullable: isNullable,
+                                            doc: string(column.address(\.doc), "\(columnLabel).doc") ?? ""))
+        }
+        if !columns.isEmpty && !columns.contains(where: \.isKey) {
+            problems.append("\(label): no column is flagged TSH_COLUMN_KEY; upserts need a key")
+        }
+        return RecordTableSpec(name: name, doc: doc, columns: columns)
     }
 
     // MARK: - Parameters

@@ -84,6 +84,12 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
                 ("Consumes", kind.consumedSignals.map { $0.joined(separator: ", ") } ?? (kind.events.contains(.signal) ? "every signal" : "-")),
             ]
             out += Self.aligned(rows).map { "  " + $0 }
+            for table in kind.recordTables {
+                out.append("  Table \(table.name)\(table.doc.isEmpty ? "" : " — \(table.doc)") (key: \(table.keyColumns.map(\.name).joined(separator: ", ")))")
+                let rows = [["COLUMN", "TYPE", "KEY", "NULL", "DOC"]]
+                    + table.columns.map { [$0.name, $0.type.description, $0.isKey ? "key" : "-", $0.isNullable ? "null" : "-", $0.doc] }
+                out += Self.table(rows).map { "    " + $0 }
+            }
             guard !kind.parameters.isEmpty else {
                 out.append("  Parameters   none")
                 continue
@@ -143,6 +149,7 @@ private struct KindView: Encodable {
     var emittedSignals: [String]
     /// null: every signal (no `tsh.signal-sink/1`).
     var consumedSignals: [String]?
+    var recordTables: [TableView]
     var parameters: [ParameterView]
 
     init(_ kind: KindSpec) {
@@ -153,7 +160,25 @@ private struct KindView: Encodable {
         eventMask = kind.eventMask
         emittedSignals = kind.emittedSignals
         consumedSignals = kind.consumedSignals
+        recordTables = kind.recordTables.map(TableView.init)
         parameters = kind.parameters.map(ParameterView.init)
+    }
+}
+
+private struct TableView: Encodable {
+    struct Column: Encodable {
+        var name: String, type: String, key: Bool, nullable: Bool, doc: String
+    }
+    var name: String
+    var doc: String
+    var key: [String]
+    var columns: [Column]
+
+    init(_ table: RecordTableSpec) {
+        name = table.name
+        doc = table.doc
+        key = table.keyColumns.map(\.name)
+        columns = table.columns.map { Column(name: $0.name, type: $0.type.description, key: $0.isKey, nullable: $0.isNullable, doc: $0.doc) }
     }
 }
 

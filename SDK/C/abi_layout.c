@@ -20,7 +20,6 @@ TSH_PIN_V1_0(tsh_kind_descriptor, TSH_KIND_DESCRIPTOR_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_param_descriptor, TSH_PARAM_DESCRIPTOR_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_plugin_vtable, TSH_PLUGIN_VTABLE_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_signal_source_ext, TSH_SIGNAL_SOURCE_EXT_SIZE_V1_0);
-TSH_PIN_V1_0(tsh_signal, TSH_SIGNAL_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_order_request, TSH_ORDER_REQUEST_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_error, TSH_ERROR_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_instrument, TSH_INSTRUMENT_SIZE_V1_0);
@@ -33,7 +32,6 @@ TSH_PIN_V1_0(tsh_event_header, TSH_EVENT_HEADER_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_quote_event, TSH_QUOTE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_book_event, TSH_BOOK_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_timer_event, TSH_TIMER_EVENT_SIZE_V1_0);
-TSH_PIN_V1_0(tsh_signal_event, TSH_SIGNAL_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_oracle_event, TSH_ORACLE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_order_event, TSH_ORDER_EVENT_SIZE_V1_0);
 _Static_assert(sizeof(tsh_signal_sink_ext) == 16, "tsh_signal_sink_ext 1.1 layout");
@@ -45,5 +43,18 @@ _Static_assert(offsetof(tsh_bar_event, quote_volume) == TSH_BAR_EVENT_SIZE_V1_0,
 _Static_assert(offsetof(tsh_bar_event, fields) == TSH_BAR_EVENT_SIZE_V1_0 + 40, "tsh_bar_event 1.1 layout");
 _Static_assert(sizeof(tsh_bar_event) == TSH_BAR_EVENT_SIZE_V1_0 + 48, "tsh_bar_event 1.1 size");
 _Static_assert(!TSH_HAS_FIELD(tsh_bar_event, fields, TSH_BAR_EVENT_SIZE_V1_0), "a 1.0 bar carries no 1.1 field");
+/* 1.1: signals carry named numeric fields. */
+_Static_assert(offsetof(tsh_signal, fields) == TSH_SIGNAL_SIZE_V1_0, "tsh_signal 1.1 fields start where 1.0 ended");
+_Static_assert(sizeof(tsh_signal) == TSH_SIGNAL_SIZE_V1_0 + 16, "tsh_signal 1.1 size");
+_Static_assert(offsetof(tsh_signal_event, fields) == TSH_SIGNAL_EVENT_SIZE_V1_0, "tsh_signal_event 1.1 fields start where 1.0 ended");
+_Static_assert(sizeof(tsh_signal_event) == TSH_SIGNAL_EVENT_SIZE_V1_0 + 16, "tsh_signal_event 1.1 size");
+_Static_assert(sizeof(tsh_signal_field) == 24, "tsh_signal_field layout");
+/* 1.1: records. Fixed-layout value; growable descriptors. */
+_Static_assert(sizeof(tsh_value) == 40, "tsh_value layout");
+_Static_assert(offsetof(tsh_value, text_value) == 24, "tsh_value layout");
+_Static_assert(sizeof(tsh_column_descriptor) == 32, "tsh_column_descriptor 1.1 layout");
+_Static_assert(sizeof(tsh_table_descriptor) == 32, "tsh_table_descriptor 1.1 layout");
+_Static_assert(sizeof(tsh_records_ext) == 16, "tsh_records_ext 1.1 layout");
+_Static_assert(sizeof(tsh_records_service) == 16, "tsh_records_service 1.1 layout");
 _Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
 _Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");

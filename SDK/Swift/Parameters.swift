@@ -51,15 +51,63 @@ public struct PluginKind: Sendable {
     /// SDK 1.1: the signal names this kind consumes (a trailing `*` matches a prefix, e.g.
     /// `trigger.*`); empty = every signal on its symbols, as in 1.0.
     public var consumes: [String]
+    /// SDK 1.1: tables whose rows the kind emits (`PluginContext.upsert`) and the host persists
+    /// (published as `tsh.records/1`).
+    public var tables: [RecordTable]
 
     public init(id: String, description: String, roles: [Role], events: EventMask, parameters: [Parameter] = [], emits: [String] = [],
-                consumes: [String] = []) {
+                consumes: [String] = [], tables: [RecordTable] = []) {
         self.consumes = consumes
+        self.tables = tables
         self.id = id
         self.description = description
         self.roles = roles
         self.events = events
         self.parameters = parameters
         self.emits = emits
+    }
+}
+
+/// A table a kind declares (SDK 1.1): the host creates it and upserts the rows the kind emits,
+/// replacing a row whose key columns are equal.
+public struct RecordTable: Sendable {
+    public struct Column: Sendable {
+        public enum Kind: Int32, Sendable { case int = 1, double, text, time }
+        public var name: String
+        public var kind: Kind
+        public var isKey: Bool
+        public var isNullable: Bool
+        public var doc: String
+
+        public static func key(_ name: String, _ kind: Kind, doc: String = "") -> Column {
+            Column(name: name, kind: kind, isKey: true, isNullable: false, doc: doc)
+        }
+        public static func value(_ name: String, _ kind: Kind, nullable: Bool = false, doc: String = "") -> Column {
+            Column(name: name, kind: kind, isKey: false, isNullable: nullable, doc: doc)
+        }
+    }
+    public var name: String
+    public var doc: String
+    public var columns: [Column]
+    public init(_ name: String, doc: String = "", columns: [Column]) {
+        self.name = name
+        self.doc = doc
+        self.columns = columns
+    }
+}
+
+/// A value of a record row (`tsh_value`).
+public enum RecordValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    /// ns since the Unix epoch.
+    case time(Int64)
+
+    /// `.double`, or `.null` for nil (NaN and infinities are not values: they become null too).
+    public static func number(_ value: Double?) -> RecordValue {
+        guard let value, value.isFinite else { return .null }
+        return .double(value)
     }
 }

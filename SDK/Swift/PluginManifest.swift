@@ -60,8 +60,30 @@ final class KindBox {
     let signalSource: UnsafeMutablePointer<tsh_signal_source_ext>
     /// nil when the kind consumes every signal (no `tsh.signal-sink/1` extension).
     let signalSink: UnsafeMutablePointer<tsh_signal_sink_ext>?
-    init(type: any StrategyPlugin.Type, emits: [String], consumes: [String]) {
+    /// nil when the kind declares no tables (no `tsh.records/1` extension).
+    let records: UnsafeMutablePointer<tsh_records_ext>?
+    init(type: any StrategyPlugin.Type, emits: [String], consumes: [String], tables: [RecordTable]) {
         self.type = type
+        if tables.isEmpty {
+            records = nil
+        } else {
+            let descriptors = UnsafeMutablePointer<tsh_table_descriptor>.allocate(capacity: tables.count)
+            for (i, table) in tables.enumerated() {
+                let columns = UnsafeMutablePointer<tsh_column_descriptor>.allocate(capacity: table.columns.count)
+                for (j, c) in table.columns.enumerated() {
+                    columns[j] = tsh_column_descriptor(
+                        struct_size: UInt32(MemoryLayout<tsh_column_descriptor>.size), type: c.kind.rawValue, name: CString.make(c.name),
+                        doc: CString.make(c.doc), flags: (c.isKey ? TSH_COLUMN_KEY : 0) | (c.isNullable ? TSH_COLUMN_NULLABLE : 0), reserved: 0)
+                }
+                descriptors[i] = tsh_table_descriptor(
+                    struct_size: UInt32(MemoryLayout<tsh_table_descriptor>.size), column_count: UInt32(table.columns.count),
+                    name: CString.make(table.name), doc: CString.make(table.doc), columns: UnsafePointer(columns))
+            }
+            let ext = UnsafeMutablePointer<tsh_records_ext>.allocate(capacity: 1)
+            ext.initialize(to: tsh_records_ext(struct_size: UInt32(MemoryLayout<tsh_records_ext>.size), table_count: UInt32(tables.count),
+                                               tables: UnsafePointer(descriptors)))
+            records = ext
+        }
         signalSource = .allocate(capacity: 1)
         signalSource.initialize(to: tsh_signal_source_ext(
             struct_size: UInt32(MemoryLayout<tsh_signal_source_ext>.size), name_count: UInt32(emits.count), names: CString.array(emits)))
@@ -96,7 +118,7 @@ enum KindExport {
                 min_value: p.minimum ?? 0, max_value: p.maximum ?? 0, allowed_values: CString.array(p.allowed),
                 unit: p.unit.map(CString.make))
         }
-        let box = KindBox(type: type, emits: kind.emits, consumes: kind.consumes)
+        let box = KindBox(type: type, emits: kind.emits, consumes: kind.consumes, tables: kind.tables)
         let descriptor = UnsafeMutablePointer<tsh_kind_descriptor>.allocate(capacity: 1)
         descriptor.initialize(to: tsh_kind_descriptor(
             struct_size: UInt32(MemoryLayout<tsh_kind_descriptor>.size), event_mask: kind.events.rawValue,
@@ -110,6 +132,7 @@ enum KindExport {
                 switch String(cString: id) {
                 case TSH_EXT_SIGNAL_SOURCE: return UnsafeRawPointer(box.signalSource)
                 case TSH_EXT_SIGNAL_SINK: return box.signalSink.map { UnsafeRawPointer($0) }
+                case TSH_EXT_RECORDS: return box.records.map { UnsafeRawPointer($0) }
                 default: return nil
                 }
             },
@@ -157,6 +180,13 @@ enum KindExport {
     }()
 
     @inline(__always)
+    /// The named fields of a 1.1 signal event (none when the host's event is a 1.0 one:
+    /// ABIGrowth.load leaves what the host did not write at zero).
+    static func signalFields(_ e: tsh_signal_event) -> [(name: String, value: Double)] {
+        guard e.field_count > 0, let fields = e.fields else { return [] }
+        return (0..<Int(e.field_count)).map { (makeString(fields[$0].name), fields[$0].value) }
+    }
+
     static func dispatch(_ plugin: any StrategyPlugin, _ event: UnsafePointer<tsh_event_header>) throws {
         let raw = UnsafeRawPointer(event)
         let info = EventInfo(event.pointee)
@@ -196,7 +226,8 @@ enum KindExport {
             let e = ABIGrowth.load(raw, size: size, as: tsh_signal_event.self)
             try plugin.onSignal(Signal(info: info, name: makeString(e.name), sourceInstance: makeString(e.source_instance),
                                        sourcePlugin: makeString(e.source_plugin), payload: makeString(e.payload),
-                                       direction: e.direction, value: e.value, confidence: e.confidence))
+                                       direction: e.direction, value: e.value, confidence: e.confidence,
+                                       fields: Self.signalFields(e)))
         case TSH_EVENT_ORACLE:
             let e = ABIGrowth.load(raw, size: size, as: tsh_oracle_event.self)
             try plugin.onOracle(OracleTick(info: info, source: makeString(e.source), price: e.price))

@@ -192,7 +192,12 @@ public struct Signal: Sendable {
     public var direction: Int32
     public var value: Double
     public var confidence: Double
+    /// SDK 1.1: the named numbers the emitter attached (empty from a 1.0 host or emitter).
+    public var fields: [(name: String, value: Double)] = []
     @inlinable public var symbol: SymbolID { info.symbol }
+
+    /// The value of a named field, nil when the signal does not carry it.
+    public func field(_ name: String) -> Double? { fields.first { $0.name == name }?.value }
 }
 
 public struct OracleTick: Sendable {

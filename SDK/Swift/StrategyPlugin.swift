@@ -105,16 +105,26 @@ public struct PluginContext {
 
     // MARK: Signals and timers
 
+    /// Publishes a signal. `fields` (SDK 1.1) are named numbers consumers read without parsing
+    /// the payload; names are static strings so emitting them costs no allocation.
     public func emitSignal(_ name: String, symbol: SymbolID = .none, direction: Int32 = 0, value: Double = 0,
-                           confidence: Double = 1, payload: String = "") throws(PluginError) {
+                           confidence: Double = 1, payload: String = "", fields: KeyValuePairs<StaticString, Double> = [:]) throws(PluginError) {
         var error = tsh_error()
         error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
         let status = name.withSlice { nameSlice in
             payload.withSlice { payloadSlice in
-                var signal = tsh_signal(
-                    struct_size: UInt32(MemoryLayout<tsh_signal>.size), symbol_id: symbol.rawValue, name: nameSlice,
-                    payload: payloadSlice, direction: direction, reserved: 0, value: value, confidence: confidence)
-                return host.pointee.emit_signal(host, &signal, &error)
+                withUnsafeTemporaryAllocation(of: tsh_signal_field.self, capacity: max(1, fields.count)) { buffer in
+                    for (i, field) in fields.enumerated() {
+                        buffer[i] = tsh_signal_field(
+                            name: tsh_str(ptr: UnsafeRawPointer(field.key.utf8Start).assumingMemoryBound(to: CChar.self), len: UInt64(field.key.utf8CodeUnitCount)),
+                            value: field.value)
+                    }
+                    var signal = tsh_signal(
+                        struct_size: UInt32(MemoryLayout<tsh_signal>.size), symbol_id: symbol.rawValue, name: nameSlice,
+                        payload: payloadSlice, direction: direction, reserved: 0, value: value, confidence: confidence,
+                        fields: fields.isEmpty ? nil : UnsafePointer(buffer.baseAddress), field_count: UInt32(fields.count), reserved_1_1: 0)
+                    return host.pointee.emit_signal(host, &signal, &error)
+                }
             }
         }
         guard status == TSH_OK else { throw PluginError(status: status, Self.message(error)) }
@@ -284,6 +294,47 @@ public struct PluginContext {
         guard let service = host.pointee.get_service(host, TSH_SERVICE_METRICS) else { return }
         let table = service.assumingMemoryBound(to: tsh_metrics_service.self)
         name.withSlice { table.pointee.gauge_set(host, $0, value) }
+    }
+
+    // MARK: Records (SDK 1.1)
+
+    /// Inserts a row into one of the kind's declared tables (`PluginKind.tables`), or replaces
+    /// the row with the same key; values in column order. The host persists it with its other
+    /// writes. Throws when the host has no records service (an ABI 1.0 host) or refuses the row.
+    public func upsert(_ table: String, _ values: [RecordValue]) throws(PluginError) {
+        guard let service = host.pointee.get_service(host, TSH_SERVICE_RECORDS) else {
+            throw PluginError(status: TSH_ERR_UNSUPPORTED, "this host offers no \(TSH_SERVICE_RECORDS) service (it speaks ABI 1.0)")
+        }
+        let records = service.assumingMemoryBound(to: tsh_records_service.self)
+        var text: [UInt8] = []
+        for case .text(let s) in values { text += s.utf8 }
+        var error = tsh_error()
+        error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
+        let status = table.withSlice { name in
+            text.withUnsafeBufferPointer { bytes in
+                withUnsafeTemporaryAllocation(of: tsh_value.self, capacity: max(1, values.count)) { buffer in
+                    let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
+                    var offset = 0
+                    for (i, value) in values.enumerated() {
+                        var v = tsh_value()
+                        switch value {
+                        case .null: v.type = TSH_VALUE_NULL
+                        case .int(let x): v.type = TSH_COLUMN_INT; v.int_value = x
+                        case .time(let x): v.type = TSH_COLUMN_TIME; v.int_value = x
+                        case .double(let x): v.type = TSH_COLUMN_DOUBLE; v.double_value = x
+                        case .text(let s):
+                            let length = s.utf8.count
+                            v.type = TSH_COLUMN_TEXT
+                            v.text_value = tsh_str(ptr: length == 0 ? nil : base! + offset, len: UInt64(length))
+                            offset += length
+                        }
+                        buffer[i] = v
+                    }
+                    return records.pointee.upsert(host, name, UnsafePointer(buffer.baseAddress!), UInt32(values.count), &error)
+                }
+            }
+        }
+        guard status == TSH_OK else { throw PluginError(status: status, Self.message(error)) }
     }
 
     /// A host that wrote less than the 1.0 layout of an out-struct is broken: refuse its answer.

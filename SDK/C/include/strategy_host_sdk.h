@@ -334,6 +334,13 @@ typedef struct tsh_timer_event {
     int64_t scheduled_ns; /* when it was due; header.ts_recv_ns is when it fired */
 } tsh_timer_event;
 
+/** A named number a signal carries beside its JSON payload (ABI 1.1), e.g. {"score", 0.42}:
+ *  consumers read it without parsing JSON; the host stores it with the signal. Fixed layout. */
+typedef struct tsh_signal_field {
+    tsh_str name;  /* 1 to 64 bytes, unique within the signal */
+    double value;  /* finite */
+} tsh_signal_field;
+
 typedef struct tsh_signal_event {
     tsh_event_header header;
     tsh_str name;             /* e.g. "trigger.price_move" */
@@ -344,6 +351,10 @@ typedef struct tsh_signal_event {
     uint32_t reserved;
     double value;
     double confidence;        /* 0...1 by convention */
+    /* ---- 1.1: read only when TSH_HAS_FIELD(tsh_signal_event, field_count, header.size). */
+    const tsh_signal_field *_Nullable fields; /* named numbers; valid during the callback */
+    uint32_t field_count;
+    uint32_t reserved_1_1;
 } tsh_signal_event;
 
 typedef struct tsh_oracle_event {
@@ -446,6 +457,10 @@ typedef struct tsh_signal {
     uint32_t reserved;
     double value;
     double confidence;
+    /* ---- 1.1: the host reads them when struct_size covers field_count. At most 64. */
+    const tsh_signal_field *_Nullable fields;
+    uint32_t field_count;
+    uint32_t reserved_1_1;
 } tsh_signal;
 
 /** Who this instance is; valid until the instance is destroyed. */
@@ -583,6 +598,35 @@ typedef struct tsh_metrics_service {
     void (*_Nonnull gauge_set)(const tsh_host *_Nonnull host, tsh_str name, double value);
 } tsh_metrics_service;
 
+#define TSH_SERVICE_RECORDS "tsh.records/1"
+
+/** One value of a row; `type` is TSH_VALUE_NULL or the column's TSH_COLUMN_* type. Fixed
+ *  layout (elements of a caller-built array): it never grows. */
+typedef int32_t tsh_value_type;
+#define TSH_VALUE_NULL 0
+
+typedef struct tsh_value {
+    tsh_value_type type;
+    uint32_t reserved;
+    int64_t int_value;    /* TSH_COLUMN_INT, TSH_COLUMN_TIME */
+    double double_value;  /* TSH_COLUMN_DOUBLE */
+    tsh_str text_value;   /* TSH_COLUMN_TEXT; copied by the host */
+} tsh_value;
+
+/** Rows of the tables the instance's kind declared (TSH_EXT_RECORDS), persisted by the host
+ *  in order with its other writes. */
+typedef struct tsh_records_service {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /** [engine-thread] Inserts a row, or replaces the row with the same key. `values` holds one
+     *  value per declared column, in declaration order. TSH_ERR_NOT_FOUND for a table the kind
+     *  did not declare; TSH_ERR_INVALID_ARGUMENT (message in err) for a wrong count, a type that
+     *  is not the column's, null in a key or non-null column, NaN or invalid UTF-8. */
+    tsh_status (*_Nonnull upsert)(const tsh_host *_Nonnull host, tsh_str table,
+                                  const tsh_value *_Nonnull values, uint32_t value_count,
+                                  tsh_error *_Nonnull err);
+} tsh_records_service;
+
 /* ------------------------------------------------------------------------------ */
 /* Plugin side: parameters, kinds, the manifest                                    */
 /* ------------------------------------------------------------------------------ */
@@ -686,6 +730,45 @@ typedef struct tsh_signal_sink_ext {
     uint32_t name_count;
     const char *_Nonnull const *_Nullable names;
 } tsh_signal_sink_ext;
+
+/** ABI 1.1: tables a kind writes rows to. The host creates each table in its store (key =
+ *  the columns flagged TSH_COLUMN_KEY), and persists what the instances upsert through the
+ *  TSH_SERVICE_RECORDS service: a row whose key exists replaces it, so re-emitting is
+ *  idempotent. Kinds that declare the same table name must declare the same columns. */
+#define TSH_EXT_RECORDS "tsh.records/1"
+
+typedef int32_t tsh_column_type;
+#define TSH_COLUMN_INT 1    /* int64 */
+#define TSH_COLUMN_DOUBLE 2 /* IEEE 754 binary64; NaN is not a value (use null) */
+#define TSH_COLUMN_TEXT 3   /* UTF-8 */
+#define TSH_COLUMN_TIME 4   /* int64 ns since the Unix epoch; exported as ISO-8601 UTC */
+
+typedef uint32_t tsh_column_flags;
+#define TSH_COLUMN_KEY 1u      /* part of the table's key; never null */
+#define TSH_COLUMN_NULLABLE 2u /* may hold null */
+
+typedef struct tsh_column_descriptor {
+    uint32_t struct_size;
+    tsh_column_type type;
+    const char *_Nonnull name; /* snake_case, unique within the table */
+    const char *_Nonnull doc;
+    tsh_column_flags flags;
+    uint32_t reserved;
+} tsh_column_descriptor;
+
+typedef struct tsh_table_descriptor {
+    uint32_t struct_size;
+    uint32_t column_count;
+    const char *_Nonnull name; /* snake_case */
+    const char *_Nonnull doc;
+    const tsh_column_descriptor *_Nullable columns; /* elements of columns[0].struct_size bytes */
+} tsh_table_descriptor;
+
+typedef struct tsh_records_ext {
+    uint32_t struct_size;
+    uint32_t table_count;
+    const tsh_table_descriptor *_Nullable tables; /* elements of tables[0].struct_size bytes */
+} tsh_records_ext;
 
 /** Returned for TSH_EXT_SIGNAL_SOURCE: the signal names this kind may emit. */
 typedef struct tsh_signal_source_ext {

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import HostCore
+import Synchronization
+
+/// A record table as a kind declared it, with who declared it (for messages and the registry).
+public struct RecordTableDeclaration: Sendable, Hashable {
+    public var table: RecordTableSpec
+    public var pluginID: String
+    public var kindID: String
+    public init(table: RecordTableSpec, pluginID: String, kindID: String) {
+        self.table = table
+        self.pluginID = pluginID
+        self.kindID = kindID
+    }
+}
+
+/// Plugin record tables (`tsh.records/1`) in the host's database: created on first
+/// declaration, registered in `record_tables` with their columns, upserted by key.
+enum RecordTablesSQL {
+    static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    static func columnsText(_ table: RecordTableSpec) -> String { table.shapeDescription }
+
+    static func create(_ table: RecordTableSpec) -> String {
+        let columns = table.columns.map { column -> String in
+            let type = switch column.type {
+            case .int, .time: "INTEGER"
+            case .double: "REAL"
+            case .text: "TEXT"
+            }
+            return "\(quoted(column.name)) \(type)\(column.isNullable ? "" : " NOT NULL")"
+        }
+        let key = table.keyColumns.map { quoted($0.name) }.joined(separator: ", ")
+        return "CREATE TABLE \(quoted(table.name)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key)))"
+    }
+
+    static func upsert(_ table: RecordTableSpec) -> String {
+        let names = table.columns.map { quoted($0.name) }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        let key = table.keyColumns.map { quoted($0.name) }.joined(separator: ", ")
+        let others = table.columns.filter { !$0.isKey }.map { "\(quoted($0.name)) = excluded.\(quoted($0.name))" }
+        let action = others.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + others.joined(separator: ", ")
+        return "INSERT INTO \(quoted(table.name)) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (\(key)) \(action)"
+    }
+}
+
+extension SQLiteJournal {
+    /// Creates (or checks) the record tables of the session's kinds before the engine starts.
+    /// A name that is one of the host's own tables, or a table that exists with other columns,
+    /// is refused with the difference; nothing is created then.
+    public func declareRecordTables(_ declarations: [RecordTableDeclaration], at time: Int64) throws(PersistenceError) {
+        guard !declarations.isEmpty else { return }
+        var byName: [String: RecordTableDeclaration] = [:]
+        for declaration in declarations {
+            if let earlier = byName[declaration.table.name] {
+                guard earlier.table.hasSameShape(as: declaration.table) else {
+                    throw PersistenceError(code: .writeFailed, path: path,
+                                           message: "record table '\(declaration.table.name)' is declared by kind '\(earlier.kindID)' of \(earlier.pluginID) as (\(earlier.table.shapeDescription)) and by kind '\(declaration.kindID)' of \(declaration.pluginID) as (\(declaration.table.shapeDescription))",
+                                           fix: "kinds that share a table must declare the same columns")
+                }
+                continue
+            }
+            byName[declaration.table.name] = declaration
+        }
+        do {
+            try writer.pool.write { db in
+                let registered = try Row.fetchAll(db, sql: "SELECT name, plugin_id, kind_id, columns FROM record_tables")
+                var known: [String: (pluginID: String, kindID: String, columns: String)] = [:]
+                for row in registered { known[row[0]] = (row[1], row[2], row[3]) }
+                let existing = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"))
+                for name in byName.keys.sorted() {
+                    let declaration = byName[name]!
+                    let columns = RecordTablesSQL.columnsText(declaration.table)
+                    if let registeredTable = known[name] {
+                        guard registeredTable.columns == columns else {
+                            throw PersistenceError(code: .writeFailed, path: path,
+                                                   message: "record table '\(name)' exists (created by kind '\(registeredTable.kindID)' of \(registeredTable.pluginID)) with columns (\(registeredTable.columns)); kind '\(declaration.kindID)' of \(declaration.pluginID) declares (\(columns))",
+                                                   fix: "use another data directory, or drop the table ('DROP TABLE \(name); DELETE FROM record_tables WHERE name = '\(name)';') to let it be recreated")
+                        }
+                        continue
+                    }
+                    guard !existing.contains(name), !name.hasPrefix("sqlite_") else {
+                        throw PersistenceError(code: .writeFailed, path: path,
+                                               message: "kind '\(declaration.kindID)' of \(declaration.pluginID) declares a record table '\(name)', which is one of the host's own tables",
+                                               fix: "rename the plugin's table")
+                    }
+                    try db.execute(sql: RecordTablesSQL.create(declaration.table))
+                    try db.execute(sql: "INSERT INTO record_tables (name, plugin_id, kind_id, columns, created_at) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [name, declaration.pluginID, declaration.kindID, columns, time])
+                }
+            }
+        } catch let error as PersistenceError {
+            throw error
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+        writer.recordUpsertSQL.withLock { sql in
+            for (name, declaration) in byName { sql[name] = RecordTablesSQL.upsert(declaration.table) }
+        }
+    }
+
+    public func recordUpserted(_ row: RecordRow) {
+        writer.enqueue { _ in .record(row) }
+    }
+
+    /// The registered record tables (name, declaring plugin and kind, columns).
+    public func recordTables() throws(PersistenceError) -> [(name: String, pluginID: String, kindID: String, columns: String)] {
+        do {
+            return try writer.pool.read { db in
+                guard try db.tableExists("record_tables") else { return [] }
+                return try Row.fetchAll(db, sql: "SELECT name, plugin_id, kind_id, columns FROM record_tables ORDER BY name").map { ($0[0], $0[1], $0[2], $0[3]) }
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .readFailed)
+        }
+    }
+}
