@@ -4,9 +4,8 @@ import HostCore
 import HostPersistence
 import Logging
 
-/// `host icebergs`: the iceberg levels `iceberg.so` reported, from the journaled
-/// `iceberg.active` / `.exhausted` / `.canceled` signals — one row per level (symbol, side,
-/// price) with its latest status, in the columns of SIGNALS.md §7.
+/// `host icebergs`: the iceberg levels `iceberg.so` persisted in its `iceberg_levels` record
+/// table (SIGNALS.md §7) — one row per iceberg with its latest status.
 struct IcebergsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "icebergs",
@@ -20,8 +19,6 @@ struct IcebergsCommand: ParsableCommand {
     var dataDir = "./data"
     @Option(name: .long, help: "Only this symbol.")
     var symbol: String?
-    @Option(name: .long, help: "Only this session.")
-    var session: String?
     @Flag(name: .long, help: "Print JSON (an array of levels).")
     var json = false
     @Flag(name: .long, help: "Print CSV with a header row.")
@@ -44,17 +41,19 @@ struct IcebergsCommand: ParsableCommand {
 
     func execute() throws(HostFailure) -> String {
         let path = URL(fileURLWithPath: dataDir).appendingPathComponent("host.sqlite").path
-        var rows: [SignalRow] = []
+        var levels: [Level] = []
         do {
             let journal = try SQLiteJournal.openExisting(path: path, logger: Logger(label: "tsh.icebergs", factory: { _ in SwiftLogNoOpLogHandler() }))
             defer { journal.close() }
-            for name in ["iceberg.active", "iceberg.exhausted", "iceberg.canceled"] {
-                rows += try journal.signals(sessionID: session, name: name)
+            guard let table = try journal.recordTable(named: "iceberg_levels") else {
+                throw HostFailure(exit: .invalidData, message: "error: \(path) has no iceberg_levels table: no iceberg instance has run on this data directory\nfix: run a configuration with an iceberg.so instance (e.g. strategies/smart_candles.yaml or strategies/screener_backtest.yaml) with --data-dir \(dataDir)")
             }
+            levels = try Self.levels(journal, table, symbol: symbol)
+        } catch let failure as HostFailure {
+            throw failure
         } catch {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
-        let levels = Self.levels(from: rows.map(\.signal), symbol: symbol)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -70,23 +69,23 @@ struct IcebergsCommand: ParsableCommand {
         return ReportFormat.table(Self.columns, cells, indent: "").joined(separator: "\n")
     }
 
-    /// One level per (symbol, side, price), its latest report winning; by symbol, side, price.
-    static func levels(from signals: [SignalRecord], symbol wanted: String?) -> [Level] {
-        var latest: [String: (time: Int64, level: Level)] = [:]
-        for signal in signals {
-            guard let symbol = signal.symbol, wanted == nil || symbol == wanted,
-                  let payload = (try? JSONSerialization.jsonObject(with: Data(signal.payload.utf8))) as? [String: Any],
-                  let side = payload["side"] as? String, let price = (payload["price"] as? NSNumber)?.doubleValue else { continue }
-            let number = { (key: String) in (payload[key] as? NSNumber)?.doubleValue }
-            let level = Level(
-                symbol: symbol, side: side, price: price, status: payload["status"] as? String ?? "", cohort: payload["cohort"] as? String ?? "",
-                firstTime: iso(number("first_time")), lastTime: iso(number("last_time")), refills: Int(number("refills") ?? 0),
-                totalExecuted: number("executed") ?? 0, hiddenVolume: number("hidden_volume") ?? 0, peakDisplay: number("peak_display") ?? 0)
-            let key = "\(symbol) \(side) \(price)"
-            if let existing = latest[key], existing.time > signal.time { continue }
-            latest[key] = (signal.time, level)
+    /// The table's rows by symbol, side, price and first execution.
+    static func levels(_ journal: SQLiteJournal, _ table: RecordTableSpec, symbol: String?) throws -> [Level] {
+        let index = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1.name, $0) })
+        for name in ["symbol", "side", "price", "status", "cohort", "first_time", "last_time", "refills", "total_executed", "hidden_volume", "peak_display"]
+        where index[name] == nil {
+            throw HostFailure(exit: .storageFailure, message: "error: the iceberg_levels table has no column '\(name)'\nfix: it was created by another plugin; use another data directory")
         }
-        return latest.values.map(\.level).sorted { ($0.symbol, $0.side, $0.price) < ($1.symbol, $1.side, $1.price) }
+        var levels: [Level] = []
+        try journal.forEachRecord(table, equal: symbol.map { [("symbol", .text($0))] } ?? [], orderBy: ["symbol", "side", "price", "first_time"]) { row in
+            func text(_ name: String) -> String { if case .text(let v) = row[index[name]!] { v } else { "" } }
+            func number(_ name: String) -> Double { if case .double(let v) = row[index[name]!] { v } else if case .int(let v) = row[index[name]!] { Double(v) } else { 0 } }
+            func time(_ name: String) -> String { if case .int(let v) = row[index[name]!] { iso(Double(v)) } else { "" } }
+            levels.append(Level(symbol: text("symbol"), side: text("side"), price: number("price"), status: text("status"), cohort: text("cohort"),
+                                firstTime: time("first_time"), lastTime: time("last_time"), refills: Int(number("refills")),
+                                totalExecuted: number("total_executed"), hiddenVolume: number("hidden_volume"), peakDisplay: number("peak_display")))
+        }
+        return levels
     }
 
     static func iso(_ nanos: Double?) -> String {

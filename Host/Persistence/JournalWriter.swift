@@ -431,14 +431,7 @@ final class JournalWriter: Sendable {
                                                fix: "declare the kind's tables before the engine starts (declareRecordTables)")
                     }
                     let statement = try db.cachedStatement(sql: sql)
-                    statement.setUncheckedArguments(StatementArguments(row.values.map { value -> DatabaseValue in
-                        switch value {
-                        case .null: .null
-                        case .int(let v): v.databaseValue
-                        case .double(let v): v.databaseValue
-                        case .text(let v): v.databaseValue
-                        }
-                    }))
+                    statement.setUncheckedArguments(StatementArguments(row.values.map(SQLiteJournal.databaseValue)))
                     try statement.execute()
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])

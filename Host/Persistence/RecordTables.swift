@@ -116,3 +116,94 @@ extension SQLiteJournal {
         }
     }
 }
+
+extension RecordTableSpec {
+    /// Parses `shapeDescription` (as stored in `record_tables.columns`); nil when malformed.
+    public static func parse(name: String, shape: String) -> RecordTableSpec? {
+        var columns: [RecordColumnSpec] = []
+        for part in shape.split(separator: ",") {
+            let words = part.split(separator: " ").map(String.init)
+            guard words.count >= 2, let type = [RecordColumnType.int, .double, .text, .time].first(where: { $0.description == words[1] }) else { return nil }
+            columns.append(RecordColumnSpec(name: words[0], type: type, isKey: words.contains("key"), isNullable: words.contains("null")))
+        }
+        return columns.isEmpty ? nil : RecordTableSpec(name: name, columns: columns)
+    }
+}
+
+extension SQLiteJournal {
+    /// The registered record table of that name, with its columns; nil when no plugin declared it here.
+    public func recordTable(named name: String) throws(PersistenceError) -> RecordTableSpec? {
+        guard let entry = try recordTables().first(where: { $0.name == name }) else { return nil }
+        guard let spec = RecordTableSpec.parse(name: name, shape: entry.columns) else {
+            throw PersistenceError(code: .readFailed, path: path, message: "record table '\(name)' has an unreadable column list '\(entry.columns)'",
+                                   fix: "the registry row was edited by hand; restore it or drop the table")
+        }
+        return spec
+    }
+
+    /// Calls `body` with each row of a record table, values in column order, streaming (memory
+    /// does not grow with the table). `equal` filters columns by value; `range` keeps rows whose
+    /// column is in [lower, upper); rows come ordered by `orderBy`.
+    public func forEachRecord(_ table: RecordTableSpec, equal: [(column: String, value: RecordValue)] = [],
+                              range: (column: String, lower: Int64?, upper: Int64?)? = nil, orderBy: [String],
+                              _ body: ([RecordValue]) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        for (column, value) in equal {
+            conditions.append("\(RecordTablesSQL.quoted(column)) = ?")
+            arguments.append(Self.databaseValue(value))
+        }
+        if let range {
+            if let lower = range.lower { conditions.append("\(RecordTablesSQL.quoted(range.column)) >= ?"); arguments.append(lower.databaseValue) }
+            if let upper = range.upper { conditions.append("\(RecordTablesSQL.quoted(range.column)) < ?"); arguments.append(upper.databaseValue) }
+        }
+        let sql = "SELECT \(table.columns.map { RecordTablesSQL.quoted($0.name) }.joined(separator: ", ")) FROM \(RecordTablesSQL.quoted(table.name))"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + (orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(RecordTablesSQL.quoted).joined(separator: ", "))
+        try writer.pool.read { db in
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            var values = [RecordValue](repeating: .null, count: table.columns.count)
+            while let row = try cursor.next() {
+                for (i, column) in table.columns.enumerated() {
+                    let v = row[i] as DatabaseValue
+                    if v.isNull {
+                        values[i] = .null
+                        continue
+                    }
+                    switch column.type {
+                    case .int, .time: values[i] = .int(Int64.fromDatabaseValue(v) ?? 0)
+                    case .double: values[i] = .double(Double.fromDatabaseValue(v) ?? 0)
+                    case .text: values[i] = .text(String.fromDatabaseValue(v) ?? "")
+                    }
+                }
+                try body(values)
+            }
+        }
+    }
+
+    /// Deletes the rows of a record table whose `column` is in [lower, upper) and whose
+    /// `equalColumn` is one of `values` (a re-materialized range replaces its rows). Returns how many went.
+    @discardableResult
+    public func deleteRecords(_ table: String, column: String, lower: Int64, upper: Int64, equalColumn: String, values: [String]) throws(PersistenceError) -> Int {
+        guard !values.isEmpty else { return 0 }
+        do {
+            return try writer.pool.write { db in
+                let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+                try db.execute(sql: "DELETE FROM \(RecordTablesSQL.quoted(table)) WHERE \(RecordTablesSQL.quoted(column)) >= ? AND \(RecordTablesSQL.quoted(column)) < ? AND \(RecordTablesSQL.quoted(equalColumn)) IN (\(placeholders))",
+                               arguments: StatementArguments([lower.databaseValue, upper.databaseValue] + values.map(\.databaseValue)))
+                return db.changesCount
+            }
+        } catch {
+            throw PersistenceError.mapping(error, path: path, as: .writeFailed)
+        }
+    }
+
+    static func databaseValue(_ value: RecordValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .int(let v): v.databaseValue
+        case .double(let v): v.databaseValue
+        case .text(let v): v.databaseValue
+        }
+    }
+}

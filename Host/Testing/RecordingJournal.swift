@@ -12,6 +12,8 @@ public final class RecordingJournal: EngineJournal {
         public var fills: [FillRecord] = []
         public var alerts: [AlertRecord] = []
         public var tradingStates: [String: (state: TradingState, reason: String)] = [:]
+        /// Record rows in the order plugins upserted them (`tsh.records/1`).
+        public var records: [RecordRow] = []
     }
 
     private let contents = Mutex(Contents())
@@ -39,6 +41,7 @@ public final class RecordingJournal: EngineJournal {
     public func orderSubmitted(_ order: OrderRequest, instanceID: String) { contents.withLock { $0.orders.append(order) } }
     public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) { contents.withLock { $0.updates.append(update) } }
     public func signalEmitted(_ signal: SignalRecord) { contents.withLock { $0.signals.append(signal) } }
+    public func recordUpserted(_ row: RecordRow) { contents.withLock { $0.records.append(row) } }
     public var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
     public func fillBooked(_ fill: FillRecord) { contents.withLock { $0.fills.append(fill) } }
     public func alertRaised(_ alert: AlertRecord) { contents.withLock { $0.alerts.append(alert) } }

@@ -43,7 +43,22 @@ final class IcebergDetector: StrategyPlugin {
             .double("dolphin_notional", default: 10_000, range: 0...1e15, unit: "quote asset", doc: "D: executed notional of a dolphin iceberg (below: not reported)."),
             .int("forget_ms", default: 60_000, range: 1_000...86_400_000, unit: "ms", doc: "A traded level that is not an iceberg is forgotten this long after its last execution."),
         ],
-        emits: ["iceberg.active", "iceberg.exhausted", "iceberg.canceled"])
+        emits: ["iceberg.active", "iceberg.exhausted", "iceberg.canceled"],
+        tables: [levelsTable])
+
+    /// SIGNALS.md §7's `iceberg_levels`: one row per iceberg (a level may hold several over
+    /// time, told apart by their first execution), replaced on each status change.
+    static let levelsTable = RecordTable("iceberg_levels", doc: "Iceberg levels and their latest status (SIGNALS.md §5, §7)", columns: [
+        .key("symbol", .text), .key("side", .text, doc: "bid (support) or ask (resistance)"), .key("price", .double),
+        .key("first_time", .time, doc: "first execution at the level"),
+        .value("status", .text, doc: "ACTIVE, EXHAUSTED or CANCELED"), .value("cohort", .text, doc: "whale or dolphin, by executed notional"),
+        .value("last_time", .time, doc: "last execution at the level"), .value("refills", .int),
+        .value("total_executed", .double, doc: "base units executed at the level since the first execution"),
+        .value("executed_notional", .double, doc: "quote units executed"),
+        .value("hidden_volume", .double, doc: "executed minus the size visible before the first execution"),
+        .value("peak_display", .double, doc: "the largest size shown after a refill"),
+        .value("status_time", .time, doc: "exchange time of the message that changed the status"),
+    ])
 
     struct Key: Hashable { var side: BookSideID; var tick: Int64 }
 
@@ -60,6 +75,7 @@ final class IcebergDetector: StrategyPlugin {
 
     private let context: PluginContext
     private var states: [State] = []
+    private var symbolNames: [SymbolID: String] = [:]
     private var positions: [SymbolID: Int] = [:]
 
     init(context: PluginContext) throws {
@@ -70,6 +86,7 @@ final class IcebergDetector: StrategyPlugin {
                 throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "\(instrument.symbol): iceberg detection needs a tick size and a lot size")
             }
             positions[symbol] = states.count
+            symbolNames[symbol] = instrument.symbol
             states.append(State(
                 tick: instrument.tickSize, lot: instrument.lotSize,
                 refillNs: try context.int("refill_ms", symbol: symbol) * 1_000_000, exhaustNs: try context.int("exhaust_ms", symbol: symbol) * 1_000_000,
@@ -98,7 +115,7 @@ final class IcebergDetector: StrategyPlugin {
         track.lastExec = time
         track.windowDeadline = time + states[i].refillNs
         states[i].tracks[key] = track
-        try report(trade.symbol, &states[i], key)  // the cohort may qualify with this execution
+        try report(trade.symbol, &states[i], key, at: time)  // the cohort may qualify with this execution
     }
 
     func onBook(_ book: BookUpdate) throws {
@@ -123,7 +140,7 @@ final class IcebergDetector: StrategyPlugin {
                 if track.refills >= states[i].minRefills && track.status == .none { track.status = .active }
             }
             states[i].tracks[key] = track
-            try report(book.symbol, &states[i], key)
+            try report(book.symbol, &states[i], key, at: time)
         }
         // The opposite side crossing an active level takes it out of the book too.
         let bestBid = book.bestBid.map { Self.ticks($0.price, states[i].tick) }
@@ -133,7 +150,7 @@ final class IcebergDetector: StrategyPlugin {
             guard crossed else { continue }
             leave(&track, at: time, exhaustNs: states[i].exhaustNs)
             states[i].tracks[key] = track
-            try report(book.symbol, &states[i], key)
+            try report(book.symbol, &states[i], key, at: time)
         }
         sweep(&states[i], now: time)
     }
@@ -154,7 +171,7 @@ final class IcebergDetector: StrategyPlugin {
 
     /// Emits a signal when the track's status differs from the one last reported — once its
     /// cohort qualifies. Finished icebergs are dropped after reporting.
-    private func report(_ symbol: SymbolID, _ state: inout State, _ key: Key) throws {
+    private func report(_ symbol: SymbolID, _ state: inout State, _ key: Key, at time: Int64) throws {
         guard let track = state.tracks[key] else { return }
         if track.status == .none { return }
         guard track.status != track.reported else { return }
@@ -176,8 +193,17 @@ final class IcebergDetector: StrategyPlugin {
         json.number("peak_display", Double(track.peakDisplay) * lot)
         json.integer("first_time", Int(track.firstExec))
         json.integer("last_time", Int(track.lastExec))
+        json.integer("status_time", Int(time))
+        let price = Double(key.tick) * state.tick, executed = Double(track.executed) * lot
         try context.emitSignal("iceberg.\(track.status.rawValue)", symbol: symbol, direction: key.side == .bid ? 1 : -1,
-                               value: hidden, confidence: 1, payload: json.finish())
+                               value: hidden, confidence: 1, payload: json.finish(),
+                               fields: ["price": price, "hidden_volume": hidden, "executed": executed, "executed_notional": track.notional,
+                                        "whale": cohort == "whale" ? 1 : 0, "refills": Double(track.refills), "status_time": Double(time)])
+        try context.upsert(Self.levelsTable.name, [
+            .text(symbolNames[symbol] ?? ""), .text(key.side == .bid ? "bid" : "ask"), .double(price), .time(track.firstExec),
+            .text(track.status.rawValue.uppercased()), .text(cohort), .time(track.lastExec), .int(Int64(track.refills)),
+            .double(executed), .double(track.notional), .double(hidden), .double(Double(track.peakDisplay) * lot), .time(time),
+        ])
         if track.status == .active {
             state.tracks[key]?.reported = .active
         } else {

@@ -35,7 +35,10 @@
 //   timeframes are expected to divide a day (1s … 1d).
 // - RSI(14), ATR(14), volume z-score(20) and CVD run over the emitted candles of each timeframe,
 //   empty ones included.
-// - Emission order within one `advance`: by end time, then timeframe ascending.
+// - Emission order within one `advance`: by end time, then timeframe ascending; the internal
+//   1-minute bars are finalized before any candle with the same end.
+// - Batch materialization (§1: every row counts in its exchange-time bucket): call `advance`
+//   only at the end of the range (or with a settle longer than any delay), so no row is late.
 
 #if canImport(Glibc)
 import Glibc

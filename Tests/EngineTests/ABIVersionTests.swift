@@ -144,7 +144,9 @@ struct ABI10EngineTests {
 
     @Test("signals and orders larger than the host's layout (a future plugin) are accepted; the extra bytes are ignored")
     func largerStructsAccepted() throws {
-        let run = try Self.run(["FX_FUTURE_BYTES=16"])
+        // 32: the signal's first 16 extra bytes are ABI 1.1's (no named fields), the rest lie
+        // beyond this host's layout.
+        let run = try Self.run(["FX_FUTURE_BYTES=32"])
         let signalMessage = try run.text("fx_last_signal_message")
         let orderMessage = try run.text("fx_last_order_message")
         #expect(try run.int32("fx_last_signal_status") == TSH_OK, "\(signalMessage)")

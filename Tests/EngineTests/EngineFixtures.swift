@@ -172,9 +172,53 @@ final class FailsOnFirstSymbol: StrategyPlugin {
     }
 }
 
+/// SDK 1.1 records and signal fields: on each quote upserts a row into `test_quotes` (keyed by
+/// symbol and bid price; a second quote at the same bid replaces the row) and emits `rec.quote`
+/// with named fields. Parameter-free; a bid of 13 sends a row with null in a non-null column
+/// and logs the refusal.
+final class RecordWriter: StrategyPlugin {
+    static let table = RecordTable("test_quotes", doc: "quotes seen", columns: [
+        .key("symbol", .text), .key("bid", .double), .value("ask", .double), .value("note", .text, nullable: true),
+        .value("count", .int), .value("at", .time),
+    ])
+    static let kind = PluginKind(id: "record_writer", description: "writes records", roles: [.detector], events: [.quote],
+                                 emits: ["rec.quote"], tables: [table])
+    let context: PluginContext
+    let log: Observations
+    var count: Int64 = 0
+    init(context: PluginContext) throws {
+        self.context = context
+        log = observe(context.instanceID)
+    }
+    func onQuote(_ quote: Quote) throws {
+        count += 1
+        let name = try context.instrument(quote.symbol).symbol
+        do {
+            try context.upsert("test_quotes", [
+                .text(name), .double(quote.bidPrice), quote.bidPrice == 13 ? .null : .double(quote.askPrice),
+                count.isMultiple(of: 2) ? .null : .text("odd ✓"), .int(count), .time(quote.info.time),
+            ])
+        } catch let error as PluginError {
+            log.add("refused: \(error.message)")
+        }
+        try context.emitSignal("rec.quote", symbol: quote.symbol, value: quote.bidPrice, fields: ["bid": quote.bidPrice, "ask": quote.askPrice])
+    }
+}
+
+/// Records the named fields of the signals it gets.
+final class FieldReader: StrategyPlugin {
+    static let kind = PluginKind(id: "field_reader", description: "reads signal fields", roles: [.scorer], events: [.signal], consumes: ["rec.*"])
+    let log: Observations
+    init(context: PluginContext) throws { log = observe(context.instanceID) }
+    func onSignal(_ signal: Signal) throws {
+        log.add("\(signal.name) " + signal.fields.map { "\($0.name)=\($0.value)" }.joined(separator: " ") + " ask:\(signal.field("ask") ?? -1)")
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
-                                          RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self])
+                                          RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self,
+                                          RecordWriter.self, FieldReader.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {
@@ -183,8 +227,13 @@ func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [S
     let specs: [ParameterSpec] = kindIndex == 1 ? [ParameterSpec(name: "script", type: .string, doc: "", defaultValue: .string("nan_size"))] : []
     var resolved = ResolvedParameters(specs: specs, symbolCount: symbols.count)
     for (name, value) in params { resolved.set(name, value) }
+    let recordTables = kindIndex == 9 ? [RecordTableSpec(name: "test_quotes", columns: [
+        .init(name: "symbol", type: .text, isKey: true), .init(name: "bid", type: .double, isKey: true), .init(name: "ask", type: .double),
+        .init(name: "note", type: .text, isNullable: true), .init(name: "count", type: .int), .init(name: "at", type: .time),
+    ])] : []
     let kind = KindSpec(id: String(cString: descriptor.pointee.kind_id), description: "", roles: [],
-                        eventMask: descriptor.pointee.event_mask, parameters: specs, consumedSignals: kindIndex == 7 ? ["trigger.*"] : nil)
+                        eventMask: descriptor.pointee.event_mask, parameters: specs,
+                        consumedSignals: kindIndex == 7 ? ["trigger.*"] : (kindIndex == 10 ? ["rec.*"] : nil), recordTables: recordTables)
     return InstanceSpec(id: id, pluginID: "dev.test.engine", kind: kind, descriptor: descriptor, mode: .paper, venue: "test",
                         symbols: symbols, parameters: resolved, risk: RiskLimits(), keepAlive: nil)
 }

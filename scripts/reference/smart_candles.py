@@ -133,6 +133,7 @@ for m in (10, 20, 65, 100, 125):
 # Delayed but within settle: exchange time 0.4 s before a minute's end, arriving 1.5 s after it.
 for m in (15, 30, 70, 110):
     t = minute(m, -0.4)
+    emit(minute(m, 1.0), {"type": "advance", "clock": minute(m, 1.0)})   # past the end, before end + settle
     emit(minute(m, 1.5), {"type": "trade", "time": t, "price": round(fair_mid(t) + 0.3, 2), "amount": 30.0, "buyer": False})
 
 # Late: the bucket is final (an advance at end + 2.5 s) before these rows arrive.
@@ -516,6 +517,8 @@ candles.sort(key=lambda r: (r["start"] + r["timeframe"], r["timeframe"]))
 # What the stream exercises (guards against a generator change losing a case).
 one_minute = [r for r in candles if r["timeframe"] == MINUTE]
 assert late_rows == len(LATE), late_rows
+for m in (15, 30, 70, 110):   # the delayed-within-settle trades count
+    assert any(e["time"] == minute(m, -0.4) for _, e in trades)
 assert sum(1 for r in one_minute if r["trades"] == 0) >= 10
 assert any(r["vpin"] is not None for r in one_minute) and len(one_minute) >= 120
 assert any(r["session_vwap"] is None for r in one_minute)   # new day before its first trade

@@ -8,7 +8,9 @@
  *
  * Knobs (-D), for the size tests:
  *   FX_FUTURE_BYTES=n   every struct this plugin hands to the host is n bytes larger than the
- *                       1.0 layout (as if built by a later SDK), the extra bytes set to 0xFF.
+ *                       1.0 layout (as if built by a later SDK), the extra bytes set to 0xFF —
+ *                       except a signal's first 16 (ABI 1.1's fields/field_count), zero as a
+ *                       later plugin that attaches no named fields leaves them.
  *   FX_MANIFEST_SIZE=n  declare manifest.struct_size as n.
  *   FX_SIGNAL_SIZE=n    declare tsh_signal.struct_size as n.
  *   FX_ORDER_SIZE=n     declare tsh_order_request.struct_size as n.
@@ -118,6 +120,9 @@ static void fx_emit(fx_instance *self, const tsh_quote_event *quote) {
     fx_signal_t signal;
     tsh_error err;
     memset(&signal, 0xFF, sizeof signal); /* the future bytes, if any, hold garbage */
+#if FX_FUTURE_BYTES > 0
+    memset(signal.future, 0, FX_FUTURE_BYTES < 16 ? FX_FUTURE_BYTES : 16); /* 1.1: no named fields */
+#endif
     memset(&err, 0, sizeof err);
     err.struct_size = sizeof err;
     signal.v.struct_size = (uint32_t)(FX_SIGNAL_SIZE);
