@@ -64,6 +64,7 @@ let package = Package(
         .library(name: "triggers", type: .dynamic, targets: ["Triggers"]),
         .library(name: "qde", type: .dynamic, targets: ["QDE"]),
         .library(name: "iceberg", type: .dynamic, targets: ["Iceberg"]),
+        .library(name: "orderflow", type: .dynamic, targets: ["OrderFlow"]),
         .library(name: "signal_trader", type: .dynamic, targets: ["SignalTrader"]),
     ],
     dependencies: [
@@ -178,6 +179,7 @@ let package = Package(
         .target(name: "Triggers", dependencies: ["StrategySDK"], path: "Plugins/Triggers"),
         .target(name: "QDE", dependencies: ["StrategySDK"], path: "Plugins/QDE"),
         .target(name: "Iceberg", dependencies: ["StrategySDK"], path: "Plugins/Iceberg"),
+        .target(name: "OrderFlow", dependencies: ["StrategySDK"], path: "Plugins/OrderFlow"),
         .target(name: "SignalTrader", dependencies: ["StrategySDK"], path: "Plugins/SignalTrader"),
 
         // MARK: Tests (one target per subsystem)

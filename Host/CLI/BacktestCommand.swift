@@ -85,10 +85,20 @@ struct BacktestCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures(execute)
+        try reportingFailures { try execute() }
     }
 
-    private func execute() throws {
+    /// What a command built on a backtest (`host candles materialize`) adds to one.
+    struct Hooks {
+        /// Adjusts the configuration before it is assembled.
+        var configure: (inout StrategyConfig) throws -> Void = { _ in }
+        /// With the database open and the plugins assembled, before the session starts.
+        var beforeRun: (SQLiteJournal, SessionAssembly) throws -> Void = { _, _ in }
+        /// After the run is flushed and summarized, with the engine's final counters.
+        var afterRun: (EngineSnapshot) throws -> Void = { _ in }
+    }
+
+    func execute(hooks: Hooks = Hooks()) throws {
         let processStart = HostMain.startNanos
         HostLogging.configure(level: Logger.Level(rawValue: logLevel) ?? .warning, json: false)
         let directory = URL(fileURLWithPath: data).standardizedFileURL.path
@@ -130,6 +140,7 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         if let dataDir { configuration.host.dataDirectory = dataDir }
+        try hooks.configure(&configuration)
         let assembly = try SessionAssembly(config: configuration, registry: registry)
         guard assembly.symbols.instruments.prefix(instruments.count).map(\.symbol) == instruments.map(\.symbol) else {
             throw HostFailure(exit: .runtimeFailure, message: "error: internal: the configuration's symbol order differs from the data's")
@@ -149,6 +160,7 @@ struct BacktestCommand: ParsableCommand {
                             logger: Logger(label: "tsh.engine"))
         let manifest = configuration.host.record ? BacktestFeed.manifest(dataSet) : nil
         let sessionID = "b-" + RunCommand.sessionID().dropFirst(2)
+        try hooks.beforeRun(journal, assembly)
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
             try journal.beginSession(SessionInfo(
@@ -227,6 +239,7 @@ struct BacktestCommand: ParsableCommand {
                 : "\(dataSet.files.count) data files by size and XXH3 digest, for `host replay \(sessionID)`"))
         }
         if let flushError { throw HostFailure(exit: .storageFailure, message: "error: \(flushError)") }
+        try hooks.afterRun(engine.snapshot())
     }
 
     /// Where a backtest's wall time went, seconds.

@@ -13,10 +13,7 @@ enum Common {
         .bool("watchlist", default: false, doc: "Fire only for symbols a prefilter instance put on its watch list (prefilter.watch signals)."),
     ]
 
-    static let intervals: [String: Int64] = [
-        "1s": 1_000_000_000, "1m": 60_000_000_000, "5m": 300_000_000_000, "15m": 900_000_000_000,
-        "1h": 3_600_000_000_000, "4h": 14_400_000_000_000, "1d": 86_400_000_000_000,
-    ]
+    static let intervals: [String: Int64] = Dictionary(uniqueKeysWithValues: Timeframes.all.map { ($0.name, $0.nanos) })
 
     /// The timeframe's length in ns, or a configuration error naming the allowed values.
     static func interval(_ context: PluginContext, symbol: SymbolID) throws -> Int64 {
