@@ -31,6 +31,8 @@ public struct EngineConfiguration: Sendable {
     public var bookSnapshotDepth: Int = 10
     /// Bars become final once the engine clock passes their end plus this (ns; SIGNALS §1).
     public var barSettle: Int64 = 0
+    /// Final bars kept per symbol and timeframe for the `tsh.bars/1` history service.
+    public var barHistoryDepth: Int = 1_000
 
     public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
                 startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
@@ -172,6 +174,8 @@ public final class Engine: @unchecked Sendable {
     // (symbol, timeframe) the routes of the instances that asked for it.
     private var bars: BarAggregator?
     private var barTimeframes: [BarTimeframe] = []
+    /// The last final bars per (symbol, interval), for `tsh.bars/1`; filled as bars are delivered.
+    private var barHistory: [BarHistoryKey: BarRing] = [:]
     private var barRouteStart: [Int] = [0]
     private var barRouteList: [Route] = []
 
@@ -484,12 +488,39 @@ public final class Engine: @unchecked Sendable {
                 quote_volume: bar.quoteVolume.double, buy_volume: bar.buyVolume.double, sell_volume: bar.sellVolume.double,
                 vwap: bar.vwap.double, trades: UInt64(max(0, bar.trades)),
                 fields: UInt32(TSH_BAR_HAS_QUOTE_VOLUME | TSH_BAR_HAS_BUY_SELL_VOLUME | TSH_BAR_HAS_VWAP | TSH_BAR_HAS_TRADES), reserved_1_1: 0)
+            keepBar(e)
             withUnsafeMutablePointer(to: &e) { pointer in
                 let header = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
                 for i in start..<end { deliver(barRouteList[i], header) }
             }
             if !pending.isEmpty { drainPending() }
         }
+    }
+
+    /// Keeps a final bar for the history service (bounded by `barHistoryDepth`).
+    private func keepBar(_ e: tsh_bar_event) {
+        guard configuration.barHistoryDepth > 0 else { return }
+        barHistory[BarHistoryKey(symbol: e.header.symbol_id, interval: e.interval_ns), default: BarRing()].append(e, depth: configuration.barHistoryDepth)
+    }
+
+    /// `tsh.bars/1` history: the last final bars of one of the instance's symbols, oldest first.
+    func barHistory(_ rt: InstanceRuntime, symbol: tsh_symbol_id, interval: Int64, out: UnsafeMutableRawPointer?, elementSize: UInt32,
+                    capacity: UInt32, count: UnsafeMutablePointer<UInt32>) -> tsh_status {
+        count.pointee = 0
+        guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
+        guard elementSize >= TSH_BAR_EVENT_SIZE_V1_0, capacity == 0 || out != nil else { return TSH_ERR_INVALID_ARGUMENT }
+        guard let ring = barHistory[BarHistoryKey(symbol: symbol, interval: interval)], capacity > 0, let out else { return TSH_OK }
+        let bars = ring.ordered.suffix(Int(capacity))
+        let written = min(Int(elementSize), MemoryLayout<tsh_bar_event>.size)
+        for (i, bar) in bars.enumerated() {
+            var copy = bar
+            copy.header.size = UInt32(written)
+            withUnsafeBytes(of: &copy) { bytes in
+                (out + i * Int(elementSize)).copyMemory(from: bytes.baseAddress!, byteCount: written)
+            }
+        }
+        count.pointee = UInt32(bars.count)
+        return TSH_OK
     }
 
     var isOnEngineThread: Bool {
@@ -751,6 +782,7 @@ public final class Engine: @unchecked Sendable {
                 open_time_ns: b.openTime, interval_ns: b.interval, open: b.open.double, high: b.high.double,
                 low: b.low.double, close: b.close.double, volume: b.volume.double,
                 quote_volume: 0, buy_volume: 0, sell_volume: 0, vwap: 0, trades: 0, fields: 0, reserved_1_1: 0)
+            keepBar(e)
             dispatch(symbol, PluginEventType.bar.maskBit, &e)
         case .oracle(let o):
             o.source.withUTF8 { bytes in
@@ -1359,4 +1391,27 @@ public final class Engine: @unchecked Sendable {
 
 extension Decimal {
     var doubleValue: Double { NSDecimalNumber(decimal: self).doubleValue }
+}
+
+struct BarHistoryKey: Hashable {
+    var symbol: tsh_symbol_id
+    var interval: Int64
+}
+
+/// The last `depth` bars, as a ring once full.
+struct BarRing {
+    private var bars: [tsh_bar_event] = []
+    private var oldest = 0
+
+    mutating func append(_ bar: tsh_bar_event, depth: Int) {
+        if bars.count < depth {
+            bars.append(bar)
+        } else {
+            bars[oldest] = bar
+            oldest = (oldest + 1) % bars.count
+        }
+    }
+
+    /// Oldest first.
+    var ordered: [tsh_bar_event] { Array(bars[oldest...] + bars[..<oldest]) }
 }

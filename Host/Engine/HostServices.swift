@@ -146,10 +146,25 @@ enum HostServices {
                 switch String(cString: id) {
                 case TSH_SERVICE_METRICS: UnsafeRawPointer(HostServices.metricsService)
                 case TSH_SERVICE_RECORDS: UnsafeRawPointer(HostServices.recordsService)
+                case TSH_SERVICE_BARS: UnsafeRawPointer(HostServices.barsService)
                 default: nil
                 }
             })
     }
+
+    /// The `tsh.bars/1` table; static storage for the life of the process.
+    nonisolated(unsafe) static let barsService: UnsafeMutablePointer<tsh_bars_service> = {
+        let table = UnsafeMutablePointer<tsh_bars_service>.allocate(capacity: 1)
+        table.initialize(to: tsh_bars_service(
+            struct_size: UInt32(MemoryLayout<tsh_bars_service>.size),
+            reserved: 0,
+            history: { host, symbol, interval, out, elementSize, capacity, count in
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { count.pointee = 0; return TSH_ERR_WRONG_THREAD }
+                return rt.engine.barHistory(rt, symbol: symbol, interval: interval, out: out, elementSize: elementSize, capacity: capacity, count: count)
+            }))
+        return table
+    }()
 
     /// The `tsh.records/1` table; static storage for the life of the process.
     nonisolated(unsafe) static let recordsService: UnsafeMutablePointer<tsh_records_service> = {

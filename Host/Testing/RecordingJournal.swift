@@ -20,9 +20,16 @@ public final class RecordingJournal: EngineJournal {
     private let overloaded = Atomic<Bool>(false)
     private let backpressure = Atomic<Bool>(false)
 
-    public init(state: [String: [String: [UInt8]]] = [:]) {
+    private let restoredFills: [String: [StoredFill]]
+
+    /// `state` and `fills` (by instance id) are what an earlier run left: the engine restores
+    /// plugin state and positions from them, as from a database after a restart.
+    public init(state: [String: [String: [UInt8]]] = [:], fills: [String: [StoredFill]] = [:]) {
+        restoredFills = fills
         contents.withLock { $0.state = state }
     }
+
+    public func loadFills(instanceID: String, mode: TradingMode) throws -> [StoredFill] { restoredFills[instanceID] ?? [] }
 
     public var recorded: Contents { contents.withLock { $0 } }
 

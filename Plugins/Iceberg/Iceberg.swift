@@ -67,16 +67,34 @@ final class IcebergDetector: StrategyPlugin {
         let refillNs: Int64, exhaustNs: Int64, forgetNs: Int64
         let minRefills: Int
         let whale: Double, dolphin: Double
-        /// Lots shown per level, by side.
-        var book: [[Int64: Int64]] = [[:], [:]]
+        /// Lots shown per level (tick → lots), by side.
+        var book = [TickMap(capacity: 1_024), TickMap(capacity: 1_024)]
         var tracks: [Key: LevelTrack] = [:]
+        /// The ticks with a track, by side: most book rows are at levels nobody traded, and this
+        /// answers "tracked?" without hashing a `Key`.
+        var tracked = [TickMap(), TickMap()]
+        /// Tracks whose status is ACTIVE (the opposite side crossing them ends them).
+        var active: [Key] = []
         var lastSweep: Int64 = 0
+
+        mutating func setTrack(_ key: Key, _ track: LevelTrack) {
+            if tracks.updateValue(track, forKey: key) == nil { tracked[key.side.rawValue][key.tick] = 1 }
+            if track.status == .active && !active.contains(key) { active.append(key) }
+            if track.status != .active, let k = active.firstIndex(of: key) { active.remove(at: k) }
+        }
+
+        mutating func removeTrack(_ key: Key) {
+            guard tracks.removeValue(forKey: key) != nil else { return }
+            tracked[key.side.rawValue][key.tick] = nil
+            if let k = active.firstIndex(of: key) { active.remove(at: k) }
+        }
     }
 
     private let context: PluginContext
     private var states: [State] = []
     private var symbolNames: [SymbolID: String] = [:]
-    private var positions: [SymbolID: Int] = [:]
+    /// State index by symbol id (-1: not ours); symbol ids are small dense integers.
+    private var slot: [Int32] = []
 
     init(context: PluginContext) throws {
         self.context = context
@@ -85,7 +103,9 @@ final class IcebergDetector: StrategyPlugin {
             guard instrument.tickSize > 0, instrument.lotSize > 0 else {
                 throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "\(instrument.symbol): iceberg detection needs a tick size and a lot size")
             }
-            positions[symbol] = states.count
+            let index = Int(symbol.rawValue)
+            if slot.count <= index { slot += Array(repeating: -1, count: index + 1 - slot.count) }
+            slot[index] = Int32(states.count)
             symbolNames[symbol] = instrument.symbol
             states.append(State(
                 tick: instrument.tickSize, lot: instrument.lotSize,
@@ -95,16 +115,26 @@ final class IcebergDetector: StrategyPlugin {
         }
     }
 
+    @inline(__always) private func index(_ symbol: SymbolID) -> Int? {
+        let i = Int(symbol.rawValue)
+        guard i < slot.count, slot[i] >= 0 else { return nil }
+        return Int(slot[i])
+    }
+
     func onTrade(_ trade: Trade) throws {
-        guard let i = positions[trade.symbol], let aggressor = trade.aggressor else { return }
+        guard let i = index(trade.symbol), let aggressor = trade.aggressor else { return }
+        try states.withUnsafeMutableBufferPointer { try onTrade(trade, aggressor, &$0[i]) }
+    }
+
+    private func onTrade(_ trade: Trade, _ aggressor: Side, _ state: inout State) throws {
         // A buy trade lifts the ask; a sell trade hits the bid.
         let side: BookSideID = aggressor == .buy ? .ask : .bid
-        let tick = Self.ticks(trade.price, states[i].tick), lots = Self.lots(trade.size, states[i].lot)
+        let tick = Self.ticks(trade.price, state.tick), lots = Self.lots(trade.size, state.lot)
         guard lots > 0 else { return }
         let time = trade.info.eventTime
         let key = Key(side: side, tick: tick)
-        let shown = states[i].book[side.rawValue][tick] ?? 0
-        var track = states[i].tracks[key] ?? LevelTrack(firstExec: time, lastExec: time, visibleBeforeFirst: shown)
+        let shown = state.book[side.rawValue][tick] ?? 0
+        var track = state.tracks[key] ?? LevelTrack(firstExec: time, lastExec: time, visibleBeforeFirst: shown)
         if time > track.windowDeadline {
             track.windowBaseline = shown
             track.windowExecuted = 0
@@ -113,46 +143,55 @@ final class IcebergDetector: StrategyPlugin {
         track.executed += lots
         track.notional += trade.price * trade.size
         track.lastExec = time
-        track.windowDeadline = time + states[i].refillNs
-        states[i].tracks[key] = track
-        try report(trade.symbol, &states[i], key, at: time)  // the cohort may qualify with this execution
+        track.windowDeadline = time + state.refillNs
+        state.setTrack(key, track)
+        try report(trade.symbol, &state, key, at: time)  // the cohort may qualify with this execution
     }
 
     func onBook(_ book: BookUpdate) throws {
-        guard let i = positions[book.symbol] else { return }
+        guard let i = index(book.symbol) else { return }
+        try states.withUnsafeMutableBufferPointer { try onBook(book, &$0[i]) }
+    }
+
+    private func onBook(_ book: BookUpdate, _ state: inout State) throws {
         let time = book.info.eventTime
         if book.isSnapshot {
-            states[i].book = [[:], [:]]
+            state.book[0].removeAll()
+            state.book[1].removeAll()
         }
+        let tickSize = state.tick, lotSize = state.lot
         for change in book.changes {
             let side: BookSideID = change.side == .buy ? .bid : .ask
-            let tick = Self.ticks(change.price, states[i].tick), lots = Self.lots(change.size, states[i].lot)
-            if lots == 0 { states[i].book[side.rawValue][tick] = nil } else { states[i].book[side.rawValue][tick] = lots }
+            let tick = Self.ticks(change.price, tickSize), lots = Self.lots(change.size, lotSize)
+            state.book[side.rawValue][tick] = lots == 0 ? nil : lots
+            guard !state.tracked[side.rawValue].isEmpty, state.tracked[side.rawValue].contains(tick) else { continue }
             let key = Key(side: side, tick: tick)
-            guard var track = states[i].tracks[key] else { continue }
+            guard var track = state.tracks[key] else { continue }
             if lots == 0 {
-                leave(&track, at: time, exhaustNs: states[i].exhaustNs)
+                leave(&track, at: time, exhaustNs: state.exhaustNs)
             } else if time <= track.windowDeadline && lots > max(0, track.windowBaseline - track.windowExecuted) {
                 // Shown again within refill_ms, larger than what the executions left: a refill.
                 track.refills += 1
                 track.peakDisplay = max(track.peakDisplay, lots)
                 track.windowDeadline = .min  // the next execution opens a new window
-                if track.refills >= states[i].minRefills && track.status == .none { track.status = .active }
+                if track.refills >= state.minRefills && track.status == .none { track.status = .active }
             }
-            states[i].tracks[key] = track
-            try report(book.symbol, &states[i], key, at: time)
+            state.setTrack(key, track)
+            try report(book.symbol, &state, key, at: time)
         }
         // The opposite side crossing an active level takes it out of the book too.
-        let bestBid = book.bestBid.map { Self.ticks($0.price, states[i].tick) }
-        let bestAsk = book.bestAsk.map { Self.ticks($0.price, states[i].tick) }
-        for (key, var track) in states[i].tracks where track.status == .active {
-            let crossed = key.side == .bid ? bestAsk.map { $0 <= key.tick } ?? false : bestBid.map { $0 >= key.tick } ?? false
-            guard crossed else { continue }
-            leave(&track, at: time, exhaustNs: states[i].exhaustNs)
-            states[i].tracks[key] = track
-            try report(book.symbol, &states[i], key, at: time)
+        if !state.active.isEmpty {
+            let bestBid = book.bestBid.map { Self.ticks($0.price, tickSize) }
+            let bestAsk = book.bestAsk.map { Self.ticks($0.price, tickSize) }
+            for key in state.active {
+                let crossed = key.side == .bid ? bestAsk.map { $0 <= key.tick } ?? false : bestBid.map { $0 >= key.tick } ?? false
+                guard crossed, var track = state.tracks[key] else { continue }
+                leave(&track, at: time, exhaustNs: state.exhaustNs)
+                state.setTrack(key, track)
+                try report(book.symbol, &state, key, at: time)
+            }
         }
-        sweep(&states[i], now: time)
+        sweep(&state, now: time)
     }
 
     /// The level left the book: an iceberg is EXHAUSTED if it traded within exhaust_ms, else
@@ -176,7 +215,7 @@ final class IcebergDetector: StrategyPlugin {
         if track.status == .none { return }
         guard track.status != track.reported else { return }
         guard let cohort = Self.cohort(track.notional, whale: state.whale, dolphin: state.dolphin) else {
-            if track.status != .active { state.tracks[key] = nil }  // ended below D: never worth reporting
+            if track.status != .active { state.removeTrack(key) }  // ended below D: never worth reporting
             return
         }
         let lot = state.lot
@@ -207,7 +246,7 @@ final class IcebergDetector: StrategyPlugin {
         if track.status == .active {
             state.tracks[key]?.reported = .active
         } else {
-            state.tracks[key] = nil
+            state.removeTrack(key)
         }
     }
 
@@ -217,7 +256,9 @@ final class IcebergDetector: StrategyPlugin {
         guard now &- state.lastSweep >= 1_000_000_000 else { return }
         state.lastSweep = now
         let horizon = now - state.forgetNs
-        state.tracks = state.tracks.filter { $0.value.status != .none || $0.value.lastExec >= horizon }
+        var stale: [Key] = []
+        for (key, track) in state.tracks where track.status == .none && track.lastExec < horizon { stale.append(key) }
+        for key in stale { state.removeTrack(key) }
     }
 
     static func ticks(_ price: Double, _ tick: Double) -> Int64 { Int64((price / tick).rounded()) }

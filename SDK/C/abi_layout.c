@@ -56,5 +56,6 @@ _Static_assert(sizeof(tsh_column_descriptor) == 32, "tsh_column_descriptor 1.1 l
 _Static_assert(sizeof(tsh_table_descriptor) == 32, "tsh_table_descriptor 1.1 layout");
 _Static_assert(sizeof(tsh_records_ext) == 16, "tsh_records_ext 1.1 layout");
 _Static_assert(sizeof(tsh_records_service) == 16, "tsh_records_service 1.1 layout");
+_Static_assert(sizeof(tsh_bars_service) == 16, "tsh_bars_service 1.1 layout");
 _Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
 _Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");

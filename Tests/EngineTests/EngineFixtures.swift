@@ -198,7 +198,7 @@ final class RecordWriter: StrategyPlugin {
                 .text(name), .double(quote.bidPrice), quote.bidPrice == 13 ? .null : .double(quote.askPrice),
                 count.isMultiple(of: 2) ? .null : .text("odd ✓"), .int(count), .time(quote.info.time),
             ])
-        } catch let error as PluginError {
+        } catch {
             log.add("refused: \(error.message)")
         }
         try context.emitSignal("rec.quote", symbol: quote.symbol, value: quote.bidPrice, fields: ["bid": quote.bidPrice, "ask": quote.askPrice])

@@ -12,11 +12,14 @@ import Testing
 struct SignalTraderTests {
     final class Run {
         let engine: Engine
-        let journal = RecordingJournal()
+        let journal: RecordingJournal
         let symbol: HostCore.SymbolID
-        private var millis: Int64 = 0
+        private var millis: Int64
 
-        init(id: String, recommendations: [Int: (Int32, Double, Double, Double, Double)], params: [String: ParameterValue] = [:]) throws {
+        init(id: String, recommendations: [Int: (Int32, Double, Double, Double, Double)], params: [String: ParameterValue] = [:],
+             journal: RecordingJournal = RecordingJournal(), startMillis: Int64 = 0) throws {
+            self.journal = journal
+            millis = startMillis
             scriptedRecommendations.withLock { $0[id] = recommendations }
             var table = SymbolTable()
             symbol = table.register(Instrument.generic(symbol: "BTCUSDT", venue: "test"))
@@ -57,6 +60,35 @@ struct SignalTraderTests {
         run.mids([101.05])
         #expect(run.orderTags == ["signal_trader entry", "take_profit"])
         #expect(run.tradeState == nil)
+    }
+
+    @Test("after a restart the open trade resumes from the state store and the restored position, and exits at its take-profit")
+    func resumesAfterRestart() throws {
+        let first = try Run(id: "rec-restart", recommendations: [3: (1, 0.7, 0.8, 101, 99.5)])
+        first.mids([100, 100, 100, 100.2, 100.6])
+        #expect(first.orderTags == ["signal_trader entry"])
+        let fills = first.journal.recorded.fills.filter { $0.instanceID == "trader" }.map {
+            StoredFill(symbol: "BTCUSDT", side: $0.side, price: $0.price, size: $0.size, fee: $0.fee, timestamp: $0.timestamp)
+        }
+        #expect(fills.count == 1)
+        // A new host on the same database: the state and fills are what the first one committed.
+        let second = try Run(id: "rec-restart-2", recommendations: [:], journal: RecordingJournal(state: first.journal.recorded.state, fills: ["trader": fills]),
+                             startMillis: 10_000)
+        second.mids([100.6, 100.8])
+        #expect(second.orderTags.isEmpty)  // no second entry: the trade is already open
+        second.mids([101.05])
+        #expect(second.orderTags == ["take_profit"])
+        #expect(second.tradeState == nil)
+    }
+
+    @Test("a resumed trade is dropped when the position it belongs to is gone (closed while the host was down)")
+    func staleTradeDropped() throws {
+        let first = try Run(id: "rec-stale", recommendations: [3: (1, 0.7, 0.8, 101, 99.5)])
+        first.mids([100, 100, 100, 100.2, 100.6])
+        let second = try Run(id: "rec-stale-2", recommendations: [:], journal: RecordingJournal(state: first.journal.recorded.state), startMillis: 10_000)
+        second.mids([101.05])
+        #expect(second.orderTags.isEmpty)
+        #expect(second.tradeState == nil)
     }
 
     @Test("the stop trails the best price by the initial stop distance and closes above the original stop")

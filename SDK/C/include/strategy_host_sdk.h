@@ -627,6 +627,26 @@ typedef struct tsh_records_service {
                                   tsh_error *_Nonnull err);
 } tsh_records_service;
 
+#define TSH_SERVICE_BARS "tsh.bars/1"
+
+/** ABI 1.1: the last final bars of a symbol and timeframe — the bars the host aggregated for
+ *  the instance's `bars:` timeframes and those a feed delivered (venue history) — so a plugin
+ *  started late, or one that needs a longer look-back than it keeps, does not rebuild them. */
+typedef struct tsh_bars_service {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /** [engine-thread] Copies the most recent final bars of `symbol_id` with `interval_ns`
+     *  (at most `capacity`, oldest first; the host keeps the last `host.bar_history` — 1,000 by
+     *  default — per symbol and timeframe) into `out`, an array of `element_size`-byte elements
+     *  (the caller's sizeof(tsh_bar_event)); the host writes min(element_size, its own size)
+     *  bytes of each, with header.size saying how many. `*out_count` = bars copied (0 before the
+     *  first final bar). TSH_ERR_NOT_FOUND for a symbol that is not the instance's;
+     *  TSH_ERR_INVALID_ARGUMENT for element_size below TSH_BAR_EVENT_SIZE_V1_0. */
+    tsh_status (*_Nonnull history)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id, int64_t interval_ns,
+                                   void *_Nullable out, uint32_t element_size, uint32_t capacity,
+                                   uint32_t *_Nonnull out_count);
+} tsh_bars_service;
+
 /* ------------------------------------------------------------------------------ */
 /* Plugin side: parameters, kinds, the manifest                                    */
 /* ------------------------------------------------------------------------------ */
