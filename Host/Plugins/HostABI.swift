@@ -9,6 +9,10 @@ public enum HostABI {
 
     /// "1.0.0".
     public static var versionString: String { "\(major).\(minor).\(revision)" }
+    /// The optional services this host offers through `get_service` (ABI 1.1 adds records and bars).
+    public static let services = [TSH_SERVICE_METRICS, TSH_SERVICE_RECORDS, TSH_SERVICE_BARS]
+    /// The kind extensions this host reads.
+    public static let kindExtensions = [TSH_EXT_SIGNAL_SOURCE, TSH_EXT_SIGNAL_SINK, TSH_EXT_RECORDS]
 
     /// The 16 bytes of `TSH_BUILD_FINGERPRINT_INIT` as this host was built. The C macro is a
     /// braced initializer and does not import into Swift, so it is rebuilt from the same rules.

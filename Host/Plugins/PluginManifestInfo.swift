@@ -66,7 +66,7 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
             ("Name", name),
             ("Version", version),
             ("Description", description.isEmpty ? "-" : description),
-            ("ABI", "\(abiVersion) (host speaks \(HostABI.versionString))"),
+            ("ABI", "\(abiVersion) (host speaks \(HostABI.versionString); services \(HostABI.services.joined(separator: ", ")); kind extensions \(HostABI.kindExtensions.joined(separator: ", ")))"),
             ("File", path),
             ("Size", "\(fileSize) bytes"),
             ("Fingerprint", "fnv1a64:\(fileFingerprint)"),

@@ -209,16 +209,7 @@ enum KindExport {
                 bestBid: e.best_bid_price.isNaN ? nil : BookLevel(price: e.best_bid_price, size: e.best_bid_size),
                 bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size)))
         case TSH_EVENT_BAR:
-            let e = ABIGrowth.load(raw, size: size, as: tsh_bar_event.self)
-            // 1.1 fields: zero-filled by `load` when the host wrote a 1.0 bar, so `fields` is 0.
-            let has = { (bit: UInt32) in e.fields & bit != 0 }
-            try plugin.onBar(Bar(info: info, openTime: e.open_time_ns, interval: e.interval_ns, open: e.open, high: e.high,
-                                 low: e.low, close: e.close, volume: e.volume,
-                                 quoteVolume: has(TSH_BAR_HAS_QUOTE_VOLUME) ? e.quote_volume : nil,
-                                 buyVolume: has(TSH_BAR_HAS_BUY_SELL_VOLUME) ? e.buy_volume : nil,
-                                 sellVolume: has(TSH_BAR_HAS_BUY_SELL_VOLUME) ? e.sell_volume : nil,
-                                 vwap: has(TSH_BAR_HAS_VWAP) ? e.vwap : nil,
-                                 trades: has(TSH_BAR_HAS_TRADES) ? Int(clamping: e.trades) : nil))
+            try plugin.onBar(Bar(ABIGrowth.load(raw, size: size, as: tsh_bar_event.self), info: info))
         case TSH_EVENT_TIMER:
             let e = ABIGrowth.load(raw, size: size, as: tsh_timer_event.self)
             try plugin.onTimer(TimerFired(info: info, timerID: e.timer_id, tag: e.user_tag, scheduledTime: e.scheduled_ns))

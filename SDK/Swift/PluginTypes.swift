@@ -146,6 +146,21 @@ public struct BookUpdate: Sendable {
     @inlinable public var symbol: SymbolID { info.symbol }
 }
 
+extension Bar {
+    /// A host bar event (1.1 fields zero-filled by `ABIGrowth.load` for a 1.0 host's smaller
+    /// event, so `fields` is 0 and they are nil).
+    init(_ e: tsh_bar_event, info: EventInfo) {
+        let has = { (bit: UInt32) in e.fields & bit != 0 }
+        self.init(info: info, openTime: e.open_time_ns, interval: e.interval_ns, open: e.open, high: e.high,
+                  low: e.low, close: e.close, volume: e.volume,
+                  quoteVolume: has(TSH_BAR_HAS_QUOTE_VOLUME) ? e.quote_volume : nil,
+                  buyVolume: has(TSH_BAR_HAS_BUY_SELL_VOLUME) ? e.buy_volume : nil,
+                  sellVolume: has(TSH_BAR_HAS_BUY_SELL_VOLUME) ? e.sell_volume : nil,
+                  vwap: has(TSH_BAR_HAS_VWAP) ? e.vwap : nil,
+                  trades: has(TSH_BAR_HAS_TRADES) ? Int(clamping: e.trades) : nil)
+    }
+}
+
 public struct Bar: Sendable {
     public var info: EventInfo
     public var openTime: Int64, interval: Int64

@@ -296,6 +296,27 @@ public struct PluginContext {
         name.withSlice { table.pointee.gauge_set(host, $0, value) }
     }
 
+    // MARK: Bar history (SDK 1.1)
+
+    /// The last `count` final bars of `symbol` with `interval` ns (oldest first): the bars the
+    /// host aggregates for the instance's `bars:` timeframes and those a feed delivered. Empty
+    /// before the first final bar. Throws when the host has no bar history (ABI 1.0) or the
+    /// symbol is not the instance's.
+    public func barHistory(_ symbol: SymbolID, interval: Int64, count: Int) throws(PluginError) -> [Bar] {
+        guard let service = host.pointee.get_service(host, TSH_SERVICE_BARS) else {
+            throw PluginError(status: TSH_ERR_UNSUPPORTED, "this host offers no \(TSH_SERVICE_BARS) service (it speaks ABI 1.0)")
+        }
+        let bars = service.assumingMemoryBound(to: tsh_bars_service.self)
+        var events = [tsh_bar_event](repeating: tsh_bar_event(), count: max(0, count))
+        var written: UInt32 = 0
+        let status = events.withUnsafeMutableBytes { raw in
+            bars.pointee.history(host, symbol.rawValue, interval, raw.baseAddress, UInt32(MemoryLayout<tsh_bar_event>.stride), UInt32(count), &written)
+        }
+        guard status == TSH_OK else { throw PluginError(status: status, "bar history of symbol \(symbol.rawValue) failed with status \(status)\(Self.statusHint(status))") }
+        // Bytes past what the host wrote (header.size) are still the zeros they started as.
+        return events.prefix(Int(written)).map { Bar($0, info: EventInfo($0.header)) }
+    }
+
     // MARK: Records (SDK 1.1)
 
     /// Inserts a row into one of the kind's declared tables (`PluginKind.tables`), or replaces

@@ -29,6 +29,25 @@ struct EngineBarsTests {
         ])
     }
 
+    @Test("SDK 1.1 bar history: the last final bars of the timeframe, oldest first, the delivered bar included; a foreign symbol is not found")
+    func barHistoryService() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        var s = spec(11, id: "bars-history", symbols: [btc])
+        s.bars = [.oneMinute]
+        try engine.addInstance(s)
+        try engine.start()
+        for input in Self.trades(btc, [(10, "100", "1"), (70, "105", "2"), (130, "95", "1"), (190, "101", "3"), (250, "102", "1")]) {
+            engine.process(input)
+        }
+        let lines = observe("bars-history").all
+        #expect(lines.filter { $0.hasPrefix("history") } == [
+            "history 100.0 trades=1", "history 100.0,105.0 trades=1,1", "history 100.0,105.0,95.0 trades=1,1,1",
+            "history 105.0,95.0,101.0 trades=1,1,1",
+        ])
+        #expect(lines.contains("foreign symbol: not found"))
+    }
+
     @Test("SDK 1.1: a bar the host aggregates carries quote volume, volumes by aggressor, VWAP and the trade count")
     func aggregatedBarsCarryOrderFlowFields() throws {
         let (table, btc, _) = twoSymbols()

@@ -215,10 +215,33 @@ final class FieldReader: StrategyPlugin {
     }
 }
 
+/// SDK 1.1 bar history: on each bar logs the closes of the last 3 final bars of its timeframe
+/// ("history 100.0,105.0,95.0"); `bars` (any symbol id) on a trade asks for a symbol it lacks.
+final class BarHistoryProbe: StrategyPlugin {
+    static let kind = PluginKind(id: "bar_history_probe", description: "reads bar history", roles: [.strategy], events: [.bar, .trade])
+    let context: PluginContext
+    let log: Observations
+    init(context: PluginContext) throws {
+        self.context = context
+        log = observe(context.instanceID)
+    }
+    func onBar(_ bar: StrategySDK.Bar) throws {
+        let history = try context.barHistory(bar.info.symbol, interval: bar.interval, count: 3)
+        log.add("history " + history.map { "\($0.close)" }.joined(separator: ",") + " trades=" + history.map { "\($0.trades ?? -1)" }.joined(separator: ","))
+    }
+    func onTrade(_ trade: Trade) throws {
+        do {
+            _ = try context.barHistory(StrategySDK.SymbolID(99), interval: 60_000_000_000, count: 3)
+        } catch {
+            log.add(error.status == TSH_ERR_NOT_FOUND ? "foreign symbol: not found" : "foreign symbol: status \(error.status)")
+        }
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
                                           RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self,
-                                          RecordWriter.self, FieldReader.self])
+                                          RecordWriter.self, FieldReader.self, BarHistoryProbe.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {
