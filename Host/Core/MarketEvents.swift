@@ -80,6 +80,10 @@ public struct BookDelta: Sendable, Hashable {
     public var price: Fixed8
     public var size: Fixed8
     public var flags: Flags
+    /// The venue's sequence number of the message this row ends (Binance's final update id `u`,
+    /// a snapshot's `lastUpdateId`, Bybit's `u`); set on the `endOfBatch` row only, 0 when the
+    /// source has none (Tardis files, the simulator).
+    public var venueSequence: UInt64 = 0
 
     public struct Flags: OptionSet, Sendable, Hashable {
         public let rawValue: UInt8
@@ -102,6 +106,13 @@ public struct BookDelta: Sendable, Hashable {
 
     @inlinable public var isSnapshot: Bool { flags.contains(.snapshot) }
     @inlinable public var isEndOfBatch: Bool { flags.contains(.endOfBatch) }
+
+    /// The row with `venueSequence` set.
+    public func sequenced(_ sequence: UInt64) -> BookDelta {
+        var row = self
+        row.venueSequence = sequence
+        return row
+    }
 }
 
 /// A batch of L2 changes that arrived together, as a producer builds it; `events` turns it
@@ -113,7 +124,10 @@ public struct BookUpdate: Sendable, Hashable {
     public var tsRecv: Int64
     public var isSnapshot: Bool
     public var changes: [BookChange]
-    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, isSnapshot: Bool, changes: [BookChange]) {
+    /// The venue's sequence number of the message (0: none); on the last row.
+    public var venueSequence: UInt64
+    public init(symbol: SymbolID, tsEvent: Int64, tsRecv: Int64, isSnapshot: Bool, changes: [BookChange], venueSequence: UInt64 = 0) {
+        self.venueSequence = venueSequence
         self.symbol = symbol
         self.tsEvent = tsEvent
         self.tsRecv = tsRecv
@@ -132,8 +146,10 @@ public struct BookUpdate: Sendable, Hashable {
         var flags: BookDelta.Flags = isSnapshot ? [.snapshot] : []
         return rows.indices.map { i in
             if i == rows.count - 1 { flags.insert(.endOfBatch) }
-            return .bookDelta(BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: rows[i].side,
-                                        price: rows[i].price, size: rows[i].size, flags: flags))
+            var row = BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: rows[i].side,
+                                price: rows[i].price, size: rows[i].size, flags: flags)
+            if i == rows.count - 1 { row.venueSequence = venueSequence }
+            return .bookDelta(row)
         }
     }
 }

@@ -160,8 +160,9 @@ public enum InputCodec {
                 out.i64(t.price.raw); out.i64(t.size.raw); out.u8(UInt8(bitPattern: Int8(t.aggressor?.rawValue ?? 0)))
                 if t.tradeID != 0 { out.u64(t.tradeID) }
             case .bookDelta(let d):
-                out.u8(3); out.u32(d.symbol.rawValue); out.i64(d.tsEvent); out.i64(d.tsRecv)
+                out.u8(d.venueSequence == 0 ? 3 : 17); out.u32(d.symbol.rawValue); out.i64(d.tsEvent); out.i64(d.tsRecv)
                 out.u8(UInt8(bitPattern: Int8(d.side.rawValue))); out.i64(d.price.raw); out.i64(d.size.raw); out.u8(d.flags.rawValue)
+                if d.venueSequence != 0 { out.u64(d.venueSequence) }
             case .bar(let b):
                 out.u8(b.isHistory ? 14 : 4); out.u32(b.symbol.rawValue); out.i64(b.tsEvent); out.i64(b.tsRecv); out.i64(b.openTime); out.i64(b.interval)
                 out.i64(b.open.raw); out.i64(b.high.raw); out.i64(b.low.raw); out.i64(b.close.raw); out.i64(b.volume.raw)
@@ -228,13 +229,15 @@ public enum InputCodec {
                 let tradeID = tag == 16 ? try r.u64() : 0
                 block.events.append(.trade(TradeTick(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, price: price, size: size, aggressor: aggressor,
                                                      tradeID: tradeID)))
-            case 3:
+            case 3, 17:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64()
                 let at = r.offset
                 guard let side = Side(rawValue: Int32(Int8(bitPattern: try r.u8()))) else { throw DecodeError(offset: at, message: "bad book side") }
                 let price = Fixed8(raw: try r.i64()), size = Fixed8(raw: try r.i64())
                 let flags = BookDelta.Flags(rawValue: try r.u8())
-                block.events.append(.bookDelta(BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: side, price: price, size: size, flags: flags)))
+                var delta = BookDelta(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, side: side, price: price, size: size, flags: flags)
+                if tag == 17 { delta.venueSequence = try r.u64() }
+                block.events.append(.bookDelta(delta))
             case 4, 14:
                 let symbol = SymbolID(try r.u32()), tsEvent = try r.i64(), tsRecv = try r.i64(), openTime = try r.i64(), interval = try r.i64()
                 var bar = BarEvent(symbol: symbol, tsEvent: tsEvent, tsRecv: tsRecv, openTime: openTime, interval: interval,

@@ -830,7 +830,8 @@ public final class Engine: @unchecked Sendable {
                 header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, last.tsEvent, last.tsRecv, flags),
                 changes: buffer.baseAddress, change_count: UInt32(buffer.count), is_snapshot: last.isSnapshot ? 1 : 0,
                 best_bid_price: best.bid?.price.double ?? .nan, best_bid_size: best.bid?.size.double ?? 0,
-                best_ask_price: best.ask?.price.double ?? .nan, best_ask_size: best.ask?.size.double ?? 0)
+                best_ask_price: best.ask?.price.double ?? .nan, best_ask_size: best.ask?.size.double ?? 0,
+                venue_seq: last.venueSequence)
             dispatch(symbol, PluginEventType.book.maskBit, &e)
         }
         bookChanges[i].removeAll(keepingCapacity: true)

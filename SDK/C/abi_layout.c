@@ -30,7 +30,6 @@ TSH_PIN_V1_0(tsh_instance_info, TSH_INSTANCE_INFO_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_metrics_service, TSH_METRICS_SERVICE_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_event_header, TSH_EVENT_HEADER_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_quote_event, TSH_QUOTE_EVENT_SIZE_V1_0);
-TSH_PIN_V1_0(tsh_book_event, TSH_BOOK_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_timer_event, TSH_TIMER_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_oracle_event, TSH_ORACLE_EVENT_SIZE_V1_0);
 TSH_PIN_V1_0(tsh_order_event, TSH_ORDER_EVENT_SIZE_V1_0);
@@ -57,5 +56,7 @@ _Static_assert(sizeof(tsh_table_descriptor) == 32, "tsh_table_descriptor 1.1 lay
 _Static_assert(sizeof(tsh_records_ext) == 16, "tsh_records_ext 1.1 layout");
 _Static_assert(sizeof(tsh_records_service) == 16, "tsh_records_service 1.1 layout");
 _Static_assert(sizeof(tsh_bars_service) == 16, "tsh_bars_service 1.1 layout");
+_Static_assert(offsetof(tsh_book_event, venue_seq) == TSH_BOOK_EVENT_SIZE_V1_0, "tsh_book_event 1.1 venue_seq starts where 1.0 ended");
+_Static_assert(sizeof(tsh_book_event) == TSH_BOOK_EVENT_SIZE_V1_0 + 8, "tsh_book_event 1.1 size");
 _Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
 _Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");

@@ -207,7 +207,8 @@ enum KindExport {
             try plugin.onBook(BookUpdate(
                 info: info, changes: BookChanges(base: e.changes, count: Int(e.change_count)), isSnapshot: e.is_snapshot != 0,
                 bestBid: e.best_bid_price.isNaN ? nil : BookLevel(price: e.best_bid_price, size: e.best_bid_size),
-                bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size)))
+                bestAsk: e.best_ask_price.isNaN ? nil : BookLevel(price: e.best_ask_price, size: e.best_ask_size),
+                venueSequence: e.venue_seq))  // zero-filled by `load` from a 1.0 host
         case TSH_EVENT_BAR:
             try plugin.onBar(Bar(ABIGrowth.load(raw, size: size, as: tsh_bar_event.self), info: info))
         case TSH_EVENT_TIMER:

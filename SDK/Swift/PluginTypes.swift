@@ -143,6 +143,9 @@ public struct BookUpdate: Sendable {
     public var isSnapshot: Bool
     public var bestBid: BookLevel?
     public var bestAsk: BookLevel?
+    /// SDK 1.1: the venue's sequence number of the message (Binance/Bybit `u`); 0 when the
+    /// source has none (Tardis files) or the host speaks 1.0.
+    public var venueSequence: UInt64 = 0
     @inlinable public var symbol: SymbolID { info.symbol }
 }
 

@@ -120,6 +120,18 @@ struct BookSyncFixtureTests {
         #expect(dictionary(book.asks) == reference.asks)
     }
 
+    @Test("each message's last row carries the venue sequence (the snapshot's lastUpdateId, each diff's u); other rows none")
+    func rowsCarryVenueSequence() throws {
+        let (book, rows, _) = try Self.runTextbook()
+        let ends = rows.filter(\.isEndOfBatch)
+        let snapshot = try BinanceDepthSnapshot.parse(try Fixtures.text("rest_depth_snapshot_NKNUSDT_limit1000.json"))
+        #expect(ends.first?.venueSequence == UInt64(snapshot.lastUpdateID))
+        #expect(ends.last?.venueSequence == UInt64(book.lastUpdateID!))
+        #expect(ends.allSatisfy { $0.venueSequence > 0 })
+        #expect(rows.filter { !$0.isEndOfBatch }.allSatisfy { $0.venueSequence == 0 })
+        #expect(zip(ends, ends.dropFirst()).allSatisfy { $0.venueSequence < $1.venueSequence })
+    }
+
     @Test("the engine rows rebuild the same book in HostCore.OrderBook: snapshot rows first, each batch ends with endOfBatch")
     func rowsRebuildBook() throws {
         let (book, rows, _) = try Self.runTextbook()
@@ -199,7 +211,7 @@ struct BookSyncTests {
         var rows: [BookDelta] = []
         _ = book.apply(diff(201, 201, bids: [("10", "0")]), tsRecv: 5, into: &rows)
         #expect(book.top(5).bids == levels([("9", "2")]))
-        #expect(rows == [BookDelta(symbol: symbol, tsEvent: 1, tsRecv: 5, side: .buy, price: fx("10"), size: .zero, flags: .endOfBatch)])
+        #expect(rows == [BookDelta(symbol: symbol, tsEvent: 1, tsRecv: 5, side: .buy, price: fx("10"), size: .zero, flags: .endOfBatch).sequenced(201)])
     }
 
     @Test("a gap (U > id+1) marks the book stale, counts a gap and a resync, and asks for a new snapshot")
@@ -279,7 +291,7 @@ struct BookSyncTests {
         _ = book.applySnapshot(snapshot(10, bids: [], asks: [("11", "1")]), tsRecv: 3, into: &rows)
         #expect(rows == [
             BookDelta(symbol: symbol, tsEvent: 3, tsRecv: 3, side: .buy, price: .zero, size: .zero, flags: .snapshot),
-            BookDelta(symbol: symbol, tsEvent: 3, tsRecv: 3, side: .sell, price: fx("11"), size: fx("1"), flags: [.snapshot, .endOfBatch]),
+            BookDelta(symbol: symbol, tsEvent: 3, tsRecv: 3, side: .sell, price: fx("11"), size: fx("1"), flags: [.snapshot, .endOfBatch]).sequenced(10),
         ])
     }
 

@@ -32,6 +32,18 @@ struct InputCodecTests {
         }
     }
 
+    @Test("a book row with a venue sequence number keeps it through the encoding (tag 17); rows without stay tag 3")
+    func bookVenueSequence() throws {
+        var row = BookDelta(symbol: SymbolID(1), tsEvent: 5, tsRecv: 6, side: .sell, price: Self.p("101"), size: Self.p("2"), flags: [.endOfBatch])
+        row.venueSequence = 499_870_179
+        let plain = BookDelta(symbol: SymbolID(1), tsEvent: 5, tsRecv: 6, side: .buy, price: Self.p("100"), size: Self.p("1"), flags: [])
+        let block = RecordedBlock(firstSeq: 1, events: [.bookDelta(plain), .bookDelta(row)])
+        let bytes = InputCodec.encode(block)
+        #expect(try InputCodec.decode(bytes).events == block.events)
+        let withoutSequence = InputCodec.encode(RecordedBlock(firstSeq: 1, events: [.bookDelta(plain), .bookDelta(plain)]))
+        #expect(bytes.count == withoutSequence.count + 8)
+    }
+
     @Test("a venue order update keeps its exact decimals and texts through the encoding")
     func venueUpdate() throws {
         let update = OrderUpdate(clientOrderID: ClientOrderID(7), instance: 1, symbol: SymbolID(0), side: .sell, status: .partiallyFilled,

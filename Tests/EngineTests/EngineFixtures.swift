@@ -238,10 +238,18 @@ final class BarHistoryProbe: StrategyPlugin {
     }
 }
 
+/// Logs each book event's venue sequence number (SDK 1.1): "book seq 42".
+final class BookSequenceProbe: StrategyPlugin {
+    static let kind = PluginKind(id: "book_sequence_probe", description: "logs book sequences", roles: [.detector], events: [.book])
+    let log: Observations
+    init(context: PluginContext) throws { log = observe(context.instanceID) }
+    func onBook(_ book: StrategySDK.BookUpdate) throws { log.add("book seq \(book.venueSequence) changes \(book.changes.count)") }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
                                           RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self,
-                                          RecordWriter.self, FieldReader.self, BarHistoryProbe.self])
+                                          RecordWriter.self, FieldReader.self, BarHistoryProbe.self, BookSequenceProbe.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {

@@ -62,6 +62,19 @@ struct RecordsTests {
         #expect(SignalField.json(journal.recorded.signals.first!.fields) == #"{"bid":100,"ask":101}"#)
     }
 
+    @Test("SDK 1.1: a book event carries the venue sequence number of its message (0 when the source has none)")
+    func bookEventsCarryVenueSequence() throws {
+        let (table, btc, _) = twoSymbols()
+        let engine = Engine(symbols: table, clock: SimulatedClock())
+        try engine.addInstance(spec(12, id: "book-seq", symbols: [btc]))
+        try engine.start()
+        let changes = [BookChange(side: .buy, price: Fixed8(parsing: "100")!, size: Fixed8(parsing: "1")!),
+                       BookChange(side: .sell, price: Fixed8(parsing: "101")!, size: Fixed8(parsing: "2")!)]
+        for event in BookUpdate(symbol: btc, tsEvent: 1, tsRecv: 2, isSnapshot: true, changes: changes, venueSequence: 42).events { engine.process(event) }
+        for event in BookUpdate(symbol: btc, tsEvent: 3, tsRecv: 4, isSnapshot: false, changes: [changes[0]]).events { engine.process(event) }
+        #expect(observe("book-seq").all == ["book seq 42 changes 2", "book seq 0 changes 1"])
+    }
+
     static func tempJournal() throws -> (SQLiteJournal, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tsh-records-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -298,6 +298,8 @@ typedef struct tsh_book_event {
     double best_bid_size;
     double best_ask_price;
     double best_ask_size;
+    /* ---- 1.1: read only when TSH_HAS_FIELD(tsh_book_event, venue_seq, header.size). */
+    uint64_t venue_seq; /* the venue's sequence number of this message (Binance u, Bybit u), 0 when the source has none */
 } tsh_book_event;
 
 typedef struct tsh_bar_event {

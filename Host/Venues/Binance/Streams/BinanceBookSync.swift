@@ -257,8 +257,10 @@ public struct BinanceBookSync: Sendable {
         var n = 0
         func row(_ side: Side, _ price: Fixed8, _ size: Fixed8) {
             n += 1
-            emit(BookDelta(symbol: symbol, tsEvent: tsRecv, tsRecv: tsRecv, side: side, price: price, size: size,
-                           flags: n == total ? [.snapshot, .endOfBatch] : .snapshot))
+            var delta = BookDelta(symbol: symbol, tsEvent: tsRecv, tsRecv: tsRecv, side: side, price: price, size: size,
+                                  flags: n == total ? [.snapshot, .endOfBatch] : .snapshot)
+            if n == total { delta.venueSequence = UInt64(clamping: snapshot.lastUpdateID) }
+            emit(delta)
         }
         if snapshot.bids.isEmpty { row(.buy, .zero, .zero) }
         for level in snapshot.bids { row(.buy, level.price, level.size) }
@@ -281,8 +283,10 @@ public struct BinanceBookSync: Sendable {
                     asks.set(price: level.price, size: level.size)
                     side = .sell
                 }
-                emit(BookDelta(symbol: symbol, tsEvent: event.eventTime, tsRecv: tsRecv, side: side, price: level.price,
-                               size: level.size, flags: i == last ? .endOfBatch : []))
+                var delta = BookDelta(symbol: symbol, tsEvent: event.eventTime, tsRecv: tsRecv, side: side, price: level.price,
+                                      size: level.size, flags: i == last ? .endOfBatch : [])
+                if i == last { delta.venueSequence = UInt64(clamping: event.finalUpdateID) }
+                emit(delta)
             }
         }
         lastUpdateID = event.finalUpdateID

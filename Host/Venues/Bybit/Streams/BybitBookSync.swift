@@ -168,7 +168,7 @@ public struct BybitBookSync: Sendable {
             rows.append(Row(row: BookDelta(symbol: symbol, tsEvent: ts, tsRecv: receivedNs, side: .sell, price: level.price, size: level.size, flags: flags)))
         }
         if book.bids.count > depth || book.asks.count > depth { trim(ts: ts, receivedNs: receivedNs, into: &rows) }
-        if rows.count > firstRow { rows[rows.count - 1].markEndOfBatch() }
+        if rows.count > firstRow { rows[rows.count - 1].markEndOfBatch(sequence: UInt64(clamping: message.updateID)) }
         book.lastUpdate = ts
 
         counts.applied += 1
@@ -258,20 +258,23 @@ public struct BybitBookSync: Sendable {
 /// What ``BybitBookSync`` writes a row as: the row itself, or an engine event.
 protocol BookRowElement {
     init(row: BookDelta)
-    /// Flags the row `.endOfBatch`.
-    mutating func markEndOfBatch()
+    /// Flags the row `.endOfBatch` and gives it the message's update id.
+    mutating func markEndOfBatch(sequence: UInt64)
 }
 
 extension BookDelta: BookRowElement {
     @inline(__always) init(row: BookDelta) { self = row }
-    @inline(__always) mutating func markEndOfBatch() { flags.insert(.endOfBatch) }
+    @inline(__always) mutating func markEndOfBatch(sequence: UInt64) {
+        flags.insert(.endOfBatch)
+        venueSequence = sequence
+    }
 }
 
 extension MarketEvent: BookRowElement {
     @inline(__always) init(row: BookDelta) { self = .bookDelta(row) }
-    @inline(__always) mutating func markEndOfBatch() {
+    @inline(__always) mutating func markEndOfBatch(sequence: UInt64) {
         guard case .bookDelta(var row) = self else { return }
-        row.flags.insert(.endOfBatch)
+        row.markEndOfBatch(sequence: sequence)
         self = .bookDelta(row)
     }
 }
