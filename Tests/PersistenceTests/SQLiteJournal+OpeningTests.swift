@@ -12,8 +12,8 @@ struct SQLiteJournalOpeningTests {
             let tables = Set(try journal.strings("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0 })
             #expect(tables.isSuperset(of: ["sessions", "plugin_state", "orders", "order_events", "signals", "fills", "positions",
                                            "daily_stats", "alerts", "risk_state", "book_snapshots", "input_events", "schema_version"]))
-            #expect(try journal.schemaVersion() == 3)
-            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files"])
+            #expect(try journal.schemaVersion() == 4)
+            #expect(try journal.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files", "v4_records"])
             #expect(try journal.strings("PRAGMA journal_mode") == ["wal"])
         }
     }
@@ -27,8 +27,8 @@ struct SQLiteJournalOpeningTests {
             let second = try openJournal(path)
             defer { second.close() }
             #expect(try second.sessions().map(\.info.id) == ["s1"])
-            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files"])
-            #expect(try second.schemaVersion() == 3)
+            #expect(try second.strings("SELECT identifier FROM grdb_migrations") == ["v1_initial", "v2_trading", "v3_data_files", "v4_records"])
+            #expect(try second.schemaVersion() == 4)
         }
     }
 

@@ -177,10 +177,10 @@ struct TradingTablesTests {
             }
             try v1.close()
             let journal = try openJournal(path)
-            #expect(try journal.schemaVersion() == 3)
+            #expect(try journal.schemaVersion() == 4)
             #expect(try journal.loadState(instanceID: "ls")["k"] == [1])
             let versions = try journal.read { db in try Int.fetchAll(db, sql: "SELECT version FROM schema_version ORDER BY version") }
-            #expect(versions == [1, 2, 3])
+            #expect(versions == [1, 2, 3, 4])
             let tables = try journal.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
