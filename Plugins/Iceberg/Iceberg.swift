@@ -91,13 +91,17 @@ final class IcebergDetector: StrategyPlugin {
     }
 
     private let context: PluginContext
-    private var states: [State] = []
+    /// One state per symbol in memory the instance owns: mutated in place on the hot path
+    /// without a class property's dynamic exclusivity check.
+    private let states: UnsafeMutablePointer<State>
+    private let stateCount: Int
     private var symbolNames: [SymbolID: String] = [:]
     /// State index by symbol id (-1: not ours); symbol ids are small dense integers.
     private var slot: [Int32] = []
 
     init(context: PluginContext) throws {
         self.context = context
+        var made: [State] = []
         for symbol in context.symbols {
             let instrument = try context.instrument(symbol)
             guard instrument.tickSize > 0, instrument.lotSize > 0 else {
@@ -105,14 +109,22 @@ final class IcebergDetector: StrategyPlugin {
             }
             let index = Int(symbol.rawValue)
             if slot.count <= index { slot += Array(repeating: -1, count: index + 1 - slot.count) }
-            slot[index] = Int32(states.count)
+            slot[index] = Int32(made.count)
             symbolNames[symbol] = instrument.symbol
-            states.append(State(
+            made.append(State(
                 tick: instrument.tickSize, lot: instrument.lotSize,
                 refillNs: try context.int("refill_ms", symbol: symbol) * 1_000_000, exhaustNs: try context.int("exhaust_ms", symbol: symbol) * 1_000_000,
                 forgetNs: try context.int("forget_ms", symbol: symbol) * 1_000_000, minRefills: Int(try context.int("min_refills", symbol: symbol)),
                 whale: try context.double("whale_notional", symbol: symbol), dolphin: try context.double("dolphin_notional", symbol: symbol)))
         }
+        states = .allocate(capacity: max(1, made.count))
+        states.initialize(from: made, count: made.count)
+        stateCount = made.count
+    }
+
+    deinit {
+        states.deinitialize(count: stateCount)
+        states.deallocate()
     }
 
     @inline(__always) private func index(_ symbol: SymbolID) -> Int? {
@@ -123,7 +135,7 @@ final class IcebergDetector: StrategyPlugin {
 
     func onTrade(_ trade: Trade) throws {
         guard let i = index(trade.symbol), let aggressor = trade.aggressor else { return }
-        try states.withUnsafeMutableBufferPointer { try onTrade(trade, aggressor, &$0[i]) }
+        try onTrade(trade, aggressor, &states[i])
     }
 
     private func onTrade(_ trade: Trade, _ aggressor: Side, _ state: inout State) throws {
@@ -150,7 +162,7 @@ final class IcebergDetector: StrategyPlugin {
 
     func onBook(_ book: BookUpdate) throws {
         guard let i = index(book.symbol) else { return }
-        try states.withUnsafeMutableBufferPointer { try onBook(book, &$0[i]) }
+        try onBook(book, &states[i])
     }
 
     private func onBook(_ book: BookUpdate, _ state: inout State) throws {

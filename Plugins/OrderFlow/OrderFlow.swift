@@ -44,7 +44,10 @@ final class OrderFlow: StrategyPlugin {
 
     private let context: PluginContext
     private let settle: Int64
-    private var builders: [SmartCandleBuilder] = []
+    /// One builder per symbol, in memory the instance owns: the hot path mutates them in place
+    /// without a class property's dynamic exclusivity check (measured: ~3 % of a backtest).
+    private let builders: UnsafeMutablePointer<SmartCandleBuilder>
+    private let builderCount: Int
     private var names: [String] = []
     /// Builder index by symbol id (`-1`: not ours); symbol ids are small dense integers.
     private var slot: [Int32] = []
@@ -62,6 +65,7 @@ final class OrderFlow: StrategyPlugin {
         }
         guard !parsed.values.isEmpty else { throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "timeframes: give at least one of \(Timeframes.names)") }
         settle = try context.int("settle_ms") * 1_000_000
+        var made: [SmartCandleBuilder] = []
         for symbol in context.symbols {
             let whale = try context.double("whale_notional", symbol: symbol), dolphin = try context.double("dolphin_notional", symbol: symbol)
             let instrument = try context.instrument(symbol)
@@ -79,11 +83,19 @@ final class OrderFlow: StrategyPlugin {
                 wallBps: try context.double("wall_bps", symbol: symbol), depthLevels: Int(try context.int("depth_levels")))
             let index = Int(symbol.rawValue)
             if slot.count <= index { slot += Array(repeating: -1, count: index + 1 - slot.count) }
-            slot[index] = Int32(builders.count)
-            builders.append(SmartCandleBuilder(timeframes: parsed.values, parameters: parameters))
+            slot[index] = Int32(made.count)
+            made.append(SmartCandleBuilder(timeframes: parsed.values, parameters: parameters))
             names.append(instrument.symbol)
         }
+        builders = .allocate(capacity: max(1, made.count))
+        builders.initialize(from: made, count: made.count)
+        builderCount = made.count
         finished.reserveCapacity(64)
+    }
+
+    deinit {
+        builders.deinitialize(count: builderCount)
+        builders.deallocate()
     }
 
     @inline(__always) private func index(_ symbol: SymbolID) -> Int? {
@@ -133,7 +145,7 @@ final class OrderFlow: StrategyPlugin {
         guard clock >= nextCheck else { return }
         nextCheck = (clock - settle) / 1_000_000_000 * 1_000_000_000 + 1_000_000_000 + settle
         var late = 0
-        for i in builders.indices {
+        for i in 0..<builderCount {
             finished.removeAll(keepingCapacity: true)
             builders[i].advance(clock: clock, settle: settle, into: &finished)
             late += builders[i].lateRows
