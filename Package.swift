@@ -185,7 +185,7 @@ let package = Package(
         // MARK: Tests (one target per subsystem)
         .testTarget(name: "TriggerTests", dependencies: ["HostCore", "HostEngine", "HostPlugins", "HostTesting", logging],
                     path: "Tests/TriggerTests"),
-        .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests"),
+        .testTarget(name: "SDKTests", dependencies: ["StrategySDK", "CStrategyHostSDK"], path: "Tests/SDKTests", exclude: ["Reference"]),
         .testTarget(name: "CoreTests", dependencies: ["HostCore"], path: "Tests/CoreTests"),
         .testTarget(name: "PluginLoaderTests", dependencies: ["HostPlugins", "HostCore"], path: "Tests/PluginLoaderTests",
                     exclude: ["Fixtures"]),
