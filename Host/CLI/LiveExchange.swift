@@ -133,9 +133,16 @@ struct LiveExchange: Sendable {
             throw HostFailure(exit: .runtimeFailure, message: "error: internal: \(feed.source.rawValue) is not an exchange feed")
         }
         do {
+                // Linear tickers' open interest reaches plugins as oracle events (source open_interest).
+                let openInterest = Mutex(BybitOpenInterest())
                 let client = try BybitStreamClient(
                     category: category(feed), symbols: symbols.map { BybitStreamClient.Symbol(id: $0.id, venueSymbol: $0.venueSymbol) },
-                    depth: feed.bookDepth ?? 50, baseURL: ws, logger: logger, counters: counters, sink: sink)
+                    depth: feed.bookDepth ?? 50, baseURL: ws, logger: logger, counters: counters, sink: sink,
+                    onTicker: { symbol, ticker in
+                        if let event = openInterest.withLock({ $0.event(symbol: symbol, ticker: ticker, tsRecv: WallClock().now()) }) {
+                            sink.events([event])
+                        }
+                    })
             return LiveExchange(venue: Bybit.venue, counters: counters, run: { await client.run() }, stop: { client.stop() })
         } catch {
             throw HostFailure(exit: .invalidConfig, message: "error: \(file): bybit streams: \(error.message)\nfix: check feed.book_depth and feed.symbols")

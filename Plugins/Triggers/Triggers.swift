@@ -395,17 +395,23 @@ final class VWAPDeviation: StrategyPlugin {
 /// as a share of the close ≥ `min_atr_pct`, and book notional within `depth_bps` of the mid ≥
 /// `min_depth_notional` (both sides). A symbol joining the list emits `prefilter.watch` with
 /// direction +1, leaving it −1; value = the 24 h quote volume; the payload has every metric.
-/// Trigger kinds with `watchlist: true` fire only for listed symbols.
+/// Trigger kinds with `watchlist: true` fire only for listed symbols. For perpetuals,
+/// `min_open_interest` also asks for the venue's open interest value (quote units), which the
+/// host delivers as oracle events with source `open_interest` (Bybit linear tickers).
 final class Prefilter: StrategyPlugin {
+    static let openInterestSource = "open_interest"
+
     static let kind = PluginKind(
         id: "prefilter", description: "A watch list by 24 h quote volume, ATR % and book depth near the mid; emits prefilter.watch on changes (SIGNALS §3).",
-        roles: [.trigger], events: [.bar],
+        roles: [.trigger], events: [.bar, .oracle],
         parameters: [
             .string("timeframe", default: "1m", doc: "Bars of this timeframe (1s, 1m, 5m, 15m, 1h, 4h, 1d) drive the list; the instance must ask for them."),
             .double("min_quote_volume", default: 10_000_000, range: 0...1e15, unit: "quote asset", doc: "Least quote volume over the last 24 h of bars."),
             .double("min_atr_pct", default: 0.05, range: 0...100, unit: "%", doc: "Least ATR(14) as a percentage of the close."),
             .double("depth_bps", default: 50, range: 0.1...10_000, unit: "bps", doc: "Depth is summed over levels within this distance of the mid."),
             .double("min_depth_notional", default: 0, range: 0...1e15, unit: "quote asset", doc: "Least book notional within depth_bps (0: not checked)."),
+            .double("min_open_interest", default: 0, range: 0...1e15, unit: "quote asset",
+                    doc: "Perpetuals: least open interest value (the venue's, as oracle events with source open_interest); 0: not checked."),
         ],
         emits: ["prefilter.watch"])
 
@@ -417,7 +423,9 @@ final class Prefilter: StrategyPlugin {
         var sum = 0.0
         var atr = ATR(period: 14)
         var listed = false
-        let minVolume: Double, minATR: Double, depthBps: Double, minDepth: Double
+        /// The latest open interest value, nil before the venue sent one.
+        var openInterest: Double?
+        let minVolume: Double, minATR: Double, depthBps: Double, minDepth: Double, minOpenInterest: Double
     }
 
     private let context: PluginContext
@@ -429,11 +437,17 @@ final class Prefilter: StrategyPlugin {
             let interval = try Common.interval(context, symbol: symbol)
             return State(interval: interval, windowBars: max(1, Int(86_400_000_000_000 / interval)),
                          minVolume: try context.double("min_quote_volume", symbol: symbol), minATR: try context.double("min_atr_pct", symbol: symbol),
-                         depthBps: try context.double("depth_bps", symbol: symbol), minDepth: try context.double("min_depth_notional", symbol: symbol))
+                         depthBps: try context.double("depth_bps", symbol: symbol), minDepth: try context.double("min_depth_notional", symbol: symbol),
+                         minOpenInterest: try context.double("min_open_interest", symbol: symbol))
         }
     }
 
     func onBar(_ bar: Bar) throws { try states.with(bar.info.symbol) { try self.update(&$0, bar) } }
+
+    func onOracle(_ tick: OracleTick) throws {
+        guard tick.source == Self.openInterestSource else { return }
+        try states.with(tick.info.symbol) { $0.openInterest = tick.price }
+    }
 
     private func update(_ s: inout State, _ bar: Bar) throws {
         guard bar.interval == s.interval else { return }
@@ -458,12 +472,14 @@ final class Prefilter: StrategyPlugin {
             }
         }
         let passes = s.sum >= s.minVolume && (atrPct ?? 0) >= s.minATR && (s.minDepth == 0 || (depth ?? 0) >= s.minDepth)
+            && (s.minOpenInterest == 0 || (s.openInterest ?? 0) >= s.minOpenInterest)
         guard passes != s.listed else { return }
         s.listed = passes
         var json = JSONWriter()
         json.number("quote_volume_24h", s.sum)
         json.number("atr_pct", atrPct)
         json.number("depth_notional", depth)
+        json.number("open_interest", s.openInterest)
         json.integer("bars", s.volumes.count)
         try context.emitSignal("prefilter.watch", symbol: bar.info.symbol, direction: passes ? 1 : -1, value: s.sum, confidence: 1,
                                payload: json.finish())

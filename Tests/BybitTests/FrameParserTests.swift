@@ -119,6 +119,23 @@ struct FrameParserTests {
         #expect(ticker.tsNs == 1_673_272_861_686_000_000)
     }
 
+    @Test("a linear ticker's open interest value becomes an oracle event (source open_interest) once per change; spot tickers none")
+    func openInterestEvents() throws {
+        guard case .ticker(let linear) = try StreamTest.parse(try Fixtures.text("ws_tickers_linear_BTCUSDT.json")),
+              case .ticker(let spot) = try StreamTest.parse(try Fixtures.text("ws_tickers_spot_BTCUSDT.json")) else {
+            Issue.record("not tickers"); return
+        }
+        var interest = BybitOpenInterest()
+        let event = interest.event(symbol: SymbolID(3), ticker: linear, tsRecv: 99)
+        #expect(event == .oracle(OraclePrice(symbol: SymbolID(3), tsEvent: 1_673_272_861_686_000_000, tsRecv: 99, source: "open_interest",
+                                             price: fx("1183601235.91"))))
+        #expect(interest.event(symbol: SymbolID(3), ticker: linear, tsRecv: 100) == nil)  // unchanged
+        var changed = linear
+        changed.fields.openInterestValue = Decimal(string: "1183601300")
+        #expect(interest.event(symbol: SymbolID(3), ticker: changed, tsRecv: 101) != nil)
+        #expect(interest.event(symbol: SymbolID(4), ticker: spot, tsRecv: 102) == nil)
+    }
+
     @Test("a recorded linear ticker delta merges into its snapshot: changed fields replaced, absent ones kept")
     func tickerDeltaMerge() throws {
         let frames = try StreamTest.arrayElements("tardis_node_v5_linear_inverse_2023-04-05.json")

@@ -10,7 +10,8 @@ import Testing
 /// triggers configured with `watchlist: true`.
 struct PrefilterTests {
     /// Runs several kinds of triggers.so over the symbols' bars; the signals emitted.
-    static func run(_ instances: [(kind: String, id: String, params: [String: ParameterValue])], bars: [[TestBar]]) throws -> [SignalRecord] {
+    static func run(_ instances: [(kind: String, id: String, params: [String: ParameterValue])], bars: [[TestBar]],
+                    extra: [MarketEvent] = []) throws -> [SignalRecord] {
         let plugin = try triggersRegistry.load(path: try triggersRegistry.loader.locator.locate("triggers.so"))
         var table = SymbolTable()
         let ids = bars.indices.map { table.register(Instrument.generic(symbol: "S\($0)USDT", venue: "test")) }
@@ -27,7 +28,7 @@ struct PrefilterTests {
             try engine.addInstance(spec)
         }
         try engine.start()
-        var merged = zip(ids, bars).flatMap { TriggerTests.trades($0.0, $0.1) }
+        var merged = zip(ids, bars).flatMap { TriggerTests.trades($0.0, $0.1) } + extra
         merged.sort { ($0.tsRecv, $0.symbol.rawValue) < ($1.tsRecv, $1.symbol.rawValue) }
         for event in merged { engine.process(event) }
         engine.requestStop()
@@ -57,6 +58,20 @@ struct PrefilterTests {
         // Without the watch list the thin symbol's spike fires too.
         let ungated = try Self.run([("volume_spike", "spike", ["z": .double(3)])], bars: [liquid, thin])
         #expect(ungated.contains { $0.symbol == "S1USDT" })
+    }
+
+    @Test("perpetuals: with min_open_interest only a symbol whose open interest (oracle source open_interest) reaches it joins the list")
+    func openInterestGate() throws {
+        let bars = TriggerTests.bars(count: 60, seed: 24)
+        let interest = { (symbol: UInt32, value: String) in
+            MarketEvent.oracle(OraclePrice(symbol: SymbolID(symbol), tsEvent: 1_000, tsRecv: 1_000, source: "open_interest", price: Fixed8(parsing: value)!))
+        }
+        let signals = try Self.run([("prefilter", "pre", ["min_quote_volume": .double(0), "min_atr_pct": .double(0),
+                                                          "min_open_interest": .double(50_000_000)])],
+                                   bars: [bars, bars, bars], extra: [interest(0, "80000000"), interest(1, "20000000")])
+        let joined = signals.filter { $0.name == "prefilter.watch" && $0.direction == 1 }.compactMap(\.symbol)
+        #expect(joined == ["S0USDT"])  // S1's interest is too small, S2 sent none
+        #expect(signals.first { $0.symbol == "S0USDT" }?.payload.contains("\"open_interest\":80000000") == true)
     }
 
     @Test("a symbol leaves the list (direction −1) when its metrics fall below the thresholds")
