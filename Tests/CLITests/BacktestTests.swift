@@ -96,6 +96,23 @@ struct BacktestTests {
         #expect(replay.stdout.hasPrefix("identical"))
     }
 
+    @Test("the whole screener chain (strategies/screener_backtest.yaml: triggers, QDE, trader, icebergs, smart candles) replays identical")
+    func screenerChainReplays() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = HostCommandLineTests.root.appendingPathComponent("strategies/screener_backtest.yaml").path
+        let dataDir = dir.appendingPathComponent("data").path
+        let outcome = try HostCommandLineTests.run(["backtest", "--data", Self.data.path, "--config", config, "--data-dir", dataDir, "--json", "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let summary = (try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))) as? [String: Any] ?? [:]
+        let session = try #require(summary["session_id"] as? String)
+        let replay = try HostCommandLineTests.run(["replay", session, "--data-dir", dataDir])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.hasPrefix("identical"))
+        let candles = try HostCommandLineTests.run(["candles", "export", "--timeframe", "1m", "--data-dir", dataDir])
+        #expect(candles.status == 0 && candles.stdout.split(separator: "\n").count > 1, "\(candles.stderr)")
+    }
+
     @Test("a missing data directory exits 68 naming the directory and the fix")
     func missingData() throws {
         let outcome = try HostCommandLineTests.run(["backtest", "--data", "/nonexistent/tardis", "--strategy", "ema_bench.so", "--quiet"])
