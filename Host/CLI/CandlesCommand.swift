@@ -4,6 +4,7 @@ import HostConfig
 import HostCore
 import HostEngine
 import HostPersistence
+import HostPlugins
 import Logging
 
 /// `host candles`: smart candles (SIGNALS.md §4, §7) — materialized from Tardis data by
@@ -30,6 +31,8 @@ struct MaterializeCandlesCommand: ParsableCommand {
         Examples:
           host candles materialize --data ./tardis
           host candles materialize --data ./tardis --config strategies/smart_candles.yaml --from 2024-01-01T00:00:00Z --to 2024-01-02T00:00:00Z
+          host candles materialize --session last --data-dir ./data     # a recorded live session's inputs
+        Live, run orderflow.so in the session's own configuration (settle_ms for the settling delay).
         One pass over the range in local_timestamp order (memory holds only open candles and the books,
         whatever the range's length), with a progress line. Candles of the range's symbols that start in
         [--from, --to) are deleted first and rewritten. A row that arrives more than --settle after its
@@ -37,7 +40,9 @@ struct MaterializeCandlesCommand: ParsableCommand {
         """)
 
     @Option(name: .long, help: "Directory of Tardis CSV files.")
-    var data: String
+    var data: String?
+    @Option(name: .long, help: "Instead of --data: a recorded session of the data directory (its id, or 'last'), whose recorded inputs are fed through the configuration.")
+    var session: String?
     @Option(name: .long, help: "Configuration with an orderflow.so instance (and usually iceberg.so).")
     var config = "strategies/smart_candles.yaml"
     @Option(name: .long, parsing: .upToNextOption, help: "Only these symbols.")
@@ -59,12 +64,20 @@ struct MaterializeCandlesCommand: ParsableCommand {
 
     func validate() throws {
         guard settle >= 0, settle <= 86_400 else { throw ValidationError("--settle \(settle) must be between 0 and 86400 seconds") }
-        _ = try backtest()
+        switch (data, session) {
+        case (nil, nil): throw ValidationError("pass --data <Tardis directory> or --session <id|last>")
+        case (.some, .some): throw ValidationError("pass --data or --session, not both")
+        case (nil, .some):
+            if from != nil || to != nil || !symbols.isEmpty || skipMalformed {
+                throw ValidationError("--from, --to, --symbols and --skip-malformed filter Tardis files; a --session is materialized whole")
+            }
+        case (.some, nil): _ = try backtest()
+        }
     }
 
     /// The backtest this materialization is, parsed like the command line a user would type.
     func backtest() throws -> BacktestCommand {
-        var arguments = ["--data", data, "--config", config]
+        var arguments = ["--data", data ?? "", "--config", config]
         if !symbols.isEmpty { arguments += ["--symbols"] + symbols }
         if let from { arguments += ["--from", from] }
         if let to { arguments += ["--to", to] }
@@ -77,21 +90,40 @@ struct MaterializeCandlesCommand: ParsableCommand {
 
     func run() throws { try reportingFailures(execute) }
 
-    func execute() throws {
+    /// The batch's settle for every smart-candle instance (orderflow.so's settle_ms).
+    func applySettle(_ configuration: inout StrategyConfig) {
         let settleMillis = Int64((settle * 1000).rounded())
-        var hooks = BacktestCommand.Hooks()
-        hooks.configure = { configuration in
-            // The batch's settle for every smart-candle instance (orderflow.so's settle_ms).
-            for i in configuration.instances.indices where configuration.instances[i].kind == "orderflow" {
-                configuration.instances[i].params["settle_ms"] = ConfigScalar(.int(settleMillis))
-            }
+        for i in configuration.instances.indices where configuration.instances[i].kind == "orderflow" {
+            configuration.instances[i].params["settle_ms"] = ConfigScalar(.int(settleMillis))
         }
+    }
+
+    /// The instances' symbols that write smart candles; an error when none does.
+    func candleSymbols(_ assembly: SessionAssembly) throws -> [String] {
+        let writers = assembly.specs.filter { $0.kind.recordTables.contains { $0.name == CandlesCommand.table } }
+        guard !writers.isEmpty else {
+            throw HostFailure(exit: .invalidConfig, message: "error: \(config): no instance writes \(CandlesCommand.table)\nfix: add an orderflow.so instance (see strategies/smart_candles.yaml)")
+        }
+        return Array(Set(writers.flatMap { $0.symbols.compactMap { assembly.symbols.instrument($0)?.symbol } })).sorted()
+    }
+
+    /// Fails when nothing was materialized or rows were late.
+    func check(_ snapshot: EngineSnapshot, source: String) throws {
+        let late = snapshot.instances.reduce(UInt64(0)) { $0 + ($1.customCounters["late_rows"] ?? 0) }
+        guard snapshot.recordsUpserted > 0 else {
+            throw HostFailure(exit: .invalidData, message: "error: \(source): no candle was completed\(from.map { " from \($0)" } ?? "")\(to.map { " to \($0)" } ?? "")\nfix: check --from/--to against the data's dates and --symbols")
+        }
+        guard late == 0 else {
+            throw HostFailure(exit: .invalidData, message: "error: \(late) rows arrived more than --settle \(settle) s after their candle's end and were left out\nfix: re-run with a larger --settle (the range's rows are replaced)")
+        }
+    }
+
+    func execute() throws {
+        if let session { return try executeSession(session) }
+        var hooks = BacktestCommand.Hooks()
+        hooks.configure = { applySettle(&$0) }
         hooks.beforeRun = { journal, assembly in
-            let writers = assembly.specs.filter { $0.kind.recordTables.contains { $0.name == CandlesCommand.table } }
-            guard !writers.isEmpty else {
-                throw HostFailure(exit: .invalidConfig, message: "error: \(config): no instance writes \(CandlesCommand.table)\nfix: add an orderflow.so instance (see strategies/smart_candles.yaml)")
-            }
-            let names = Array(Set(writers.flatMap { $0.symbols.compactMap { assembly.symbols.instrument($0)?.symbol } })).sorted()
+            let names = try candleSymbols(assembly)
             let lower = from.flatMap(BacktestCommand.time) ?? .min, upper = to.flatMap(BacktestCommand.time) ?? .max
             do {
                 let removed = try journal.deleteRecords(CandlesCommand.table, column: "candle_time", lower: lower, upper: upper, equalColumn: "symbol", values: names)
@@ -100,16 +132,92 @@ struct MaterializeCandlesCommand: ParsableCommand {
                 throw HostFailure(exit: .storageFailure, message: "error: \(error)")
             }
         }
-        hooks.afterRun = { snapshot in
-            let late = snapshot.instances.reduce(UInt64(0)) { $0 + ($1.customCounters["late_rows"] ?? 0) }
-            guard snapshot.recordsUpserted > 0 else {
-                throw HostFailure(exit: .invalidData, message: "error: \(data): no candle was completed in the range\(from.map { " from \($0)" } ?? "")\(to.map { " to \($0)" } ?? "")\nfix: check --from/--to against the data's dates and --symbols")
+        hooks.afterRun = { try check($0, source: data ?? "") }
+        try backtest().execute(hooks: hooks)
+    }
+
+    /// A recorded session's inputs (a live run's recorded blocks) through the configuration, on
+    /// the session's symbol ids, into the same database as a new session `m-…`.
+    func executeSession(_ wanted: String) throws {
+        let processStart = HostMain.startNanos
+        HostLogging.configure(level: .warning, json: false)
+        let registry = PluginRegistry()
+        var configuration = try SessionAssembly.configuration(configPath: config, strategy: nil, registry: registry, checkFeedSymbols: false)
+        if let dataDir { configuration.host.dataDirectory = dataDir }
+        let path = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
+        let info: SessionInfo
+        do {
+            let reader = try SQLiteJournal.openExisting(path: path, logger: Logger(label: "tsh.candles", factory: { _ in SwiftLogNoOpLogHandler() }))
+            defer { reader.close() }
+            let sessions = try reader.sessions().filter { !$0.info.id.hasPrefix("m-") }
+            guard let row = wanted == "last" ? sessions.last : sessions.first(where: { $0.info.id == wanted }) else {
+                throw HostFailure(exit: .invalidData, message: "error: \(path) has no session '\(wanted)'\nfix: `host report --data-dir \(configuration.host.dataDirectory)` lists the sessions")
             }
-            guard late == 0 else {
-                throw HostFailure(exit: .invalidData, message: "error: \(late) rows arrived more than --settle \(settle) s after their candle's end and were left out\nfix: re-run with a larger --settle (the range's rows are replaced)")
+            info = row.info
+        } catch let failure as HostFailure { throw failure } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        guard info.dataFiles == nil else {
+            throw HostFailure(exit: .invalidData, message: "error: session \(info.id) is a backtest of the files in \(info.dataFiles!.directory)\nfix: materialize from the files: host candles materialize --data \(info.dataFiles!.directory)")
+        }
+        SessionAssembly.useData(info.instruments, in: &configuration)
+        SessionAssembly.useInstruments(info.instruments, in: &configuration)
+        applySettle(&configuration)
+        for instance in configuration.instances {
+            let missing = instance.symbols.filter { !configuration.feed.symbols.contains($0) }
+            if !missing.isEmpty {
+                throw HostFailure(exit: .invalidConfig, message: "error: instance '\(instance.id)' wants \(missing.joined(separator: ", ")), which session \(info.id) did not record (it has \(configuration.feed.symbols.joined(separator: ", ")))\nfix: change the instance's symbols")
             }
         }
-        try backtest().execute(hooks: hooks)
+        let assembly = try SessionAssembly(config: configuration, registry: registry)
+        let names = try candleSymbols(assembly)
+        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
+        defer { withExtendedLifetime(directoryLock) {} }
+        defer { journal.close() }
+        var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue)
+        engineConfiguration.bookSnapshotInterval = 0
+        let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration, clock: SimulatedClock(start: info.startedAt), journal: journal,
+                            logger: Logger(label: "tsh.engine"))
+        let sessionID = "m-" + RunCommand.sessionID().dropFirst(2)
+        var inputs = 0
+        do {
+            try journal.deleteRecords(CandlesCommand.table, column: "candle_time", lower: Int64.min, upper: Int64.max, equalColumn: "symbol", values: names)
+            for spec in assembly.specs { try engine.addInstance(spec) }
+            try journal.beginSession(SessionInfo(
+                id: sessionID, startedAt: WallClock().now(), hostVersion: HostCommand.version, configHash: configuration.configHash,
+                configFile: configuration.file, seed: 0, plugins: assembly.sessionPlugins, configText: configuration.text,
+                instruments: assembly.symbols.instruments, source: "session:\(info.id)"))
+            try engine.start()
+            try journal.forEachRecordedBlock(sessionID: info.id) { block in
+                inputs += block.count
+                engine.process(block)
+                if !quiet { RunCommand.status("materializing session \(info.id): \(inputs) inputs", sameLine: isatty(STDERR_FILENO) != 0) }
+            }
+            engine.requestStop()
+            engine.run()
+            try journal.flush()
+            journal.endSession(exitStatus: "ok")
+            try journal.flush()
+        } catch let failure as HostFailure {
+            throw failure
+        } catch {
+            throw HostFailure(exit: .runtimeFailure, message: "error: materializing session \(info.id) failed: \(error)")
+        }
+        if !quiet && isatty(STDERR_FILENO) != 0 { RunCommand.status("") }
+        guard inputs > 0 else {
+            throw HostFailure(exit: .invalidData, message: "error: session \(info.id) has no recorded inputs\nfix: record sessions with host.record: true (the default)")
+        }
+        let snapshot = engine.snapshot()
+        let seconds = Double(monotonicNanos() - processStart) / 1e9
+        if json {
+            let object: [String: Any] = ["session_id": sessionID, "source_session": info.id, "inputs": inputs, "candles": snapshot.recordsUpserted,
+                                         "seconds_start_to_end": seconds, "database": path]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("materialized session \(info.id): \(inputs) inputs, \(snapshot.recordsUpserted) rows upserted in \(String(format: "%.3f", seconds)) s (session \(sessionID), \(path))")
+        }
+        try check(snapshot, source: "session \(info.id)")
     }
 }
 

@@ -107,6 +107,32 @@ struct CandlesCommandTests {
         #expect(out.stderr.contains("error:"), "\(out.stderr)")
     }
 
+    @Test("a recorded (simulated) session materializes from its recorded inputs; a backtest session is pointed to its files")
+    func materializeRecordedSession() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dataDir = dir.appendingPathComponent("data").path
+        let config = dir.appendingPathComponent("of.yaml")
+        try """
+            version: 1
+            instances:
+              - {id: orderflow, plugin: orderflow.so, kind: orderflow, symbols: [BTCUSDT, ETHUSDT], params: {timeframes: "1m"}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let run = try HostCommandLineTests.run(["run", "--config", HostCommandLineTests.root.appendingPathComponent("strategies/triggers.yaml").path,
+                                                "--events", "100000", "--data-dir", dataDir, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let out = try HostCommandLineTests.run(["candles", "materialize", "--session", "last", "--config", config.path, "--data-dir", dataDir, "--quiet", "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let summary = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
+        #expect(summary["inputs"] as? Int == 100_000)
+        let export = try Self.export(dir, ["--timeframe", "1m", "--symbol", "ETHUSDT"])
+        #expect(export.status == 0 && export.stdout.split(separator: "\n").count > 1, "\(export.stderr)")
+        // A backtest session replays from its files: materialize those instead.
+        #expect(try Self.materialize(dir).status == 0)
+        let backtest = try HostCommandLineTests.run(["candles", "materialize", "--session", "last", "--config", config.path, "--data-dir", dataDir, "--quiet"])
+        #expect(backtest.status == 68 && backtest.stderr.contains("materialize from the files"), "\(backtest.stderr)")
+    }
+
     @Test("a configuration without an orderflow instance is refused before anything is written")
     func configWithoutOrderflow() throws {
         let dir = try HostCommandLineTests.temporaryDirectory()
