@@ -18,6 +18,7 @@ let heapModule = Target.Dependency.product(name: "HeapModule", package: "swift-c
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
@@ -84,6 +85,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: SDK — the C header is the contract; the Swift wrapper is a convenience.
@@ -98,6 +100,8 @@ let package = Package(
         .target(name: "HostExecution", dependencies: ["HostCore"], path: "Host/Execution"),
         .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
+        // The collector's market-data store: SQLite by default, PostgreSQL/TimescaleDB when configured.
+        .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, logging], path: "Host/Store"),
         // zlib for .csv.gz market data (Debian: zlib1g-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CZlib", path: "Host/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // xxHash for fingerprints of the data files a backtest reads (Debian: libxxhash-dev, installed by scripts/setup.sh).
@@ -159,7 +163,7 @@ let package = Package(
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
-                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes",
+                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes", "HostStore",
                 asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
@@ -196,6 +200,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
+        .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging], path: "Tests/StoreTests"),
         .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The test suite: builds everything (plugins included: tests dlopen them) and runs it.
+# The test suite: builds everything (plugins included: tests dlopen them), starts the real
+# servers the integration tests use (scripts/test-services.sh: PostgreSQL on loopback in a
+# temporary directory), runs the suite and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+source scripts/test-services.sh
+trap stop_test_services EXIT
+start_test_services
 swift build --build-tests
 swift test --skip-build --parallel

@@ -14,7 +14,7 @@ public struct HostCommand: AsyncParsableCommand {
         SDK ABI \(HostABI.versionString). Exit codes: \(HostExit.allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ")).
         """,
         version: version,
-        subcommands: [RunCommand.self, PluginsCommand.self, CandlesCommand.self, IcebergsCommand.self, BenchCommand.self, KillSwitchCommand.self, ReportCommand.self, ReplayCommand.self, FeedCommand.self,
+        subcommands: [RunCommand.self, PluginsCommand.self, CandlesCommand.self, CollectCommand.self, IcebergsCommand.self, BenchCommand.self, KillSwitchCommand.self, ReportCommand.self, ReplayCommand.self, FeedCommand.self,
                       BacktestCommand.self, PolymarketCommand.self, FakeVenueRootCommand.self],
         defaultSubcommand: RunCommand.self)
 

@@ -1,0 +1,257 @@
+import ArgumentParser
+import Binance
+import Bybit
+import Foundation
+import HostCore
+import HostStore
+import Logging
+import VenueKit
+
+/// `host collect`: the market-data collector's commands on the store (SQLite under the data
+/// directory by default, PostgreSQL/TimescaleDB with `--store postgres://…` or TSH_STORE_URL).
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Backfill OHLCV history into the market-data store and report what it holds.",
+        subcommands: [CollectBackfillCommand.self, CollectStatusCommand.self])
+
+    /// The store a `--store` value (or TSH_STORE_URL, else SQLite under the data directory) names.
+    static func store(_ url: String?, dataDir: String) throws(HostFailure) -> any MarketStore {
+        let chosen = url ?? ProcessInfo.processInfo.environment["TSH_STORE_URL"]
+        do {
+            guard let chosen, !chosen.isEmpty else {
+                return try SQLiteMarketStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("market.sqlite").path)
+            }
+            if chosen.hasPrefix("sqlite:") { return try SQLiteMarketStore(path: String(chosen.dropFirst("sqlite:".count))) }
+            if chosen.hasPrefix("postgres://") || chosen.hasPrefix("postgresql://") { return try PostgresMarketStore(url: chosen) }
+        } catch {
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        throw HostFailure(exit: .usage, message: "error: --store '\(chosen!)' is neither sqlite:PATH nor postgres://user@host:port/database")
+    }
+}
+
+struct CollectBackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Backfill OHLCV candles from a venue's REST API into the store, incrementally.",
+        discussion: """
+        Each symbol and timeframe continues from its last stored candle (or now − --days), a page
+        of 1,000 candles at a time, each page stored before the next is asked for: a re-run
+        duplicates nothing and a killed run resumes. Requests are paced by the venue's weights.
+        A page that fails 3 times (1, 2 and 4 s apart) gives the symbol up; failed symbols and
+        refused (garbage) candles are listed at the end. Without --symbol the venue's top --top
+        symbols by 24 h quote volume are backfilled and the symbols table is refreshed.
+        Examples:
+          host collect backfill --venue binance --top 20 --timeframe 1h --days 90
+          host collect backfill --venue bybit --category linear --symbol BTCUSDT --timeframe 1m --days 7 --store postgres://tsh@127.0.0.1/market
+        """)
+
+    enum Venue: String, ExpressibleByArgument, CaseIterable { case binance, bybit }
+
+    @Option(name: .long, help: "binance or bybit.")
+    var venue: Venue = .binance
+    @Option(name: .long, help: "Bybit category: spot or linear.")
+    var category = "spot"
+    @Option(name: .long, parsing: .singleValue, help: "A symbol to backfill (repeatable); default: the top --top.")
+    var symbol: [String] = []
+    @Option(name: .long, parsing: .singleValue, help: "Timeframe: 1m, 5m, 15m, 1h, 4h or 1d (repeatable); default: all six.")
+    var timeframe: [String] = []
+    @Option(name: .long, help: "Days of history when a series has none stored yet.")
+    var days = 30
+    @Option(name: .long, help: "How many symbols when none is named (by 24 h quote volume).")
+    var top = 50
+    @Option(name: .long, help: "Store URL: sqlite:PATH or postgres://user@host:port/database (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
+    var store: String?
+    @Option(name: .long, help: "Data directory of the default SQLite store.")
+    var dataDir = "./data"
+    @Option(name: .long, help: "The venue's REST base URL (e.g. a `host fake-venue`'s rest_url).")
+    var restURL: String?
+    @Option(name: .long, help: "Seconds between attempts of a failing page (three attempts).")
+    var retryDelays: [Double] = [1, 2, 4]
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+    @Flag(name: .long, help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard days > 0, days <= 3_650 else { throw ValidationError("--days \(days) must be between 1 and 3650") }
+        guard top > 0, top <= 1_000 else { throw ValidationError("--top \(top) must be between 1 and 1000") }
+        for value in timeframe where Self.timeframe(value) == nil {
+            throw ValidationError("--timeframe '\(value)' is not one of 1m, 5m, 15m, 1h, 4h, 1d")
+        }
+        if venue == .bybit && Bybit.Category(rawValue: category) == nil { throw ValidationError("--category '\(category)' is not spot or linear") }
+        guard !retryDelays.isEmpty, retryDelays.allSatisfy({ $0 >= 0 && $0 <= 600 }) else { throw ValidationError("--retry-delays must be 1 or more values of 0…600 s") }
+    }
+
+    static func progressLine(done: Int, total: Int, symbol: String, timeframe: BarTimeframe, candles: Int) -> String {
+        let width = 24
+        let filled = total > 0 ? done * width / total : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        return "[\(bar)] \(done)/\(total) \(symbol) \(timeframe.rawValue) candles=\(candles)"
+    }
+
+    static func timeframe(_ text: String) -> BarTimeframe? {
+        guard let tf = BarTimeframe(rawValue: text), tf != .oneSecond else { return nil }
+        return tf
+    }
+
+    func run() async throws {
+        try await reportingFailures { try await execute() }
+    }
+
+    func execute() async throws {
+        do {
+            HostLogging.configure(level: .warning, json: false)
+            let store = try CollectCommand.store(store, dataDir: dataDir)
+            let source: any CandleSource = switch venue {
+            case .binance: BinanceCandleSource(baseURL: restURL ?? "https://api.binance.com")
+            case .bybit: BybitCandleSource(baseURL: restURL ?? BybitREST.mainnet, category: Bybit.Category(rawValue: category) ?? .spot)
+            }
+            let options = Backfill.Options(symbols: symbol.isEmpty ? nil : symbol, top: top,
+                                           timeframes: timeframe.isEmpty ? Backfill.defaultTimeframes : timeframe.compactMap(Self.timeframe),
+                                           days: days, backoff: retryDelays.map { .milliseconds(Int64($0 * 1000)) })
+            let interactive = isatty(STDERR_FILENO) != 0
+            let started = monotonicNanos()
+            let report: Backfill.Report
+            let progress: Backfill.Progress = { done, total, symbol, timeframe, candles in
+                RunCommand.status(Self.progressLine(done: done, total: total, symbol: symbol, timeframe: timeframe, candles: candles), sameLine: interactive)
+            }
+            do {
+                let nowMs = WallClock().now() / 1_000_000
+                report = try await Backfill(source: source, store: store, options: options).run(nowMs: nowMs, progress: quiet ? nil : progress)
+            } catch {
+                await store.close()
+                throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+            }
+            await store.close()
+            if !quiet && interactive { RunCommand.status("") }
+            let seconds = Double(monotonicNanos() - started) / 1e9
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("backfill \(report.venue) → \(report.store): \(report.symbols.count) symbols × \(options.timeframes.count) timeframes, "
+                    + "\(report.candlesWritten) candles written, \(report.requests) requests (\(report.retries) retries) in \(String(format: "%.1f", seconds)) s"
+                    + (report.symbolsRefreshed ? "; symbols table refreshed" : ""))
+                for refused in report.refused.prefix(20) {
+                    print("  refused \(refused.symbol) \(refused.timeframe) \(refused.openTime): \(refused.reason)")
+                }
+                if report.refused.count > 20 { print("  … \(report.refused.count - 20) more refused candles") }
+                for failed in report.failed { print("  FAILED \(failed.symbol) \(failed.timeframe): \(failed.error)") }
+            }
+            if !report.failed.isEmpty {
+                throw HostFailure(exit: .runtimeFailure, message: "error: \(report.failed.count) series could not be backfilled (listed above); a re-run continues where they stopped")
+            }
+        }
+    }
+}
+
+struct CollectStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per venue, symbol and timeframe: candles stored, first and last, gaps.")
+
+    @Option(name: .long, help: "Store URL (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
+    var store: String?
+    @Option(name: .long, help: "Data directory of the default SQLite store.")
+    var dataDir = "./data"
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        try await reportingFailures { try await execute() }
+    }
+
+    func execute() async throws {
+        do {
+            let store = try CollectCommand.store(store, dataDir: dataDir)
+            let rows: [CandleCoverage]
+            do {
+                try await store.migrate()
+                rows = try await store.coverage()
+            } catch {
+                await store.close()
+                throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+            }
+            await store.close()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                return
+            }
+            guard !rows.isEmpty else {
+                print("no candles in \(store.location)")
+                return
+            }
+            let iso = { (ms: Int64) -> String in
+                let formatter = ISO8601DateFormatter()
+                return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+            }
+            print("store \(store.location)")
+            print(ReportFormat.table(["VENUE", "SYMBOL", "TF", "CANDLES", "FIRST", "LAST", "GAPS"], rows.map {
+                [$0.venue, $0.symbol, $0.timeframe, "\($0.count)", iso($0.first), iso($0.last), "\($0.gaps)"]
+            }, indent: "").joined(separator: "\n"))
+        }
+    }
+}
+
+/// Binance spot klines (`GET /api/v3/klines`, weight 2, 1,000 a page), paced by the client's
+/// request-weight budget; retries are the backfill's (one attempt per call here).
+struct BinanceCandleSource: CandleSource {
+    let client: BinanceREST
+    var venue: String { Binance.venue }
+    var pageSize: Int { 1_000 }
+
+    init(baseURL: String) {
+        client = BinanceREST(configuration: .init(baseURL: baseURL, maxAttempts: 1), logger: Logger(label: "tsh.collect.binance"))
+    }
+
+    func candles(symbol: String, timeframe: BarTimeframe, startMs: Int64, endMs: Int64) async throws -> [StoredCandle] {
+        guard let interval = BinanceKlineInterval(rawValue: timeframe.rawValue) else { return [] }
+        return try await client.klines(symbol: symbol, interval: interval, startTime: startMs, endTime: endMs, limit: 1_000).map { k in
+            StoredCandle(venue: venue, symbol: symbol, timeframe: timeframe, openTime: k.openTime, open: k.open.decimal, high: k.high.decimal,
+                         low: k.low.decimal, close: k.close.decimal, volume: k.volume, quoteVolume: k.quoteVolume, trades: k.trades)
+        }
+    }
+
+    func topSymbols(count: Int) async throws -> [StoreSymbol] {
+        try await client.topSymbols(count: count, quoteAsset: "USDT").enumerated().map {
+            StoreSymbol(venue: venue, symbol: $1.symbol, quoteVolume24h: $1.quoteVolume, rank: $0 + 1)
+        }
+    }
+}
+
+/// Bybit v5 klines (`GET /v5/market/kline`, 1,000 a page) of one category.
+struct BybitCandleSource: CandleSource {
+    let client: BybitREST
+    let category: Bybit.Category
+    var venue: String { Bybit.venue }
+    var pageSize: Int { 1_000 }
+
+    init(baseURL: String, category: Bybit.Category) {
+        var retry = BybitREST.RetryPolicy()
+        retry.maxAttempts = 1
+        client = BybitREST(baseURL: baseURL, retry: retry, logger: Logger(label: "tsh.collect.bybit"))
+        self.category = category
+    }
+
+    func candles(symbol: String, timeframe: BarTimeframe, startMs: Int64, endMs: Int64) async throws -> [StoredCandle] {
+        guard let interval = BybitREST.Interval(timeframe: timeframe) else { return [] }
+        return try await client.klines(category: category, symbol: symbol, interval: interval, startMs: startMs, endMs: endMs).map { k in
+            StoredCandle(venue: venue, symbol: symbol, timeframe: timeframe, openTime: k.startMs, open: k.open.decimal, high: k.high.decimal,
+                         low: k.low.decimal, close: k.close.decimal, volume: k.volume, quoteVolume: k.turnover, trades: nil)
+        }
+    }
+
+    func topSymbols(count: Int) async throws -> [StoreSymbol] {
+        let tickers = try await client.tickers(category: category)
+        let ranked = tickers.tickers.filter { $0.symbol.hasSuffix("USDT") }
+            .sorted { $0.turnover24h != $1.turnover24h ? $0.turnover24h > $1.turnover24h : $0.symbol < $1.symbol }
+            .prefix(count)
+        return ranked.enumerated().map { StoreSymbol(venue: venue, symbol: $1.symbol, quoteVolume24h: $1.turnover24h, rank: $0 + 1) }
+    }
+}

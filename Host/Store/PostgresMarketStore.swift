@@ -1,0 +1,279 @@
+import Foundation
+import HostCore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The market-data store on PostgreSQL (postgres-nio): migrations under an advisory lock (so
+/// several shards may start at once), TimescaleDB when the server offers it, native range
+/// partitions created ahead otherwise; candles upserted in batches through `unnest` arrays.
+public final class PostgresMarketStore: MarketStore {
+    public let location: String
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    /// Native partitions known to exist, by name.
+    private let partitions = Mutex<Set<String>>([])
+    /// Whether the schema is the TimescaleDB plan (decided at `migrate`).
+    private let timescale = Mutex<Bool?>(nil)
+    /// One direct connection's settings: `migrate` tries it once first, so an unreachable server
+    /// is an error within the connect timeout instead of the pool's minute of retries.
+    private let probeConfiguration: PostgresConnection.Configuration
+
+    /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
+    public init(url: String, logger: Logger = Logger(label: "tsh.store")) throws(StoreError) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty else {
+            throw StoreError("'\(url)' is not a PostgreSQL URL", fix: "write it as postgres://user[:password]@host[:port]/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !database.isEmpty else { throw StoreError("'\(url)' names no database", fix: "end the URL with /<database>") }
+        var configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                                                         password: components.password, database: database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(5)
+        if let schema = components.queryItems?.first(where: { $0.name == "schema" })?.value, !schema.isEmpty {
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        location = "postgres://\(components.user ?? "postgres")@\(host):\(components.port ?? 5432)/\(database)"
+        var probe = PostgresConnection.Configuration(host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                                                     password: components.password, database: database, tls: .disable)
+        probe.options.connectTimeout = .seconds(5)
+        probeConfiguration = probe
+        self.logger = logger
+        var background = logger
+        background.logLevel = .error  // "run() has not been called yet" races the first query harmlessly
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client = self.client
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    public func close() async { runner.cancel() }
+
+    private func failure(_ what: String, _ error: any Error) -> StoreError {
+        let text = String(reflecting: error)
+        if text.contains("connectionError") || text.contains("Connection refused") || text.contains("connectTimeout") || text.contains("poolShutdown")
+            || text.contains("CircuitBreakerTripped") {
+            return StoreError("\(what): PostgreSQL at \(location) cannot be reached (\(error))", fix: "start the server, or check the store URL")
+        }
+        return StoreError("\(what) on \(location) failed: \(text)")
+    }
+
+    /// Runs one statement as written (administration: schemas, tests).
+    public func execute(_ sql: String) async throws(StoreError) {
+        do { try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch { throw failure("running '\(sql)'", error) }
+    }
+
+    // MARK: Migrations
+
+    /// Key of the advisory lock migrations take (one migrator at a time across shards).
+    static let migrationLock: Int64 = 0x5453_4853_544F_5245  // "TSHSTORE"
+
+    public func migrate() async throws(StoreError) {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw StoreError("PostgreSQL at \(location) cannot be reached (\(String(describing: error)))", fix: "start the server, or check the store URL")
+        }
+        do {
+            try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: self.logger)
+                do {
+                    try await self.migrateLocked(connection)
+                    try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: self.logger)
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: self.logger)
+                    throw error
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw failure("migrating the market store", error)
+        }
+    }
+
+    private func migrateLocked(_ connection: PostgresConnection) async throws {
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS tsh_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """, logger: logger)
+        var applied: [Int: String] = [:]
+        for try await (version, name) in try await connection.query("SELECT version, name FROM tsh_migrations", logger: logger).decode((Int, String).self) {
+            applied[version] = name
+        }
+        let available = try await connection.query("SELECT count(*)::int FROM pg_available_extensions WHERE name = 'timescaledb'", logger: logger)
+        var hasTimescale = false
+        for try await count in available.decode(Int.self) { hasTimescale = count > 0 }
+        // A database keeps the plan it was created with.
+        if let first = applied[1] { hasTimescale = first.hasSuffix("timescale") }
+        timescale.withLock { $0 = hasTimescale }
+        for migration in PostgresSchema.migrations(timescale: hasTimescale) where applied[migration.version] == nil {
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await connection.query("INSERT INTO tsh_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw StoreError("migration \(migration.name) failed on \(location): \(String(reflecting: error))",
+                                 fix: "the database holds tables of another program: use an empty database")
+            }
+            logger.info("Market store migrated", metadata: ["store.migration": "\(migration.name)", "store.location": "\(location)"])
+        }
+    }
+
+    public var usesTimescale: Bool? { timescale.withLock { $0 } }
+
+    // MARK: Partitions
+
+    /// Creates the native month partitions of `table` that hold `times` (ms), unless they exist.
+    func ensureMonthPartitions(_ table: String, times: [Int64]) async throws {
+        guard timescale.withLock({ $0 }) == false else { return }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var bounds = Set<PostgresSchema.PartitionBound>()
+        for time in times {
+            let parts = calendar.dateComponents([.year, .month], from: Date(timeIntervalSince1970: Double(time) / 1000))
+            bounds.insert(PostgresSchema.PartitionBound(year: parts.year!, month: parts.month!, day: nil))
+        }
+        for bound in bounds.sorted(by: { ($0.year, $0.month) < ($1.year, $1.month) }) {
+            let name = PostgresSchema.partitionName(table, start: bound)
+            guard !partitions.withLock({ $0.contains(name) }) else { continue }
+            let next = bound.month == 12 ? PostgresSchema.PartitionBound(year: bound.year + 1, month: 1, day: nil)
+                : PostgresSchema.PartitionBound(year: bound.year, month: bound.month + 1, day: nil)
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF \(table) FOR VALUES FROM ('\(bound.sql)') TO ('\(next.sql)')"),
+                                       logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P07" {
+                // Another shard created it between our check and our statement.
+            }
+            partitions.withLock { _ = $0.insert(name) }
+        }
+    }
+
+    // MARK: Candles
+
+    public func upsertCandles(_ candles: [StoredCandle]) async throws(StoreError) -> Int {
+        guard !candles.isEmpty else { return 0 }
+        do {
+            try await ensureMonthPartitions("ohlcv", times: candles.map(\.openTime))
+            for start in stride(from: 0, to: candles.count, by: 5_000) {
+                let batch = candles[start..<min(start + 5_000, candles.count)]
+                let venues = batch.map(\.venue), symbols = batch.map(\.symbol), timeframes = batch.map(\.timeframe.rawValue)
+                let times = batch.map(\.openTime)
+                let opens = batch.map(\.open.storeText), highs = batch.map(\.high.storeText), lows = batch.map(\.low.storeText)
+                let closes = batch.map(\.close.storeText), volumes = batch.map(\.volume.storeText)
+                let quotes = batch.map { $0.quoteVolume?.storeText ?? "" }, trades = batch.map { $0.trades ?? -1 }
+                try await client.query("""
+                    INSERT INTO ohlcv (venue, symbol, timeframe, ts, open, high, low, close, volume, quote_volume, trades)
+                    SELECT v, s, tf, timestamptz 'epoch' + t * INTERVAL '1 millisecond', o::numeric, h::numeric, l::numeric, c::numeric,
+                        vol::numeric, nullif(q, '')::numeric, nullif(n, -1)
+                    FROM unnest(\(venues)::text[], \(symbols)::text[], \(timeframes)::text[], \(times)::bigint[], \(opens)::text[],
+                        \(highs)::text[], \(lows)::text[], \(closes)::text[], \(volumes)::text[], \(quotes)::text[], \(trades)::bigint[])
+                        AS u(v, s, tf, t, o, h, l, c, vol, q, n)
+                    ON CONFLICT (venue, symbol, timeframe, ts) DO UPDATE SET open = excluded.open, high = excluded.high, low = excluded.low,
+                        close = excluded.close, volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades
+                    """, logger: logger)
+            }
+        } catch {
+            throw failure("writing \(candles.count) candles", error)
+        }
+        return candles.count
+    }
+
+    public func lastCandle(venue: String, symbol: String, timeframe: BarTimeframe) async throws(StoreError) -> Int64? {
+        do {
+            let rows = try await client.query("""
+                SELECT (extract(epoch FROM max(ts)) * 1000)::bigint FROM ohlcv WHERE venue = \(venue) AND symbol = \(symbol) AND timeframe = \(timeframe.rawValue)
+                """, logger: logger)
+            for try await value in rows.decode(Int64?.self) { return value }
+            return nil
+        } catch {
+            throw failure("reading the last candle", error)
+        }
+    }
+
+    public func replaceSymbols(venue: String, _ symbols: [StoreSymbol], atMs: Int64) async throws(StoreError) {
+        do {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: self.logger)
+                do {
+                    try await connection.query("DELETE FROM symbols WHERE venue = \(venue)", logger: self.logger)
+                    let names = symbols.map(\.symbol), volumes = symbols.map(\.quoteVolume24h.storeText), ranks = symbols.map { Int64($0.rank) }
+                    try await connection.query("""
+                        INSERT INTO symbols (venue, symbol, quote_volume_24h, rank, updated_at)
+                        SELECT \(venue), s, q::numeric, r, timestamptz 'epoch' + \(atMs) * INTERVAL '1 millisecond'
+                        FROM unnest(\(names)::text[], \(volumes)::text[], \(ranks)::bigint[]) AS u(s, q, r)
+                        """, logger: self.logger)
+                    try await connection.query("COMMIT", logger: self.logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw failure("writing the symbols", error)
+        }
+    }
+
+    public func symbols(venue: String) async throws(StoreError) -> [StoreSymbol] {
+        do {
+            var out: [StoreSymbol] = []
+            let rows = try await client.query("SELECT symbol, quote_volume_24h::text, rank FROM symbols WHERE venue = \(venue) ORDER BY rank", logger: logger)
+            for try await (symbol, volume, rank) in rows.decode((String, String, Int).self) {
+                out.append(StoreSymbol(venue: venue, symbol: symbol, quoteVolume24h: Decimal(string: volume) ?? 0, rank: rank))
+            }
+            return out
+        } catch {
+            throw failure("reading the symbols", error)
+        }
+    }
+
+    public func coverage() async throws(StoreError) -> [CandleCoverage] {
+        do {
+            var out: [CandleCoverage] = []
+            let rows = try await client.query("""
+                SELECT venue, symbol, timeframe, count(*)::bigint, (extract(epoch FROM min(ts)) * 1000)::bigint, (extract(epoch FROM max(ts)) * 1000)::bigint
+                FROM ohlcv GROUP BY venue, symbol, timeframe ORDER BY venue, symbol, timeframe
+                """, logger: logger)
+            for try await (venue, symbol, timeframe, count, first, last) in rows.decode((String, String, String, Int64, Int64, Int64).self) {
+                out.append(CandleCoverage(venue: venue, symbol: symbol, timeframe: timeframe, count: Int(count), first: first, last: last,
+                                          lengthMs: (BarTimeframe(rawValue: timeframe)?.nanoseconds ?? 0) / 1_000_000))
+            }
+            return out
+        } catch {
+            throw failure("reading the coverage", error)
+        }
+    }
+
+    /// Drops native partitions of `table` that end at or before `cutoffMs` (retention); returns their names.
+    public func dropPartitions(_ table: String, endingBefore cutoffMs: Int64) async throws(StoreError) -> [String] {
+        do {
+            var dropped: [String] = []
+            let rows = try await client.query("""
+                SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = to_regclass(\(table))
+                """, logger: logger)
+            var candidates: [(String, String)] = []
+            for try await (name, bound) in rows.decode((String, String).self) { candidates.append((name, bound)) }
+            for (name, bound) in candidates {
+                // "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00')"
+                guard let toRange = bound.range(of: "TO ('") else { continue }
+                let text = bound[toRange.upperBound...].prefix { $0 != "'" }
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                formatter.dateFormat = "yyyy-MM-dd HH:mm:ssXXXXX"
+                guard let end = formatter.date(from: String(text)), Int64(end.timeIntervalSince1970 * 1000) <= cutoffMs else { continue }
+                try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(name)"), logger: logger)
+                partitions.withLock { _ = $0.remove(name) }
+                dropped.append(name)
+            }
+            return dropped.sorted()
+        } catch {
+            throw failure("dropping old partitions of \(table)", error)
+        }
+    }
+}

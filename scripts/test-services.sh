@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Real servers for the integration tests, on loopback in a temporary directory: PostgreSQL
+# (TSH_TEST_POSTGRES_URL). Sourced by scripts/test.sh, which stops them on exit
+# (stop_test_services). Installs the server with apt-get when root and it is missing; without
+# one, its tests fail under CI=true and are skipped with a printed reason elsewhere.
+
+TSH_SERVICES_DIR=""
+TSH_PG_BIN=""
+
+_as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_test_services() {
+  TSH_PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$TSH_PG_BIN" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test services: installing postgresql" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    TSH_PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  fi
+  if [ -z "$TSH_PG_BIN" ]; then
+    echo "test services: no PostgreSQL server (apt-get install postgresql): its tests are skipped" >&2
+    return 0
+  fi
+  TSH_SERVICES_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tsh-test-services.XXXXXX")"
+  chmod 755 "$TSH_SERVICES_DIR"
+  [ "$(id -u)" = 0 ] && chown postgres "$TSH_SERVICES_DIR"
+  local port
+  port="$(_free_port)"
+  _as_postgres "$TSH_PG_BIN/initdb" -D "$TSH_SERVICES_DIR/pg" -U tsh -A trust >"$TSH_SERVICES_DIR/initdb.log" 2>&1 || {
+    cat "$TSH_SERVICES_DIR/initdb.log" >&2; echo "test services: initdb failed" >&2; return 1; }
+  _as_postgres "$TSH_PG_BIN/pg_ctl" -D "$TSH_SERVICES_DIR/pg" -l "$TSH_SERVICES_DIR/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $TSH_SERVICES_DIR -c fsync=off -c max_connections=200" start >/dev/null || {
+    cat "$TSH_SERVICES_DIR/postgres.log" >&2; echo "test services: PostgreSQL did not start" >&2; return 1; }
+  "$TSH_PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U tsh tsh_test
+  export TSH_TEST_POSTGRES_URL="postgres://tsh@127.0.0.1:$port/tsh_test"
+  echo "test services: PostgreSQL $("$TSH_PG_BIN/postgres" --version | awk '{print $3}') at $TSH_TEST_POSTGRES_URL" >&2
+}
+
+stop_test_services() {
+  if [ -n "$TSH_SERVICES_DIR" ] && [ -d "$TSH_SERVICES_DIR/pg" ]; then
+    _as_postgres "$TSH_PG_BIN/pg_ctl" -D "$TSH_SERVICES_DIR/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -n "$TSH_SERVICES_DIR" ] && rm -rf "$TSH_SERVICES_DIR"
+  TSH_SERVICES_DIR=""
+}
