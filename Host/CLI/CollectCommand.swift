@@ -67,7 +67,7 @@ struct CollectBackfillCommand: AsyncParsableCommand {
     var dataDir = "./data"
     @Option(name: .long, help: "The venue's REST base URL (e.g. a `host fake-venue`'s rest_url).")
     var restURL: String?
-    @Option(name: .long, help: "Seconds between attempts of a failing page (three attempts).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Seconds after each failed attempt of a page (default 1 2 4: three attempts).")
     var retryDelays: [Double] = [1, 2, 4]
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false

@@ -1,0 +1,81 @@
+import BinanceFakes
+import Foundation
+import Logging
+import Testing
+
+/// `host collect backfill` / `status` against the fake Binance venue's REST API, into the
+/// default SQLite store (the PostgreSQL path is covered by StoreTests on a real server).
+struct CollectCommandTests {
+    /// Runs the host on its own thread (the child process blocks; the fake venue needs the pool).
+    static func host(_ arguments: [String]) async throws -> HostCommandLineTests.Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try HostCommandLineTests.run(arguments) }) }.start()
+        }
+    }
+
+    static func venue() async throws -> (FakeBinanceVenue, String) {
+        let venue = FakeBinanceVenue(configuration: .init(autoStep: false), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await venue.start()
+        return (venue, try #require(venue.urls).rest)
+    }
+
+    @Test("backfill stores two days of 1h candles of the named symbols; a re-run writes nothing; status lists them without gaps")
+    func backfillIsIncremental() async throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (venue, rest) = try await Self.venue()
+        defer { Task { await venue.stop() } }
+        let arguments = ["collect", "backfill", "--rest-url", rest, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT", "--timeframe", "1h",
+                         "--days", "2", "--data-dir", dir.path, "--json", "--quiet"]
+        let first = try await Self.host(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let written = try #require(report["candles_written"] as? Int)
+        #expect((94...96).contains(written), "\(written)")  // 47–48 closed hours in two days, per symbol
+        let second = try await Self.host(arguments)
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        #expect(again["candles_written"] as? Int ?? -1 <= 2)  // at most the hour that closed in between
+        let status = try await Self.host(["collect", "status", "--data-dir", dir.path, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["symbol"] as? String } == ["BTCUSDT", "ETHUSDT"])
+        #expect(rows.allSatisfy { $0["gaps"] as? Int == 0 && $0["venue"] as? String == "binance" })
+    }
+
+    @Test("a page with a garbage candle (high below low) or a null is refused whole, retried, and the symbol reported as failed; nothing of it is stored")
+    func garbageFromTheVenue() async throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (venue, rest) = try await Self.venue()
+        defer { Task { await venue.stop() } }
+        let hour: Int64 = 3_600_000
+        let now = Int64(Date().timeIntervalSince1970 * 1000) / hour * hour
+        let good = now - 3 * hour, bad = now - 2 * hour
+        func row(_ t: Int64, _ high: String) -> String {
+            "[\(t),\"100.00\",\"\(high)\",\"99.00\",\"100.50\",\"1.5\",\(t + hour - 1),\"150.0\",10,\"0.5\",\"50.0\",\"0\"]"
+        }
+        let arguments = ["collect", "backfill", "--rest-url", rest, "--symbol", "BTCUSDT", "--timeframe", "1h", "--days", "1", "--data-dir", dir.path,
+                         "--quiet", "--retry-delays", "0", "0", "0"]
+        venue.injectRESTFailure(.raw(status: 200, body: "[\(row(good, "101.00")),\(row(bad, "98.00"))]"), path: "/api/v3/klines", count: 3)
+        let out = try await Self.host(arguments)
+        #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("FAILED BTCUSDT 1h: 3 attempts failed"), "\(out.stdout)")
+        #expect(out.stdout.contains("low <= open, close <= high"), "\(out.stdout)")
+        #expect(out.stderr.contains("a re-run continues where they stopped"))
+        venue.injectRESTFailure(.raw(status: 200, body: "[[\(good),\"100\",null,\"99\",\"100\",\"1\",\(good + hour - 1),\"1\",1,\"0\",\"0\",\"0\"]]"),
+                                path: "/api/v3/klines", count: 3)
+        let nulls = try await Self.host(arguments)
+        #expect(nulls.status == 1 && nulls.stdout.contains("FAILED BTCUSDT 1h"), "\(nulls.stdout)")
+        let status = try await Self.host(["collect", "status", "--data-dir", dir.path])
+        #expect(status.stdout.contains("no candles"), "\(status.stdout)")
+        // The venue answers properly again: the re-run fills the day.
+        let healed = try await Self.host(arguments)
+        #expect(healed.status == 0, "\(healed.stdout)")
+    }
+
+    @Test("a store URL that is neither SQLite nor PostgreSQL is a usage error naming both forms")
+    func badStoreURL() async throws {
+        let out = try await Self.host(["collect", "status", "--store", "mysql://x@y/z"])
+        #expect(out.status == 64)
+        #expect(out.stderr.contains("neither sqlite:PATH nor postgres://"))
+    }
+}
