@@ -5,6 +5,7 @@ import Foundation
 import HostCore
 import HostStore
 import Logging
+import Synchronization
 import VenueKit
 
 /// `host collect`: the market-data collector's commands on the store (SQLite under the data
@@ -13,7 +14,7 @@ struct CollectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect",
         abstract: "Backfill OHLCV history into the market-data store and report what it holds.",
-        subcommands: [CollectBackfillCommand.self, CollectStatusCommand.self])
+        subcommands: [CollectBackfillCommand.self, CollectStreamCommand.self, CollectStatusCommand.self])
 
     /// The store a `--store` value (or TSH_STORE_URL, else SQLite under the data directory) names.
     static func store(_ url: String?, dataDir: String) throws(HostFailure) -> any MarketStore {
@@ -152,48 +153,69 @@ struct CollectBackfillCommand: AsyncParsableCommand {
 struct CollectStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Per venue, symbol and timeframe: candles stored, first and last, gaps.")
+        abstract: "What the store holds: candles per symbol and timeframe (count, first, last, gaps) and stream rows with their lag.")
 
     @Option(name: .long, help: "Store URL (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
     var store: String?
     @Option(name: .long, help: "Data directory of the default SQLite store.")
     var dataDir = "./data"
-    @Flag(name: .long, help: "Print JSON.")
+    @Flag(name: .long, help: "Print JSON: {candles: [...], streams: [...]}.")
     var json = false
+
+    struct Status: Encodable {
+        var store: String
+        var candles: [CandleCoverage]
+        var streams: [Stream]
+        struct Stream: Encodable {
+            var table: String, venue: String, symbol: String, rows: Int
+            var last: String
+            /// Wall clock − the newest row's exchange time.
+            var lagSeconds: Double
+        }
+    }
 
     func run() async throws {
         try await reportingFailures { try await execute() }
     }
 
+    static func iso(_ ms: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
     func execute() async throws {
+        let store = try CollectCommand.store(store, dataDir: dataDir)
+        let status: Status
         do {
-            let store = try CollectCommand.store(store, dataDir: dataDir)
-            let rows: [CandleCoverage]
-            do {
-                try await store.migrate()
-                rows = try await store.coverage()
-            } catch {
-                await store.close()
-                throw HostFailure(exit: .storageFailure, message: "error: \(error)")
-            }
+            try await store.migrate()
+            let now = WallClock().now()
+            status = Status(store: store.location, candles: try await store.coverage(), streams: try await store.streamCoverage().map {
+                Status.Stream(table: $0.table, venue: $0.venue, symbol: $0.symbol, rows: $0.rows, last: Self.iso($0.last / 1_000_000),
+                              lagSeconds: Double(now - $0.last) / 1e9)
+            })
+        } catch {
             await store.close()
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
-                return
-            }
-            guard !rows.isEmpty else {
-                print("no candles in \(store.location)")
-                return
-            }
-            let iso = { (ms: Int64) -> String in
-                let formatter = ISO8601DateFormatter()
-                return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
-            }
-            print("store \(store.location)")
-            print(ReportFormat.table(["VENUE", "SYMBOL", "TF", "CANDLES", "FIRST", "LAST", "GAPS"], rows.map {
-                [$0.venue, $0.symbol, $0.timeframe, "\($0.count)", iso($0.first), iso($0.last), "\($0.gaps)"]
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        await store.close()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            return
+        }
+        print("store \(status.store)")
+        if status.candles.isEmpty {
+            print("no candles")
+        } else {
+            print(ReportFormat.table(["VENUE", "SYMBOL", "TF", "CANDLES", "FIRST", "LAST", "GAPS"], status.candles.map {
+                [$0.venue, $0.symbol, $0.timeframe, "\($0.count)", Self.iso($0.first), Self.iso($0.last), "\($0.gaps)"]
+            }, indent: "").joined(separator: "\n"))
+        }
+        if !status.streams.isEmpty {
+            print("")
+            print(ReportFormat.table(["STREAM", "VENUE", "SYMBOL", "ROWS", "LAST", "LAG"], status.streams.map {
+                [$0.table, $0.venue, $0.symbol, "\($0.rows)", $0.last, String(format: "%.1f s", $0.lagSeconds)]
             }, indent: "").joined(separator: "\n"))
         }
     }
@@ -253,5 +275,172 @@ struct BybitCandleSource: CandleSource {
             .sorted { $0.turnover24h != $1.turnover24h ? $0.turnover24h > $1.turnover24h : $0.symbol < $1.symbol }
             .prefix(count)
         return ranked.enumerated().map { StoreSymbol(venue: venue, symbol: $1.symbol, quoteVolume24h: $1.turnover24h, rank: $0 + 1) }
+    }
+}
+
+/// `host collect stream`: Binance book tickers, trades and depth events into the store, the
+/// symbols in tiers (which streams each gets), each tier sharded over connections within the
+/// venue's limits by the stream client.
+struct CollectStreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Stream Binance book tickers, trades and depth into the store until stopped.",
+        discussion: """
+        --tiers gives each group of symbols (in 24 h quote volume order, or the --symbol order) its
+        streams: full = book ticker + trades + depth, ticker+trades, ticker. The default,
+        "20:full,40:ticker+trades,rest:ticker", follows the collector this replaces. Rows are written
+        in batches every 250 ms (PostgreSQL: COPY into a staging table, then inserted skipping rows
+        already stored); a write that fails keeps its rows and is retried, and SIGINT/SIGTERM or
+        --seconds stops the streams and writes everything still pending before exiting.
+        Example: host collect stream --top 60 --seconds 3600 --store postgres://tsh@127.0.0.1/market
+        """)
+
+    @Option(name: .long, parsing: .singleValue, help: "A symbol (repeatable); default: the top --top by 24 h quote volume.")
+    var symbol: [String] = []
+    @Option(name: .long, help: "How many symbols when none is named.")
+    var top = 20
+    @Option(name: .long, help: "Tiers: COUNT:STREAMS,… with STREAMS full, ticker+trades or ticker; the last COUNT may be 'rest'.")
+    var tiers = "20:full,40:ticker+trades,rest:ticker"
+    @Option(name: .long, help: "Stop after this many seconds (0: until SIGINT/SIGTERM).")
+    var seconds: Double = 0
+    @Option(name: .long, help: "Store URL (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
+    var store: String?
+    @Option(name: .long, help: "Data directory of the default SQLite store.")
+    var dataDir = "./data"
+    @Option(name: .long, help: "Binance REST base URL.")
+    var restURL = "https://api.binance.com"
+    @Option(name: .long, help: "Binance WebSocket base URL.")
+    var wsURL = "wss://stream.binance.com:9443"
+    @Flag(name: .long, help: "Print the final counters as JSON.")
+    var json = false
+    @Flag(name: .long, help: "No progress line.")
+    var quiet = false
+
+    enum Streams: String { case full, tickerTrades = "ticker+trades", ticker }
+
+    /// `20:full,40:ticker+trades,rest:ticker` → [(count or nil for the rest, streams)].
+    static func parseTiers(_ text: String) throws(ValidationError) -> [(count: Int?, streams: Streams)] {
+        var out: [(Int?, Streams)] = []
+        for (i, part) in text.split(separator: ",").enumerated() {
+            let pieces = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2, let streams = Streams(rawValue: pieces[1]) else {
+                throw ValidationError("--tiers: '\(part)' is not COUNT:STREAMS with STREAMS one of full, ticker+trades, ticker")
+            }
+            if pieces[0] == "rest" {
+                guard i == text.split(separator: ",").count - 1 else { throw ValidationError("--tiers: 'rest' must be the last tier") }
+                out.append((nil, streams))
+            } else {
+                guard let count = Int(pieces[0]), count > 0 else { throw ValidationError("--tiers: '\(pieces[0])' is not a positive count or 'rest'") }
+                out.append((count, streams))
+            }
+        }
+        guard !out.isEmpty else { throw ValidationError("--tiers is empty") }
+        return out
+    }
+
+    /// The symbols of each tier, in order; symbols beyond the tiers (no 'rest') are not streamed.
+    static func assign(_ symbols: [String], tiers: [(count: Int?, streams: Streams)]) -> [(symbols: [String], streams: Streams)] {
+        var remaining = symbols[...]
+        var out: [(symbols: [String], streams: Streams)] = []
+        for tier in tiers {
+            let take = tier.count.map { min($0, remaining.count) } ?? remaining.count
+            let chunk = Array(remaining.prefix(take))
+            remaining = remaining.dropFirst(take)
+            if !chunk.isEmpty { out.append((chunk, tier.streams)) }
+        }
+        return out
+    }
+
+    func validate() throws {
+        _ = try Self.parseTiers(tiers)
+        guard seconds >= 0 else { throw ValidationError("--seconds must be 0 or more") }
+        guard top > 0, top <= 1_000 else { throw ValidationError("--top \(top) must be between 1 and 1000") }
+    }
+
+    func run() async throws {
+        try await reportingFailures { try await execute() }
+    }
+
+    func execute() async throws {
+        HostLogging.configure(level: .warning, json: false)
+        let store = try CollectCommand.store(store, dataDir: dataDir)
+        do { try await store.migrate() } catch {
+            await store.close()
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        let logger = Logger(label: "tsh.collect")
+        let rest = BinanceREST(configuration: .init(baseURL: restURL), logger: Logger(label: "tsh.collect.binance"))
+        var names = symbol
+        if names.isEmpty {
+            do {
+                names = try await rest.topSymbols(count: top, quoteAsset: "USDT").map(\.symbol)
+            } catch {
+                await store.close()
+                throw HostFailure(exit: .runtimeFailure, message: "error: binance: the top \(top) symbols could not be read: \(error)\nfix: check --rest-url, or name symbols with --symbol")
+            }
+        }
+        var table = SymbolTable()
+        var ids: [String: SymbolID] = [:]
+        for name in names { ids[name] = table.register(Instrument.generic(symbol: name, venue: Binance.venue)) }
+        let tiers = Self.assign(names, tiers: try Self.parseTiers(tiers))
+        let ingestor = Ingestor(store: store, logger: logger)
+        let builder = Mutex(StreamRowBuilder(venue: Binance.venue, names: Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })))
+        let sink = MarketDataSink(events: { events in ingestor.add(builder.withLock { $0.rows(events) }) }, status: { _, _, _ in })
+        let counters = VenueCounters(venue: Binance.venue)
+        var clients: [BinanceStreamClient] = []
+        for tier in tiers {
+            var configuration = BinanceStreamClient.Configuration(baseURL: wsURL)
+            configuration.bookTicker = true
+            configuration.trades = tier.streams == .ticker ? .none : .trade
+            configuration.depth = tier.streams == .full ? .diff100ms : .none
+            clients.append(BinanceStreamClient(
+                symbols: tier.symbols.map { (id: ids[$0]!, venueSymbol: $0) }, configuration: configuration,
+                fetchSnapshot: { symbol, limit in try await rest.depth(symbol: symbol, limit: .levels(limit)) },
+                sink: sink, counters: counters, logger: logger))
+        }
+        if !quiet {
+            RunCommand.status("collect stream → \(store.location): " + tiers.map { "\($0.symbols.count) × \($0.streams.rawValue)" }.joined(separator: ", "))
+        }
+        let stop = AsyncStream<Void>.makeStream()
+        let signals = ShutdownSignals { _ in stop.continuation.yield() }
+        defer { signals.cancel() }
+        let writer = Task { await ingestor.run() }
+        let feeds = clients.map { client in Task { await client.run() } }
+        let interactive = isatty(STDERR_FILENO) != 0
+        let started = monotonicNanos()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in stop.stream { return } }
+            if seconds > 0 { group.addTask { try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) } }
+            if !quiet {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        let c = ingestor.counters
+                        RunCommand.status("rows received \(c.received), written \(c.written), pending \(c.pending), write failures \(c.failures)", sameLine: interactive)
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        for client in clients { client.stop() }
+        for feed in feeds { await feed.value }
+        let final = await ingestor.finish()
+        writer.cancel()
+        await store.close()
+        if !quiet && interactive { RunCommand.status("") }
+        let elapsed = Double(monotonicNanos() - started) / 1e9
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(final), as: UTF8.self))
+        } else {
+            print("collect stream: \(final.received) rows received, \(final.written) written (\(final.duplicates) already stored), \(final.batches) batches, "
+                + "\(final.failures) write failures in \(String(format: "%.1f", elapsed)) s → \(store.location)")
+        }
+        if final.pending > 0 {
+            throw HostFailure(exit: .storageFailure, message: "error: \(final.pending) rows could not be written to \(store.location): \(final.lastError ?? "")\nfix: check the store and run again")
+        }
     }
 }

@@ -110,6 +110,13 @@ public protocol MarketStore: Sendable {
     func symbols(venue: String) async throws(StoreError) -> [StoreSymbol]
     /// Per (venue, symbol, timeframe): count, first, last, gaps.
     func coverage() async throws(StoreError) -> [CandleCoverage]
+    /// Writes stream rows (book tickers, trades, depth events). A row whose key is stored
+    /// already is skipped, so a batch sent again after a failure is stored once. Returns the
+    /// rows newly written.
+    @discardableResult
+    func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int
+    /// Per stream table, venue and symbol: rows and the newest exchange time.
+    func streamCoverage() async throws(StoreError) -> [StreamCoverage]
     func close() async
 }
 

@@ -142,5 +142,53 @@ public final class SQLiteMarketStore: MarketStore {
         }
     }
 
+    public func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
+        guard !batch.isEmpty else { return 0 }
+        do {
+            return try await pool.write { db in
+                var written = 0
+                let ticker = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO book_ticker (venue, symbol, ts, seq, bid_price, bid_size, ask_price, ask_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for r in batch.tickers {
+                    try ticker.execute(arguments: [r.venue, r.symbol, r.time, r.sequence, r.bidPrice.description, r.bidSize.description,
+                                                   r.askPrice.description, r.askSize.description])
+                    written += db.changesCount
+                }
+                let trade = try db.cachedStatement(sql: "INSERT OR IGNORE INTO trades (venue, symbol, ts, trade_id, price, amount, side) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                for r in batch.trades {
+                    try trade.execute(arguments: [r.venue, r.symbol, r.time, r.tradeID, r.price.description, r.amount.description, r.side])
+                    written += db.changesCount
+                }
+                let depth = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO depth_events (venue, symbol, ts, update_id, is_snapshot, bids, asks) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for r in batch.depth {
+                    try depth.execute(arguments: [r.venue, r.symbol, r.time, r.updateID, r.isSnapshot, r.bidsJSON, r.asksJSON])
+                    written += db.changesCount
+                }
+                return written
+            }
+        } catch {
+            throw StoreError("writing \(batch.count) stream rows to \(location) failed: \(error)")
+        }
+    }
+
+    public func streamCoverage() async throws(StoreError) -> [StreamCoverage] {
+        do {
+            return try await pool.read { db in
+                var out: [StreamCoverage] = []
+                for table in ["book_ticker", "trades", "depth_events"] {
+                    for row in try Row.fetchAll(db, sql: "SELECT venue, symbol, count(*), max(ts) FROM \(table) GROUP BY venue, symbol ORDER BY venue, symbol") {
+                        out.append(StreamCoverage(table: table, venue: row[0], symbol: row[1], rows: row[2], last: row[3]))
+                    }
+                }
+                return out
+            }
+        } catch {
+            throw StoreError("reading \(location) failed: \(error)")
+        }
+    }
+
     public func close() async { try? pool.close() }
 }

@@ -36,7 +36,8 @@ struct CollectCommandTests {
         let again = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
         #expect(again["candles_written"] as? Int ?? -1 <= 2)  // at most the hour that closed in between
         let status = try await Self.host(["collect", "status", "--data-dir", dir.path, "--json"])
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["candles"] as? [[String: Any]])
         #expect(rows.map { $0["symbol"] as? String } == ["BTCUSDT", "ETHUSDT"])
         #expect(rows.allSatisfy { $0["gaps"] as? Int == 0 && $0["venue"] as? String == "binance" })
     }
@@ -70,6 +71,36 @@ struct CollectCommandTests {
         // The venue answers properly again: the re-run fills the day.
         let healed = try await Self.host(arguments)
         #expect(healed.status == 0, "\(healed.stdout)")
+    }
+
+    @Test("stream: tiers decide the streams (full, ticker+trades, ticker); rows land in the store; status shows them with their lag")
+    func streamTiersIntoTheStore() async throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let venue = FakeBinanceVenue(configuration: .init(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await venue.start()
+        defer { Task { await venue.stop() } }
+        let urls = try #require(venue.urls)
+        let out = try await Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT",
+                                       "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "4", "--data-dir", dir.path,
+                                       "--json", "--quiet"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let counters = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect((counters["written"] as? Int ?? 0) > 0 && counters["pending"] as? Int == 0, "\(out.stdout)")
+        let status = try await Self.host(["collect", "status", "--data-dir", dir.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let streams = try #require(object["streams"] as? [[String: Any]])
+        func symbols(_ table: String) -> Set<String> { Set(streams.filter { $0["table"] as? String == table }.compactMap { $0["symbol"] as? String }) }
+        #expect(symbols("depth_events") == ["BTCUSDT"])
+        #expect(symbols("trades").isSubset(of: ["BTCUSDT", "ETHUSDT"]) && !symbols("trades").isEmpty)
+        #expect(symbols("book_ticker") == ["BTCUSDT", "ETHUSDT", "BNBUSDT"])
+    }
+
+    @Test("stream: a malformed --tiers is a usage error saying the form")
+    func badTiers() async throws {
+        let out = try await Self.host(["collect", "stream", "--tiers", "20:everything"])
+        #expect(out.status == 64)
+        #expect(out.stderr.contains("COUNT:STREAMS with STREAMS one of full, ticker+trades, ticker"))
     }
 
     @Test("a store URL that is neither SQLite nor PostgreSQL is a usage error naming both forms")

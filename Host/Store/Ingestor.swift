@@ -1,0 +1,161 @@
+import Foundation
+import HostCore
+import Logging
+import Synchronization
+
+/// Turns the engine-shaped market events of a feed into stream rows: quotes → book tickers,
+/// trades → trades, L2 rows → one depth event per message (its `endOfBatch` row closes it; the
+/// venue's sequence number is the update id).
+public struct StreamRowBuilder: Sendable {
+    public let venue: String
+    private let names: [SymbolID: String]
+    private var sequence: [SymbolID: Int64] = [:]
+    private var open: [SymbolID: (bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)], snapshot: Bool)] = [:]
+
+    public init(venue: String, names: [SymbolID: String]) {
+        self.venue = venue
+        self.names = names
+    }
+
+    public mutating func rows(_ events: [MarketEvent]) -> IngestBatch {
+        var batch = IngestBatch()
+        for event in events {
+            switch event {
+            case .quote(let q):
+                guard let name = names[q.symbol] else { continue }
+                let n = (sequence[q.symbol] ?? 0) + 1
+                sequence[q.symbol] = n
+                batch.tickers.append(BookTickerRow(venue: venue, symbol: name, time: q.tsEvent, sequence: n, bidPrice: q.bidPrice, bidSize: q.bidSize,
+                                                   askPrice: q.askPrice, askSize: q.askSize))
+            case .trade(let t):
+                guard let name = names[t.symbol] else { continue }
+                let side: String? = switch t.aggressor {
+                case .buy: "buy"
+                case .sell: "sell"
+                case nil: nil
+                }
+                batch.trades.append(TradeRow(venue: venue, symbol: name, time: t.tsEvent, tradeID: Int64(bitPattern: t.tradeID), price: t.price,
+                                             amount: t.size, side: side))
+            case .bookDelta(let d):
+                guard let name = names[d.symbol] else { continue }
+                var message = open[d.symbol] ?? ([], [], d.isSnapshot)
+                if d.size.raw != 0 || !d.isSnapshot || d.price.raw != 0 {
+                    if d.side == .buy { message.bids.append((d.price, d.size)) } else { message.asks.append((d.price, d.size)) }
+                }
+                message.snapshot = message.snapshot || d.isSnapshot
+                if d.isEndOfBatch {
+                    batch.depth.append(DepthEventRow(venue: venue, symbol: name, time: d.tsEvent, updateID: Int64(bitPattern: d.venueSequence),
+                                                     isSnapshot: message.snapshot, bids: message.bids, asks: message.asks))
+                    open[d.symbol] = nil
+                } else {
+                    open[d.symbol] = message
+                }
+            case .bar, .oracle, .settlement:
+                continue
+            }
+        }
+        return batch
+    }
+}
+
+/// The collector's writer: rows are handed over without waiting (`add`, from the feed's tasks),
+/// written in batches every `flushInterval`; a failed write keeps its rows, in order, and is
+/// retried with backoff (counted and logged), so a store that comes back gets everything and —
+/// rows being keyed — nothing twice. `finish` writes what is left.
+public final class Ingestor: Sendable {
+    public struct Counters: Sendable, Codable, Hashable {
+        public var received = 0
+        public var written = 0
+        /// Rows skipped because the store had them already (a retried batch).
+        public var duplicates = 0
+        public var batches = 0
+        public var failures = 0
+        public var pending = 0
+        public var lastError: String?
+    }
+
+    private struct State {
+        var pending = IngestBatch()
+        var counters = Counters()
+        var stopping = false
+    }
+
+    public let store: any MarketStore
+    private let flushInterval: Duration
+    private let maxBatch: Int
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    public init(store: any MarketStore, flushInterval: Duration = .milliseconds(250), maxBatch: Int = 100_000, logger: Logger = Logger(label: "tsh.collect")) {
+        self.store = store
+        self.flushInterval = flushInterval
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+
+    public var counters: Counters { state.withLock { var c = $0.counters; c.pending = $0.pending.count; return c } }
+
+    public func add(_ batch: IngestBatch) {
+        guard !batch.isEmpty else { return }
+        state.withLock {
+            $0.pending.append(batch)
+            $0.counters.received += batch.count
+        }
+    }
+
+    /// Writes until `finish` is called.
+    public func run() async {
+        var backoff = flushInterval
+        while !state.withLock({ $0.stopping }) {
+            try? await Task.sleep(for: backoff)
+            backoff = await flushOnce() ? flushInterval : min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// One write of what is pending (at most `maxBatch` rows of each stream); false when it failed.
+    @discardableResult
+    public func flushOnce() async -> Bool {
+        let batch: IngestBatch = state.withLock { s in
+            var taken = IngestBatch()
+            taken.tickers = Array(s.pending.tickers.prefix(maxBatch))
+            taken.trades = Array(s.pending.trades.prefix(maxBatch))
+            taken.depth = Array(s.pending.depth.prefix(maxBatch))
+            return taken
+        }
+        guard !batch.isEmpty else { return true }
+        do {
+            let written = try await store.ingest(batch)
+            state.withLock { s in
+                s.pending.tickers.removeFirst(batch.tickers.count)
+                s.pending.trades.removeFirst(batch.trades.count)
+                s.pending.depth.removeFirst(batch.depth.count)
+                s.counters.written += written
+                s.counters.duplicates += batch.count - written
+                s.counters.batches += 1
+            }
+            return true
+        } catch {
+            let first = state.withLock { s in
+                s.counters.failures += 1
+                let first = s.counters.lastError == nil
+                s.counters.lastError = "\(error)"
+                return first
+            }
+            if first { logger.error("Store write failed; rows kept and retried", metadata: ["store": "\(store.location)", "error": "\(error)"]) }
+            return false
+        }
+    }
+
+    /// Stops the loop and writes everything still pending (up to `attempts` tries); returns the
+    /// final counters. Rows still pending afterwards are reported, not dropped silently.
+    public func finish(attempts: Int = 5) async -> Counters {
+        state.withLock { $0.stopping = true }
+        var tries = 0
+        while state.withLock({ !$0.pending.isEmpty }) && tries < attempts {
+            if await flushOnce() { continue }
+            tries += 1
+            try? await Task.sleep(for: .milliseconds(200 * tries))
+        }
+        return counters
+    }
+}

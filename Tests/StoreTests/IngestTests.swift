@@ -1,0 +1,111 @@
+import Foundation
+import HostCore
+import HostStore
+import Testing
+
+/// Stream rows into the store: keyed, so a batch written twice is stored once; the row builder
+/// turns feed events into rows; the ingestor keeps rows across a failed write.
+struct IngestTests {
+    static func fx(_ text: String) -> Fixed8 { Fixed8(parsing: text)! }
+    static let t0: Int64 = 1_704_067_200_000_000_000  // 2024-01-01T00:00:00Z in ns
+
+    static func batch(trades: Int, offset: Int = 0) -> IngestBatch {
+        IngestBatch(
+            tickers: (0..<3).map { BookTickerRow(venue: "v", symbol: "AUSDT", time: t0 + Int64($0) * 1_000_000, sequence: Int64($0 + 1),
+                                                 bidPrice: fx("100.5"), bidSize: fx("2"), askPrice: fx("100.6"), askSize: fx("0.00000001")) },
+            trades: (0..<trades).map { TradeRow(venue: "v", symbol: "AUSDT", time: t0 + Int64($0 + offset) * 1_000, tradeID: Int64($0 + offset),
+                                                price: fx("100.55"), amount: fx("0.001"), side: $0 % 2 == 0 ? "buy" : nil) },
+            depth: [DepthEventRow(venue: "v", symbol: "AUSDT", time: t0 + 5, updateID: 77, isSnapshot: true,
+                                  bids: [(fx("100.5"), fx("2"))], asks: [(fx("100.6"), fx("1")), (fx("100.7"), fx("3"))])])
+    }
+
+    static func exercise(_ store: any MarketStore) async throws {
+        try await store.migrate()
+        #expect(try await store.ingest(Self.batch(trades: 10)) == 14)
+        // The same rows again (a retried batch) and ten new trades: only the new ones are written.
+        #expect(try await store.ingest(Self.batch(trades: 20)) == 10)
+        let coverage = try await store.streamCoverage()
+        #expect(coverage.map(\.table) == ["book_ticker", "trades", "depth_events"])
+        #expect(coverage.map(\.rows) == [3, 20, 1])
+        #expect(coverage.first { $0.table == "trades" }?.last == Self.t0 + 19_000)
+    }
+
+    @Test("SQLite: stream rows are keyed — a batch written again is stored once")
+    func sqliteIngest() async throws {
+        let (store, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await Self.exercise(store)
+        await store.close()
+    }
+
+    @Test("PostgreSQL: COPY into staging, insert skipping stored keys, day partitions created ahead", .enabled(if: TestPostgres.enabled))
+    func postgresIngest() async throws {
+        let store = try await TestPostgres.store()
+        try await Self.exercise(store)
+        await store.close()
+    }
+
+    @Test("the row builder: quotes numbered per symbol, trades with their ids, one depth event per L2 message with its venue sequence")
+    func rowBuilder() {
+        let btc = SymbolID(0)
+        var builder = StreamRowBuilder(venue: "binance", names: [btc: "BTCUSDT"])
+        var snapshotEnd = BookDelta(symbol: btc, tsEvent: 9, tsRecv: 10, side: .sell, price: Self.fx("101"), size: Self.fx("1"), flags: [.snapshot, .endOfBatch])
+        snapshotEnd.venueSequence = 500
+        let events: [MarketEvent] = [
+            .quote(QuoteTick(symbol: btc, tsEvent: 1, tsRecv: 2, bidPrice: Self.fx("100"), bidSize: Self.fx("1"), askPrice: Self.fx("101"), askSize: Self.fx("2"))),
+            .quote(QuoteTick(symbol: btc, tsEvent: 3, tsRecv: 4, bidPrice: Self.fx("100"), bidSize: Self.fx("1"), askPrice: Self.fx("101"), askSize: Self.fx("3"))),
+            .trade(TradeTick(symbol: btc, tsEvent: 5, tsRecv: 6, price: Self.fx("100.5"), size: Self.fx("0.1"), aggressor: .sell, tradeID: 42)),
+            .bookDelta(BookDelta(symbol: btc, tsEvent: 9, tsRecv: 10, side: .buy, price: Self.fx("100"), size: Self.fx("4"), flags: [.snapshot])),
+            .bookDelta(snapshotEnd),
+            .quote(QuoteTick(symbol: SymbolID(9), tsEvent: 1, tsRecv: 2, bidPrice: Self.fx("1"), bidSize: Self.fx("1"), askPrice: Self.fx("2"), askSize: Self.fx("1"))),
+        ]
+        let batch = builder.rows(events)
+        #expect(batch.tickers.map(\.sequence) == [1, 2])
+        #expect(batch.trades == [TradeRow(venue: "binance", symbol: "BTCUSDT", time: 5, tradeID: 42, price: Self.fx("100.5"), amount: Self.fx("0.1"), side: "sell")])
+        #expect(batch.depth.count == 1)
+        #expect(batch.depth.first.map { ($0.updateID, $0.isSnapshot, $0.bids.count, $0.asks.count) } ?? (0, false, 0, 0) == (500, true, 1, 1))
+    }
+
+    @Test("a write that fails keeps its rows in order; the next write stores them once")
+    func ingestorKeepsRowsAcrossFailures() async throws {
+        let (store, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await store.migrate()
+        let flaky = FlakyStore(store)
+        let ingestor = Ingestor(store: flaky)
+        ingestor.add(Self.batch(trades: 5))
+        flaky.failNext = true
+        #expect(await ingestor.flushOnce() == false)
+        #expect(ingestor.counters.pending == 9 && ingestor.counters.failures == 1)
+        ingestor.add(Self.batch(trades: 5, offset: 5))
+        let final = await ingestor.finish()
+        #expect(final.pending == 0 && final.written == 14 && final.duplicates == 4)  // the second batch's 3 tickers + 1 depth event repeat the first's
+        #expect(try await store.streamCoverage().map(\.rows) == [3, 10, 1])
+        await store.close()
+    }
+}
+
+/// A store whose next write fails once (a PostgreSQL restart, say).
+final class FlakyStore: MarketStore, @unchecked Sendable {
+    let base: any MarketStore
+    var failNext = false
+    init(_ base: any MarketStore) { self.base = base }
+    var location: String { base.location }
+    func migrate() async throws(StoreError) { try await base.migrate() }
+    func upsertCandles(_ candles: [StoredCandle]) async throws(StoreError) -> Int { try await base.upsertCandles(candles) }
+    func lastCandle(venue: String, symbol: String, timeframe: BarTimeframe) async throws(StoreError) -> Int64? {
+        try await base.lastCandle(venue: venue, symbol: symbol, timeframe: timeframe)
+    }
+    func replaceSymbols(venue: String, _ symbols: [StoreSymbol], atMs: Int64) async throws(StoreError) { try await base.replaceSymbols(venue: venue, symbols, atMs: atMs) }
+    func symbols(venue: String) async throws(StoreError) -> [StoreSymbol] { try await base.symbols(venue: venue) }
+    func coverage() async throws(StoreError) -> [CandleCoverage] { try await base.coverage() }
+    func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
+        if failNext {
+            failNext = false
+            throw StoreError("the server restarted")
+        }
+        return try await base.ingest(batch)
+    }
+    func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
+    func close() async {}
+}
