@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
         // The collector's market-data store: SQLite by default, PostgreSQL/TimescaleDB when configured.
-        .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, logging], path: "Host/Store"),
+        .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, nioCore, logging], path: "Host/Store"),
         // zlib for .csv.gz market data (Debian: zlib1g-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CZlib", path: "Host/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // xxHash for fingerprints of the data files a backtest reads (Debian: libxxhash-dev, installed by scripts/setup.sh).
@@ -200,7 +200,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging], path: "Tests/StoreTests"),
+        .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging, nioCore], path: "Tests/StoreTests"),
         .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(

@@ -14,7 +14,7 @@ struct CollectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect",
         abstract: "Backfill OHLCV history into the market-data store and report what it holds.",
-        subcommands: [CollectBackfillCommand.self, CollectStreamCommand.self, CollectStatusCommand.self])
+        subcommands: [CollectBackfillCommand.self, CollectStreamCommand.self, CollectStatusCommand.self, CollectBenchCommand.self])
 
     /// The store a `--store` value (or TSH_STORE_URL, else SQLite under the data directory) names.
     static func store(_ url: String?, dataDir: String) throws(HostFailure) -> any MarketStore {
@@ -442,5 +442,57 @@ struct CollectStreamCommand: AsyncParsableCommand {
         if final.pending > 0 {
             throw HostFailure(exit: .storageFailure, message: "error: \(final.pending) rows could not be written to \(store.location): \(final.lastError ?? "")\nfix: check the store and run again")
         }
+    }
+}
+
+/// `host collect bench`: synthetic trades written to the store in the collector's batches, to
+/// measure ingest (time it start to exit: `time host collect bench …`).
+struct CollectBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Write N synthetic trades of 200 symbols to the store in 100,000-row batches and report the rate.")
+
+    @Option(name: .long, help: "Rows to write.")
+    var rows = 1_000_000
+    @Option(name: .long, help: "Rows per write.")
+    var batch = 100_000
+    @Option(name: .long, help: "Store URL (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
+    var store: String?
+    @Option(name: .long, help: "Data directory of the default SQLite store.")
+    var dataDir = "./data"
+
+    func run() async throws {
+        try await reportingFailures { try await execute() }
+    }
+
+    func execute() async throws {
+        let store = try CollectCommand.store(store, dataDir: dataDir)
+        let start = WallClock().now()
+        let names = (0..<200).map { String(format: "S%04dUSDT", $0) }
+        let price = Fixed8(parsing: "60000.12")!, amount = Fixed8(parsing: "0.00123")!
+        let began = monotonicNanos()
+        var written = 0
+        do {
+            try await store.migrate()
+            var next = 0
+            while next < rows {
+                let count = min(batch, rows - next)
+                var trades: [TradeRow] = []
+                trades.reserveCapacity(count)
+                for i in next..<next + count {
+                    let time: Int64 = start + Int64(i) * 1_000
+                    let side: String = i % 2 == 0 ? "buy" : "sell"
+                    trades.append(TradeRow(venue: "bench", symbol: names[i % 200], time: time, tradeID: Int64(i), price: price, amount: amount, side: side))
+                }
+                written += try await store.ingest(IngestBatch(trades: trades))
+                next += count
+            }
+        } catch {
+            await store.close()
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        await store.close()
+        let seconds = Double(monotonicNanos() - began) / 1e9
+        print("\(written) of \(rows) trades written to \(store.location) in \(String(format: "%.2f", seconds)) s: \(Int(Double(rows) / seconds)) rows/s")
     }
 }

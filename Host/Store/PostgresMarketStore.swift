@@ -277,20 +277,21 @@ public final class PostgresMarketStore: MarketStore {
     /// COPY (text format) of rows into a per-connection staging table, then one
     /// `INSERT … SELECT … ON CONFLICT DO NOTHING` into the table: the speed of COPY, and a batch
     /// sent twice is stored once.
-    private func copy(_ connection: PostgresConnection, stage: String, columns: String, lines: [String], insert: String) async throws -> Int {
+    private func copy<Row>(_ connection: PostgresConnection, stage: String, columns: String, rows: [Row], insert: String,
+                           line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(columns))"), logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger)
         try await connection.copyFrom(table: stage, logger: logger) { writer in
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(1 << 20)
-            for line in lines {
-                buffer.writeString(line)
-                if buffer.readableBytes >= 1 << 20 {
-                    try await writer.write(buffer)
-                    buffer.clear()
+            var out = CopyLine(capacity: 1 << 20)
+            for row in rows {
+                line(&out, row)
+                out.end()
+                if out.buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(out.buffer)
+                    out.buffer.clear()
                 }
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            if out.buffer.readableBytes > 0 { try await writer.write(out.buffer) }
         }
         var written = 0
         for try await count in try await connection.query(PostgresQuery(unsafeSQL: "WITH ins AS (\(insert) RETURNING 1) SELECT count(*)::int FROM ins"),
@@ -300,62 +301,106 @@ public final class PostgresMarketStore: MarketStore {
         return written
     }
 
-    static func copyText(_ value: String?) -> String {
-        guard let value else { return "\\N" }
-        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
-    }
-
     public func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
         guard !batch.isEmpty else { return 0 }
         do {
             try await ensureDayPartitions("book_ticker", timesNs: batch.tickers.map(\.time))
             try await ensureDayPartitions("trades", timesNs: batch.trades.map(\.time))
             try await ensureDayPartitions("depth_events", timesNs: batch.depth.map(\.time))
-            let t = Self.copyText
-            return try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: self.logger)
-                do {
-                    var written = 0
-                    if !batch.tickers.isEmpty {
-                        written += try await self.copy(connection, stage: "stage_book_ticker",
-                                                       columns: "venue text, symbol text, ts_ns bigint, seq bigint, bid_price numeric, bid_size numeric, ask_price numeric, ask_size numeric",
-                                                       lines: batch.tickers.map { "\(t($0.venue))\t\(t($0.symbol))\t\($0.time)\t\($0.sequence)\t\($0.bidPrice)\t\($0.bidSize)\t\($0.askPrice)\t\($0.askSize)\n" },
-                                                       insert: """
-                                                           INSERT INTO book_ticker (venue, symbol, ts, seq, bid_price, bid_size, ask_price, ask_size)
-                                                           SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', seq, bid_price, bid_size, ask_price, ask_size
-                                                           FROM stage_book_ticker ON CONFLICT DO NOTHING
-                                                           """)
-                    }
-                    if !batch.trades.isEmpty {
-                        written += try await self.copy(connection, stage: "stage_trades",
-                                                       columns: "venue text, symbol text, ts_ns bigint, trade_id bigint, price numeric, amount numeric, side text",
-                                                       lines: batch.trades.map { "\(t($0.venue))\t\(t($0.symbol))\t\($0.time)\t\($0.tradeID)\t\($0.price)\t\($0.amount)\t\(t($0.side))\n" },
-                                                       insert: """
-                                                           INSERT INTO trades (venue, symbol, ts, trade_id, price, amount, side)
-                                                           SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', trade_id, price, amount, side
-                                                           FROM stage_trades ON CONFLICT DO NOTHING
-                                                           """)
-                    }
-                    if !batch.depth.isEmpty {
-                        written += try await self.copy(connection, stage: "stage_depth_events",
-                                                       columns: "venue text, symbol text, ts_ns bigint, update_id bigint, is_snapshot boolean, bids jsonb, asks jsonb",
-                                                       lines: batch.depth.map { "\(t($0.venue))\t\(t($0.symbol))\t\($0.time)\t\($0.updateID)\t\($0.isSnapshot ? "t" : "f")\t\(t($0.bidsJSON))\t\(t($0.asksJSON))\n" },
-                                                       insert: """
-                                                           INSERT INTO depth_events (venue, symbol, ts, update_id, is_snapshot, bids, asks)
-                                                           SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', update_id, is_snapshot, bids, asks
-                                                           FROM stage_depth_events ON CONFLICT DO NOTHING
-                                                           """)
-                    }
-                    try await connection.query("COMMIT", logger: self.logger)
-                    return written
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                    throw error
-                }
+            // Fast path: COPY straight into the tables. A key already stored (a batch retried after
+            // its commit was lost, a venue resending a trade) fails it whole; then the batch goes
+            // through staging tables, skipping what is stored.
+            do {
+                return try await write(batch, direct: true)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                return try await write(batch, direct: false)
             }
         } catch {
             throw failure("writing \(batch.count) stream rows", error)
         }
+    }
+
+    private func write(_ batch: IngestBatch, direct: Bool) async throws -> Int {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            do {
+                var written = 0
+                if !batch.tickers.isEmpty {
+                    let encode: @Sendable (inout CopyLine, BookTickerRow) -> Void = { line, r in
+                        line.text(r.venue); line.text(r.symbol)
+                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                        line.int(r.sequence); line.fixed(r.bidPrice); line.fixed(r.bidSize); line.fixed(r.askPrice); line.fixed(r.askSize)
+                    }
+                    written += direct
+                        ? try await self.copyDirect(connection, table: "book_ticker", columns: ["venue", "symbol", "ts", "seq", "bid_price", "bid_size", "ask_price", "ask_size"],
+                                                    rows: batch.tickers, line: encode)
+                        : try await self.copy(connection, stage: "stage_book_ticker",
+                                              columns: "venue text, symbol text, ts_ns bigint, seq bigint, bid_price numeric, bid_size numeric, ask_price numeric, ask_size numeric",
+                                              rows: batch.tickers, insert: """
+                                                  INSERT INTO book_ticker (venue, symbol, ts, seq, bid_price, bid_size, ask_price, ask_size)
+                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', seq, bid_price, bid_size, ask_price, ask_size
+                                                  FROM stage_book_ticker ON CONFLICT DO NOTHING
+                                                  """, line: encode)
+                }
+                if !batch.trades.isEmpty {
+                    let encode: @Sendable (inout CopyLine, TradeRow) -> Void = { line, r in
+                        line.text(r.venue); line.text(r.symbol)
+                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                        line.int(r.tradeID); line.fixed(r.price); line.fixed(r.amount); line.text(r.side)
+                    }
+                    written += direct
+                        ? try await self.copyDirect(connection, table: "trades", columns: ["venue", "symbol", "ts", "trade_id", "price", "amount", "side"],
+                                                    rows: batch.trades, line: encode)
+                        : try await self.copy(connection, stage: "stage_trades",
+                                              columns: "venue text, symbol text, ts_ns bigint, trade_id bigint, price numeric, amount numeric, side text",
+                                              rows: batch.trades, insert: """
+                                                  INSERT INTO trades (venue, symbol, ts, trade_id, price, amount, side)
+                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', trade_id, price, amount, side
+                                                  FROM stage_trades ON CONFLICT DO NOTHING
+                                                  """, line: encode)
+                }
+                if !batch.depth.isEmpty {
+                    let encode: @Sendable (inout CopyLine, DepthEventRow) -> Void = { line, r in
+                        line.text(r.venue); line.text(r.symbol)
+                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                        line.int(r.updateID); line.bool(r.isSnapshot); line.text(r.bidsJSON); line.text(r.asksJSON)
+                    }
+                    written += direct
+                        ? try await self.copyDirect(connection, table: "depth_events", columns: ["venue", "symbol", "ts", "update_id", "is_snapshot", "bids", "asks"],
+                                                    rows: batch.depth, line: encode)
+                        : try await self.copy(connection, stage: "stage_depth_events",
+                                              columns: "venue text, symbol text, ts_ns bigint, update_id bigint, is_snapshot boolean, bids jsonb, asks jsonb",
+                                              rows: batch.depth, insert: """
+                                                  INSERT INTO depth_events (venue, symbol, ts, update_id, is_snapshot, bids, asks)
+                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', update_id, is_snapshot, bids, asks
+                                                  FROM stage_depth_events ON CONFLICT DO NOTHING
+                                                  """, line: encode)
+                }
+                try await connection.query("COMMIT", logger: self.logger)
+                return written
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
+    }
+
+    /// COPY rows straight into `table` (all of them or, on any error, none: the transaction).
+    private func copyDirect<Row>(_ connection: PostgresConnection, table: String, columns: [String], rows: [Row],
+                                 line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            var out = CopyLine(capacity: 1 << 20)
+            for row in rows {
+                line(&out, row)
+                out.end()
+                if out.buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(out.buffer)
+                    out.buffer.clear()
+                }
+            }
+            if out.buffer.readableBytes > 0 { try await writer.write(out.buffer) }
+        }
+        return rows.count
     }
 
     public func streamCoverage() async throws(StoreError) -> [StreamCoverage] {
