@@ -405,6 +405,16 @@ struct CollectStreamCommand: AsyncParsableCommand {
         let signals = ShutdownSignals { _ in stop.continuation.yield() }
         defer { signals.cancel() }
         let writer = Task { await ingestor.run() }
+        // 1-second aggregates of settled seconds (2 s after their end), kept by the host where the
+        // store has no continuous aggregates.
+        let aggregator = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                do { try await ingestor.aggregate(settledBeforeNs: WallClock().now() - 2_000_000_000) } catch {
+                    logger.warning("1-second aggregates failed; retried next second", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         let feeds = clients.map { client in Task { await client.run() } }
         let interactive = isatty(STDERR_FILENO) != 0
         let started = monotonicNanos()
@@ -427,6 +437,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
         for feed in feeds { await feed.value }
         let final = await ingestor.finish()
         writer.cancel()
+        aggregator.cancel()
+        _ = try? await ingestor.aggregate(settledBeforeNs: WallClock().now() + 1_000_000_000)  // every written second, now that nothing more comes
         await store.close()
         if !quiet && interactive { RunCommand.status("") }
         let elapsed = Double(monotonicNanos() - started) / 1e9

@@ -78,6 +78,8 @@ public final class Ingestor: Sendable {
         var pending = IngestBatch()
         var counters = Counters()
         var stopping = false
+        /// Exchange times (ns) of rows written but not yet aggregated: the earliest and latest.
+        var dirty: (from: Int64, to: Int64)?
     }
 
     public let store: any MarketStore
@@ -125,7 +127,11 @@ public final class Ingestor: Sendable {
         guard !batch.isEmpty else { return true }
         do {
             let written = try await store.ingest(batch)
+            let times = batch.tickers.map(\.time) + batch.trades.map(\.time)
             state.withLock { s in
+                if let low = times.min(), let high = times.max() {
+                    s.dirty = (min(s.dirty?.from ?? low, low), max(s.dirty?.to ?? high, high))
+                }
                 s.pending.tickers.removeFirst(batch.tickers.count)
                 s.pending.trades.removeFirst(batch.trades.count)
                 s.pending.depth.removeFirst(batch.depth.count)
@@ -143,6 +149,25 @@ public final class Ingestor: Sendable {
             }
             if first { logger.error("Store write failed; rows kept and retried", metadata: ["store": "\(store.location)", "error": "\(error)"]) }
             return false
+        }
+    }
+
+    /// Recomputes the 1-second aggregates of the written seconds that are settled (before
+    /// `settledBeforeNs`, a whole second); later ones wait for the next call. Returns rows written.
+    @discardableResult
+    public func aggregate(settledBeforeNs: Int64) async throws(StoreError) -> Int {
+        let boundary = settledBeforeNs / 1_000_000_000 * 1_000_000_000
+        let range: (Int64, Int64)? = state.withLock { s in
+            guard let dirty = s.dirty, dirty.from < boundary else { return nil }
+            s.dirty = dirty.to >= boundary ? (boundary, dirty.to) : nil
+            return (dirty.from / 1_000_000_000 * 1_000_000_000, boundary)
+        }
+        guard let (from, to) = range else { return 0 }
+        do {
+            return try await store.aggregateSeconds(fromNs: from, toNs: to)
+        } catch {
+            state.withLock { s in s.dirty = (min(s.dirty?.from ?? from, from), max(s.dirty?.to ?? to - 1, to - 1)) }  // try again next time
+            throw error
         }
     }
 

@@ -117,6 +117,12 @@ public protocol MarketStore: Sendable {
     func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int
     /// Per stream table, venue and symbol: rows and the newest exchange time.
     func streamCoverage() async throws(StoreError) -> [StreamCoverage]
+    /// Recomputes the 1-second aggregates (`trade_1s`, `bt_1s`) of the seconds in
+    /// [fromNs, toNs) from the raw rows — idempotent (a second is replaced whole), so call it
+    /// only for settled seconds. Returns the aggregate rows written. A TimescaleDB store's
+    /// continuous aggregates do this themselves (it returns 0).
+    @discardableResult
+    func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int
     func close() async
 }
 

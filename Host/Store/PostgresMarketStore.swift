@@ -421,6 +421,72 @@ public final class PostgresMarketStore: MarketStore {
         }
     }
 
+    public func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int {
+        guard timescale.withLock({ $0 }) == false, toNs > fromNs else { return 0 }
+        do {
+            try await ensureDayPartitions("trade_1s", timesNs: [fromNs, toNs - 1])
+            try await ensureDayPartitions("bt_1s", timesNs: [fromNs, toNs - 1])
+            let from = "timestamptz 'epoch' + (\(fromNs / 1_000)::bigint) * INTERVAL '1 microsecond'"
+            let to = "timestamptz 'epoch' + (\(toNs / 1_000)::bigint) * INTERVAL '1 microsecond'"
+            var written = 0
+            let statements = [
+                """
+                WITH ins AS (
+                    INSERT INTO trade_1s (venue, symbol, ts, open, high, low, close, volume, buy_volume, sell_volume, vwap, trades)
+                    SELECT venue, symbol, date_trunc('second', ts),
+                        (array_agg(price ORDER BY ts, trade_id))[1], max(price), min(price), (array_agg(price ORDER BY ts DESC, trade_id DESC))[1],
+                        sum(amount), coalesce(sum(amount) FILTER (WHERE side = 'buy'), 0), coalesce(sum(amount) FILTER (WHERE side = 'sell'), 0),
+                        round(sum(price * amount) / nullif(sum(amount), 0), 8), count(*)
+                    FROM trades WHERE ts >= \(from) AND ts < \(to) GROUP BY venue, symbol, date_trunc('second', ts)
+                    ON CONFLICT (venue, symbol, ts) DO UPDATE SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                        volume = excluded.volume, buy_volume = excluded.buy_volume, sell_volume = excluded.sell_volume, vwap = excluded.vwap, trades = excluded.trades
+                    RETURNING 1)
+                SELECT count(*)::int FROM ins
+                """,
+                """
+                WITH ins AS (
+                    INSERT INTO bt_1s (venue, symbol, ts, bid_open, bid_high, bid_low, bid_close, ask_open, ask_high, ask_low, ask_close, spread, microprice, ticks)
+                    SELECT venue, symbol, date_trunc('second', ts),
+                        (array_agg(bid_price ORDER BY ts, seq))[1], max(bid_price), min(bid_price), (array_agg(bid_price ORDER BY ts DESC, seq DESC))[1],
+                        (array_agg(ask_price ORDER BY ts, seq))[1], max(ask_price), min(ask_price), (array_agg(ask_price ORDER BY ts DESC, seq DESC))[1],
+                        avg((ask_price - bid_price)::double precision),
+                        ((array_agg((bid_price * ask_size + ask_price * bid_size) / nullif(bid_size + ask_size, 0) ORDER BY ts DESC, seq DESC))[1])::double precision,
+                        count(*)
+                    FROM book_ticker WHERE ts >= \(from) AND ts < \(to) GROUP BY venue, symbol, date_trunc('second', ts)
+                    ON CONFLICT (venue, symbol, ts) DO UPDATE SET bid_open = excluded.bid_open, bid_high = excluded.bid_high, bid_low = excluded.bid_low,
+                        bid_close = excluded.bid_close, ask_open = excluded.ask_open, ask_high = excluded.ask_high, ask_low = excluded.ask_low,
+                        ask_close = excluded.ask_close, spread = excluded.spread, microprice = excluded.microprice, ticks = excluded.ticks
+                    RETURNING 1)
+                SELECT count(*)::int FROM ins
+                """,
+            ]
+            for sql in statements {
+                for try await count in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) { written += count }
+            }
+            return written
+        } catch {
+            throw failure("aggregating seconds", error)
+        }
+    }
+
+    /// The aggregate rows of one table (tests, status).
+    public func aggregateRows(_ table: String) async throws(StoreError) -> [[String]] {
+        do {
+            var out: [[String]] = []
+            let sql = table == "trade_1s"
+                ? "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, open::text, high::text, low::text, close::text, volume::text, buy_volume::text, sell_volume::text, vwap::text, trades::text FROM trade_1s ORDER BY symbol, ts"
+                : "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, bid_open::text, bid_close::text, ask_open::text, ask_close::text, ticks::text FROM bt_1s ORDER BY symbol, ts"
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                var cells: [String] = []
+                for cell in row { cells.append((try? cell.decode(String?.self)).flatMap { $0 } ?? "") }
+                out.append(cells)
+            }
+            return out
+        } catch {
+            throw failure("reading \(table)", error)
+        }
+    }
+
     /// Drops native partitions of `table` that end at or before `cutoffMs` (retention); returns their names.
     public func dropPartitions(_ table: String, endingBefore cutoffMs: Int64) async throws(StoreError) -> [String] {
         do {

@@ -190,5 +190,56 @@ public final class SQLiteMarketStore: MarketStore {
         }
     }
 
+    /// SQLite keeps decimals as text: the aggregates are computed in Swift with exact decimals.
+    public func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int {
+        guard toNs > fromNs else { return 0 }
+        do {
+            return try await pool.write { db in
+                var written = 0
+                var groups: [String: (venue: String, symbol: String, second: Int64, open: Decimal, high: Decimal, low: Decimal, close: Decimal,
+                                      volume: Decimal, buy: Decimal, sell: Decimal, notional: Decimal, trades: Int)] = [:]
+                var order: [String] = []
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT venue, symbol, ts, price, amount, side FROM trades WHERE ts >= ? AND ts < ? ORDER BY venue, symbol, ts, trade_id
+                    """, arguments: [fromNs, toNs])
+                while let row = try rows.next() {
+                    let venue: String = row[0], symbol: String = row[1], ts: Int64 = row[2]
+                    let price = Decimal(string: row[3] as String) ?? 0, amount = Decimal(string: row[4] as String) ?? 0, side: String? = row[5]
+                    let second = ts / 1_000_000_000 * 1_000_000_000
+                    let key = "\(venue)\u{1}\(symbol)\u{1}\(second)"
+                    if var g = groups[key] {
+                        g.high = max(g.high, price); g.low = min(g.low, price); g.close = price
+                        g.volume += amount; g.notional += price * amount; g.trades += 1
+                        if side == "buy" { g.buy += amount } else if side == "sell" { g.sell += amount }
+                        groups[key] = g
+                    } else {
+                        order.append(key)
+                        groups[key] = (venue, symbol, second, price, price, price, price, amount, side == "buy" ? amount : 0, side == "sell" ? amount : 0,
+                                       price * amount, 1)
+                    }
+                }
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO trade_1s (venue, symbol, ts, open, high, low, close, volume, buy_volume, sell_volume, vwap, trades)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for key in order {
+                    let g = groups[key]!
+                    var vwap = g.volume == 0 ? Decimal?.none : g.notional / g.volume
+                    if var v = vwap {
+                        var rounded = Decimal()
+                        NSDecimalRound(&rounded, &v, 8, .plain)
+                        vwap = rounded
+                    }
+                    try upsert.execute(arguments: [g.venue, g.symbol, g.second, g.open.storeText, g.high.storeText, g.low.storeText, g.close.storeText,
+                                                   g.volume.storeText, g.buy.storeText, g.sell.storeText, vwap?.storeText, g.trades])
+                    written += 1
+                }
+                return written
+            }
+        } catch {
+            throw StoreError("aggregating seconds in \(location) failed: \(error)")
+        }
+    }
+
     public func close() async { try? pool.close() }
 }

@@ -1,5 +1,6 @@
 import BinanceFakes
 import Foundation
+import GRDB
 import Logging
 import Testing
 
@@ -94,6 +95,13 @@ struct CollectCommandTests {
         #expect(symbols("depth_events") == ["BTCUSDT"])
         #expect(symbols("trades").isSubset(of: ["BTCUSDT", "ETHUSDT"]) && !symbols("trades").isEmpty)
         #expect(symbols("book_ticker") == ["BTCUSDT", "ETHUSDT", "BNBUSDT"])
+        // The host's 1-second trade aggregates cover every second that had a trade.
+        let database = try DatabaseQueue(path: dir.appendingPathComponent("market.sqlite").path)
+        let (seconds, aggregated) = try await database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(DISTINCT venue || symbol || (ts / 1000000000)) FROM trades") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM trade_1s") ?? -2)
+        }
+        #expect(seconds > 0 && aggregated == seconds)
     }
 
     @Test("stream: a malformed --tiers is a usage error saying the form")

@@ -99,6 +99,7 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
     func replaceSymbols(venue: String, _ symbols: [StoreSymbol], atMs: Int64) async throws(StoreError) { try await base.replaceSymbols(venue: venue, symbols, atMs: atMs) }
     func symbols(venue: String) async throws(StoreError) -> [StoreSymbol] { try await base.symbols(venue: venue) }
     func coverage() async throws(StoreError) -> [CandleCoverage] { try await base.coverage() }
+    func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int { try await base.aggregateSeconds(fromNs: fromNs, toNs: toNs) }
     func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
         if failNext {
             failNext = false
@@ -108,4 +109,52 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
     }
     func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
     func close() async {}
+}
+
+/// The host-maintained 1-second aggregates (stores without TimescaleDB).
+private func aggFx(_ text: String) -> Fixed8 { Fixed8(parsing: text)! }
+
+struct AggregateTests {
+    static let t0 = IngestTests.t0
+
+    static let trades: [TradeRow] = [
+        TradeRow(venue: "v", symbol: "AUSDT", time: t0 + 100, tradeID: 1, price: aggFx("100"), amount: aggFx("1"), side: "buy"),
+        TradeRow(venue: "v", symbol: "AUSDT", time: t0 + 200, tradeID: 2, price: aggFx("102"), amount: aggFx("3"), side: "sell"),
+        TradeRow(venue: "v", symbol: "AUSDT", time: t0 + 300, tradeID: 3, price: aggFx("99"), amount: aggFx("1"), side: nil),
+        TradeRow(venue: "v", symbol: "AUSDT", time: t0 + 1_000_000_500, tradeID: 4, price: aggFx("101"), amount: aggFx("2"), side: "buy"),
+    ]
+
+    @Test("SQLite trade_1s: OHLC, volumes by side, VWAP and count per second; re-aggregating a second with a late trade replaces it")
+    func sqliteTradeSeconds() async throws {
+        let (store, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await store.migrate()
+        try await store.ingest(IngestBatch(trades: Self.trades))
+        #expect(try await store.aggregateSeconds(fromNs: Self.t0, toNs: Self.t0 + 2_000_000_000) == 2)
+        try await store.ingest(IngestBatch(trades: [TradeRow(venue: "v", symbol: "AUSDT", time: Self.t0 + 999_000_000, tradeID: 5, price: aggFx("98"), amount: aggFx("1"), side: "sell")]))
+        #expect(try await store.aggregateSeconds(fromNs: Self.t0, toNs: Self.t0 + 1_000_000_000) == 1)
+        await store.close()
+    }
+
+    @Test("PostgreSQL trade_1s and bt_1s: values computed by the store equal the test's own; a second is replaced whole when re-aggregated",
+          .enabled(if: TestPostgres.enabled))
+    func postgresSeconds() async throws {
+        let store = try await TestPostgres.store()
+        try await store.migrate()
+        try await store.ingest(IngestBatch(tickers: [
+            BookTickerRow(venue: "v", symbol: "AUSDT", time: Self.t0 + 10, sequence: 1, bidPrice: aggFx("99"), bidSize: aggFx("1"), askPrice: aggFx("101"), askSize: aggFx("3")),
+            BookTickerRow(venue: "v", symbol: "AUSDT", time: Self.t0 + 20, sequence: 2, bidPrice: aggFx("100"), bidSize: aggFx("1"), askPrice: aggFx("101"), askSize: aggFx("1")),
+        ], trades: Self.trades))
+        #expect(try await store.aggregateSeconds(fromNs: Self.t0, toNs: Self.t0 + 2_000_000_000) == 3)
+        // Second 0: open 100, high 102, low 99, close 99, volume 5 (buy 1, sell 3), VWAP (100 + 306 + 99) / 5 = 101, 3 trades.
+        var rows = try await store.aggregateRows("trade_1s")
+        #expect(rows.first == ["AUSDT", "1704067200000", "100", "102", "99", "99", "5", "1", "3", "101.00000000", "3"])
+        #expect(rows.count == 2)
+        #expect(try await store.aggregateRows("bt_1s") == [["AUSDT", "1704067200000", "99", "100", "101", "101", "2"]])
+        try await store.ingest(IngestBatch(trades: [TradeRow(venue: "v", symbol: "AUSDT", time: Self.t0 + 999_000_000, tradeID: 5, price: aggFx("98"), amount: aggFx("1"), side: "sell")]))
+        try await store.aggregateSeconds(fromNs: Self.t0, toNs: Self.t0 + 1_000_000_000)
+        rows = try await store.aggregateRows("trade_1s")
+        #expect(rows.first?[5] == "98" && rows.first?[10] == "4" && rows.first?[4] == "98")
+        await store.close()
+    }
 }
