@@ -307,6 +307,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var store: String?
     @Option(name: .long, help: "Data directory of the default SQLite store.")
     var dataDir = "./data"
+    @Option(name: .long, help: "Where rows wait on disk while the store is unreachable (default: <data-dir>/spool).")
+    var spoolDir: String?
     @Option(name: .long, help: "Binance REST base URL.")
     var restURL = "https://api.binance.com"
     @Option(name: .long, help: "Binance WebSocket base URL.")
@@ -383,7 +385,14 @@ struct CollectStreamCommand: AsyncParsableCommand {
         var ids: [String: SymbolID] = [:]
         for name in names { ids[name] = table.register(Instrument.generic(symbol: name, venue: Binance.venue)) }
         let tiers = Self.assign(names, tiers: try Self.parseTiers(tiers))
-        let ingestor = Ingestor(store: store, logger: logger)
+        let spool: Spool
+        do {
+            spool = try Spool(directory: URL(fileURLWithPath: spoolDir ?? URL(fileURLWithPath: dataDir).appendingPathComponent("spool").path))
+        } catch {
+            await store.close()
+            throw HostFailure(exit: .storageFailure, message: "error: \(error)")
+        }
+        let ingestor = Ingestor(store: store, spool: spool, logger: logger)
         let builder = Mutex(StreamRowBuilder(venue: Binance.venue, names: Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })))
         let sink = MarketDataSink(events: { events in ingestor.add(builder.withLock { $0.rows(events) }) }, status: { _, _, _ in })
         let counters = VenueCounters(venue: Binance.venue)
@@ -426,7 +435,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
                         let c = ingestor.counters
-                        RunCommand.status("rows received \(c.received), written \(c.written), pending \(c.pending), write failures \(c.failures)", sameLine: interactive)
+                        RunCommand.status("rows received \(c.received), written \(c.written), pending \(c.pending), write failures \(c.failures)"
+                            + (c.spoolFiles > 0 ? ", SPOOLING: \(c.spoolFiles) files on disk" : ""), sameLine: interactive)
                     }
                 }
             }
@@ -451,8 +461,10 @@ struct CollectStreamCommand: AsyncParsableCommand {
             print("collect stream: \(final.received) rows received, \(final.written) written (\(final.duplicates) already stored), \(final.batches) batches, "
                 + "\(final.failures) write failures in \(String(format: "%.1f", elapsed)) s → \(store.location)")
         }
-        if final.pending > 0 {
-            throw HostFailure(exit: .storageFailure, message: "error: \(final.pending) rows could not be written to \(store.location): \(final.lastError ?? "")\nfix: check the store and run again")
+        if final.pending > 0 || final.spoolFiles > 0 {
+            throw HostFailure(exit: .storageFailure, message: "error: the store \(store.location) did not take every row (\(final.lastError ?? "")): "
+                + "\(final.spoolFiles) spool files wait in \(spool.directory.path)\(final.pending > 0 ? ", \(final.pending) rows were lost" : "")\n"
+                + "fix: start the store; the next `host collect stream` writes the spool first, in order")
         }
     }
 }

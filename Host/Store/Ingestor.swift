@@ -72,6 +72,9 @@ public final class Ingestor: Sendable {
         public var failures = 0
         public var pending = 0
         public var lastError: String?
+        /// Rows moved to the spool directory while the store was unreachable, and spill files waiting.
+        public var spooled = 0
+        public var spoolFiles = 0
     }
 
     private struct State {
@@ -80,6 +83,10 @@ public final class Ingestor: Sendable {
         var stopping = false
         /// Exchange times (ns) of rows written but not yet aggregated: the earliest and latest.
         var dirty: (from: Int64, to: Int64)?
+        var consecutiveFailures = 0
+        /// Spill files to write before anything pending, oldest first.
+        var spoolFiles: [URL] = []
+        var spoolNumber = 0
     }
 
     public let store: any MarketStore
@@ -88,14 +95,40 @@ public final class Ingestor: Sendable {
     private let state = Mutex(State())
     private let logger: Logger
 
-    public init(store: any MarketStore, flushInterval: Duration = .milliseconds(250), maxBatch: Int = 100_000, logger: Logger = Logger(label: "tsh.collect")) {
+    private let spool: Spool?
+    private let spoolAfterFailures: Int
+
+    /// - Parameters:
+    ///   - spool: where rows go after `spoolAfterFailures` failed writes in a row (nil: they stay in
+    ///     memory). Files an earlier run left there are written first, in order.
+    public init(store: any MarketStore, flushInterval: Duration = .milliseconds(250), maxBatch: Int = 100_000, spool: Spool? = nil,
+                spoolAfterFailures: Int = 3, logger: Logger = Logger(label: "tsh.collect")) {
         self.store = store
         self.flushInterval = flushInterval
         self.maxBatch = maxBatch
+        self.spool = spool
+        self.spoolAfterFailures = max(1, spoolAfterFailures)
         self.logger = logger
+        if let spool {
+            let files = spool.files()
+            let last = files.last.flatMap { Int($0.deletingPathExtension().lastPathComponent.dropFirst("spool-".count)) } ?? 0
+            state.withLock {
+                $0.spoolFiles = files
+                $0.spoolNumber = last
+                $0.counters.spoolFiles = files.count
+            }
+            if !files.isEmpty { logger.notice("Spooled rows from an earlier run are written first", metadata: ["spool.files": "\(files.count)"]) }
+        }
     }
 
-    public var counters: Counters { state.withLock { var c = $0.counters; c.pending = $0.pending.count; return c } }
+    public var counters: Counters {
+        state.withLock {
+            var c = $0.counters
+            c.pending = $0.pending.count
+            c.spoolFiles = $0.spoolFiles.count
+            return c
+        }
+    }
 
     public func add(_ batch: IngestBatch) {
         guard !batch.isEmpty else { return }
@@ -117,6 +150,29 @@ public final class Ingestor: Sendable {
     /// One write of what is pending (at most `maxBatch` rows of each stream); false when it failed.
     @discardableResult
     public func flushOnce() async -> Bool {
+        // Spilled rows are older than anything pending: they go first, a file at a time.
+        if let spool, let file = state.withLock({ $0.spoolFiles.first }) {
+            do {
+                let batch = try spool.read(file)
+                let written = try await store.ingest(batch)
+                try? FileManager.default.removeItem(at: file)
+                let times = batch.tickers.map(\.time) + batch.trades.map(\.time)
+                state.withLock { s in
+                    s.spoolFiles.removeFirst()
+                    s.counters.written += written
+                    s.counters.duplicates += batch.count - written
+                    s.counters.batches += 1
+                    s.consecutiveFailures = 0
+                    if let low = times.min(), let high = times.max() { s.dirty = (min(s.dirty?.from ?? low, low), max(s.dirty?.to ?? high, high)) }
+                }
+                if state.withLock({ $0.spoolFiles.isEmpty }) { logger.notice("Spool written to the store; caught up", metadata: ["store": "\(store.location)"]) }
+                return true
+            } catch {
+                failed(error)
+                spill()
+                return false
+            }
+        }
         let batch: IngestBatch = state.withLock { s in
             var taken = IngestBatch()
             taken.tickers = Array(s.pending.tickers.prefix(maxBatch))
@@ -138,17 +194,55 @@ public final class Ingestor: Sendable {
                 s.counters.written += written
                 s.counters.duplicates += batch.count - written
                 s.counters.batches += 1
+                s.consecutiveFailures = 0
             }
             return true
         } catch {
-            let first = state.withLock { s in
-                s.counters.failures += 1
-                let first = s.counters.lastError == nil
-                s.counters.lastError = "\(error)"
-                return first
-            }
-            if first { logger.error("Store write failed; rows kept and retried", metadata: ["store": "\(store.location)", "error": "\(error)"]) }
+            failed(error)
+            spill()
             return false
+        }
+    }
+
+    private func failed(_ error: any Error) {
+        let first = state.withLock { s in
+            s.counters.failures += 1
+            s.consecutiveFailures += 1
+            let first = s.counters.lastError == nil
+            s.counters.lastError = "\(error)"
+            return first
+        }
+        if first { logger.error("Store write failed; rows kept and retried", metadata: ["store": "\(store.location)", "error": "\(error)"]) }
+    }
+
+    /// After `spoolAfterFailures` failed writes in a row, moves everything pending to a new
+    /// spill file (memory stays flat however long the store is away).
+    private func spill() {
+        guard let spool else { return }
+        let taken: (IngestBatch, Int)? = state.withLock { s in
+            guard s.consecutiveFailures >= spoolAfterFailures, !s.pending.isEmpty else { return nil }
+            let batch = s.pending
+            s.pending = IngestBatch()
+            s.spoolNumber += 1
+            return (batch, s.spoolNumber)
+        }
+        guard let (batch, number) = taken else { return }
+        do {
+            let url = try spool.write(batch, number: number)
+            let first = state.withLock { s in
+                s.spoolFiles.append(url)
+                s.counters.spooled += batch.count
+                return s.spoolFiles.count == 1
+            }
+            if first { logger.warning("The store is unreachable: spooling rows to disk until it returns", metadata: ["spool.directory": "\(spool.directory.path)"]) }
+        } catch {
+            // The spool failed too: keep the rows in memory, in front of anything newer.
+            state.withLock { s in
+                var restored = batch
+                restored.append(s.pending)
+                s.pending = restored
+            }
+            logger.error("Spooling failed; rows kept in memory", metadata: ["error": "\(error)"])
         }
     }
 
@@ -176,11 +270,14 @@ public final class Ingestor: Sendable {
     public func finish(attempts: Int = 5) async -> Counters {
         state.withLock { $0.stopping = true }
         var tries = 0
-        while state.withLock({ !$0.pending.isEmpty }) && tries < attempts {
+        while state.withLock({ !$0.pending.isEmpty || !$0.spoolFiles.isEmpty }) && tries < attempts {
             if await flushOnce() { continue }
             tries += 1
             try? await Task.sleep(for: .milliseconds(200 * tries))
         }
+        // Still unwritten: onto the disk, for the next run to write first.
+        state.withLock { $0.consecutiveFailures = max($0.consecutiveFailures, spoolAfterFailures) }
+        spill()
         return counters
     }
 }

@@ -89,6 +89,9 @@ struct IngestTests {
 final class FlakyStore: MarketStore, @unchecked Sendable {
     let base: any MarketStore
     var failNext = false
+    /// Writes that fail from now on (a server down for a while).
+    var failures = 0
+    var order: [Int64] = []
     init(_ base: any MarketStore) { self.base = base }
     var location: String { base.location }
     func migrate() async throws(StoreError) { try await base.migrate() }
@@ -105,6 +108,11 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
             failNext = false
             throw StoreError("the server restarted")
         }
+        if failures > 0 {
+            failures -= 1
+            throw StoreError("PostgreSQL cannot be reached")
+        }
+        order += batch.trades.map(\.tradeID)
         return try await base.ingest(batch)
     }
     func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
@@ -156,5 +164,72 @@ struct AggregateTests {
         rows = try await store.aggregateRows("trade_1s")
         #expect(rows.first?[5] == "98" && rows.first?[10] == "4" && rows.first?[4] == "98")
         await store.close()
+    }
+}
+
+/// Rows on disk while the store is away, written first and in order when it returns.
+struct SpoolTests {
+    static func directory() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("tsh-spool-\(UUID().uuidString)") }
+
+    @Test("a spill file reads back the exact rows it was written with")
+    func roundTrip() throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spool = try Spool(directory: dir)
+        let batch = IngestTests.batch(trades: 4)
+        let url = try spool.write(batch, number: 1)
+        let back = try spool.read(url)
+        #expect(back.tickers == batch.tickers && back.trades == batch.trades && back.depth == batch.depth)
+        #expect(spool.files() == [url])
+    }
+
+    @Test("after three failed writes the pending rows go to disk; when the store returns the spool is written first, in order, and removed")
+    func spillsAndCatchesUp() async throws {
+        let (store, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await store.migrate()
+        let flaky = FlakyStore(store)
+        flaky.failures = 4
+        let spoolDir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: spoolDir) }
+        let ingestor = Ingestor(store: flaky, spool: try Spool(directory: spoolDir))
+        ingestor.add(IngestBatch(trades: IngestTests.batch(trades: 5).trades))
+        for _ in 0..<3 { #expect(await ingestor.flushOnce() == false) }
+        #expect(ingestor.counters.spoolFiles == 1 && ingestor.counters.pending == 0 && ingestor.counters.spooled == 5)
+        ingestor.add(IngestBatch(trades: IngestTests.batch(trades: 5, offset: 5).trades))
+        #expect(await ingestor.flushOnce() == false)  // the 4th failure: the spool file stays
+        let final = await ingestor.finish()
+        #expect(final.pending == 0 && final.spoolFiles == 0 && final.written == 10)
+        #expect(flaky.order == Array(0..<10))  // the spilled rows first
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spoolDir.path).isEmpty)
+        await store.close()
+    }
+
+    @Test("spill files an earlier run left are written first at start")
+    func earlierSpoolFirst() async throws {
+        let (store, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await store.migrate()
+        let spoolDir = Self.directory()
+        defer { try? FileManager.default.removeItem(at: spoolDir) }
+        let spool = try Spool(directory: spoolDir)
+        _ = try spool.write(IngestBatch(trades: IngestTests.batch(trades: 3).trades), number: 7)
+        let flaky = FlakyStore(store)
+        let ingestor = Ingestor(store: flaky, spool: spool)
+        ingestor.add(IngestBatch(trades: IngestTests.batch(trades: 2, offset: 3).trades))
+        _ = await ingestor.finish()
+        #expect(flaky.order == [0, 1, 2, 3, 4])
+        #expect(spool.files().isEmpty)
+        await store.close()
+    }
+
+    @Test("a spool directory that cannot be written is a clear error with the fix")
+    func unwritableSpool() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tsh-spool-file-\(UUID().uuidString)")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect {
+            _ = try Spool(directory: file.appendingPathComponent("spool"))
+        } throws: { "\($0)".contains("is not writable") && "\($0)".contains("fix: give --spool-dir a writable directory") }
     }
 }
