@@ -39,6 +39,8 @@ start_test_services() {
     cat "$TSH_SERVICES_DIR/postgres.log" >&2; echo "test services: PostgreSQL did not start" >&2; return 1; }
   "$TSH_PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U tsh tsh_test
   export TSH_TEST_POSTGRES_URL="postgres://tsh@127.0.0.1:$port/tsh_test"
+  # For tests that start (and stop) a server of their own: the binaries.
+  export TSH_TEST_PG_BIN="$TSH_PG_BIN"
   echo "test services: PostgreSQL $("$TSH_PG_BIN/postgres" --version | awk '{print $3}') at $TSH_TEST_POSTGRES_URL" >&2
 }
 

@@ -448,6 +448,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         let final = await ingestor.finish()
         writer.cancel()
         aggregator.cancel()
+        await aggregator.value  // an aggregation in flight completes before the last one
         _ = try? await ingestor.aggregate(settledBeforeNs: WallClock().now() + 1_000_000_000)  // every written second, now that nothing more comes
         await store.close()
         if !quiet && interactive { RunCommand.status("") }

@@ -21,7 +21,8 @@ public final class PostgresMarketStore: MarketStore {
     private let probeConfiguration: PostgresConnection.Configuration
 
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
-    public init(url: String, logger: Logger = Logger(label: "tsh.store")) throws(StoreError) {
+    public init(url: String, operationTimeout: Duration = .seconds(15), logger: Logger = Logger(label: "tsh.store")) throws(StoreError) {
+        self.operationTimeout = operationTimeout
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty else {
             throw StoreError("'\(url)' is not a PostgreSQL URL", fix: "write it as postgres://user[:password]@host[:port]/database")
@@ -50,6 +51,29 @@ public final class PostgresMarketStore: MarketStore {
     deinit { runner.cancel() }
 
     public func close() async { runner.cancel() }
+
+    /// How long one write may take before it counts as failed: with the server gone the pool
+    /// waits for a connection indefinitely, and the collector must spool instead of hanging.
+    public let operationTimeout: Duration
+
+    struct Timeout: Error, CustomStringConvertible {
+        var seconds: Double
+        var description: String { "no answer within \(seconds) s (connectTimeout)" }
+    }
+
+    /// `body`, or a `Timeout` failure after `operationTimeout`.
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = operationTimeout
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw Timeout(seconds: Double(timeout.components.seconds))
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
 
     private func failure(_ what: String, _ error: any Error) -> StoreError {
         let text = String(reflecting: error)
@@ -158,6 +182,17 @@ public final class PostgresMarketStore: MarketStore {
     public func upsertCandles(_ candles: [StoredCandle]) async throws(StoreError) -> Int {
         guard !candles.isEmpty else { return 0 }
         do {
+            try await bounded { try await self.upsertCandlesUnbounded(candles) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw failure("writing \(candles.count) candles", error)
+        }
+        return candles.count
+    }
+
+    private func upsertCandlesUnbounded(_ candles: [StoredCandle]) async throws {
+        do {  // one scope for the batches
             try await ensureMonthPartitions("ohlcv", times: candles.map(\.openTime))
             for start in stride(from: 0, to: candles.count, by: 5_000) {
                 let batch = candles[start..<min(start + 5_000, candles.count)]
@@ -177,10 +212,7 @@ public final class PostgresMarketStore: MarketStore {
                         close = excluded.close, volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades
                     """, logger: logger)
             }
-        } catch {
-            throw failure("writing \(candles.count) candles", error)
         }
-        return candles.count
     }
 
     public func lastCandle(venue: String, symbol: String, timeframe: BarTimeframe) async throws(StoreError) -> Int64? {
@@ -311,9 +343,9 @@ public final class PostgresMarketStore: MarketStore {
             // its commit was lost, a venue resending a trade) fails it whole; then the batch goes
             // through staging tables, skipping what is stored.
             do {
-                return try await write(batch, direct: true)
+                return try await bounded { try await self.write(batch, direct: true) }
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                return try await write(batch, direct: false)
+                return try await bounded { try await self.write(batch, direct: false) }
             }
         } catch {
             throw failure("writing \(batch.count) stream rows", error)

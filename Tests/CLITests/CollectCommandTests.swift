@@ -101,7 +101,7 @@ struct CollectCommandTests {
             (try Int.fetchOne(db, sql: "SELECT count(DISTINCT venue || symbol || (ts / 1000000000)) FROM trades") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM trade_1s") ?? -2)
         }
-        #expect(seconds > 0 && aggregated == seconds)
+        #expect(seconds > 0 && aggregated == seconds, "\(aggregated) aggregated of \(seconds) traded seconds")
     }
 
     @Test("stream: a malformed --tiers is a usage error saying the form")

@@ -33,14 +33,14 @@ struct EngineBarsTests {
     func barHistoryService() throws {
         let (table, btc, _) = twoSymbols()
         let engine = Engine(symbols: table, clock: SimulatedClock())
-        var s = spec(11, id: "bars-history", symbols: [btc])
+        var s = spec(11, id: "bar-history-probe", symbols: [btc])
         s.bars = [.oneMinute]
         try engine.addInstance(s)
         try engine.start()
         for input in Self.trades(btc, [(10, "100", "1"), (70, "105", "2"), (130, "95", "1"), (190, "101", "3"), (250, "102", "1")]) {
             engine.process(input)
         }
-        let lines = observe("bars-history").all
+        let lines = observe("bar-history-probe").all
         #expect(lines.filter { $0.hasPrefix("history") } == [
             "history 100.0 trades=1", "history 100.0,105.0 trades=1,1", "history 100.0,105.0,95.0 trades=1,1,1",
             "history 105.0,95.0,101.0 trades=1,1,1",
