@@ -251,7 +251,7 @@ struct ExportCandlesCommand: ParsableCommand {
     @Option(name: .long, help: "Data directory holding host.sqlite.")
     var dataDir = "./data"
 
-    static let timeframes = ["1s", "1m", "5m", "15m", "1h", "4h", "1d"]
+    static let timeframes = BarTimeframe.allCases.map(\.rawValue)
 
     func validate() throws {
         guard Self.timeframes.contains(timeframe) else { throw ValidationError("--timeframe '\(timeframe)' is not one of \(Self.timeframes.joined(separator: ", "))") }

@@ -20,8 +20,6 @@ public struct RecordTableDeclaration: Sendable, Hashable {
 enum RecordTablesSQL {
     static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
-    static func columnsText(_ table: RecordTableSpec) -> String { table.shapeDescription }
-
     static func create(_ table: RecordTableSpec) -> String {
         let columns = table.columns.map { column -> String in
             let type = switch column.type {
@@ -71,7 +69,7 @@ extension SQLiteJournal {
                 let existing = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"))
                 for name in byName.keys.sorted() {
                     let declaration = byName[name]!
-                    let columns = RecordTablesSQL.columnsText(declaration.table)
+                    let columns = declaration.table.shapeDescription
                     if let registeredTable = known[name] {
                         guard registeredTable.columns == columns else {
                             throw PersistenceError(code: .writeFailed, path: path,

@@ -156,15 +156,7 @@ public final class Ingestor: Sendable {
                 let batch = try spool.read(file)
                 let written = try await store.ingest(batch)
                 try? FileManager.default.removeItem(at: file)
-                let times = batch.tickers.map(\.time) + batch.trades.map(\.time)
-                state.withLock { s in
-                    s.spoolFiles.removeFirst()
-                    s.counters.written += written
-                    s.counters.duplicates += batch.count - written
-                    s.counters.batches += 1
-                    s.consecutiveFailures = 0
-                    if let low = times.min(), let high = times.max() { s.dirty = (min(s.dirty?.from ?? low, low), max(s.dirty?.to ?? high, high)) }
-                }
+                wrote(batch, written) { $0.spoolFiles.removeFirst() }
                 if state.withLock({ $0.spoolFiles.isEmpty }) { logger.notice("Spool written to the store; caught up", metadata: ["store": "\(store.location)"]) }
                 return true
             } catch {
@@ -183,24 +175,30 @@ public final class Ingestor: Sendable {
         guard !batch.isEmpty else { return true }
         do {
             let written = try await store.ingest(batch)
-            let times = batch.tickers.map(\.time) + batch.trades.map(\.time)
-            state.withLock { s in
-                if let low = times.min(), let high = times.max() {
-                    s.dirty = (min(s.dirty?.from ?? low, low), max(s.dirty?.to ?? high, high))
-                }
+            wrote(batch, written) { s in
                 s.pending.tickers.removeFirst(batch.tickers.count)
                 s.pending.trades.removeFirst(batch.trades.count)
                 s.pending.depth.removeFirst(batch.depth.count)
-                s.counters.written += written
-                s.counters.duplicates += batch.count - written
-                s.counters.batches += 1
-                s.consecutiveFailures = 0
             }
             return true
         } catch {
             failed(error)
             spill()
             return false
+        }
+    }
+
+    /// Books a successful write: counters, the seconds to aggregate, and `remove` taking the
+    /// written rows off their queue.
+    private func wrote(_ batch: IngestBatch, _ written: Int, remove: (inout State) -> Void) {
+        let times = batch.tickers.map(\.time) + batch.trades.map(\.time)
+        state.withLock { s in
+            remove(&s)
+            if let low = times.min(), let high = times.max() { s.dirty = (min(s.dirty?.from ?? low, low), max(s.dirty?.to ?? high, high)) }
+            s.counters.written += written
+            s.counters.duplicates += batch.count - written
+            s.counters.batches += 1
+            s.consecutiveFailures = 0
         }
     }
 

@@ -154,21 +154,30 @@ public final class PostgresMarketStore: MarketStore {
 
     /// Creates the native month partitions of `table` that hold `times` (ms), unless they exist.
     func ensureMonthPartitions(_ table: String, times: [Int64]) async throws {
-        guard timescale.withLock({ $0 }) == false else { return }
+        try await ensurePartitions(table, timesMs: times, day: false)
+    }
+
+    /// Creates the native partitions (a month, or a day with `day`) of `table` holding
+    /// `timesMs`, unless they exist; a name created once is remembered.
+    private func ensurePartitions(_ table: String, timesMs: [Int64], day: Bool) async throws {
+        guard timescale.withLock({ $0 }) == false, !timesMs.isEmpty else { return }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        var bounds = Set<PostgresSchema.PartitionBound>()
-        for time in times {
-            let parts = calendar.dateComponents([.year, .month], from: Date(timeIntervalSince1970: Double(time) / 1000))
-            bounds.insert(PostgresSchema.PartitionBound(year: parts.year!, month: parts.month!, day: nil))
+        func bound(_ date: Date) -> PostgresSchema.PartitionBound {
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            return PostgresSchema.PartitionBound(year: parts.year!, month: parts.month!, day: day ? parts.day! : nil)
         }
-        for bound in bounds.sorted(by: { ($0.year, $0.month) < ($1.year, $1.month) }) {
-            let name = PostgresSchema.partitionName(table, start: bound)
+        var starts: [String: Date] = [:]
+        for time in timesMs {
+            let date = Date(timeIntervalSince1970: Double(time) / 1000)
+            let first = calendar.dateInterval(of: day ? .day : .month, for: date)!.start
+            starts[PostgresSchema.partitionName(table, start: bound(first))] = first
+        }
+        for (name, first) in starts.sorted(by: { $0.value < $1.value }) {
             guard !partitions.withLock({ $0.contains(name) }) else { continue }
-            let next = bound.month == 12 ? PostgresSchema.PartitionBound(year: bound.year + 1, month: 1, day: nil)
-                : PostgresSchema.PartitionBound(year: bound.year, month: bound.month + 1, day: nil)
+            let next = calendar.date(byAdding: day ? .day : .month, value: 1, to: first)!
             do {
-                try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF \(table) FOR VALUES FROM ('\(bound.sql)') TO ('\(next.sql)')"),
+                try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF \(table) FOR VALUES FROM ('\(bound(first).sql)') TO ('\(bound(next).sql)')"),
                                        logger: logger)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P07" {
                 // Another shard created it between our check and our statement.
@@ -284,26 +293,7 @@ public final class PostgresMarketStore: MarketStore {
 
     /// Creates the native day partitions of `table` that hold `times` (ns), unless they exist.
     func ensureDayPartitions(_ table: String, timesNs: [Int64]) async throws {
-        guard timescale.withLock({ $0 }) == false, !timesNs.isEmpty else { return }
-        var days = Set<Int64>()
-        for t in timesNs { days.insert(t >= 0 ? t / 86_400_000_000_000 : (t - 86_400_000_000_000 + 1) / 86_400_000_000_000) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        for day in days.sorted() {
-            func bound(_ d: Int64) -> PostgresSchema.PartitionBound {
-                let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(d) * 86_400))
-                return PostgresSchema.PartitionBound(year: parts.year!, month: parts.month!, day: parts.day!)
-            }
-            let start = bound(day), end = bound(day + 1)
-            let name = PostgresSchema.partitionName(table, start: start)
-            guard !partitions.withLock({ $0.contains(name) }) else { continue }
-            do {
-                try await client.query(PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF \(table) FOR VALUES FROM ('\(start.sql)') TO ('\(end.sql)')"),
-                                       logger: logger)
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P07" {
-            }
-            partitions.withLock { _ = $0.insert(name) }
-        }
+        try await ensurePartitions(table, timesMs: timesNs.map { $0 / 1_000_000 }, day: true)
     }
 
     /// COPY (text format) of rows into a per-connection staging table, then one
@@ -313,18 +303,7 @@ public final class PostgresMarketStore: MarketStore {
                            line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(columns))"), logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger)
-        try await connection.copyFrom(table: stage, logger: logger) { writer in
-            var out = CopyLine(capacity: 1 << 20)
-            for row in rows {
-                line(&out, row)
-                out.end()
-                if out.buffer.readableBytes >= 1 << 20 {
-                    try await writer.write(out.buffer)
-                    out.buffer.clear()
-                }
-            }
-            if out.buffer.readableBytes > 0 { try await writer.write(out.buffer) }
-        }
+        try await connection.copyFrom(table: stage, logger: logger) { try await Self.send(rows, to: $0, line: line) }
         var written = 0
         for try await count in try await connection.query(PostgresQuery(unsafeSQL: "WITH ins AS (\(insert) RETURNING 1) SELECT count(*)::int FROM ins"),
                                                           logger: logger).decode(Int.self) {
@@ -420,19 +399,22 @@ public final class PostgresMarketStore: MarketStore {
     /// COPY rows straight into `table` (all of them or, on any error, none: the transaction).
     private func copyDirect<Row>(_ connection: PostgresConnection, table: String, columns: [String], rows: [Row],
                                  line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
-        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-            var out = CopyLine(capacity: 1 << 20)
-            for row in rows {
-                line(&out, row)
-                out.end()
-                if out.buffer.readableBytes >= 1 << 20 {
-                    try await writer.write(out.buffer)
-                    out.buffer.clear()
-                }
-            }
-            if out.buffer.readableBytes > 0 { try await writer.write(out.buffer) }
-        }
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { try await Self.send(rows, to: $0, line: line) }
         return rows.count
+    }
+
+    /// The rows as COPY text lines, sent a megabyte at a time.
+    private static func send<Row>(_ rows: [Row], to writer: PostgresCopyFromWriter, line: (inout CopyLine, Row) -> Void) async throws {
+        var out = CopyLine(capacity: 1 << 20)
+        for row in rows {
+            line(&out, row)
+            out.end()
+            if out.buffer.readableBytes >= 1 << 20 {
+                try await writer.write(out.buffer)
+                out.buffer.clear()
+            }
+        }
+        if out.buffer.readableBytes > 0 { try await writer.write(out.buffer) }
     }
 
     public func streamCoverage() async throws(StoreError) -> [StreamCoverage] {
