@@ -102,6 +102,9 @@ let package = Package(
         .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
         // The collector's market-data store: SQLite by default, PostgreSQL/TimescaleDB when configured.
         .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, nioCore, logging], path: "Host/Store"),
+        // Redis through hiredis (Debian: libhiredis-dev, installed by scripts/setup.sh): the ticker cache and the published asset state.
+        .systemLibrary(name: "CHiredis", path: "Host/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "HostRedis", dependencies: ["HostCore", "CHiredis", dequeModule, logging], path: "Host/Redis"),
         // zlib for .csv.gz market data (Debian: zlib1g-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CZlib", path: "Host/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // xxHash for fingerprints of the data files a backtest reads (Debian: libxxhash-dev, installed by scripts/setup.sh).
@@ -163,7 +166,7 @@ let package = Package(
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
-                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes", "HostStore",
+                "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes", "HostStore", "HostRedis",
                 asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
@@ -200,6 +203,7 @@ let package = Package(
             dependencies: ["HostEngine", "HostPlugins", "HostCore", "HostTesting", "HostFeeds", "HostRisk", "HostExecution", "HostPersistence", "StrategySDK"],
             path: "Tests/EngineTests"
         ),
+        .testTarget(name: "RedisTests", dependencies: ["HostRedis", "HostCore", logging], path: "Tests/RedisTests"),
         .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging, nioCore], path: "Tests/StoreTests"),
         .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),

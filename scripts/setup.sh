@@ -10,6 +10,7 @@ command -v c++ >/dev/null 2>&1 || need+=(g++)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 [ -e /usr/include/secp256k1_recovery.h ] || need+=(libsecp256k1-dev)
 [ -e /usr/include/xxhash.h ] || need+=(libxxhash-dev)
+[ -e /usr/include/hiredis/hiredis.h ] || need+=(libhiredis-dev)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
