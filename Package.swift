@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(name: "RedisTests", dependencies: ["HostRedis", "HostCore", logging], path: "Tests/RedisTests"),
         .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging, nioCore], path: "Tests/StoreTests"),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "HostStore", "HostRedis", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",

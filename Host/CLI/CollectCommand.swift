@@ -3,6 +3,7 @@ import Binance
 import Bybit
 import Foundation
 import HostCore
+import HostRedis
 import HostStore
 import Logging
 import Synchronization
@@ -166,6 +167,13 @@ struct CollectStatusCommand: AsyncParsableCommand {
         var store: String
         var candles: [CandleCoverage]
         var streams: [Stream]
+        var shards: [Shard]
+        struct Shard: Encodable {
+            var shard: CollectorShard
+            /// running, stopped, or stale (says running but has not reported for over 10 s).
+            var status: String
+            var reportAgeSeconds: Double
+        }
         struct Stream: Encodable {
             var table: String, venue: String, symbol: String, rows: Int
             var last: String
@@ -191,6 +199,9 @@ struct CollectStatusCommand: AsyncParsableCommand {
             status = Status(store: store.location, candles: try await store.coverage(), streams: try await store.streamCoverage().map {
                 Status.Stream(table: $0.table, venue: $0.venue, symbol: $0.symbol, rows: $0.rows, last: Self.iso($0.last / 1_000_000),
                               lagSeconds: Double(now - $0.last) / 1e9)
+            }, shards: try await store.shards().map { shard in
+                let age = Double(now / 1_000_000 - shard.heartbeatAtMs) / 1e3
+                return Status.Shard(shard: shard, status: shard.state == "running" && age > 10 ? "stale" : shard.state, reportAgeSeconds: age)
             })
         } catch {
             await store.close()
@@ -210,6 +221,13 @@ struct CollectStatusCommand: AsyncParsableCommand {
         } else {
             print(ReportFormat.table(["VENUE", "SYMBOL", "TF", "CANDLES", "FIRST", "LAST", "GAPS"], status.candles.map {
                 [$0.venue, $0.symbol, $0.timeframe, "\($0.count)", Self.iso($0.first), Self.iso($0.last), "\($0.gaps)"]
+            }, indent: "").joined(separator: "\n"))
+        }
+        if !status.shards.isEmpty {
+            print("")
+            print(ReportFormat.table(["SHARD", "STATUS", "HOST", "PID", "SYMBOLS", "RECEIVED", "WRITTEN", "PENDING", "FAILURES", "SPOOL FILES", "REPORTED"], status.shards.map {
+                [$0.shard.shard, $0.status, $0.shard.hostname, "\($0.shard.pid)", "\($0.shard.symbols.count)", "\($0.shard.received)", "\($0.shard.written)",
+                 "\($0.shard.pending)", "\($0.shard.failures)", "\($0.shard.spoolFiles)", String(format: "%.0f s ago", $0.reportAgeSeconds)]
             }, indent: "").joined(separator: "\n"))
         }
         if !status.streams.isEmpty {
@@ -309,6 +327,14 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var dataDir = "./data"
     @Option(name: .long, help: "Where rows wait on disk while the store is unreachable (default: <data-dir>/spool).")
     var spoolDir: String?
+    @Option(name: .long, help: "Keep the ticker cache (hashes ticker:<SYMBOL>, 60 s expiry) in this Redis (default: TSH_REDIS_URL; none without).")
+    var redis: String?
+    @Option(name: .long, help: "Seconds between 24 h ticker reads for the Redis ticker cache (one request for all symbols).")
+    var tickerInterval: Double = 5
+    @Option(name: .long, help: "This process's shard name (with --shards: consistent hashing; alone: the named symbols are this shard's).")
+    var shard: String?
+    @Option(name: .long, help: "Every shard of the group, comma-separated (e.g. a,b,c): each symbol goes to one shard by rendezvous hashing.")
+    var shards: String?
     @Option(name: .long, help: "Binance REST base URL.")
     var restURL = "https://api.binance.com"
     @Option(name: .long, help: "Binance WebSocket base URL.")
@@ -319,6 +345,26 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var quiet = false
 
     enum Streams: String { case full, tickerTrades = "ticker+trades", ticker }
+
+    /// `--json`: this shard, its symbols, the store's and the ticker cache's counters.
+    struct StreamReport: Encodable {
+        var shard: String
+        var symbols: [String]
+        var store: Ingestor.Counters
+        var redis: RedisPublisher.Counters?
+    }
+
+    /// A 24 h ticker as the cache keeps it: the change as a fraction of the window's open.
+    static func tickerSnapshot(_ t: BinanceTicker24h) -> TickerSnapshot {
+        let last = t.lastPrice?.decimal ?? 0
+        let open = t.openPrice?.decimal ?? 0
+        var change = open > 0 ? (last - open) / open : 0
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &change, 8, .plain)
+        return TickerSnapshot(symbol: t.symbol, lastPrice: last.description, price24hPct: rounded.description,
+                              high24h: (t.highPrice?.decimal ?? last).description, low24h: (t.lowPrice?.decimal ?? last).description,
+                              volume24h: t.volume.description, turnover24h: t.quoteVolume.description, updatedAtMs: t.closeTime)
+    }
 
     /// `20:full,40:ticker+trades,rest:ticker` → [(count or nil for the rest, streams)].
     static func parseTiers(_ text: String) throws(ValidationError) -> [(count: Int?, streams: Streams)] {
@@ -356,6 +402,16 @@ struct CollectStreamCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try Self.parseTiers(tiers)
         guard seconds >= 0 else { throw ValidationError("--seconds must be 0 or more") }
+        guard tickerInterval >= 0.2, tickerInterval <= 3_600 else { throw ValidationError("--ticker-interval must be 0.2…3600 s") }
+        if shards != nil && shard == nil { throw ValidationError("--shards needs --shard NAME: which of them this process is") }
+        if let shards, let shard {
+            do {
+                let map = try ShardMap(shards: shards.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })
+                guard map.shards.contains(shard) else { throw ValidationError("--shard '\(shard)' is not one of --shards \(shards)") }
+            } catch let error as ShardMapError {
+                throw ValidationError("--shards: \(error)")
+            }
+        }
         guard top > 0, top <= 1_000 else { throw ValidationError("--top \(top) must be between 1 and 1000") }
     }
 
@@ -372,19 +428,37 @@ struct CollectStreamCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "tsh.collect")
         let rest = BinanceREST(configuration: .init(baseURL: restURL), logger: Logger(label: "tsh.collect.binance"))
-        var names = symbol
-        if names.isEmpty {
+        var candidates = symbol
+        if candidates.isEmpty {
             do {
-                names = try await rest.topSymbols(count: top, quoteAsset: "USDT").map(\.symbol)
+                candidates = try await rest.topSymbols(count: top, quoteAsset: "USDT").map(\.symbol)
             } catch {
                 await store.close()
                 throw HostFailure(exit: .runtimeFailure, message: "error: binance: the top \(top) symbols could not be read: \(error)\nfix: check --rest-url, or name symbols with --symbol")
             }
         }
+        // Tiers by the whole group's rank, then this shard's part of each tier.
+        var tiers = Self.assign(candidates, tiers: try Self.parseTiers(tiers))
+        if let shards, let shard, let map = try? ShardMap(shards: shards.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) {
+            tiers = tiers.map { (map.symbols(of: shard, among: $0.symbols), $0.streams) }.filter { !$0.symbols.isEmpty }
+        }
+        guard !tiers.isEmpty else {
+            await store.close()
+            throw HostFailure(exit: .usage, message: "error: shard '\(shard ?? "")' owns none of the \(symbol.isEmpty ? top : symbol.count) symbols\nfix: give more symbols, or fewer shards")
+        }
+        let names = tiers.flatMap(\.symbols)
         var table = SymbolTable()
         var ids: [String: SymbolID] = [:]
         for name in names { ids[name] = table.register(Instrument.generic(symbol: name, venue: Binance.venue)) }
-        let tiers = Self.assign(names, tiers: try Self.parseTiers(tiers))
+        let redisPublisher: RedisPublisher?
+        if let text = redis ?? ProcessInfo.processInfo.environment["TSH_REDIS_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do { redisPublisher = RedisPublisher(url: try RedisURL(parsing: text), logger: Logger(label: "tsh.redis")) } catch {
+                await store.close()
+                throw HostFailure(exit: .usage, message: "error: --redis: \(error)")
+            }
+        } else {
+            redisPublisher = nil
+        }
         let spool: Spool
         do {
             spool = try Spool(directory: URL(fileURLWithPath: spoolDir ?? URL(fileURLWithPath: dataDir).appendingPathComponent("spool").path))
@@ -425,6 +499,37 @@ struct CollectStreamCommand: AsyncParsableCommand {
             }
         }
         let feeds = clients.map { client in Task { await client.run() } }
+        // The ticker cache: the venue's 24 h statistics of these symbols, one request a round.
+        let tickerTask = redisPublisher.map { publisher in
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        for t in try await rest.tickers24h(symbols: names) { publisher.cacheTicker(Self.tickerSnapshot(t)) }
+                    } catch {
+                        logger.warning("24 h tickers could not be read; the ticker cache is retried next round", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .milliseconds(Int64(tickerInterval * 1000)))
+                }
+            }
+        }
+        // This shard's report in the store, every 2 s and at the end (`host collect status`).
+        let shardName = shard ?? ProcessInfo.processInfo.hostName
+        let startedMs = WallClock().now() / 1_000_000
+        let report = { @Sendable (state: String) async in
+            let c = ingestor.counters
+            let row = CollectorShard(shard: shardName, venue: Binance.venue, symbols: names, pid: Int(getpid()), hostname: ProcessInfo.processInfo.hostName,
+                                     startedAtMs: startedMs, heartbeatAtMs: WallClock().now() / 1_000_000, state: state, received: c.received,
+                                     written: c.written, pending: c.pending, failures: c.failures, spoolFiles: c.spoolFiles)
+            do { try await store.reportShard(row) } catch {
+                logger.warning("the shard report could not be written", metadata: ["error": "\(error)"])
+            }
+        }
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                await report("running")
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
         let interactive = isatty(STDERR_FILENO) != 0
         let started = monotonicNanos()
         await withTaskGroup(of: Void.self) { group in
@@ -445,20 +550,30 @@ struct CollectStreamCommand: AsyncParsableCommand {
         }
         for client in clients { client.stop() }
         for feed in feeds { await feed.value }
+        tickerTask?.cancel()
+        await tickerTask?.value
+        heartbeat.cancel()
+        await heartbeat.value
         let final = await ingestor.finish()
         writer.cancel()
         aggregator.cancel()
         await aggregator.value  // an aggregation in flight completes before the last one
         _ = try? await ingestor.aggregate(settledBeforeNs: WallClock().now() + 1_000_000_000)  // every written second, now that nothing more comes
+        await report("stopped")
         await store.close()
+        let redisCounters = redisPublisher?.stop()
         if !quiet && interactive { RunCommand.status("") }
         let elapsed = Double(monotonicNanos() - started) / 1e9
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(final), as: UTF8.self))
+            print(String(decoding: try encoder.encode(StreamReport(shard: shardName, symbols: names, store: final, redis: redisCounters)), as: UTF8.self))
         } else {
+            if let redisCounters, let redisPublisher {
+                print("redis \(redisPublisher.url): \(redisCounters.hashWrites) ticker writes, \(redisCounters.failures) failed flushes"
+                    + (redisCounters.lastError.map { " (last error: \($0))" } ?? ""))
+            }
             print("collect stream: \(final.received) rows received, \(final.written) written (\(final.duplicates) already stored), \(final.batches) batches, "
                 + "\(final.failures) write failures in \(String(format: "%.1f", elapsed)) s → \(store.location)")
         }

@@ -9,6 +9,7 @@ import HostMetrics
 import HostPersistence
 import HostPlugins
 import HostPolymarket
+import HostRedis
 import Logging
 import Metrics
 import Synchronization
@@ -51,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Serve Prometheus metrics on 127.0.0.1:<port>/metrics (overrides host.metrics_port).")
     var metricsPort: Int?
+
+    @Option(name: .long, help: "Publish the screener's asset state to this Redis (redis://host:port/db; overrides host.redis_url).")
+    var redis: String?
 
     @Flag(name: .long, help: "Allow instances configured with mode: live to trade for real.")
     var live = false
@@ -113,8 +117,23 @@ struct RunCommand: AsyncParsableCommand {
             return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
         }
 
+        // Redis (optional): the asset state of every symbol published as the engine journals
+        // signals and fills; Redis being away never touches trading (see RedisPublisher).
+        let redisPublisher: RedisPublisher?
+        if let text = redis ?? configuration.host.redisURL {
+            do { redisPublisher = RedisPublisher(url: try RedisURL(parsing: text), logger: Logger(label: "tsh.redis")) } catch {
+                throw HostFailure(exit: .usage, message: "error: \(redis != nil ? "--redis" : "host.redis_url"): \(error)")
+            }
+        } else {
+            redisPublisher = nil
+        }
+        defer { redisPublisher?.stop() }
+
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
+        let engineJournal: any EngineJournal = redisPublisher.map {
+            ObservedJournal(primary: journal, observers: [AssetStatePublisher(publisher: $0, symbols: assembly.symbols)])
+        } ?? journal
         defer { withExtendedLifetime(directoryLock) {} }
         let liveData = configuration.feed.source == .polymarket
         let clock: any EngineClock = configuration.feed.source.isLive ? WallClock() : SimulatedClock(start: 0)
@@ -123,7 +142,7 @@ struct RunCommand: AsyncParsableCommand {
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
-                            clock: clock, journal: journal, logger: Logger(label: "tsh.engine"))
+                            clock: clock, journal: engineJournal, logger: Logger(label: "tsh.engine"))
         let polymarket: PolymarketSession?
         do {
             polymarket = liveData
@@ -331,6 +350,7 @@ struct RunCommand: AsyncParsableCommand {
         var summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: elapsed, snapshot: snapshot)
         let backpressure = journal.backpressure
         summary.writerWaits = (backpressure.waits, backpressure.seconds)
+        summary.redis = redisPublisher.map { ($0.url.description, $0.stop()) }
         if json {
             print(summary.json())
         } else {

@@ -1,4 +1,5 @@
 import Foundation
+import HostRedis
 import HostEngine
 
 /// What a run prints at the end (text, or `--json`).
@@ -23,6 +24,8 @@ struct RunSummary {
     var snapshot: EngineSnapshot
     /// The engine's waits for the persistence writer (simulated sessions), if any.
     var writerWaits: (count: Int, seconds: Double) = (0, 0)
+    /// The asset-state publication's final counters, when Redis was configured.
+    var redis: (url: String, counters: RedisPublisher.Counters)?
 
     func text() -> String {
         let s = snapshot
@@ -42,6 +45,11 @@ struct RunSummary {
         if let lag = s.feedLag {
             let us = { (nanos: Int64) in String(format: "%.1f µs", Double(nanos) / 1e3) }
             lines.append("  frame → engine    p50 \(us(lag.p50Nanos)), p99 \(us(lag.p99Nanos)), p99.9 \(us(lag.p999Nanos)), max \(us(lag.maxNanos)) over \(lag.events) events")
+        }
+        if let redis {
+            let c = redis.counters
+            lines.append("  redis             \(redis.url): \(c.published) asset-state updates published, \(c.hashWrites) snapshot writes, "
+                + "\(c.failures) failed flushes, \(c.dropped) dropped, \(c.pendingMessages) unsent" + (c.lastError.map { " (last error: \($0))" } ?? ""))
         }
         if s.journalHalts > 0 { lines.append("  writer halts      \(s.journalHalts): trading halted while the persistence writer was behind (recorded)") }
         if s.cascadeOverflows > 0 { lines.append("  DROPPED deliveries (signal cascade limit): \(s.cascadeOverflows)") }
@@ -80,6 +88,10 @@ struct RunSummary {
             "writer_waits": writerWaits.count,
             "writer_wait_seconds": writerWaits.seconds,
             "writer_halts": s.journalHalts,
+            "redis": redis.map { r -> [String: Any] in
+                ["url": r.url, "published": r.counters.published, "snapshot_writes": r.counters.hashWrites, "failures": r.counters.failures,
+                 "dropped": r.counters.dropped, "unsent": r.counters.pendingMessages, "last_error": r.counters.lastError ?? NSNull()]
+            } ?? NSNull(),
             "feed_lag": s.feedLag.map { lag -> [String: Any] in
                 ["events": lag.events, "p50_ns": lag.p50Nanos, "p99_ns": lag.p99Nanos, "p999_ns": lag.p999Nanos, "max_ns": lag.maxNanos]
             } ?? NSNull(),

@@ -60,6 +60,9 @@ public struct StrategyConfig: Sendable {
 ///   started longer ago are deleted when a run starts (0 = keep all).
 /// - `bar_settle_ms` (int 0…3,600,000, optional): a bar is final once the clock passes its end
 ///   plus this delay; default 0 in backtests and simulated runs, 2000 on live data.
+/// - `redis_url` (string `redis://[:password@]host[:port][/db]`, optional, default none): `host run`
+///   publishes each symbol's asset state (triggers, QDE recommendation, trade state) on the
+///   `asset_state_update` channel and in the `asset_state_snapshot` hash.
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216
@@ -82,6 +85,8 @@ public struct HostSettings: Sendable, Hashable {
     /// Settling delay of bars: a bar is final once the clock passes its end plus this (SIGNALS §1).
     /// nil: the command's default (0 in backtests and simulated runs, 2000 on live data).
     public var barSettleMs: Int?
+    /// Where `host run` publishes the asset state (nil: nowhere).
+    public var redisURL: String?
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

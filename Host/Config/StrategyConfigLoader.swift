@@ -156,7 +156,7 @@ extension ConfigReader {
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
                            "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days",
                            "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms", "writer_max_pending_rows",
-                           "bar_settle_ms"]
+                           "bar_settle_ms", "redis_url"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
@@ -212,6 +212,9 @@ extension ConfigReader {
             host.writerMaxPendingRows = v
         }
         if let n = t.optional("bar_settle_ms"), let v = integer(n, t.path("bar_settle_ms"), in: 0...3_600_000) { host.barSettleMs = v }
+        if let n = t.optional("redis_url"), let v = nonEmptyString(n, t.path("redis_url")) {
+            if v.hasPrefix("redis://") { host.redisURL = v } else { report(n, t.path("redis_url"), "expected redis://[:password@]host[:port][/db], found '\(v)'") }
+        }
         if let n = t.optional("book_snapshot_depth"), let v = integer(n, t.path("book_snapshot_depth"), in: 1...1_000) { host.bookSnapshotDepth = v }
         if let n = t.optional("book_snapshot_retention_days"), let v = integer(n, t.path("book_snapshot_retention_days"), in: 0...36_500) {
             host.bookSnapshotRetentionDays = v

@@ -123,10 +123,50 @@ public protocol MarketStore: Sendable {
     /// continuous aggregates do this themselves (it returns 0).
     @discardableResult
     func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int
+    /// Records a collector shard's report (replacing its previous one).
+    func reportShard(_ shard: CollectorShard) async throws(StoreError)
+    /// Every shard's last report, by name.
+    func shards() async throws(StoreError) -> [CollectorShard]
     func close() async
 }
 
 extension Decimal {
     /// Plain decimal text ("60000.01", "0.00000001") as the stores keep it.
     var storeText: String { NSDecimalNumber(decimal: self).stringValue }
+}
+
+/// One collector process of a sharded group, as it reports itself in the store (every few
+/// seconds and when it stops), so `host collect status` shows every shard.
+public struct CollectorShard: Sendable, Hashable, Codable {
+    public var shard: String
+    public var venue: String
+    public var symbols: [String]
+    public var pid: Int
+    public var hostname: String
+    public var startedAtMs: Int64
+    public var heartbeatAtMs: Int64
+    /// "running" or "stopped".
+    public var state: String
+    public var received: Int
+    public var written: Int
+    public var pending: Int
+    public var failures: Int
+    public var spoolFiles: Int
+
+    public init(shard: String, venue: String, symbols: [String], pid: Int, hostname: String, startedAtMs: Int64, heartbeatAtMs: Int64,
+                state: String, received: Int = 0, written: Int = 0, pending: Int = 0, failures: Int = 0, spoolFiles: Int = 0) {
+        self.shard = shard
+        self.venue = venue
+        self.symbols = symbols
+        self.pid = pid
+        self.hostname = hostname
+        self.startedAtMs = startedAtMs
+        self.heartbeatAtMs = heartbeatAtMs
+        self.state = state
+        self.received = received
+        self.written = written
+        self.pending = pending
+        self.failures = failures
+        self.spoolFiles = spoolFiles
+    }
 }

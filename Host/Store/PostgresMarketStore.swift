@@ -483,6 +483,41 @@ public final class PostgresMarketStore: MarketStore {
         }
     }
 
+    public func reportShard(_ s: CollectorShard) async throws(StoreError) {
+        do {
+            let symbols = s.symbols.joined(separator: ",")
+            try await client.query("""
+                INSERT INTO collector_shards (shard, venue, symbols, pid, hostname, started_at, heartbeat_at, state, received, written, pending, failures, spool_files)
+                VALUES (\(s.shard), \(s.venue), \(symbols), \(s.pid), \(s.hostname), \(s.startedAtMs), \(s.heartbeatAtMs), \(s.state), \(s.received),
+                        \(s.written), \(s.pending), \(s.failures), \(s.spoolFiles))
+                ON CONFLICT (shard) DO UPDATE SET venue = excluded.venue, symbols = excluded.symbols, pid = excluded.pid, hostname = excluded.hostname,
+                    started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, state = excluded.state, received = excluded.received,
+                    written = excluded.written, pending = excluded.pending, failures = excluded.failures, spool_files = excluded.spool_files
+                """, logger: logger)
+        } catch {
+            throw failure("writing shard \(s.shard)'s report", error)
+        }
+    }
+
+    public func shards() async throws(StoreError) -> [CollectorShard] {
+        do {
+            var out: [CollectorShard] = []
+            let rows = try await client.query("""
+                SELECT shard, venue, symbols, pid, hostname, started_at, heartbeat_at, state, received, written, pending, failures, spool_files
+                FROM collector_shards ORDER BY shard
+                """, logger: logger)
+            for try await (shard, venue, symbols, pid, hostname, started, heartbeat, state, received, written, pending, failures, spool)
+                in rows.decode((String, String, String, Int, String, Int64, Int64, String, Int64, Int64, Int64, Int64, Int64).self) {
+                out.append(CollectorShard(shard: shard, venue: venue, symbols: symbols.split(separator: ",").map(String.init), pid: pid,
+                                          hostname: hostname, startedAtMs: started, heartbeatAtMs: heartbeat, state: state, received: Int(received),
+                                          written: Int(written), pending: Int(pending), failures: Int(failures), spoolFiles: Int(spool)))
+            }
+            return out
+        } catch {
+            throw failure("reading the shards", error)
+        }
+    }
+
     /// The aggregate rows of one table (tests, status).
     public func aggregateRows(_ table: String) async throws(StoreError) -> [[String]] {
         do {

@@ -91,8 +91,17 @@ public enum PostgresSchema {
     /// The migrations of the plan for a server with (or without) TimescaleDB.
     public static func migrations(timescale: Bool) -> [Migration] {
         [Migration(version: 1, name: timescale ? "v1_market_timescale" : "v1_market_partitioned",
-                   statements: timescale ? timescaleV1 : nativeV1)]
+                   statements: timescale ? timescaleV1 : nativeV1),
+         Migration(version: 2, name: "v2_collector_shards", statements: [collectorShards])]
     }
+
+    /// Each collector shard's last report (`host collect status` shows all of them).
+    static let collectorShards = """
+        CREATE TABLE collector_shards (
+            shard text PRIMARY KEY, venue text NOT NULL, symbols text NOT NULL, pid integer NOT NULL, hostname text NOT NULL,
+            started_at bigint NOT NULL, heartbeat_at bigint NOT NULL, state text NOT NULL, received bigint NOT NULL,
+            written bigint NOT NULL, pending bigint NOT NULL, failures bigint NOT NULL, spool_files bigint NOT NULL)
+        """
 
     /// Native partitioning: every series table by range of `ts` (ohlcv by month, raw data by
     /// day); the host creates partitions ahead (``partitionName(_:start:)``) and drops whole

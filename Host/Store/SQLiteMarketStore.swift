@@ -53,7 +53,42 @@ public final class SQLiteMarketStore: MarketStore {
                 vwap TEXT, trades INTEGER NOT NULL,
                 PRIMARY KEY (venue, symbol, ts)) WITHOUT ROWID;
             """),
+        ("v2_collector_shards", """
+            CREATE TABLE collector_shards (
+                shard TEXT NOT NULL PRIMARY KEY, venue TEXT NOT NULL, symbols TEXT NOT NULL, pid INTEGER NOT NULL, hostname TEXT NOT NULL,
+                started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, state TEXT NOT NULL, received INTEGER NOT NULL,
+                written INTEGER NOT NULL, pending INTEGER NOT NULL, failures INTEGER NOT NULL, spool_files INTEGER NOT NULL);
+            """),
     ]
+
+    public func reportShard(_ s: CollectorShard) async throws(StoreError) {
+        do {
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO collector_shards (shard, venue, symbols, pid, hostname, started_at, heartbeat_at, state, received, written,
+                        pending, failures, spool_files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [s.shard, s.venue, s.symbols.joined(separator: ","), s.pid, s.hostname, s.startedAtMs, s.heartbeatAtMs, s.state,
+                                     s.received, s.written, s.pending, s.failures, s.spoolFiles])
+            }
+        } catch {
+            throw StoreError("writing shard \(s.shard)'s report to \(location) failed: \(error)")
+        }
+    }
+
+    public func shards() async throws(StoreError) -> [CollectorShard] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM collector_shards ORDER BY shard").map { r in
+                    CollectorShard(shard: r["shard"], venue: r["venue"], symbols: (r["symbols"] as String).split(separator: ",").map(String.init),
+                                   pid: r["pid"], hostname: r["hostname"], startedAtMs: r["started_at"], heartbeatAtMs: r["heartbeat_at"],
+                                   state: r["state"], received: r["received"], written: r["written"], pending: r["pending"],
+                                   failures: r["failures"], spoolFiles: r["spool_files"])
+                }
+            }
+        } catch {
+            throw StoreError("reading the shards from \(location) failed: \(error)")
+        }
+    }
 
     public func migrate() async throws(StoreError) {
         var migrator = DatabaseMigrator()

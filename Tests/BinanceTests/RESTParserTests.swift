@@ -52,11 +52,12 @@ struct RESTParserFixtureTests {
         #expect(zip(rows, rows.dropFirst()).allSatisfy { $1.openTime - $0.openTime == 60_000 })
     }
 
-    @Test("ticker/24hr doc shape (one object): symbol, last price and volumes exact")
+    @Test("ticker/24hr doc shape (one object): symbol, last, open, high and low prices and volumes exact")
     func ticker() throws {
         let tickers = try BinanceRESTParser.tickers24h(try bytes("docshape_ticker_24hr_response.json"))
         #expect(tickers == [BinanceTicker24h(symbol: "BNBBTC", lastPrice: fixed("4.000002"), volume: decimal("8913.3"), quoteVolume: decimal("15.3"),
-                                              count: 76, openTime: 1_499_783_499_040, closeTime: 1_499_869_899_040)])
+                                              count: 76, openTime: 1_499_783_499_040, closeTime: 1_499_869_899_040,
+                                              openPrice: fixed("99"), highPrice: fixed("100"), lowPrice: fixed("0.1"))])
     }
 
     @Test("depth NKNUSDT limit 1000: the snapshot the book sync starts from, via the one depth parser")

@@ -86,7 +86,8 @@ struct CollectCommandTests {
                                        "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "4", "--data-dir", dir.path,
                                        "--json", "--quiet"])
         #expect(out.status == 0, "\(out.stderr)")
-        let counters = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let counters = try #require(report["store"] as? [String: Any])
         #expect((counters["written"] as? Int ?? 0) > 0 && counters["pending"] as? Int == 0, "\(out.stdout)")
         let status = try await Self.host(["collect", "status", "--data-dir", dir.path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])

@@ -116,6 +116,8 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
         return try await base.ingest(batch)
     }
     func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
+    func reportShard(_ shard: CollectorShard) async throws(StoreError) { try await base.reportShard(shard) }
+    func shards() async throws(StoreError) -> [CollectorShard] { try await base.shards() }
     func close() async {}
 }
 

@@ -111,8 +111,16 @@ public struct BinanceTicker24h: Sendable, Hashable {
     public var count: Int64
     public var openTime: Int64
     public var closeTime: Int64
+    /// The window's open, high and low prices (nil when absent or zero: no trade).
+    public var openPrice: Fixed8?
+    public var highPrice: Fixed8?
+    public var lowPrice: Fixed8?
 
-    public init(symbol: String, lastPrice: Fixed8?, volume: Decimal, quoteVolume: Decimal, count: Int64, openTime: Int64, closeTime: Int64) {
+    public init(symbol: String, lastPrice: Fixed8?, volume: Decimal, quoteVolume: Decimal, count: Int64, openTime: Int64, closeTime: Int64,
+                openPrice: Fixed8? = nil, highPrice: Fixed8? = nil, lowPrice: Fixed8? = nil) {
+        self.openPrice = openPrice
+        self.highPrice = highPrice
+        self.lowPrice = lowPrice
         self.symbol = symbol
         self.lastPrice = lastPrice
         self.volume = volume

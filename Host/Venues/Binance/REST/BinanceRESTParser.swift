@@ -178,10 +178,17 @@ public enum BinanceRESTParser {
         var count: Int64 = 0
         var openTime: Int64 = 0
         var closeTime: Int64 = 0
+        var open: Fixed8?, high: Fixed8?, low: Fixed8?
         var first = true
         while let key = try s.nextKey(&first) {
             if s.keyIs(key, "symbol") {
                 symbol = try s.string()
+            } else if s.keyIs(key, "openPrice") {
+                open = try s.fixed8()
+            } else if s.keyIs(key, "highPrice") {
+                high = try s.fixed8()
+            } else if s.keyIs(key, "lowPrice") {
+                low = try s.fixed8()
             } else if s.keyIs(key, "lastPrice") {
                 lastPrice = try s.fixed8()
             } else if s.keyIs(key, "volume") {
@@ -202,7 +209,8 @@ public enum BinanceRESTParser {
         guard let quoteVolume else { throw missing("quoteVolume (ticker \(symbol))", at: start) }
         guard quoteVolume >= 0 else { throw s.invalid("a non-negative quoteVolume (ticker \(symbol))", at: start) }
         return BinanceTicker24h(symbol: symbol, lastPrice: lastPrice == .zero ? nil : lastPrice, volume: volume ?? 0,
-                                quoteVolume: quoteVolume, count: count, openTime: openTime, closeTime: closeTime)
+                                quoteVolume: quoteVolume, count: count, openTime: openTime, closeTime: closeTime,
+                                openPrice: open == .zero ? nil : open, highPrice: high == .zero ? nil : high, lowPrice: low == .zero ? nil : low)
     }
 
     private static func rateLimitList(_ s: inout JSONScanner) throws(StreamParseError) -> [BinanceRateLimit] {
