@@ -89,3 +89,65 @@ struct CollectShardTests {
         }
     }
 }
+
+/// `host run --redis`: the screener's asset state on a real Redis while the engine runs.
+struct RunAssetStateTests {
+    @Test("host run publishes each symbol's asset state: the latest trigger, the follower's position, in asset_state_snapshot",
+          .enabled(if: CollectShardTests.enabled))
+    func runPublishesAssetState() throws {
+        let base = try #require(CollectShardTests.redis, "no Redis: run the suite with scripts/test.sh")
+        var url = try RedisURL(parsing: base)
+        url.database = 5  // a database of its own: the snapshot key is fixed
+        let connection = try RedisConnection(url: url)
+        _ = try connection.command(["DEL", "asset_state_snapshot"])
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try HostCommandLineTests.run(["run", "--config", HostCommandLineTests.root.appendingPathComponent("strategies/screener_example.yaml").path,
+                                                "--events", "200000", "--data-dir", dir.path, "--redis", "redis://\(url.host):\(url.port)/5",
+                                                "--quiet", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let redis = try #require(summary["redis"] as? [String: Any])
+        #expect((redis["published"] as? Int ?? 0) > 0 && redis["failures"] as? Int == 0 && redis["unsent"] as? Int == 0, "\(redis)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        for symbol in ["BTCUSDT", "ETHUSDT"] {
+            let json = try #require(try connection.command(["HGET", "asset_state_snapshot", symbol]).text, "no state of \(symbol)")
+            let state = try decoder.decode(AssetState.self, from: Data(json.utf8))
+            #expect(state.symbol == symbol)
+            #expect(state.triggers["price_move"] != nil, "\(json)")
+            #expect(state.trades["follower"]?.lastFillReason.isEmpty == false, "\(json)")
+        }
+    }
+
+    @Test("a bad --redis URL is a usage error naming the expected form; an unreachable Redis never stops the run")
+    func badAndUnreachableRedis() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = HostCommandLineTests.root.appendingPathComponent("strategies/screener_example.yaml").path
+        let bad = try HostCommandLineTests.run(["run", "--config", config, "--events", "1000", "--data-dir", dir.path, "--redis", "localhost:6379", "--quiet"])
+        #expect(bad.status == 64 && bad.stderr.contains("redis://[:password@]host[:port][/db]"), "\(bad.status) \(bad.stderr)")
+        let away = try HostCommandLineTests.run(["run", "--config", config, "--events", "50000", "--data-dir", dir.path,
+                                                 "--redis", "redis://127.0.0.1:\(TestPorts.free())/0", "--quiet", "--json"])
+        #expect(away.status == 0, "\(away.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(away.stdout.utf8)) as? [String: Any])
+        let redis = try #require(summary["redis"] as? [String: Any])
+        #expect((redis["failures"] as? Int ?? 0) > 0 && (redis["last_error"] as? String ?? "").contains("cannot be reached"), "\(redis)")
+        let fills = (summary["instances"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["fills"] as? Int ?? 0) }
+        #expect(fills > 0)
+    }
+}
+
+enum TestPorts {
+    static func free() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
