@@ -590,10 +590,21 @@ struct CollectStreamCommand: AsyncParsableCommand {
 struct CollectBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Write N synthetic trades of 200 symbols to the store in 100,000-row batches and report the rate.")
+        abstract: "Write N synthetic trades of 200 symbols to the store in 100,000-row batches and report the rate.",
+        discussion: """
+        With --redis, measures the ticker cache instead: --tickers updates of 200 symbols' ticker
+        hashes (HSET of the eight fields + EXPIRE 60, as the collector writes them), pipelined
+        --pipeline commands at a time over one connection.
+        """)
 
     @Option(name: .long, help: "Rows to write.")
     var rows = 1_000_000
+    @Option(name: .long, help: "Measure the Redis ticker cache on this server instead of the store.")
+    var redis: String?
+    @Option(name: .long, help: "Ticker updates to write (with --redis).")
+    var tickers = 1_000_000
+    @Option(name: .long, help: "Commands per pipeline (with --redis).")
+    var pipeline = 10_000
     @Option(name: .long, help: "Rows per write.")
     var batch = 100_000
     @Option(name: .long, help: "Store URL (default: TSH_STORE_URL, else <data-dir>/market.sqlite).")
@@ -606,6 +617,7 @@ struct CollectBenchCommand: AsyncParsableCommand {
     }
 
     func execute() async throws {
+        if let redis { return try benchTickerCache(redis) }
         let store = try CollectCommand.store(store, dataDir: dataDir)
         let start = WallClock().now()
         let names = (0..<200).map { String(format: "S%04dUSDT", $0) }
@@ -634,5 +646,45 @@ struct CollectBenchCommand: AsyncParsableCommand {
         await store.close()
         let seconds = Double(monotonicNanos() - began) / 1e9
         print("\(written) of \(rows) trades written to \(store.location) in \(String(format: "%.2f", seconds)) s: \(Int(Double(rows) / seconds)) rows/s")
+    }
+
+    func benchTickerCache(_ text: String) throws {
+        guard tickers > 0, pipeline > 0 else { throw HostFailure(exit: .usage, message: "error: --tickers and --pipeline must be positive") }
+        let connection: RedisConnection
+        do { connection = try RedisConnection(url: try RedisURL(parsing: text), timeout: .seconds(30)) } catch {
+            throw HostFailure(exit: .runtimeFailure, message: "error: --redis: \(error)")
+        }
+        let names = (0..<200).map { String(format: "S%04dUSDT", $0) }
+        let began = monotonicNanos()
+        var done = 0
+        var refused = 0
+        // Two pipelines in flight: the server works through one while this thread reads the
+        // replies of the one before and encodes the next.
+        var inFlight = 0
+        let ttl = String(TickerSnapshot.ttlSeconds)
+        var commands = RedisCommandBuffer(capacity: pipeline * 160)
+        do {
+            while done < tickers || inFlight > 0 {
+                commands.removeAll()
+                let count = min(pipeline / 2, tickers - done)
+                for i in done..<done + count {
+                    let t = TickerSnapshot(symbol: names[i % 200], lastPrice: "\(60_000 + i % 1_000).12", price24hPct: "0.0123", high24h: "61000.5",
+                                           low24h: "59000.25", volume24h: "12345.678", turnover24h: "740740680.5", updatedAtMs: 1_733_000_000_000 + Int64(i))
+                    let key = TickerSnapshot.key(t.symbol)
+                    commands.hset(key, t.fields)
+                    commands.append(["EXPIRE", key, ttl])
+                }
+                try connection.send(commands)
+                done += count
+                if inFlight > 0 { refused += try connection.readReplies(inFlight).count }
+                inFlight = commands.count
+            }
+        } catch {
+            throw HostFailure(exit: .runtimeFailure, message: "error: \(error)")
+        }
+        let seconds = Double(monotonicNanos() - began) / 1e9
+        print("\(tickers) ticker updates (HSET 8 fields + EXPIRE) to \(connection.url) in \(String(format: "%.2f", seconds)) s: "
+            + "\(Int(Double(tickers) / seconds)) updates/s, pipelines of \(pipeline) commands, \(refused) refused")
+        if refused > 0 { throw HostFailure(exit: .runtimeFailure, message: "error: Redis refused \(refused) commands") }
     }
 }

@@ -150,20 +150,15 @@ public final class RedisPublisher: Sendable {
                     connection = try RedisConnection(url: url, timeout: connectTimeout)
                     state.withLock { $0.counters.connects += 1; $0.counters.connected = true }
                 }
-                var commands: [[String]] = []
-                commands.reserveCapacity(order.count * 2 + messages.count)
-                var fieldCount = 0
+                var commands = RedisCommandBuffer(capacity: 256 * (order.count + messages.count))
                 for key in order {
                     guard let hash = hashes[key] else { continue }
-                    var command = ["HSET", key]
-                    for name in hash.order { command.append(name); command.append(hash.fields[name]!) }
-                    fieldCount += hash.order.count
-                    commands.append(command)
+                    commands.hset(key, hash.order.map { ($0, hash.fields[$0]!) })
                     if let ttl = hash.ttlSeconds { commands.append(["EXPIRE", key, String(ttl)]) }
                 }
                 for m in messages { commands.append(["PUBLISH", m.channel, m.message]) }
-                let replies = try connection!.pipeline(commands)
-                let errors = replies.compactMap { reply -> String? in if case .error(let e) = reply { return e }; return nil }
+                try connection!.send(commands)
+                let errors = try connection!.readReplies(commands.count)
                 if !errors.isEmpty {
                     logger.warning("Redis refused \(errors.count) of \(commands.count) commands", metadata: ["first": "\(errors[0])", "redis": "\(url)"])
                 }
