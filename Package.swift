@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "HostPersistence", dependencies: ["HostCore", "CSQLiteTuning", "CZlib", grdb, grdbSQLite, logging], path: "Host/Persistence"),
         // The collector's market-data store: SQLite by default, PostgreSQL/TimescaleDB when configured.
-        .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, nioCore, logging], path: "Host/Store"),
+        .target(name: "HostStore", dependencies: ["HostCore", grdb, postgres, nioCore, logging, histogram], path: "Host/Store"),
         // Redis through hiredis (Debian: libhiredis-dev, installed by scripts/setup.sh): the ticker cache and the published asset state.
         .systemLibrary(name: "CHiredis", path: "Host/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "HostRedis", dependencies: ["HostCore", "CHiredis", dequeModule, logging], path: "Host/Redis"),

@@ -3,9 +3,11 @@ import Binance
 import Bybit
 import Foundation
 import HostCore
+import HostMetrics
 import HostRedis
 import HostStore
 import Logging
+import Metrics
 import Synchronization
 import VenueKit
 
@@ -335,6 +337,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var shard: String?
     @Option(name: .long, help: "Every shard of the group, comma-separated (e.g. a,b,c): each symbol goes to one shard by rendezvous hashing.")
     var shards: String?
+    @Option(name: .long, help: "Serve Prometheus metrics (rows, lag, spool, Redis) on 127.0.0.1:<port>/metrics.")
+    var metricsPort: Int?
     @Option(name: .long, help: "Binance REST base URL.")
     var restURL = "https://api.binance.com"
     @Option(name: .long, help: "Binance WebSocket base URL.")
@@ -402,6 +406,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try Self.parseTiers(tiers)
         guard seconds >= 0 else { throw ValidationError("--seconds must be 0 or more") }
+        if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
         guard tickerInterval >= 0.2, tickerInterval <= 3_600 else { throw ValidationError("--ticker-interval must be 0.2…3600 s") }
         if shards != nil && shard == nil { throw ValidationError("--shards needs --shard NAME: which of them this process is") }
         if let shards, let shard {
@@ -421,6 +426,11 @@ struct CollectStreamCommand: AsyncParsableCommand {
 
     func execute() async throws {
         HostLogging.configure(level: .warning, json: false)
+        let metricsTask: Task<Void, any Error>? = metricsPort.map { port in
+            let endpoint = MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port)
+            return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
+        }
+        defer { metricsTask?.cancel() }
         let store = try CollectCommand.store(store, dataDir: dataDir)
         do { try await store.migrate() } catch {
             await store.close()
@@ -524,10 +534,14 @@ struct CollectStreamCommand: AsyncParsableCommand {
                 logger.warning("the shard report could not be written", metadata: ["error": "\(error)"])
             }
         }
+        let metrics = metricsPort.map { _ in CollectMetrics(shard: shardName) }
         let heartbeat = Task {
+            var tick = 0
             while !Task.isCancelled {
-                await report("running")
-                try? await Task.sleep(for: .seconds(2))
+                if tick % 4 == 0 { await report("running") }
+                metrics?.update(ingestor.counters, redis: redisPublisher?.counters)
+                tick += 1
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
         let interactive = isatty(STDERR_FILENO) != 0
@@ -686,5 +700,57 @@ struct CollectBenchCommand: AsyncParsableCommand {
         print("\(tickers) ticker updates (HSET 8 fields + EXPIRE) to \(connection.url) in \(String(format: "%.2f", seconds)) s: "
             + "\(Int(Double(tickers) / seconds)) updates/s, pipelines of \(pipeline) commands, \(refused) refused")
         if refused > 0 { throw HostFailure(exit: .runtimeFailure, message: "error: Redis refused \(refused) commands") }
+    }
+}
+
+/// The collector's Prometheus metrics (`collect stream --metrics-port`), labelled by shard:
+/// row counters, what waits (pending rows, spool files), the end-to-end lag and the Redis
+/// ticker cache's health.
+final class CollectMetrics: @unchecked Sendable {
+    private let received, written, duplicates, failures, spooled, redisWrites, redisFailures, redisDropped: Counter
+    private let pending, spoolFiles, lagP50, lagP99, lagMax, redisConnected: Gauge
+    private var last = Ingestor.Counters()
+    private var lastRedis = RedisPublisher.Counters()
+    private let lock = NSLock()
+
+    init(shard: String) {
+        let d = [("shard", shard)]
+        received = Counter(label: "tsh_collect_rows_received_total", dimensions: d)
+        written = Counter(label: "tsh_collect_rows_written_total", dimensions: d)
+        duplicates = Counter(label: "tsh_collect_rows_duplicate_total", dimensions: d)
+        failures = Counter(label: "tsh_collect_write_failures_total", dimensions: d)
+        spooled = Counter(label: "tsh_collect_rows_spooled_total", dimensions: d)
+        pending = Gauge(label: "tsh_collect_rows_pending", dimensions: d)
+        spoolFiles = Gauge(label: "tsh_collect_spool_files", dimensions: d)
+        lagP50 = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "0.5")])
+        lagP99 = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "0.99")])
+        lagMax = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "1")])
+        redisWrites = Counter(label: "tsh_redis_hash_writes_total", dimensions: d)
+        redisFailures = Counter(label: "tsh_redis_failures_total", dimensions: d)
+        redisDropped = Counter(label: "tsh_redis_dropped_total", dimensions: d)
+        redisConnected = Gauge(label: "tsh_redis_connected", dimensions: d)
+    }
+
+    func update(_ c: Ingestor.Counters, redis: RedisPublisher.Counters?) {
+        lock.withLock {
+            received.increment(by: max(0, c.received - last.received))
+            written.increment(by: max(0, c.written - last.written))
+            duplicates.increment(by: max(0, c.duplicates - last.duplicates))
+            failures.increment(by: max(0, c.failures - last.failures))
+            spooled.increment(by: max(0, c.spooled - last.spooled))
+            pending.record(c.pending)
+            spoolFiles.record(c.spoolFiles)
+            lagP50.record(c.lagP50Ms / 1e3)
+            lagP99.record(c.lagP99Ms / 1e3)
+            lagMax.record(c.lagMaxMs / 1e3)
+            last = c
+            if let redis {
+                redisWrites.increment(by: max(0, redis.hashWrites - lastRedis.hashWrites))
+                redisFailures.increment(by: max(0, redis.failures - lastRedis.failures))
+                redisDropped.increment(by: max(0, redis.dropped - lastRedis.dropped))
+                redisConnected.record(redis.connected ? 1 : 0)
+                lastRedis = redis
+            }
+        }
     }
 }

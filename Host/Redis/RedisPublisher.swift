@@ -30,6 +30,7 @@ public final class RedisPublisher: Sendable {
         public var pendingKeys = 0
         public var pendingMessages = 0
         public var lastError: String?
+        public init() {}
     }
 
     private struct PendingHash {

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import HostCore
 import Logging
 import Synchronization
@@ -75,6 +76,13 @@ public final class Ingestor: Sendable {
         /// Rows moved to the spool directory while the store was unreachable, and spill files waiting.
         public var spooled = 0
         public var spoolFiles = 0
+        /// End-to-end lag of the rows written from the live stream: the store's acknowledgement
+        /// of the write minus the row's exchange time (rows from the spool not counted).
+        public var lagRows = 0
+        public var lagP50Ms: Double = 0
+        public var lagP99Ms: Double = 0
+        public var lagMaxMs: Double = 0
+        public init() {}
     }
 
     private struct State {
@@ -87,6 +95,7 @@ public final class Ingestor: Sendable {
         /// Spill files to write before anything pending, oldest first.
         var spoolFiles: [URL] = []
         var spoolNumber = 0
+        var lag = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
     public let store: any MarketStore
@@ -126,6 +135,12 @@ public final class Ingestor: Sendable {
             var c = $0.counters
             c.pending = $0.pending.count
             c.spoolFiles = $0.spoolFiles.count
+            if $0.lag.totalCount > 0 {
+                c.lagRows = Int(clamping: $0.lag.totalCount)
+                c.lagP50Ms = Double($0.lag.valueAtPercentile(50)) / 1e6
+                c.lagP99Ms = Double($0.lag.valueAtPercentile(99)) / 1e6
+                c.lagMaxMs = Double($0.lag.max) / 1e6
+            }
             return c
         }
     }
@@ -175,10 +190,14 @@ public final class Ingestor: Sendable {
         guard !batch.isEmpty else { return true }
         do {
             let written = try await store.ingest(batch)
+            let now = WallClock().now()
             wrote(batch, written) { s in
                 s.pending.tickers.removeFirst(batch.tickers.count)
                 s.pending.trades.removeFirst(batch.trades.count)
                 s.pending.depth.removeFirst(batch.depth.count)
+                for r in batch.tickers { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
+                for r in batch.trades { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
+                for r in batch.depth { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
             }
             return true
         } catch {

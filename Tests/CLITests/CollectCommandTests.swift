@@ -105,6 +105,60 @@ struct CollectCommandTests {
         #expect(seconds > 0 && aggregated == seconds, "\(aggregated) aggregated of \(seconds) traded seconds")
     }
 
+    @Test("stream: /metrics serves the row counters, pending rows and the end-to-end lag while it runs; --json reports the lag")
+    func streamMetricsAndLag() async throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let venue = FakeBinanceVenue(configuration: .init(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await venue.start()
+        defer { Task { await venue.stop() } }
+        let urls = try #require(venue.urls)
+        let port = TestPorts.free()
+        async let run = Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT",
+                                   "--tiers", "rest:full", "--seconds", "6", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
+                                   "--json", "--quiet"])
+        var page = ""
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(100))
+            guard let answer = Self.httpGet(port: port, path: "/metrics") else { continue }
+            page = answer
+            if let line = page.split(separator: "\n").first(where: { $0.hasPrefix("tsh_collect_rows_written_total") }),
+               let value = Double(line.split(separator: " ").last ?? ""), value > 0 { break }
+        }
+        let out = try await run
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(page.contains(#"tsh_collect_rows_written_total{shard="m1"}"#), "\(page.prefix(2_000))")
+        #expect(page.contains(#"tsh_collect_rows_pending{shard="m1"}"#))
+        #expect(page.contains(#"tsh_collect_lag_seconds{shard="m1",quantile="0.99"}"#) || page.contains(#"tsh_collect_lag_seconds{quantile="0.99",shard="m1"}"#))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let store = try #require(report["store"] as? [String: Any])
+        let p99 = store["lag_p99_ms"] as? Double ?? -1
+        #expect((store["lag_rows"] as? Int ?? 0) > 0 && p99 > 0 && p99 < 60_000, "\(store)")
+    }
+
+    /// A plain HTTP/1.0 GET on loopback; nil when nothing answers.
+    static func httpGet(port: Int, path: String) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { return nil }
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return nil }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            response += chunk[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
     @Test("stream: a malformed --tiers is a usage error saying the form")
     func badTiers() async throws {
         let out = try await Self.host(["collect", "stream", "--tiers", "20:everything"])
