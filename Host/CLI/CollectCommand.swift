@@ -304,8 +304,11 @@ struct BybitCandleSource: CandleSource {
 struct CollectStreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
-        abstract: "Stream Binance book tickers, trades and depth into the store until stopped.",
+        abstract: "Stream Binance or Bybit book tickers, trades and depth into the store until stopped.",
         discussion: """
+        Bybit (--venue bybit --category spot|linear) streams every symbol in full (orderbook.50,
+        publicTrade, tickers); its ticker cache comes from the tickers stream. Binance's from
+        /api/v3/ticker/24hr every --ticker-interval seconds.
         --tiers gives each group of symbols (in 24 h quote volume order, or the --symbol order) its
         streams: full = book ticker + trades + depth, ticker+trades, ticker. The default,
         "20:full,40:ticker+trades,rest:ticker", follows the collector this replaces. Rows are written
@@ -339,10 +342,14 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var shards: String?
     @Option(name: .long, help: "Serve Prometheus metrics (rows, lag, spool, Redis) on 127.0.0.1:<port>/metrics.")
     var metricsPort: Int?
-    @Option(name: .long, help: "Binance REST base URL.")
-    var restURL = "https://api.binance.com"
-    @Option(name: .long, help: "Binance WebSocket base URL.")
-    var wsURL = "wss://stream.binance.com:9443"
+    @Option(name: .long, help: "binance or bybit.")
+    var venue: CollectBackfillCommand.Venue = .binance
+    @Option(name: .long, help: "Bybit category: spot or linear.")
+    var category = "spot"
+    @Option(name: .long, help: "The venue's REST base URL (default: Binance's or Bybit's mainnet).")
+    var restURL: String?
+    @Option(name: .long, help: "The venue's WebSocket base URL (default: Binance's or Bybit's mainnet).")
+    var wsURL: String?
     @Flag(name: .long, help: "Print the final counters as JSON.")
     var json = false
     @Flag(name: .long, help: "No progress line.")
@@ -356,6 +363,15 @@ struct CollectStreamCommand: AsyncParsableCommand {
         var symbols: [String]
         var store: Ingestor.Counters
         var redis: RedisPublisher.Counters?
+    }
+
+    /// A merged Bybit ticker as the cache keeps it (nil until it has a last price).
+    @Sendable static func bybitTickerSnapshot(_ t: BybitStreamMessage.Ticker) -> TickerSnapshot? {
+        let f = t.fields
+        guard let last = f.lastPrice else { return nil }
+        return TickerSnapshot(symbol: t.symbol, lastPrice: last.decimal.description, price24hPct: (f.price24hPcnt?.decimal ?? 0).description,
+                              high24h: (f.highPrice24h ?? last).decimal.description, low24h: (f.lowPrice24h ?? last).decimal.description,
+                              volume24h: (f.volume24h ?? 0).description, turnover24h: (f.turnover24h ?? 0).description, updatedAtMs: t.tsNs / 1_000_000)
     }
 
     /// A 24 h ticker as the cache keeps it: the change as a fraction of the window's open.
@@ -407,6 +423,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         _ = try Self.parseTiers(tiers)
         guard seconds >= 0 else { throw ValidationError("--seconds must be 0 or more") }
         if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
+        if venue == .bybit && Bybit.Category(rawValue: category) == nil { throw ValidationError("--category '\(category)' is not spot or linear") }
         guard tickerInterval >= 0.2, tickerInterval <= 3_600 else { throw ValidationError("--ticker-interval must be 0.2…3600 s") }
         if shards != nil && shard == nil { throw ValidationError("--shards needs --shard NAME: which of them this process is") }
         if let shards, let shard {
@@ -437,18 +454,26 @@ struct CollectStreamCommand: AsyncParsableCommand {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         let logger = Logger(label: "tsh.collect")
-        let rest = BinanceREST(configuration: .init(baseURL: restURL), logger: Logger(label: "tsh.collect.binance"))
+        let venueName = venue == .binance ? Binance.venue : Bybit.venue
+        let binanceREST = venue == .binance
+            ? BinanceREST(configuration: .init(baseURL: restURL ?? "https://api.binance.com"), logger: Logger(label: "tsh.collect.binance")) : nil
+        let bybitCategory = Bybit.Category(rawValue: category) ?? .spot
         var candidates = symbol
         if candidates.isEmpty {
             do {
-                candidates = try await rest.topSymbols(count: top, quoteAsset: "USDT").map(\.symbol)
+                if let binanceREST {
+                    candidates = try await binanceREST.topSymbols(count: top, quoteAsset: "USDT").map(\.symbol)
+                } else {
+                    candidates = try await BybitCandleSource(baseURL: restURL ?? BybitREST.mainnet, category: bybitCategory).topSymbols(count: top).map(\.symbol)
+                }
             } catch {
                 await store.close()
-                throw HostFailure(exit: .runtimeFailure, message: "error: binance: the top \(top) symbols could not be read: \(error)\nfix: check --rest-url, or name symbols with --symbol")
+                throw HostFailure(exit: .runtimeFailure, message: "error: \(venueName): the top \(top) symbols could not be read: \(error)\nfix: check --rest-url, or name symbols with --symbol")
             }
         }
-        // Tiers by the whole group's rank, then this shard's part of each tier.
-        var tiers = Self.assign(candidates, tiers: try Self.parseTiers(tiers))
+        // Tiers by the whole group's rank, then this shard's part of each tier. Bybit streams every
+        // symbol in full.
+        var tiers = Self.assign(candidates, tiers: venue == .binance ? try Self.parseTiers(tiers) : [(nil, .full)])
         if let shards, let shard, let map = try? ShardMap(shards: shards.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) {
             tiers = tiers.map { (map.symbols(of: shard, among: $0.symbols), $0.streams) }.filter { !$0.symbols.isEmpty }
         }
@@ -459,7 +484,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         let names = tiers.flatMap(\.symbols)
         var table = SymbolTable()
         var ids: [String: SymbolID] = [:]
-        for name in names { ids[name] = table.register(Instrument.generic(symbol: name, venue: Binance.venue)) }
+        for name in names { ids[name] = table.register(Instrument.generic(symbol: name, venue: venueName)) }
         let redisPublisher: RedisPublisher?
         if let text = redis ?? ProcessInfo.processInfo.environment["TSH_REDIS_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
             do { redisPublisher = RedisPublisher(url: try RedisURL(parsing: text), logger: Logger(label: "tsh.redis")) } catch {
@@ -477,19 +502,38 @@ struct CollectStreamCommand: AsyncParsableCommand {
             throw HostFailure(exit: .storageFailure, message: "error: \(error)")
         }
         let ingestor = Ingestor(store: store, spool: spool, logger: logger)
-        let builder = Mutex(StreamRowBuilder(venue: Binance.venue, names: Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })))
+        let builder = Mutex(StreamRowBuilder(venue: venueName, names: Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })))
         let sink = MarketDataSink(events: { events in ingestor.add(builder.withLock { $0.rows(events) }) }, status: { _, _, _ in })
-        let counters = VenueCounters(venue: Binance.venue)
-        var clients: [BinanceStreamClient] = []
-        for tier in tiers {
-            var configuration = BinanceStreamClient.Configuration(baseURL: wsURL)
-            configuration.bookTicker = true
-            configuration.trades = tier.streams == .ticker ? .none : .trade
-            configuration.depth = tier.streams == .full ? .diff100ms : .none
-            clients.append(BinanceStreamClient(
-                symbols: tier.symbols.map { (id: ids[$0]!, venueSymbol: $0) }, configuration: configuration,
-                fetchSnapshot: { symbol, limit in try await rest.depth(symbol: symbol, limit: .levels(limit)) },
-                sink: sink, counters: counters, logger: logger))
+        let counters = VenueCounters(venue: venueName)
+        var clients: [(run: @Sendable () async -> Void, stop: @Sendable () -> Void)] = []
+        if let binanceREST {
+            for tier in tiers {
+                var configuration = BinanceStreamClient.Configuration(baseURL: wsURL ?? "wss://stream.binance.com:9443")
+                configuration.bookTicker = true
+                configuration.trades = tier.streams == .ticker ? .none : .trade
+                configuration.depth = tier.streams == .full ? .diff100ms : .none
+                let client = BinanceStreamClient(
+                    symbols: tier.symbols.map { (id: ids[$0]!, venueSymbol: $0) }, configuration: configuration,
+                    fetchSnapshot: { symbol, limit in try await binanceREST.depth(symbol: symbol, limit: .levels(limit)) },
+                    sink: sink, counters: counters, logger: logger)
+                clients.append(({ await client.run() }, { client.stop() }))
+            }
+        } else {
+            // One connection per 50 symbols (200 topics, well within Bybit's per-connection limits).
+            let snapshot = Self.bybitTickerSnapshot
+            for start in stride(from: 0, to: names.count, by: 50) {
+                let chunk = names[start..<min(start + 50, names.count)]
+                do {
+                    let client = try BybitStreamClient(
+                        category: bybitCategory, symbols: chunk.map { BybitStreamClient.Symbol(id: ids[$0]!, venueSymbol: $0) },
+                        baseURL: wsURL ?? BybitStreamClient.mainnet, logger: logger, counters: counters, sink: sink,
+                        onTicker: { _, ticker in if let redisPublisher, let t = snapshot(ticker) { redisPublisher.cacheTicker(t) } })
+                    clients.append(({ await client.run() }, { client.stop() }))
+                } catch {
+                    await store.close()
+                    throw HostFailure(exit: .usage, message: "error: bybit streams: \(error.message)")
+                }
+            }
         }
         if !quiet {
             RunCommand.status("collect stream → \(store.location): " + tiers.map { "\($0.symbols.count) × \($0.streams.rawValue)" }.joined(separator: ", "))
@@ -509,8 +553,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
             }
         }
         let feeds = clients.map { client in Task { await client.run() } }
-        // The ticker cache: the venue's 24 h statistics of these symbols, one request a round.
-        let tickerTask = redisPublisher.map { publisher in
+        // Binance's ticker cache: the venue's 24 h statistics of these symbols, one request a round.
+        let tickerTask = redisPublisher.flatMap { publisher in binanceREST.map { rest in (publisher, rest) } }.map { publisher, rest in
             Task {
                 while !Task.isCancelled {
                     do {
@@ -527,7 +571,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         let startedMs = WallClock().now() / 1_000_000
         let report = { @Sendable (state: String) async in
             let c = ingestor.counters
-            let row = CollectorShard(shard: shardName, venue: Binance.venue, symbols: names, pid: Int(getpid()), hostname: ProcessInfo.processInfo.hostName,
+            let row = CollectorShard(shard: shardName, venue: venueName, symbols: names, pid: Int(getpid()), hostname: ProcessInfo.processInfo.hostName,
                                      startedAtMs: startedMs, heartbeatAtMs: WallClock().now() / 1_000_000, state: state, received: c.received,
                                      written: c.written, pending: c.pending, failures: c.failures, spoolFiles: c.spoolFiles)
             do { try await store.reportShard(row) } catch {

@@ -167,9 +167,12 @@ public final class PostgresMarketStore: MarketStore {
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
             return PostgresSchema.PartitionBound(year: parts.year!, month: parts.month!, day: day ? parts.day! : nil)
         }
+        // Calendar arithmetic once per distinct UTC day, not per row (it cost 5 µs a row).
+        var days = Set<Int64>()
+        for time in timesMs { days.insert(time >= 0 ? time / 86_400_000 : (time - 86_399_999) / 86_400_000) }
         var starts: [String: Date] = [:]
-        for time in timesMs {
-            let date = Date(timeIntervalSince1970: Double(time) / 1000)
+        for dayIndex in days {
+            let date = Date(timeIntervalSince1970: Double(dayIndex) * 86_400)
             let first = calendar.dateInterval(of: day ? .day : .month, for: date)!.start
             starts[PostgresSchema.partitionName(table, start: bound(first))] = first
         }

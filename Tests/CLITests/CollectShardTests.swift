@@ -1,4 +1,5 @@
 import BinanceFakes
+import BybitFakes
 import Foundation
 import HostCore
 import HostRedis
@@ -149,5 +150,42 @@ enum TestPorts {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// `host collect stream --venue bybit` against the fake Bybit's real protocol.
+struct CollectBybitTests {
+    @Test("bybit linear: book tickers, trades and depth land in the store, and the ticker cache comes from the tickers stream",
+          .enabled(if: CollectShardTests.enabled))
+    func bybitLinearIntoStoreAndCache() async throws {
+        let redisText = try #require(CollectShardTests.redis, "no Redis: run the suite with scripts/test.sh")
+        var redisURL = try RedisURL(parsing: redisText)
+        redisURL.database = 6  // the symbols' keys are shared names: a database of its own
+        let venue = FakeBybitVenue()
+        let port = try await venue.start()
+        let mover = Task { await venue.run() }
+        defer {
+            mover.cancel()
+            Task { await venue.stop() }
+        }
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try await CollectCommandTests.host(["collect", "stream", "--venue", "bybit", "--category", "linear", "--rest-url", venue.urls.rest,
+                                                      "--ws-url", "ws://127.0.0.1:\(port)", "--top", "2", "--seconds", "4", "--data-dir", dir.path,
+                                                      "--redis", "redis://\(redisURL.host):\(redisURL.port)/6", "--json", "--quiet"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(Set(report["symbols"] as? [String] ?? []) == ["BTCUSDT", "ETHUSDT"])  // the top 2 by 24 h turnover
+        let status = try await CollectCommandTests.host(["collect", "status", "--data-dir", dir.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let streams = try #require(object["streams"] as? [[String: Any]])
+        for table in ["book_ticker", "trades", "depth_events"] {
+            let venues = Set(streams.filter { $0["table"] as? String == table }.compactMap { $0["venue"] as? String })
+            #expect(venues == ["bybit"], "\(table): \(venues)")
+        }
+        let connection = try RedisConnection(url: redisURL)
+        guard case .array(let items) = try connection.command(["HGETALL", "ticker:BTCUSDT"]) else { Issue.record("no ticker hash"); return }
+        let fields = Set(stride(from: 0, to: items.count, by: 2).compactMap { items[$0].text })
+        #expect(fields == ["symbol", "last_price", "price_24h_pct", "high_24h", "low_24h", "volume_24h", "turnover_24h", "updated_at"])
     }
 }
