@@ -340,6 +340,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
     var shard: String?
     @Option(name: .long, help: "Every shard of the group, comma-separated (e.g. a,b,c): each symbol goes to one shard by rendezvous hashing.")
     var shards: String?
+    @Option(name: .long, help: "Candles the host builds from the streamed trades into ohlcv: 1s, 1m, 5m, 15m, 1h, 4h, 1d, comma-separated, or none.")
+    var bars = "1m"
     @Option(name: .long, help: "Serve Prometheus metrics (rows, lag, spool, Redis) on 127.0.0.1:<port>/metrics.")
     var metricsPort: Int?
     @Option(name: .long, help: "binance or bybit.")
@@ -363,6 +365,16 @@ struct CollectStreamCommand: AsyncParsableCommand {
         var symbols: [String]
         var store: Ingestor.Counters
         var redis: RedisPublisher.Counters?
+    }
+
+    /// `--bars 1m,1h` → timeframes; `none` → none.
+    static func barTimeframes(_ text: String) throws(ValidationError) -> [BarTimeframe] {
+        guard text != "none" else { return [] }
+        return try text.split(separator: ",").map { part throws(ValidationError) -> BarTimeframe in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let tf = BarTimeframe(rawValue: name) else { throw ValidationError("--bars '\(name)' is not one of 1s, 1m, 5m, 15m, 1h, 4h, 1d (or none)") }
+            return tf
+        }
     }
 
     /// A merged Bybit ticker as the cache keeps it (nil until it has a last price).
@@ -424,6 +436,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         guard seconds >= 0 else { throw ValidationError("--seconds must be 0 or more") }
         if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
         if venue == .bybit && Bybit.Category(rawValue: category) == nil { throw ValidationError("--category '\(category)' is not spot or linear") }
+        _ = try Self.barTimeframes(bars)
         guard tickerInterval >= 0.2, tickerInterval <= 3_600 else { throw ValidationError("--ticker-interval must be 0.2…3600 s") }
         if shards != nil && shard == nil { throw ValidationError("--shards needs --shard NAME: which of them this process is") }
         if let shards, let shard {
@@ -503,7 +516,29 @@ struct CollectStreamCommand: AsyncParsableCommand {
         }
         let ingestor = Ingestor(store: store, spool: spool, logger: logger)
         let builder = Mutex(StreamRowBuilder(venue: venueName, names: Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })))
-        let sink = MarketDataSink(events: { events in ingestor.add(builder.withLock { $0.rows(events) }) }, status: { _, _, _ in })
+        // The host's candles from the streamed trades (final 2 s after their end, as live runs).
+        let barAggregator = Mutex(BarAggregator(timeframes: try Self.barTimeframes(bars), settle: 2_000_000_000))
+        let buildsBars = !barAggregator.withLock { $0.timeframes.isEmpty }
+        let sink = MarketDataSink(events: { events in
+            ingestor.add(builder.withLock { $0.rows(events) })
+            if buildsBars {
+                barAggregator.withLock { a in for case .trade(let t) in events { a.add(t) } }
+            }
+        }, status: { _, _, _ in })
+        let symbolNames = Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })
+        let writeBars = { @Sendable (clock: Int64) async in
+            let final = barAggregator.withLock { $0.advance(to: clock) }
+            guard !final.isEmpty else { return }
+            let candles = final.compactMap { b -> StoredCandle? in
+                guard let name = symbolNames[b.symbol] else { return nil }
+                return StoredCandle(venue: venueName, symbol: name, timeframe: b.timeframe, openTime: b.start / 1_000_000, open: b.open.decimal,
+                                    high: b.high.decimal, low: b.low.decimal, close: b.close.decimal, volume: b.volume.decimal,
+                                    quoteVolume: b.quoteVolume.decimal, trades: Int64(b.trades))
+            }
+            do { try await store.upsertCandles(candles) } catch {
+                logger.warning("the host's candles could not be written", metadata: ["error": "\(error)", "candles": "\(candles.count)"])
+            }
+        }
         let counters = VenueCounters(venue: venueName)
         var clients: [(run: @Sendable () async -> Void, stop: @Sendable () -> Void)] = []
         if let binanceREST {
@@ -550,6 +585,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
                 do { try await ingestor.aggregate(settledBeforeNs: WallClock().now() - 2_000_000_000) } catch {
                     logger.warning("1-second aggregates failed; retried next second", metadata: ["error": "\(error)"])
                 }
+                if buildsBars { await writeBars(WallClock().now()) }
             }
         }
         let feeds = clients.map { client in Task { await client.run() } }

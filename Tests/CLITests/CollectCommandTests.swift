@@ -83,8 +83,8 @@ struct CollectCommandTests {
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
         let out = try await Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT",
-                                       "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "4", "--data-dir", dir.path,
-                                       "--json", "--quiet"])
+                                       "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "5", "--data-dir", dir.path,
+                                       "--bars", "1s", "--json", "--quiet"])
         #expect(out.status == 0, "\(out.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let counters = try #require(report["store"] as? [String: Any])
@@ -103,6 +103,15 @@ struct CollectCommandTests {
              try Int.fetchOne(db, sql: "SELECT count(*) FROM trade_1s") ?? -2)
         }
         #expect(seconds > 0 && aggregated == seconds, "\(aggregated) aggregated of \(seconds) traded seconds")
+        // The host's 1s candles from the same trades: each settled candle's volume is its second's.
+        let (candles, mismatched) = try await database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ohlcv WHERE timeframe = '1s' AND trades > 0") ?? -1,
+             try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM ohlcv o JOIN trade_1s a ON a.venue = o.venue AND a.symbol = o.symbol AND a.ts = o.ts * 1000000
+                WHERE o.timeframe = '1s' AND (CAST(o.volume AS REAL) != CAST(a.volume AS REAL) OR o.trades != a.trades)
+                """) ?? -1)
+        }
+        #expect(candles > 0 && mismatched == 0, "\(candles) candles, \(mismatched) differ from trade_1s")
     }
 
     @Test("stream: /metrics serves the row counters, pending rows and the end-to-end lag while it runs; --json reports the lag")
