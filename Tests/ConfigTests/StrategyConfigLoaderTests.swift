@@ -169,7 +169,7 @@ struct StrategyConfigLoaderTests {
             """))
         #expect(found.message == "unknown key 'colour'; allowed keys: data_dir, metrics_port, log_level, queue_capacity, "
             + "book_snapshot_interval_ms, book_snapshot_depth, book_snapshot_retention_days, record, recording_retention_days, "
-            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms")
+            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms, redis_url")
     }
 
     @Test("a wrong type names what was expected and what was found")
@@ -498,6 +498,28 @@ struct BarsConfigurationTests {
         } catch let error as ConfigError {
             #expect(error.problems.map(\.keyPath) == ["instances[0].history.1d"])
             #expect(error.problems.first?.message == "history of 1d bars needs 1d in this instance's bars (now: 1m)")
+        }
+    }
+}
+
+struct RedisURLConfigTests {
+    @Test("host.redis_url is read; a value that is not redis://… is refused with the expected form")
+    func redisURLKey() throws {
+        let good = try StrategyConfigLoader.parse("""
+            version: 1
+            host: {redis_url: "redis://127.0.0.1:6379/2"}
+            instances: [{id: a, plugin: p.so, symbols: [BTCUSDT]}]
+            """, file: "test.yaml")
+        #expect(good.host.redisURL == "redis://127.0.0.1:6379/2")
+        do {
+            _ = try StrategyConfigLoader.parse("""
+                version: 1
+                host: {redis_url: "localhost:6379"}
+                instances: [{id: a, plugin: p.so, symbols: [BTCUSDT]}]
+                """, file: "test.yaml")
+            Issue.record("accepted a URL without redis://")
+        } catch {
+            #expect("\(error)".contains("host.redis_url: expected redis://[:password@]host[:port][/db], found 'localhost:6379'"))
         }
     }
 }
