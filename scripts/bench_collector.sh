@@ -80,8 +80,12 @@ if want backfill; then
   "$host" "${args[@]}" | sed 's/^/   /'
   ended=$(date +%s.%N)
   echo "   both runs: $(python3 -c "print(f'{$ended - $started:.0f}')") s"
-  "$host" collect status --store "$store" --json | python3 -c '
+  "$host" collect status --store "$store" --json >"$work/status.json"
+  python3 - "$work/status.json" <<'EOF2'
 import json, sys
-c = json.load(sys.stdin)["candles"]
-print(f"   stored: {len(c)} series, {sum(x[\"count\"] for x in c):,} candles, gaps {sum(x[\"gaps\"] for x in c)}")'
+c = json.load(open(sys.argv[1]))["candles"]
+count = sum(x["count"] for x in c)
+gaps = sum(x["gaps"] for x in c)
+print(f"   stored: {len(c)} series, {count:,} candles, {gaps} gaps")
+EOF2
 fi
