@@ -56,6 +56,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Publish the screener's asset state to this Redis (redis://host:port/db; overrides host.redis_url).")
     var redis: String?
 
+    @Option(name: .long, help: "This host's shard (with --shards; overrides host.shard): it runs only the feed symbols the shard owns.")
+    var shard: String?
+
+    @Option(name: .long, help: "The group's shard names, comma-separated (overrides host.shards).")
+    var shards: String?
+
     @Flag(name: .long, help: "Allow instances configured with mode: live to trade for real.")
     var live = false
 
@@ -107,6 +113,9 @@ struct RunCommand: AsyncParsableCommand {
         let exchangeREST = configuration.feed.source == .binance || configuration.feed.source == .bybit
             ? ExchangeREST(feed: configuration.feed, logger: logger) : nil
         if let exchangeREST { try await LiveExchange.resolveInstruments(&configuration, rest: exchangeREST, logger: logger) }
+        if let shard { configuration.host.shard = shard }
+        if let shards { configuration.host.shards = shards.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        try SessionAssembly.applyShard(&configuration, logger: logger)
         let assembly = try SessionAssembly(config: configuration, registry: registry)
 
         // Metrics first: the engine's metric objects bind to the backend at creation.

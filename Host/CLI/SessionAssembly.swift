@@ -168,6 +168,48 @@ struct SessionAssembly {
         return instrument
     }
 
+    /// Keeps the feed symbols this host's shard owns (`host.shard` of `host.shards`, by
+    /// rendezvous hashing) and each instance's share of them; an instance left with none is
+    /// not run. Call after the feed's symbols are known (a venue's top N resolved).
+    static func applyShard(_ configuration: inout StrategyConfig, logger: Logger) throws(HostFailure) {
+        if (configuration.host.shard == nil) != (configuration.host.shards == nil) {
+            throw HostFailure(exit: .usage, message: "error: a shard needs both its name and the group's names: --shard NAME --shards A,B (or host.shard and host.shards)")
+        }
+        guard let shard = configuration.host.shard, let names = configuration.host.shards else { return }
+        let map: ShardMap
+        do { map = try ShardMap(shards: names) } catch {
+            throw HostFailure(exit: .invalidConfig, message: "error: \(configuration.file): host.shards: \(error)")
+        }
+        guard names.contains(shard) else {
+            throw HostFailure(exit: .invalidConfig, message: "error: \(configuration.file): host.shard '\(shard)' is not one of host.shards \(names.joined(separator: ","))")
+        }
+        let all = configuration.feed.symbols
+        let mine = map.symbols(of: shard, among: all)
+        guard !mine.isEmpty else {
+            throw HostFailure(exit: .invalidConfig, message: """
+                error: \(configuration.file): shard '\(shard)' of \(names.count) owns none of the feed's \(all.count) symbols
+                fix: give the feed more symbols, or run fewer shards
+                """)
+        }
+        let owned = Set(mine)
+        configuration.feed.symbols = mine
+        configuration.instances = configuration.instances.compactMap { instance in
+            var copy = instance
+            guard instance.symbols != [InstanceConfig.everyFeedSymbol] else {
+                copy.overrides = instance.overrides.filter { owned.contains($0.key) }
+                return copy
+            }
+            copy.symbols = instance.symbols.filter(owned.contains)
+            copy.overrides = instance.overrides.filter { owned.contains($0.key) }
+            if copy.symbols.isEmpty {
+                logger.notice("Instance not run on this shard: none of its symbols is this shard's", metadata: ["instance.id": "\(instance.id)", "shard": "\(shard)"])
+                return nil
+            }
+            return copy
+        }
+        logger.notice("Shard \(shard) of \(names.joined(separator: ",")): \(mine.count) of \(all.count) symbols", metadata: ["symbols": "\(mine.joined(separator: ","))"])
+    }
+
     /// Takes the data directory's writer lock (one host per directory, held while the returned
     /// lock lives), opens the database, and marks sessions that never ended (a killed host) as
     /// ended abnormally.

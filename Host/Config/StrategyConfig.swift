@@ -60,6 +60,9 @@ public struct StrategyConfig: Sendable {
 ///   started longer ago are deleted when a run starts (0 = keep all).
 /// - `bar_settle_ms` (int 0…3,600,000, optional): a bar is final once the clock passes its end
 ///   plus this delay; default 0 in backtests and simulated runs, 2000 on live data.
+/// - `shards` (list of unique names, optional) and `shard` (one of them): this host runs only
+///   the feed symbols its shard owns by rendezvous hashing over `shards` (`ShardMap`); every
+///   process of the group computes the same split.
 /// - `redis_url` (string `redis://[:password@]host[:port][/db]`, optional, default none): `host run`
 ///   publishes each symbol's asset state (triggers, QDE recommendation, trade state) on the
 ///   `asset_state_update` channel and in the `asset_state_snapshot` hash.
@@ -87,6 +90,9 @@ public struct HostSettings: Sendable, Hashable {
     public var barSettleMs: Int?
     /// Where `host run` publishes the asset state (nil: nowhere).
     public var redisURL: String?
+    /// This process's shard and the whole group (both or neither).
+    public var shard: String?
+    public var shards: [String]?
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

@@ -1,6 +1,7 @@
 import BinanceFakes
 import BybitFakes
 import Foundation
+import GRDB
 import HostCore
 import HostRedis
 import HostStore
@@ -187,5 +188,41 @@ struct CollectBybitTests {
         guard case .array(let items) = try connection.command(["HGETALL", "ticker:BTCUSDT"]) else { Issue.record("no ticker hash"); return }
         let fields = Set(stride(from: 0, to: items.count, by: 2).compactMap { items[$0].text })
         #expect(fields == ["symbol", "last_price", "price_24h_pct", "high_24h", "low_24h", "volume_24h", "turnover_24h", "updated_at"])
+    }
+}
+
+/// `host run --shard`: a screener split over processes by the same rendezvous hashing.
+struct RunShardTests {
+    static func signalSymbols(_ dir: URL) throws -> Set<String> {
+        let database = try DatabaseQueue(path: dir.appendingPathComponent("host.sqlite").path)
+        return try database.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT symbol FROM signals WHERE symbol IS NOT NULL")) }
+    }
+
+    @Test("two shards of host run split the feed's symbols: each signals only on its own, together on all")
+    func twoRunShardsSplitSymbols() throws {
+        let config = HostCommandLineTests.root.appendingPathComponent("strategies/screener_example.yaml").path
+        let dirs = try (0..<2).map { _ in try HostCommandLineTests.temporaryDirectory() }
+        defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
+        let map = try ShardMap(shards: ["east", "west"])
+        var seen: [Set<String>] = []
+        for (name, dir) in zip(["east", "west"], dirs) {
+            let run = try HostCommandLineTests.run(["run", "--config", config, "--events", "100000", "--data-dir", dir.path,
+                                                    "--shard", name, "--shards", "east,west", "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let symbols = try Self.signalSymbols(dir)
+            #expect(symbols.allSatisfy { map.owner(of: $0) == name }, "\(name): \(symbols)")
+            seen.append(symbols)
+        }
+        #expect(seen[0].union(seen[1]) == ["BTCUSDT", "ETHUSDT"])
+        #expect(seen[0].isDisjoint(with: seen[1]))
+    }
+
+    @Test("--shard without --shards is a usage error saying both are needed")
+    func shardNeedsTheGroup() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = HostCommandLineTests.root.appendingPathComponent("strategies/screener_example.yaml").path
+        let run = try HostCommandLineTests.run(["run", "--config", config, "--events", "1000", "--data-dir", dir.path, "--shard", "east", "--quiet"])
+        #expect(run.status == 64 && run.stderr.contains("--shard NAME --shards A,B"), "\(run.status) \(run.stderr)")
     }
 }
