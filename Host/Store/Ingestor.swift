@@ -89,6 +89,9 @@ public final class Ingestor: Sendable {
         var pending = IngestBatch()
         var counters = Counters()
         var stopping = false
+        /// A write is in flight: `run`'s loop and `finish` never write at once (both would take
+        /// the same pending rows).
+        var flushing = false
         /// Exchange times (ns) of rows written but not yet aggregated: the earliest and latest.
         var dirty: (from: Int64, to: Int64)?
         var consecutiveFailures = 0
@@ -163,8 +166,21 @@ public final class Ingestor: Sendable {
     }
 
     /// One write of what is pending (at most `maxBatch` rows of each stream); false when it failed.
+    /// Writes are serialized: a call waits for one in flight to end.
     @discardableResult
     public func flushOnce() async -> Bool {
+        while !state.withLock({ s -> Bool in
+            if s.flushing { return false }
+            s.flushing = true
+            return true
+        }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        defer { state.withLock { $0.flushing = false } }
+        return await flushExclusive()
+    }
+
+    private func flushExclusive() async -> Bool {
         // Spilled rows are older than anything pending: they go first, a file at a time.
         if let spool, let file = state.withLock({ $0.spoolFiles.first }) {
             do {

@@ -1,6 +1,7 @@
 import Foundation
 import HostCore
 import HostStore
+import Logging
 import Testing
 
 /// Stream rows into the store: keyed, so a batch written twice is stored once; the row builder
@@ -36,6 +37,24 @@ struct IngestTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         try await Self.exercise(store)
         await store.close()
+    }
+
+    @Test("two flushes at once (the writer loop and finish) write the pending rows once and never take them twice")
+    func concurrentFlushesSerialized() async throws {
+        let (base, dir) = try StoreTests.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await base.migrate()
+        let store = SlowStore(base)
+        let ingestor = Ingestor(store: store, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        ingestor.add(Self.batch(trades: 500))
+        async let first = ingestor.flushOnce()
+        async let second = ingestor.flushOnce()
+        let (a, b) = await (first, second)
+        #expect(a && b)
+        let c = ingestor.counters
+        #expect(c.received > 500 && c.written == c.received && c.pending == 0 && c.duplicates == 0, "\(c)")
+        #expect(store.maxConcurrent == 1)
+        await base.close()
     }
 
     @Test("PostgreSQL: COPY into staging, insert skipping stored keys, day partitions created ahead", .enabled(if: TestPostgres.enabled))
@@ -83,6 +102,35 @@ struct IngestTests {
         #expect(try await store.streamCoverage().map(\.rows) == [3, 10, 1])
         await store.close()
     }
+}
+
+/// A store whose writes take 50 ms and that counts how many run at once.
+final class SlowStore: MarketStore, @unchecked Sendable {
+    let base: any MarketStore
+    private let lock = NSLock()
+    private var running = 0
+    private(set) var maxConcurrent = 0
+    init(_ base: any MarketStore) { self.base = base }
+    var location: String { base.location }
+    func migrate() async throws(StoreError) { try await base.migrate() }
+    func upsertCandles(_ candles: [StoredCandle]) async throws(StoreError) -> Int { try await base.upsertCandles(candles) }
+    func lastCandle(venue: String, symbol: String, timeframe: BarTimeframe) async throws(StoreError) -> Int64? {
+        try await base.lastCandle(venue: venue, symbol: symbol, timeframe: timeframe)
+    }
+    func replaceSymbols(venue: String, _ symbols: [StoreSymbol], atMs: Int64) async throws(StoreError) { try await base.replaceSymbols(venue: venue, symbols, atMs: atMs) }
+    func symbols(venue: String) async throws(StoreError) -> [StoreSymbol] { try await base.symbols(venue: venue) }
+    func coverage() async throws(StoreError) -> [CandleCoverage] { try await base.coverage() }
+    func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int { try await base.aggregateSeconds(fromNs: fromNs, toNs: toNs) }
+    func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
+        lock.withLock { running += 1; maxConcurrent = max(maxConcurrent, running) }
+        defer { lock.withLock { running -= 1 } }
+        try? await Task.sleep(for: .milliseconds(50))
+        return try await base.ingest(batch)
+    }
+    func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
+    func reportShard(_ shard: CollectorShard) async throws(StoreError) { try await base.reportShard(shard) }
+    func shards() async throws(StoreError) -> [CollectorShard] { try await base.shards() }
+    func close() async {}
 }
 
 /// A store whose next write fails once (a PostgreSQL restart, say).
