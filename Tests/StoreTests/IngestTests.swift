@@ -44,7 +44,8 @@ struct IngestTests {
         let (base, dir) = try StoreTests.sqlite()
         defer { try? FileManager.default.removeItem(at: dir) }
         try await base.migrate()
-        let store = SlowStore(base)
+        let store = FlakyStore(base)
+        store.delay = .milliseconds(50)
         let ingestor = Ingestor(store: store, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         ingestor.add(Self.batch(trades: 500))
         async let first = ingestor.flushOnce()
@@ -104,39 +105,15 @@ struct IngestTests {
     }
 }
 
-/// A store whose writes take 50 ms and that counts how many run at once.
-final class SlowStore: MarketStore, @unchecked Sendable {
-    let base: any MarketStore
-    private let lock = NSLock()
-    private var running = 0
-    private(set) var maxConcurrent = 0
-    init(_ base: any MarketStore) { self.base = base }
-    var location: String { base.location }
-    func migrate() async throws(StoreError) { try await base.migrate() }
-    func upsertCandles(_ candles: [StoredCandle]) async throws(StoreError) -> Int { try await base.upsertCandles(candles) }
-    func lastCandle(venue: String, symbol: String, timeframe: BarTimeframe) async throws(StoreError) -> Int64? {
-        try await base.lastCandle(venue: venue, symbol: symbol, timeframe: timeframe)
-    }
-    func replaceSymbols(venue: String, _ symbols: [StoreSymbol], atMs: Int64) async throws(StoreError) { try await base.replaceSymbols(venue: venue, symbols, atMs: atMs) }
-    func symbols(venue: String) async throws(StoreError) -> [StoreSymbol] { try await base.symbols(venue: venue) }
-    func coverage() async throws(StoreError) -> [CandleCoverage] { try await base.coverage() }
-    func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int { try await base.aggregateSeconds(fromNs: fromNs, toNs: toNs) }
-    func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
-        lock.withLock { running += 1; maxConcurrent = max(maxConcurrent, running) }
-        defer { lock.withLock { running -= 1 } }
-        try? await Task.sleep(for: .milliseconds(50))
-        return try await base.ingest(batch)
-    }
-    func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
-    func reportShard(_ shard: CollectorShard) async throws(StoreError) { try await base.reportShard(shard) }
-    func shards() async throws(StoreError) -> [CollectorShard] { try await base.shards() }
-    func close() async {}
-}
-
-/// A store whose next write fails once (a PostgreSQL restart, say).
+/// A store whose next write fails once (a PostgreSQL restart, say), or whose writes are slow
+/// (`delay`); it counts how many writes ran at once.
 final class FlakyStore: MarketStore, @unchecked Sendable {
     let base: any MarketStore
     var failNext = false
+    var delay: Duration = .zero
+    private let lock = NSLock()
+    private var running = 0
+    private(set) var maxConcurrent = 0
     /// Writes that fail from now on (a server down for a while).
     var failures = 0
     var order: [Int64] = []
@@ -152,6 +129,9 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
     func coverage() async throws(StoreError) -> [CandleCoverage] { try await base.coverage() }
     func aggregateSeconds(fromNs: Int64, toNs: Int64) async throws(StoreError) -> Int { try await base.aggregateSeconds(fromNs: fromNs, toNs: toNs) }
     func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
+        lock.withLock { running += 1; maxConcurrent = max(maxConcurrent, running) }
+        defer { lock.withLock { running -= 1 } }
+        if delay > .zero { try? await Task.sleep(for: delay) }
         if failNext {
             failNext = false
             throw StoreError("the server restarted")
