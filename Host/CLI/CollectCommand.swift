@@ -614,7 +614,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
                 logger.warning("the shard report could not be written", metadata: ["error": "\(error)"])
             }
         }
-        let metrics = metricsPort.map { _ in CollectMetrics(shard: shardName) }
+        let metrics = metricsPort.map { _ in CollectMetrics(shard: shardName, redis: redisPublisher != nil) }
         let heartbeat = Task {
             var tick = 0
             while !Task.isCancelled {
@@ -653,6 +653,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
         aggregator.cancel()
         await aggregator.value  // an aggregation in flight completes before the last one
         _ = try? await ingestor.aggregate(settledBeforeNs: WallClock().now() + 1_000_000_000)  // every written second, now that nothing more comes
+        if buildsBars { await writeBars(WallClock().now()) }  // candles final since the last round
         await report("stopped")
         await store.close()
         let redisCounters = redisPublisher?.stop()
@@ -787,13 +788,16 @@ struct CollectBenchCommand: AsyncParsableCommand {
 /// row counters, what waits (pending rows, spool files), the end-to-end lag and the Redis
 /// ticker cache's health.
 final class CollectMetrics: @unchecked Sendable {
-    private let received, written, duplicates, failures, spooled, redisWrites, redisFailures, redisDropped: Counter
-    private let pending, spoolFiles, lagP50, lagP99, lagMax, redisConnected: Gauge
+    private let received, written, duplicates, failures, spooled: Counter
+    private let pending, spoolFiles, lagP50, lagP99, lagMax: Gauge
+    /// Only with a Redis configured (no zeros for a cache that does not exist).
+    private let redisWrites, redisFailures, redisDropped: Counter?
+    private let redisConnected: Gauge?
     private var last = Ingestor.Counters()
     private var lastRedis = RedisPublisher.Counters()
     private let lock = NSLock()
 
-    init(shard: String) {
+    init(shard: String, redis: Bool) {
         let d = [("shard", shard)]
         received = Counter(label: "tsh_collect_rows_received_total", dimensions: d)
         written = Counter(label: "tsh_collect_rows_written_total", dimensions: d)
@@ -805,10 +809,10 @@ final class CollectMetrics: @unchecked Sendable {
         lagP50 = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "0.5")])
         lagP99 = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "0.99")])
         lagMax = Gauge(label: "tsh_collect_lag_seconds", dimensions: d + [("quantile", "1")])
-        redisWrites = Counter(label: "tsh_redis_hash_writes_total", dimensions: d)
-        redisFailures = Counter(label: "tsh_redis_failures_total", dimensions: d)
-        redisDropped = Counter(label: "tsh_redis_dropped_total", dimensions: d)
-        redisConnected = Gauge(label: "tsh_redis_connected", dimensions: d)
+        redisWrites = redis ? Counter(label: "tsh_redis_hash_writes_total", dimensions: d) : nil
+        redisFailures = redis ? Counter(label: "tsh_redis_failures_total", dimensions: d) : nil
+        redisDropped = redis ? Counter(label: "tsh_redis_dropped_total", dimensions: d) : nil
+        redisConnected = redis ? Gauge(label: "tsh_redis_connected", dimensions: d) : nil
     }
 
     func update(_ c: Ingestor.Counters, redis: RedisPublisher.Counters?) {
@@ -825,10 +829,10 @@ final class CollectMetrics: @unchecked Sendable {
             lagMax.record(c.lagMaxMs / 1e3)
             last = c
             if let redis {
-                redisWrites.increment(by: max(0, redis.hashWrites - lastRedis.hashWrites))
-                redisFailures.increment(by: max(0, redis.failures - lastRedis.failures))
-                redisDropped.increment(by: max(0, redis.dropped - lastRedis.dropped))
-                redisConnected.record(redis.connected ? 1 : 0)
+                redisWrites?.increment(by: max(0, redis.hashWrites - lastRedis.hashWrites))
+                redisFailures?.increment(by: max(0, redis.failures - lastRedis.failures))
+                redisDropped?.increment(by: max(0, redis.dropped - lastRedis.dropped))
+                redisConnected?.record(redis.connected ? 1 : 0)
                 lastRedis = redis
             }
         }
