@@ -150,6 +150,7 @@ struct RunCommand: AsyncParsableCommand {
         engineConfiguration.bookSnapshotInterval = Int64(configuration.host.bookSnapshotIntervalMs ?? 1_000) * 1_000_000
         engineConfiguration.bookSnapshotDepth = configuration.host.bookSnapshotDepth
         engineConfiguration.barSettle = SessionAssembly.barSettle(configuration)
+        engineConfiguration.liveGatherNanos = Int64(configuration.host.liveGatherMicros) * 1_000
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: engineJournal, logger: Logger(label: "tsh.engine"))
         let polymarket: PolymarketSession?

@@ -33,6 +33,10 @@ public struct EngineConfiguration: Sendable {
     public var barSettle: Int64 = 0
     /// Final bars kept per symbol and timeframe for the `tsh.bars/1` history service.
     public var barHistoryDepth: Int = 1_000
+    /// Live engines: how long the engine thread gathers inputs after a busy drain before taking
+    /// the next batch (see `InboundQueue.drain`); 0 = wake for every input. Simulated engines
+    /// never gather.
+    public var liveGatherNanos: Int64 = 200_000
 
     public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
                 startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
@@ -539,7 +543,7 @@ public final class Engine: @unchecked Sendable {
         batch.events.reserveCapacity(min(configuration.queueCapacity, 1 << 16))
         while !stopRequested.load(ordering: .relaxed) {
             let deadline = isSimulated ? nil : nextWallDeadline()
-            guard queue.drain(into: &batch, deadline: deadline) else { break }
+            guard queue.drain(into: &batch, deadline: deadline, gatherNanos: isSimulated ? 0 : configuration.liveGatherNanos) else { break }
             if !isSimulated { recordFeedLag(batch.events) }
             process(batch)
             if !isSimulated {

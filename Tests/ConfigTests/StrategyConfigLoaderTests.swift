@@ -169,7 +169,7 @@ struct StrategyConfigLoaderTests {
             """))
         #expect(found.message == "unknown key 'colour'; allowed keys: data_dir, metrics_port, log_level, queue_capacity, "
             + "book_snapshot_interval_ms, book_snapshot_depth, book_snapshot_retention_days, record, recording_retention_days, "
-            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms, redis_url, shard, shards")
+            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms, redis_url, shard, shards, live_gather_us")
     }
 
     @Test("a wrong type names what was expected and what was found")
