@@ -318,7 +318,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
         Example: host collect stream --top 60 --seconds 3600 --store postgres://tsh@127.0.0.1/market
         """)
 
-    @Option(name: .long, parsing: .singleValue, help: "A symbol (repeatable); default: the top --top by 24 h quote volume.")
+    @Option(name: [.customLong("symbol"), .customLong("symbols")], parsing: .upToNextOption,
+            help: "Symbols (--symbols A B … or --symbol A --symbol B); default: the top --top by 24 h quote volume.")
     var symbol: [String] = []
     @Option(name: .long, help: "How many symbols when none is named.")
     var top = 20

@@ -123,7 +123,7 @@ struct CollectCommandTests {
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
         let port = TestPorts.free()
-        async let run = Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT",
+        async let run = Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbols", "BTCUSDT", "ETHUSDT",
                                    "--tiers", "rest:full", "--seconds", "6", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
                                    "--json", "--quiet"])
         var page = ""
