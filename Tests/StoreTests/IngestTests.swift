@@ -65,6 +65,25 @@ struct IngestTests {
         await store.close()
     }
 
+    @Test("PostgreSQL: a large batch goes over two connections; sent again, every row is found stored and none is written twice",
+          .enabled(if: TestPostgres.enabled))
+    func postgresLargeBatchTwoConnections() async throws {
+        let store = try await TestPostgres.store()
+        try await store.migrate()
+        let batch = Self.batch(trades: 60_000)
+        #expect(batch.count >= PostgresMarketStore.parallelWriteRows)
+        #expect(try await store.ingest(batch) == batch.count)
+        #expect(try await store.ingest(batch) == 0)
+        // Half of it again plus new rows: only the new rows are written.
+        var mixed = Self.batch(trades: 30_000, offset: 45_000)
+        mixed.tickers = []
+        mixed.depth = []
+        #expect(try await store.ingest(mixed) == 15_000)
+        let rows = try await store.streamCoverage().filter { $0.table == "trades" }.map(\.rows).reduce(0, +)
+        #expect(rows == 75_000)
+        await store.close()
+    }
+
     @Test("the row builder: quotes numbered per symbol, trades with their ids, one depth event per L2 message with its venue sequence")
     func rowBuilder() {
         let btc = SymbolID(0)
