@@ -527,10 +527,14 @@ struct CollectStreamCommand: AsyncParsableCommand {
             }
         }, status: { _, _, _ in })
         let symbolNames = Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })
+        // A symbol's first bucket began before its trades were streamed (it lacks the earlier
+        // ones): never stored — it would replace a backfilled candle with a partial one.
+        let startedSeries = Mutex(Set<String>())
         let writeBars = { @Sendable (clock: Int64) async in
             let final = barAggregator.withLock { $0.advance(to: clock) }
             guard !final.isEmpty else { return }
             let candles = final.compactMap { b -> StoredCandle? in
+                guard startedSeries.withLock({ !$0.insert("\(b.symbol.rawValue)/\(b.timeframe.rawValue)").inserted }) else { return nil }
                 guard let name = symbolNames[b.symbol] else { return nil }
                 return StoredCandle(venue: venueName, symbol: name, timeframe: b.timeframe, openTime: b.start / 1_000_000, open: b.open.decimal,
                                     high: b.high.decimal, low: b.low.decimal, close: b.close.decimal, volume: b.volume.decimal,
