@@ -63,7 +63,7 @@ final class FakeWSProbe: Sendable {
 
     /// Waits until `condition` holds (polling every 10 ms, at most `timeout`); returns whether it did.
     @discardableResult
-    func wait(timeout: Duration = .seconds(5), until condition: (JSONValue) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(30), until condition: (JSONValue) -> Bool) async -> Bool {
         await FakeWait.until(timeout: timeout) { self.objects.contains(where: condition) }
     }
 
@@ -73,7 +73,7 @@ final class FakeWSProbe: Sendable {
 
 enum FakeWait {
     /// Polls `condition` every 10 ms for at most `timeout`.
-    static func until(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    static func until(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition() { return true }
