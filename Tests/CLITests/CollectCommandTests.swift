@@ -83,7 +83,7 @@ struct CollectCommandTests {
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
         let out = try await Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbol", "BTCUSDT", "--symbol", "ETHUSDT",
-                                       "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "5", "--data-dir", dir.path,
+                                       "--symbol", "BNBUSDT", "--tiers", "1:full,1:ticker+trades,rest:ticker", "--seconds", "9", "--data-dir", dir.path,
                                        "--bars", "1s", "--json", "--quiet"])
         #expect(out.status == 0, "\(out.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
