@@ -208,14 +208,9 @@ public final class RedisConnection {
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
         for _ in commands {
-            var raw: UnsafeMutableRawPointer?
-            if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil {
-                let message = Self.errorText(ctx)
-                close()
-                throw RedisError.connection("\(url.host):\(url.port): \(message)")
-            }
-            replies.append(Self.copy(raw!.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(raw)
+            let reply = try nextRaw(ctx)
+            replies.append(Self.copy(reply))
+            freeReplyObject(reply)
         }
         return replies
     }
@@ -240,15 +235,9 @@ public final class RedisConnection {
         guard let ctx = context else { throw RedisError.connection("closed") }
         var errors: [String] = []
         for _ in 0..<count {
-            var raw: UnsafeMutableRawPointer?
-            if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil {
-                let message = Self.errorText(ctx)
-                close()
-                throw RedisError.connection("\(url.host):\(url.port): \(message)")
-            }
-            let reply = raw!.assumingMemoryBound(to: redisReply.self)
+            let reply = try nextRaw(ctx)
             if reply.pointee.type == REDIS_REPLY_ERROR, case .error(let e) = Self.copy(reply) { errors.append(e) }
-            freeReplyObject(raw)
+            freeReplyObject(reply)
         }
         return errors
     }
@@ -257,14 +246,20 @@ public final class RedisConnection {
     /// messages); waits at most the connection's timeout.
     public func nextReply() throws(RedisError) -> RedisReply {
         guard let ctx = context else { throw RedisError.connection("closed") }
+        let reply = try nextRaw(ctx)
+        defer { freeReplyObject(reply) }
+        return Self.copy(reply)
+    }
+
+    /// The next reply (the caller frees it); a broken connection is closed and thrown.
+    private func nextRaw(_ ctx: UnsafeMutablePointer<redisContext>) throws(RedisError) -> UnsafeMutablePointer<redisReply> {
         var raw: UnsafeMutableRawPointer?
-        if redisGetReply(ctx, &raw) != REDIS_OK || raw == nil {
+        guard redisGetReply(ctx, &raw) == REDIS_OK, let raw else {
             let message = Self.errorText(ctx)
             close()
             throw RedisError.connection("\(url.host):\(url.port): \(message)")
         }
-        defer { freeReplyObject(raw) }
-        return Self.copy(raw!.assumingMemoryBound(to: redisReply.self))
+        return raw.assumingMemoryBound(to: redisReply.self)
     }
 
     private static func copy(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
