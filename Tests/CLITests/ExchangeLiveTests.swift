@@ -40,7 +40,7 @@ struct ExchangeLiveTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("exchange.yaml")
         try config(dataDir: dir.appendingPathComponent("data"), feed: feed).write(to: file, atomically: true, encoding: .utf8)
-        let run = try HostCommandLineTests.run(["run", "--config", file.path, "--seconds", "6", "--quiet", "--json"])
+        let run = try HostCommandLineTests.run(["run", "--config", file.path, "--seconds", "10", "--quiet", "--json"])
         let replay = try HostCommandLineTests.run(["replay", "last", "--data-dir", dir.appendingPathComponent("data").path])
         return (run, replay)
     }
