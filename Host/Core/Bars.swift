@@ -109,11 +109,36 @@ public struct WideFixed8: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The value as a `Fixed8`, nil when it does not fit Int64 raw.
     public var fixed8: Fixed8? { Int64(exactly: raw).map(Fixed8.init(raw:)) }
     /// The nearest `Double` (for indicators; never for sums).
-    public var double: Double { Double(raw) / 1e8 }
+    public var double: Double { raw.nearestDouble / 1e8 }
     /// The exact value as a `Decimal`.
     public var decimal: Decimal { Decimal(string: description)! }
     /// Plain decimal notation without trailing zeros: "1234.5", "-0.00000001", "0".
     public var description: String { ExactText.plain(raw, fractionDigits: 8) }
+}
+
+extension Int128 {
+    /// The nearest `Double`, the same value as `Double(self)` (round to nearest, ties to even).
+    ///
+    /// Hand-written because the standard library's `Double(Int128)` goes through its generic
+    /// integer conversion: measured 620 ns a call against 7 ns here (10 M conversions, release),
+    /// and it was 18 % of the screener benchmark's time (five 128-bit sums per bar).
+    /// The top 64 significant bits, with a sticky bit for anything below them, round once in
+    /// the `UInt64` → `Double` conversion, then an exact scaling by 2^shift.
+    @inlinable public var nearestDouble: Double {
+        let magnitude = self.magnitude
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+        let low = UInt64(truncatingIfNeeded: magnitude)
+        let value: Double
+        if high == 0 {
+            value = Double(low)
+        } else {
+            let shift = 64 - high.leadingZeroBitCount
+            let top = (high << (64 - shift)) | (low >> shift)
+            let sticky: UInt64 = low << (64 - shift) != 0 ? 1 : 0
+            value = Double(top | sticky) * Double(sign: .plus, exponent: shift, significand: 1)
+        }
+        return self < 0 ? -value : value
+    }
 }
 
 /// An exact decimal with sixteen fractional digits in a 128-bit integer: the product of two
@@ -137,7 +162,7 @@ public struct Fixed16: Sendable, Hashable, Comparable, CustomStringConvertible {
     @inlinable public static func - (lhs: Fixed16, rhs: Fixed16) -> Fixed16 { Fixed16(raw: lhs.raw - rhs.raw) }
 
     /// The nearest `Double` (for indicators; never for sums).
-    public var double: Double { Double(raw) / 1e16 }
+    public var double: Double { raw.nearestDouble / 1e16 }
     /// The exact value as a `Decimal` (exact up to Decimal's 38 significant digits).
     public var decimal: Decimal { Decimal(string: description)! }
     /// Plain decimal notation without trailing zeros: "1773.406", "0".

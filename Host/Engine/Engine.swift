@@ -174,6 +174,7 @@ public final class Engine: @unchecked Sendable {
     private var routeStart: [Int] = [0]
     private var routeList: [Route] = []
     private var signalAll: [Int] = []
+    private var signalConsumerCache: [String: [Int]] = [:]
     // Bars: one aggregator over every timeframe some instance asks for; for each
     // (symbol, timeframe) the routes of the instances that asked for it.
     private var bars: BarAggregator?
@@ -442,6 +443,7 @@ public final class Engine: @unchecked Sendable {
             routeStart.append(routeList.count)
         }
         signalAll = instances.filter { $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
+        signalConsumerCache = [:]
         rebuildBarRoutes()
     }
 
@@ -974,15 +976,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func deliverSignal(_ record: SignalRecord, symbol: SymbolID, source: Int) {
-        var targets: [Int]
-        if symbol == .none {
-            targets = signalAll
-        } else {
-            targets = instances.filter { $0.isSubscribed(symbol) && $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
-        }
-        // Kinds that declare the signals they consume (ABI 1.1) get only those.
-        targets.removeAll { !instances[$0].spec.kind.consumes(record.name) }
-        guard targets.contains(where: { $0 != source }) else { return }
+        let consumers = signalConsumers(of: record.name)
+        func isTarget(_ index: Int) -> Bool { index != source && (symbol == .none || instances[index].isSubscribed(symbol)) }
+        guard consumers.contains(where: isTarget) else { return }
         seq &+= 1
         let sourceRT = instances[source]
         let now = engineNow()
@@ -998,7 +994,7 @@ public final class Engine: @unchecked Sendable {
                                 fields: fields.baseAddress, field_count: UInt32(fields.count), reserved_1_1: 0)
                             withUnsafeMutablePointer(to: &e) { pointer in
                                 let h = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
-                                for index in targets where index != source {
+                                for index in consumers where isTarget(index) {
                                     counters.signalsDelivered += 1
                                     deliver(route(for: instances[index]), h)
                                 }
@@ -1010,6 +1006,19 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// The instances that take signals of this name, in instance order: their kind has signal
+    /// events and, when it declares what it consumes (ABI 1.1), consumes the name. Cached per
+    /// name (matching a kind's patterns per signal was a tenth of the screener's time); names
+    /// beyond `maximumCachedSignalNames` are matched each time, so a plugin inventing names
+    /// cannot grow the cache without bound.
+    private func signalConsumers(of name: String) -> [Int] {
+        if let cached = signalConsumerCache[name] { return cached }
+        let consumers = signalAll.filter { instances[$0].spec.kind.consumes(name) }
+        if signalConsumerCache.count < Self.maximumCachedSignalNames { signalConsumerCache[name] = consumers }
+        return consumers
+    }
+
+    static let maximumCachedSignalNames = 4_096
     static let maximumSignalFields: UInt32 = 64
 
     /// The fields as `tsh_signal_field`s whose names point into one buffer, valid during `body`.

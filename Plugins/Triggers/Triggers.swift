@@ -30,14 +30,21 @@ enum Common {
 
     static func sign(_ x: Double) -> Int32 { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 
-    /// A JSON number: finite values as Swift prints them (shortest round-trip), others null.
-    static func json(_ x: Double?) -> String {
-        guard let x, x.isFinite else { return "null" }
-        return "\(x)"
-    }
 
+    /// `{"name":number,…}` built in one string (a payload per firing): finite numbers as Swift
+    /// prints them (shortest round-trip), others null.
     static func payload(_ fields: [(String, Double?)]) -> String {
-        "{" + fields.map { "\"\($0.0)\":\(json($0.1))" }.joined(separator: ",") + "}"
+        var text = "{"
+        text.reserveCapacity(32 * fields.count)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { text += "," }
+            text += "\""
+            text += field.0
+            text += "\":"
+            if let x = field.1, x.isFinite { text += x.description } else { text += "null" }
+        }
+        text += "}"
+        return text
     }
 }
 
@@ -193,17 +200,22 @@ final class RSIDivergence: StrategyPlugin {
         if s.window.count > width { s.window.removeFirst() }
         guard s.window.count == width else { return }
         let center = s.window[s.swing]
-        let others = s.window.enumerated().filter { $0.offset != s.swing }.map(\.element.close)
+        // Whether the centre's close is above (below) every other close of the window.
+        var isHigh = true, isLow = true
+        for (offset, other) in s.window.enumerated() where offset != s.swing {
+            isHigh = isHigh && center.close > other.close
+            isLow = isLow && center.close < other.close
+        }
         let pivotIndex = s.index - s.swing
         var signal: (direction: Int32, previous: Point, current: Point)?
         if let centerRSI = center.rsi {
             let point = Point(index: pivotIndex, close: center.close, rsi: centerRSI)
-            if others.allSatisfy({ center.close > $0 }) {
+            if isHigh {
                 if let previous = s.lastHigh, pivotIndex - previous.index <= s.lookback, point.close > previous.close, point.rsi < previous.rsi {
                     signal = (-1, previous, point)
                 }
                 s.lastHigh = point
-            } else if others.allSatisfy({ center.close < $0 }) {
+            } else if isLow {
                 if let previous = s.lastLow, pivotIndex - previous.index <= s.lookback, point.close < previous.close, point.rsi > previous.rsi {
                     signal = (1, previous, point)
                 }

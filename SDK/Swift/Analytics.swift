@@ -41,6 +41,9 @@ public struct PriceLevels: Sendable {
 
     /// Raw levels per source, newest last, at most `capacity` each.
     private var sources: [[(price: Double, weight: Double)]]
+    /// Every raw level by price (stable: source order, then age, among equal prices), kept up
+    /// to date by `add` — levels change on swings, clusters are asked for on every bar.
+    private var sorted: [(price: Double, weight: Double)] = []
     public let capacity: Int
 
     public init(sources: Int, capacity: Int = 20) {
@@ -51,12 +54,13 @@ public struct PriceLevels: Sendable {
     public mutating func add(_ price: Double, source: Int, weight: Double) {
         sources[source].append((price, weight))
         if sources[source].count > capacity { sources[source].removeFirst() }
+        sorted = sources.flatMap { $0 }.sorted { $0.price < $1.price }
     }
 
     /// Clusters every level: sorted by price, a level within `distance` of the previous one
     /// (chained) joins its cluster. Ascending by price.
     public func clusters(mergeDistance distance: Double) -> [Level] {
-        let all = sources.flatMap { $0 }.sorted { $0.price < $1.price }
+        let all = sorted
         var out: [Level] = []
         var weighted = 0.0, strength = 0.0, members = 0, last = -Double.infinity
         for level in all {

@@ -24,7 +24,8 @@ public struct JSONWriter: Sendable {
         needsComma = true
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: name)
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     public mutating func number(_ name: StaticString, _ value: Double?) {
@@ -34,7 +35,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func integer(_ name: StaticString, _ value: Int) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        Self.append(integer: value, to: &bytes)
     }
 
     /// A string value; `value` must not need escaping (identifiers, enum names).
@@ -53,15 +54,18 @@ public struct JSONWriter: Sendable {
 
     /// A nested object under a run-time key (e.g. a trigger kind); `name` must not need escaping.
     public mutating func object(dynamic name: String, _ body: (inout JSONWriter) -> Void) {
-        key(bytes: name.utf8)
+        var name = name
+        name.withUTF8 { key(bytes: $0) }
         nested(body)
     }
 
+    /// Written in place: the object's own first key takes no comma.
     private mutating func nested(_ body: (inout JSONWriter) -> Void) {
-        var inner = JSONWriter(capacity: 64)
-        body(&inner)
-        bytes.append(contentsOf: inner.bytes)
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
         bytes.append(UInt8(ascii: "}"))
+        needsComma = true
     }
 
     /// `value` rounded to 8 fraction digits, trailing zeros trimmed ("12.5", "-0.00012", "3");
@@ -80,25 +84,55 @@ public struct JSONWriter: Sendable {
             out.append(UInt8(ascii: "0"))
             return
         }
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var whole = units / 100_000_000
-        var fraction = units % 100_000_000
-        var divisor: UInt64 = 1
-        while divisor <= whole / 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(whole / divisor))
-            whole %= divisor
-            divisor /= 10
+        // Digits from the right into a stack buffer, divisions by the constant 10 only (the
+        // compiler makes them multiplications), then one append: the fraction's 8 places
+        // without trailing zeros, the point, the whole part, the sign.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var start = buffer.count
+            var whole = units / 100_000_000
+            var fraction = units % 100_000_000
+            if fraction > 0 {
+                var places = 8
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    places -= 1
+                }
+                for _ in 0..<places {
+                    start -= 1
+                    buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction % 10)
+                    fraction /= 10
+                }
+                start -= 1
+                buffer[start] = UInt8(ascii: ".")
+            }
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: whole % 10)
+                whole /= 10
+            } while whole > 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
-        guard fraction > 0 else { return }
-        out.append(UInt8(ascii: "."))
-        // Digits from the first fraction place until nothing is left: leading zeros kept,
-        // trailing zeros never written.
-        var place: UInt64 = 10_000_000
-        while fraction > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(fraction / place))
-            fraction %= place
-            place /= 10
+    }
+
+    /// A decimal integer, the same text as `String(value)`.
+    static func append(integer value: Int, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var start = buffer.count
+            var magnitude = value.magnitude
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 }

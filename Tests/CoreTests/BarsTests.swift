@@ -429,3 +429,23 @@ struct BarsTests {
         #expect(out.first?.quoteVolume.decimal == quoteQty.decimal)
     }
 }
+
+@Suite struct Int128DoubleTests {
+    @Test func nearestDoubleEqualsTheStandardConversionAtTheEdges() {
+        let edges: [Int128] = [
+            0, 1, -1, Int128(Int64.max), Int128(Int64.max) + 1, Int128(Int64.min), Int128(Int64.min) - 1, (1 << 64) - 1, 1 << 64,
+            (1 << 53) + 1, (1 << 65) + 1, (1 << 117) + (1 << 64) + 1, Int128.max, Int128.min, Int128.min + 1,
+        ]
+        for value in edges { #expect(value.nearestDouble == Double(value), "\(value)") }
+    }
+
+    @Test func nearestDoubleEqualsTheStandardConversionForRandomMagnitudes() {
+        var random = SplitMix64(seed: 128)
+        for i in 0..<20_000 {
+            let bits = Int(random.next() % 127) + 1
+            var value = (Int128(random.next()) << 64 | Int128(random.next())) >> (127 - bits)
+            if i % 2 == 1 { value = -value }
+            #expect(value.nearestDouble == Double(value), "\(value)")
+        }
+    }
+}

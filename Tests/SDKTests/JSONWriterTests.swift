@@ -33,6 +33,32 @@ struct JSONWriterTests {
     }
 }
 
+extension JSONWriterTests {
+    @Test("a number is its value rounded to 1e-8: parsing the text back gives exactly that rounding, with no trailing zero")
+    func numbersRoundTripTheirEightPlaceRounding() {
+        var random = SystemRandomNumberGenerator()
+        for i in 0..<20_000 {
+            let magnitude = Double.random(in: 0..<1, using: &random) * pow(10, Double(i % 19 - 8))
+            let value = i % 3 == 0 ? -magnitude : magnitude
+            var writer = JSONWriter()
+            writer.number("x", value)
+            let text = String(writer.finish().dropFirst(5).dropLast())
+            let expected = (value * 1e8).rounded() / 1e8
+            #expect(Double(text) == (expected == 0 ? 0 : expected), "\(value) → \(text)")
+            #expect(!(text.contains(".") && text.hasSuffix("0")), "\(value) → \(text)")
+        }
+    }
+
+    @Test("integers print as String(value) does, the extremes included")
+    func integersPrintAsStringDoes() {
+        for value in [0, 7, -7, 10, -10, 1_234_567_890, Int.max, Int.min] {
+            var writer = JSONWriter()
+            writer.integer("n", value)
+            #expect(writer.finish() == "{\"n\":\(value)}")
+        }
+    }
+}
+
 struct JSONFieldsTests {
     @Test("top-level numbers and strings are read; nested keys of the same name and keys inside strings are not")
     func readsTopLevelFields() {
