@@ -118,7 +118,7 @@ public final class FakeBybitVenue: Sendable {
 
     public let configuration: Configuration
     private let state: Mutex<State>
-    private let server: Mutex<LoopbackVenueServer?> = Mutex(nil)
+    private let server: Mutex<FakeStreamHost?> = Mutex(nil)
     private let logger: Logger
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "bybit.fake")) {
@@ -145,13 +145,13 @@ public final class FakeBybitVenue: Sendable {
     @discardableResult
     public func start(port: Int = 0, host: String = "127.0.0.1") async throws -> Int {
         if let running = server.withLock({ $0 }), let bound = running.port { return bound }
-        let server = LoopbackVenueServer(
+        let server = FakeStreamHost(
             routes: [
                 "/v5/public/spot": route(.spot),
                 "/v5/public/linear": route(.linear),
             ],
             http: { [self] request, context in try await handle(request, context) },
-            logger: logger
+            name: "fake-bybit", logger: logger
         )
         self.server.withLock { $0 = server }
         let bound = try await server.start(host: host, port: port)

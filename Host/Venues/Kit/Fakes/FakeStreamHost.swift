@@ -40,10 +40,14 @@ package final class FakeStreamConnection: Sendable {
     package func drop() { channel.close(promise: nil) }
 }
 
-/// The Hummingbird WebSocket server shared by the fake market/user and RTDS servers: binds
-/// 127.0.0.1 on a free port, answers the venue's text keep-alive frames (`keepAliveReply`,
-/// unless silent), and hands every other text frame to the route's handler.
+/// The Hummingbird WebSocket server every fake venue's streams run on: binds 127.0.0.1 (or the
+/// given host) on a free or given port, answers the venue's text keep-alive frames
+/// (`keepAliveReply`, unless silent), and hands every other text frame to the route's handler.
+/// Requests that are not a WebSocket upgrade on a known path go to `http` (404 without one), so
+/// one port can serve a venue's REST and streams (`host fake-venue bybit --port P`).
 package final class FakeStreamHost: Sendable {
+    package typealias HTTPHandler = @Sendable (Request, FakeRequestContext) async throws -> Response
+
     package struct Route: Sendable {
         package var opened: @Sendable (FakeStreamConnection) -> Void
         package var received: @Sendable (FakeStreamConnection, String) -> Void
@@ -64,10 +68,13 @@ package final class FakeStreamHost: Sendable {
         var accepted = 0
         var task: Task<Void, Never>?
         var port: Int?
+        var failure: String?
     }
 
     private let routes: [String: Route]
     private let fallback: Route?
+    private let http: HTTPHandler
+    private let name: String
     private let logger: Logger
     private let state = Mutex(State())
     private let silentFlag = Atomic<Bool>(false)
@@ -76,10 +83,12 @@ package final class FakeStreamHost: Sendable {
     private let keepAliveReply: @Sendable (String) -> String?
 
     package init(routes: [String: Route], fallback: Route? = nil, keepAliveReply: @escaping @Sendable (String) -> String? = { _ in nil },
-                 logger: Logger) {
+                 http: @escaping HTTPHandler = { _, _ in Response(status: .notFound) }, name: String = "fake-venue-stream", logger: Logger) {
         self.routes = routes
         self.fallback = fallback
         self.keepAliveReply = keepAliveReply
+        self.http = http
+        self.name = name
         self.logger = logger
     }
 
@@ -92,14 +101,15 @@ package final class FakeStreamHost: Sendable {
 
     package func dropAll() { for connection in openConnections { connection.drop() } }
 
-    /// Starts listening; returns the bound port.
-    package func start() async throws -> Int {
-        if let port { return port }
+    /// Listens on `host:port` (port 0: the OS picks); returns the bound port. A port that cannot
+    /// be bound is an error naming it, at once.
+    package func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        if let bound = self.port { return bound }
         // Hummingbird's own logs (start, cancelled child channels at stop) are noise for a fake.
         var appLogger = logger
         appLogger.logLevel = .critical
         let app = Application(
-            router: Router(),
+            responder: CallbackResponder<FakeRequestContext>(callback: http),
             server: .http1WebSocketUpgrade(
                 configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: .disabled, closeTimeout: .seconds(2)))
             ) { [self] (request: HTTPRequest, channel: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
@@ -109,22 +119,24 @@ package final class FakeStreamHost: Sendable {
                     try await self.serve(path: path, route: route, channel: channel, inbound: inbound, outbound: outbound)
                 }
             },
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-venue-stream"),
+            configuration: .init(address: .hostname(host, port: port), serverName: name),
             onServerRunning: { [self] channel in
                 state.withLock { $0.port = channel.localAddress?.port }
             },
             logger: appLogger
         )
-        let task = Task { [logger] in
-            do { try await app.run() } catch { logger.error("Fake stream server failed", metadata: ["error": "\(error)"]) }
+        let task = Task { [self] in
+            do { try await app.run() } catch { state.withLock { $0.failure = "\(error)" } }
         }
         state.withLock { $0.task = task }
         for _ in 0..<2_000 {
-            if let port { return port }
+            let (bound, failure) = state.withLock { ($0.port, $0.failure) }
+            if let bound { return bound }
+            if let failure { throw FakeServerError(message: "\(name) could not listen on \(host):\(port): \(failure)") }
             try await Task.sleep(for: .milliseconds(5))
         }
         task.cancel()
-        throw FakeStreamServerError(message: "server did not start within 10 s")
+        throw FakeServerError(message: "\(name) did not start listening on \(host):\(port) within 10 s")
     }
 
     /// Stops the server and closes every connection.
@@ -188,12 +200,6 @@ extension FakeStreamConnection {
             group.cancelAll()
         }
     }
-}
-
-/// A fake server could not start.
-public struct FakeStreamServerError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { "FakeStreamServerError(\(message))" }
 }
 
 /// JSON helpers for the fakes (not a hot path: Foundation is fine here).
