@@ -67,7 +67,7 @@ struct FakeVenueRootCommand: AsyncParsableCommand {
             var arguments = passthrough
             if seconds > 0 { arguments += ["--seconds", "\(seconds)"] }
             if let feedFile { arguments += ["--feed-file", feedFile] }
-            var command = try FakeVenueCommand.parse(arguments)
+            let command = try FakeVenueCommand.parse(arguments)
             try await command.run()
             return
         }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Synchronization
 import NIOWebSocket
+import VenueFakes
 import VenueKit
 
 /// Where a stream connection was opened: raw (`/ws…`) or combined (`/stream…`), with the
@@ -66,55 +67,28 @@ extension FakeBinanceVenue {
         return route
     }
 
-    /// One connection's life: registers it, writes its outbox in order, answers its control messages.
-    func serve(route: FakeBinanceStreamRoute, channel: any Channel, inbound: WebSocketInboundStream,
-               outbound: WebSocketOutboundWriter) async throws {
-        let (frames, continuation) = AsyncStream<FakeBinanceConnection.Outbound>.makeStream()
-        let connection = state.withLock { state in
-            let connection = FakeBinanceConnection(id: state.nextConnectionID, path: route.path, channel: channel, outbox: continuation)
-            state.nextConnectionID += 1
-            state.accepted += 1
-            var unique: [String] = []
-            for name in route.streams where !unique.contains(name) { unique.append(name) }
-            state.connections[connection.id] = ConnectionState(connection: connection, streams: unique, combined: route.combined,
-                                                               openedAt: .now)
-            return connection
-        }
-        logger.debug("Fake Binance stream connection opened", metadata: ["ws.connection": "\(connection.id)", "ws.path": "\(route.path)"])
-        defer {
-            continuation.finish()
-            _ = state.withLock { $0.connections.removeValue(forKey: connection.id) }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await frame in frames {
-                    switch frame {
-                    case .text(let text): try await outbound.write(.text(text))
-                    case .ping: try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
-                    case .close(let code, let reason):
-                        try await outbound.close(code, reason: reason)
-                        return
-                    }
+    /// The kit's route for an upgrade request's target: the connection is registered with the
+    /// streams its URL names, its text frames are control messages, and it leaves the registry
+    /// when it closes. Nil refuses the upgrade (unknown path or stream).
+    func streamHostRoute(_ target: String) -> FakeStreamHost.Route? {
+        guard let route = streamRoute(target) else { return nil }
+        return FakeStreamHost.Route(
+            opened: { [self] connection in
+                state.withLock { state in
+                    state.accepted += 1
+                    var unique: [String] = []
+                    for name in route.streams where !unique.contains(name) { unique.append(name) }
+                    state.connections[connection.id] = ConnectionState(connection: connection, streams: unique, combined: route.combined,
+                                                                       openedAt: .now)
                 }
-            }
-            if let interval = configuration.pingInterval {
-                group.addTask { [self] in
-                    while true {
-                        try await Task.sleep(for: interval)
-                        if !state.withLock({ $0.silent }) { connection.ping() }
-                    }
-                }
-            }
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                guard case .text(let text) = message else { continue }
-                control(connection, text)
-            }
-            group.cancelAll()
-        }
+                logger.debug("Fake Binance stream connection opened", metadata: ["ws.connection": "\(connection.id)", "ws.path": "\(route.path)"])
+            },
+            received: { [self] connection, text in control(connection, text) },
+            closed: { [self] connection in _ = state.withLock { $0.connections.removeValue(forKey: connection.id) } })
     }
 
     /// Answers one inbound text frame (a JSON control message) and enforces the message rate.
-    func control(_ connection: FakeBinanceConnection, _ text: String) {
+    func control(_ connection: FakeStreamConnection, _ text: String) {
         let now = ContinuousClock.now
         let tooFast = state.withLock { state -> Bool in
             guard var entry = state.connections[connection.id], let limit = configuration.maxIncomingMessagesPerSecond else { return false }
@@ -194,7 +168,7 @@ extension FakeBinanceVenue {
         }
     }
 
-    private func reply(_ connection: FakeBinanceConnection, _ text: String) {
+    private func reply(_ connection: FakeStreamConnection, _ text: String) {
         guard !state.withLock({ $0.silent }) else { return }
         connection.send(text)
     }

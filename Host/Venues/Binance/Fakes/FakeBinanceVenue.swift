@@ -156,7 +156,7 @@ public final class FakeBinanceVenue: Sendable {
     // MARK: - State
 
     struct ConnectionState {
-        let connection: FakeBinanceConnection
+        let connection: FakeStreamConnection
         var streams: [String]
         var combined: Bool
         let openedAt: ContinuousClock.Instant
@@ -187,10 +187,9 @@ public final class FakeBinanceVenue: Sendable {
         var weightWindow: Int64 = 0
         var weightUsed = 0
         var connections: [Int: ConnectionState] = [:]
-        var nextConnectionID = 1
         var accepted = 0
         var lifetime: Duration?
-        var app: Task<Void, Never>?
+        var server: FakeStreamHost?
         var driver: Task<Void, Never>?
         var port: Int?
     }
@@ -231,37 +230,17 @@ public final class FakeBinanceVenue: Sendable {
     @discardableResult
     public func start(port: Int = 0) async throws -> Int {
         if let bound = state.withLock({ $0.port }) { return bound }
-        var appLogger = logger
-        appLogger.logLevel = .critical  // Hummingbird's own start/stop logs are noise for a fake
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let ping: AutoPingSetup = configuration.pongTimeout.map { .enabled(timePeriod: $0) } ?? .disabled
-        let app = Application(
-            responder: CallbackResponder<FakeRequestContext> { [self] request, context in try await handleREST(request, context) },
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: ping, closeTimeout: .seconds(2)))
-            ) { [self] (request: HTTPRequest, channel: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
-                guard let route = streamRoute(request.path ?? "/") else { return .dontUpgrade }
-                return .upgrade([:]) { inbound, outbound, _ in
-                    try await self.serve(route: route, channel: channel, inbound: inbound, outbound: outbound)
-                }
-            },
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-binance"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: appLogger
-        )
-        let task = Task { [logger] in
-            do { try await app.run() } catch { logger.error("Fake Binance server failed", metadata: ["error": "\(error)"]) }
-            continuation.finish()
+        let server = FakeStreamHost(
+            resolve: { [self] target in streamHostRoute(target) },
+            http: { [self] request, context in try await handleREST(request, context) },
+            name: "fake-binance", autoPing: configuration.pongTimeout.map { .enabled(timePeriod: $0) } ?? .disabled,
+            pingInterval: configuration.pingInterval, logger: logger)
+        let silent = state.withLock { state in
+            state.server = server
+            return state.silent
         }
-        state.withLock { $0.app = task }
-        var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next(), bound > 0 else {
-            task.cancel()
-            throw FakeServerError(message: "fake Binance venue did not start listening on 127.0.0.1:\(port)")
-        }
+        server.setSilent(silent)
+        let bound = try await server.start(host: "127.0.0.1", port: port)
         let driver = Task { [self] in await drive() }
         state.withLock {
             $0.port = bound
@@ -273,19 +252,17 @@ public final class FakeBinanceVenue: Sendable {
 
     /// Stops the markets and the server, closing every connection.
     public func stop() async {
-        let (app, driver, connections) = state.withLock { state -> (Task<Void, Never>?, Task<Void, Never>?, [FakeBinanceConnection]) in
+        let (server, driver) = state.withLock { state -> (FakeStreamHost?, Task<Void, Never>?) in
             defer {
-                state.app = nil
+                state.server = nil
                 state.driver = nil
                 state.port = nil
             }
-            return (state.app, state.driver, state.connections.values.map(\.connection))
+            return (state.server, state.driver)
         }
         driver?.cancel()
         await driver?.value
-        for connection in connections { connection.drop() }
-        app?.cancel()
-        await app?.value
+        await server?.stop()
     }
 
     /// Starts on `port`, reports the URLs, and serves until the calling task is cancelled.
@@ -357,7 +334,13 @@ public final class FakeBinanceVenue: Sendable {
 
     /// While on, nothing is sent on any stream (data and control answers); sockets stay open.
     /// Protocol pings continue (they come from the WebSocket layer).
-    public func setSilent(_ silent: Bool) { state.withLock { $0.silent = silent } }
+    public func setSilent(_ silent: Bool) {
+        let server = state.withLock { state in
+            state.silent = silent
+            return state.server
+        }
+        server?.setSilent(silent)
+    }
 
     /// Sends `serverShutdown` on every connection (`!serverShutdown` wrapped on combined ones).
     @discardableResult
@@ -506,7 +489,7 @@ public final class FakeBinanceVenue: Sendable {
     /// Closes connections past the configured lifetime (Binance's 24 h rotation).
     private func rotate() {
         let now = ContinuousClock.now
-        let expired = state.withLock { state -> [FakeBinanceConnection] in
+        let expired = state.withLock { state -> [FakeStreamConnection] in
             guard let lifetime = state.lifetime else { return [] }
             return state.connections.values.filter { now - $0.openedAt >= lifetime }.map(\.connection)
         }
@@ -515,46 +498,4 @@ public final class FakeBinanceVenue: Sendable {
             connection.close(code: .goingAway, reason: "connection lifetime reached")
         }
     }
-}
-
-/// One open WebSocket of the fake: frames are written in order by one writer task.
-final class FakeBinanceConnection: Sendable {
-    enum Outbound: Sendable {
-        case text(String)
-        case ping
-        case close(WebSocketErrorCode, String)
-    }
-
-    let id: Int
-    let path: String
-    private let channel: any Channel
-    private let outbox: AsyncStream<Outbound>.Continuation
-    private let closing = Atomic<Bool>(false)
-
-    init(id: Int, path: String, channel: any Channel, outbox: AsyncStream<Outbound>.Continuation) {
-        self.id = id
-        self.path = path
-        self.channel = channel
-        self.outbox = outbox
-    }
-
-    func send(_ text: String) {
-        guard !closing.load(ordering: .relaxed) else { return }
-        outbox.yield(.text(text))
-    }
-
-    /// A protocol ping frame (empty payload), in order with the text frames.
-    func ping() {
-        guard !closing.load(ordering: .relaxed) else { return }
-        outbox.yield(.ping)
-    }
-
-    /// A close frame, then the connection ends.
-    func close(code: WebSocketErrorCode, reason: String) {
-        guard !closing.exchange(true, ordering: .relaxed) else { return }
-        outbox.yield(.close(code, reason))
-    }
-
-    /// TCP close without a close handshake.
-    func drop() { channel.close(promise: nil) }
 }

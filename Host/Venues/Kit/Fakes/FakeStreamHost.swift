@@ -6,10 +6,13 @@ import NIOCore
 import NIOWebSocket
 import Synchronization
 
-/// One open WebSocket on a fake stream server. Frames are written in order by one writer task.
+/// One open WebSocket on a fake stream server. Frames are written in order by one writer task;
+/// after a close frame nothing more is queued.
 package final class FakeStreamConnection: Sendable {
     package enum Outbound: Sendable {
         case text(String)
+        /// A protocol ping frame (empty payload).
+        case ping
         case close(WebSocketErrorCode, String)
     }
 
@@ -18,6 +21,7 @@ package final class FakeStreamConnection: Sendable {
     private let channel: any Channel
     private let outbox: AsyncStream<Outbound>.Continuation
     private let silent: @Sendable () -> Bool
+    private let closing = Atomic<Bool>(false)
 
     package init(id: Int, path: String, channel: any Channel, outbox: AsyncStream<Outbound>.Continuation, silent: @escaping @Sendable () -> Bool) {
         self.id = id
@@ -29,12 +33,21 @@ package final class FakeStreamConnection: Sendable {
 
     /// Queues a text frame unless the server is silent.
     package func send(_ text: String) {
-        guard !silent() else { return }
+        guard !silent(), !closing.load(ordering: .relaxed) else { return }
         outbox.yield(.text(text))
     }
 
+    /// Queues a protocol ping frame, in order with the text frames, unless the server is silent.
+    package func ping() {
+        guard !silent(), !closing.load(ordering: .relaxed) else { return }
+        outbox.yield(.ping)
+    }
+
     /// Sends a close frame with `code` and `reason`, then the server side finishes.
-    package func close(code: WebSocketErrorCode, reason: String) { outbox.yield(.close(code, reason)) }
+    package func close(code: WebSocketErrorCode, reason: String) {
+        guard !closing.exchange(true, ordering: .relaxed) else { return }
+        outbox.yield(.close(code, reason))
+    }
 
     /// Drops the TCP connection without a close handshake (a network failure).
     package func drop() { channel.close(promise: nil) }
@@ -71,10 +84,11 @@ package final class FakeStreamHost: Sendable {
         var failure: String?
     }
 
-    private let routes: [String: Route]
-    private let fallback: Route?
+    private let resolve: @Sendable (_ target: String) -> Route?
     private let http: HTTPHandler
     private let name: String
+    private let autoPing: AutoPingSetup
+    private let pingInterval: Duration?
     private let logger: Logger
     private let state = Mutex(State())
     private let silentFlag = Atomic<Bool>(false)
@@ -82,14 +96,32 @@ package final class FakeStreamHost: Sendable {
     /// The venue's answer to a text keep-alive frame (nil: the frame is not one).
     private let keepAliveReply: @Sendable (String) -> String?
 
-    package init(routes: [String: Route], fallback: Route? = nil, keepAliveReply: @escaping @Sendable (String) -> String? = { _ in nil },
-                 http: @escaping HTTPHandler = { _, _ in Response(status: .notFound) }, name: String = "fake-venue-stream", logger: Logger) {
-        self.routes = routes
-        self.fallback = fallback
+    /// Routes by path (the request target without its query); `fallback` takes any other path.
+    package convenience init(routes: [String: Route], fallback: Route? = nil, keepAliveReply: @escaping @Sendable (String) -> String? = { _ in nil },
+                             http: @escaping HTTPHandler = { _, _ in Response(status: .notFound) }, name: String = "fake-venue-stream", logger: Logger) {
+        self.init(resolve: { target in routes[FakeStreamHost.path(of: target)] ?? fallback }, keepAliveReply: keepAliveReply, http: http, name: name,
+                  logger: logger)
+    }
+
+    /// - Parameters:
+    ///   - resolve: the route of an upgrade request's whole target (path and query); nil refuses the upgrade.
+    ///   - autoPing: the server's protocol pings with a pong deadline (a connection that misses it is closed).
+    ///   - pingInterval: a protocol ping frame to every connection at this interval, unless silent.
+    package init(resolve: @escaping @Sendable (_ target: String) -> Route?, keepAliveReply: @escaping @Sendable (String) -> String? = { _ in nil },
+                 http: @escaping HTTPHandler = { _, _ in Response(status: .notFound) }, name: String = "fake-venue-stream",
+                 autoPing: AutoPingSetup = .disabled, pingInterval: Duration? = nil, logger: Logger) {
+        self.resolve = resolve
         self.keepAliveReply = keepAliveReply
         self.http = http
         self.name = name
+        self.autoPing = autoPing
+        self.pingInterval = pingInterval
         self.logger = logger
+    }
+
+    /// The path of a request target: everything before `?`.
+    package static func path(of target: String) -> String {
+        String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
     }
 
     package var port: Int? { state.withLock { $0.port } }
@@ -111,10 +143,11 @@ package final class FakeStreamHost: Sendable {
         let app = Application(
             responder: CallbackResponder<FakeRequestContext>(callback: http),
             server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: .disabled, closeTimeout: .seconds(2)))
+                configuration: .init(ws: .init(maxFrameSize: 1 << 24, autoPing: autoPing, closeTimeout: .seconds(2)))
             ) { [self] (request: HTTPRequest, channel: any Channel, _: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> in
-                let path = String((request.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
-                guard let route = routes[path] ?? fallback else { return .dontUpgrade }
+                let target = request.path ?? "/"
+                let path = Self.path(of: target)
+                guard let route = resolve(target) else { return .dontUpgrade }
                 return .upgrade([:]) { inbound, outbound, _ in
                     try await self.serve(path: path, route: route, channel: channel, inbound: inbound, outbound: outbound)
                 }
@@ -167,7 +200,7 @@ package final class FakeStreamHost: Sendable {
             route.closed(connection)
         }
         route.opened(connection)
-        try await connection.pump(frames: frames, inbound: inbound, outbound: outbound, maxSize: 1 << 26) { [keepAliveReply] text in
+        try await connection.pump(frames: frames, inbound: inbound, outbound: outbound, maxSize: 1 << 26, pingInterval: pingInterval) { [keepAliveReply] text in
             if let reply = keepAliveReply(text) {
                 connection.send(reply)
             } else {
@@ -181,15 +214,24 @@ extension FakeStreamConnection {
     /// Runs one accepted connection until either side ends it: writes the queued `frames` in
     /// order (a `.close` ends the writer) and hands every inbound text frame to `received`.
     package func pump(frames: AsyncStream<Outbound>, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, maxSize: Int,
-                      received: @escaping @Sendable (String) -> Void) async throws {
+                      pingInterval: Duration? = nil, received: @escaping @Sendable (String) -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await frame in frames {
                     switch frame {
                     case .text(let text): try await outbound.writeTextMessage(text)
+                    case .ping: try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
                     case .close(let code, let reason):
                         try await outbound.close(code, reason: reason)
                         return
+                    }
+                }
+            }
+            if let pingInterval {
+                group.addTask { [self] in
+                    while true {
+                        try await Task.sleep(for: pingInterval)
+                        ping()
                     }
                 }
             }
