@@ -117,7 +117,7 @@ struct PluginProject {
             case .scorer: CTemplate.scorer
             case .strategy: CTemplate.strategy
             }
-            files["\(name).c"] = fill(CTemplate.common + body + CTemplate.manifest)
+            files["\(name).c"] = fill(CTemplate.source(role: body))
             files["Makefile"] = fill(CTemplate.makefile)
         case .swift:
             let (dependency, identity) = try swiftDependency()

@@ -203,11 +203,12 @@ struct CheckPlugin: ParsableCommand {
             for name in CallbackProbe.Callback.allCases.map(\.name) {
                 guard let t = instance.callbacks[name], t.calls > 0 else { continue }
                 let average = Double(t.totalNanos) / Double(t.calls) / 1_000
-                out.append(String(format: "  %-9@ %8d calls  avg %9.2f µs  max %9.2f µs", name as NSString, t.calls, average, Double(t.maxNanos) / 1_000))
+                let label = name.padding(toLength: 9, withPad: " ", startingAt: 0)
+                out.append("  \(label)" + String(format: " %8d calls  avg %9.2f µs  max %9.2f µs", t.calls, average, Double(t.maxNanos) / 1_000))
             }
             for error in instance.firstErrors { out.append("  error: \(error)") }
         }
-        if r.pluginID != nil && r.failedAt != "load" {
+        if r.pluginID != nil && (r.failedAt == nil || r.failedAt == "run") {
             out.append("signals: \(r.signals.reduce(0) { $0 + $1.count })")
             for s in r.signals { out.append("  \(s.name) ×\(s.count)   first: \(s.first)") }
             out.append("orders: \(r.orders) (\(r.ordersDenied) denied), fills: \(r.fills)")
@@ -290,7 +291,7 @@ struct CheckPluginChild: ParsableCommand {
             configuration = try SessionAssembly.configuration(configPath: path, strategy: nil, registry: registry, checkFeedSymbols: false)
             let mine = configuration.instances.filter { instance in
                 (try? loader.locator.locate(instance.plugin)).map { Self.samePath($0, plugin.path) } ?? false
-                    || instance.plugin == options.plugin
+                    || instance.plugin == options.plugin || Self.stem(instance.plugin) == Self.stem(plugin.path)
             }
             let names = configuration.instances.map(\.plugin)
             configuration.instances = mine.map { instance in
@@ -441,6 +442,15 @@ struct CheckPluginChild: ParsableCommand {
             report.fix = "check the feed reaches the plugin's conditions (parameters in --config, the script's prices) and the signal's name"
         }
         return report.ok ? .ok : .runtimeFailure
+    }
+
+    /// A plugin file's name without folder, `lib` prefix and `.so` suffix: `my_trigger` for
+    /// `plugins/libmy_trigger.so`, so a configuration naming the plugin matches the checked file.
+    static func stem(_ path: String) -> String {
+        var name = URL(fileURLWithPath: path).lastPathComponent
+        if name.hasSuffix(".so") { name.removeLast(3) }
+        if name.hasPrefix("lib") { name.removeFirst(3) }
+        return name
     }
 
     static func samePath(_ a: String, _ b: String) -> Bool {

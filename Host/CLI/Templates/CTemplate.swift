@@ -1,3 +1,5 @@
+import Foundation
+
 /// The C plugin project `host plugins new … --lang c` writes: one source file, a Makefile, a
 /// sample configuration, a market script with the test's expectation, and a README.
 ///
@@ -5,6 +7,16 @@
 /// role's own `__ROLE_MACRO__`. Each role's source is a small working plugin, not a stub: it
 /// builds, loads, and emits on the bundled script.
 enum CTemplate {
+    /// The whole source file: the role's `#define`s (its parameter and signal names, event mask)
+    /// go right after the includes, its callback and parameter table before the manifest.
+    static func source(role: String) -> String {
+        let lines = role.split(separator: "\n", omittingEmptySubsequences: false)
+        let defines = lines.filter { $0.hasPrefix("#define ") }.joined(separator: "\n")
+        let body = lines.filter { !$0.hasPrefix("#define ") }.joined(separator: "\n")
+        let anchor = "#define STR(s) ((tsh_str){(s), sizeof(s) - 1})\n"
+        return common.replacingOccurrences(of: anchor, with: anchor + "\n" + defines + "\n") + body + manifest
+    }
+
     static let common = #"""
     /*
      * __NAME__ — a __ROLE__ plugin for the strategy host, in C against the SDK header alone.
