@@ -8,7 +8,6 @@ struct PluginCheckTests {
     static let source = #"""
     #include "strategy_host_sdk.h"
     #include <string.h>
-    #include <signal.h>
 
     #ifndef DEFAULT_THRESHOLD
     #define DEFAULT_THRESHOLD "5"
@@ -26,7 +25,7 @@ struct PluginCheckTests {
                                  void **out, tsh_error *err) {
         (void)kind; (void)host; (void)info; (void)err;
     #ifdef CRASH_IN_CREATE
-        raise(SIGSEGV);
+        *(volatile int *)0 = 1; /* a real segmentation fault */
     #endif
     #ifdef FAIL_CREATE
         return fail(err, "threshold file /etc/bad.conf is missing");
@@ -38,7 +37,7 @@ struct PluginCheckTests {
     static tsh_status bad_on_event(void *instance, const tsh_event_header *event, tsh_error *err) {
         (void)instance;
     #ifdef CRASH_ON_EVENT
-        if (event->seq >= 3) raise(SIGSEGV);
+        if (event->seq >= 3) *(volatile int *)0 = 1;
     #endif
     #ifdef FAIL_EVENTS
         if (event->type == TSH_EVENT_QUOTE) return fail(err, "no reference price for this symbol yet");

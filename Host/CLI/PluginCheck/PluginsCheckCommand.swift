@@ -112,6 +112,11 @@ struct CheckPlugin: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: HostExecutable.path)
         process.arguments = arguments
+        // The Swift runtime's crash backtracer would spend seconds symbolicating a plugin's
+        // crash; the parent reports it from the probe's record instead.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -154,7 +159,8 @@ struct CheckPlugin: ParsableCommand {
                 report.fix = "a callback must return quickly: no blocking I/O, sleeping or waiting on other threads on the engine thread (docs/PLUGINS.md \"Never\")"
             } else {
                 report.problem = "the plugin crashed with \(Self.signalName(signal))\(last.map { " in \($0.callback) of instance '\($0.instance)'\($0.event.map { ", handling the \($0)" } ?? "")" } ?? " before any callback (in its library constructor or tsh_plugin_entry)")"
-                report.fix = "run the same check under a debugger (gdb --args \(HostExecutable.path) \(arguments.joined(separator: " "))) and look at that callback; the host survives such a crash only here, not in a run"
+                let replayArguments = arguments.map { $0 == progress ? "/tmp/tsh-check.progress" : $0 == result ? "/tmp/tsh-check.json" : $0 }
+                report.fix = "run the same check under a debugger (gdb --args \(HostExecutable.path) \(replayArguments.joined(separator: " "))) and look at that callback; the host survives such a crash only here, not in a run"
             }
             exit = 1
         } else if report.failedAt == nil && !report.ok && report.problem == nil {
