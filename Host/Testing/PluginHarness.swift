@@ -1,6 +1,8 @@
 import Foundation
-import HostCore
-import HostEngine
+// Re-exported: an author's test that imports HostTesting reads signals, orders, parameter values
+// (HostCore) and instance statistics (HostEngine) without naming host modules.
+@_exported import HostCore
+@_exported import HostEngine
 import HostPlugins
 import Logging
 

@@ -267,9 +267,9 @@ enum SwiftTemplate {
 
         @Test("the bundled market script makes the plugin emit __SIGNAL__")
         func scriptEmits() throws {
-            let library = try PluginHarness.builtLibrary(named: "__NAME__", packageRoot: root.path)
+            let library = try PluginHarness.builtLibrary(named: "__NAME__", packageRoot: Self.root.path)
             let harness = try PluginHarness(plugin: library, kind: "__NAME__", symbols: ["BTCUSDT"])
-            let outcome = try harness.run(script: root.appendingPathComponent("test/script.csv").path)
+            let outcome = try harness.run(script: Self.root.appendingPathComponent("test/script.csv").path)
             #expect(outcome.errors.isEmpty, "\\(outcome.errors)")
             #expect(outcome.signals.contains { $0.name == "__SIGNAL__" })
         }
