@@ -39,6 +39,9 @@ struct PluginCheckTests {
     #ifdef CRASH_ON_EVENT
         if (event->seq >= 3) *(volatile int *)0 = 1;
     #endif
+    #ifdef HANG_ON_EVENT
+        for (volatile int spin = 1; spin;) {}
+    #endif
     #ifdef FAIL_EVENTS
         if (event->type == TSH_EVENT_QUOTE) return fail(err, "no reference price for this symbol yet");
     #endif
@@ -99,6 +102,17 @@ struct PluginCheckTests {
         #expect(crash["callback"] as? String == "on_event")
         #expect((crash["lastEvent"] as? String)?.hasPrefix("quote event #3 on ") == true, "\(crash)")
         #expect(report["failedAt"] as? String == "crash")
+    }
+
+    @Test("a plugin that hangs in a callback is killed after --timeout and reported with the callback and the event it was in")
+    func hangIsTimedOut() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let library = try Self.compile(["HANG_ON_EVENT"], in: dir)
+        let check = try HostCommandLineTests.run(["plugins", "check", library, "--timeout", "3"], in: dir)
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("did not finish within 3 s"), "\(check.stdout)")
+        #expect(check.stdout.contains("on_event of instance 'bad'") && check.stdout.contains("quote event #1"), "\(check.stdout)")
     }
 
     @Test("a plugin whose create returns an error fails the check with its own message and exit code 1")

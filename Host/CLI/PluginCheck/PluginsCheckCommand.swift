@@ -376,8 +376,8 @@ struct CheckPluginChild: ParsableCommand {
             report.failedAt = error.code == .createFailed ? "create" : "start"
             report.problem = error.description
             report.fix = error.code == .createFailed
-                ? "create must return TSH_OK and set *out_instance; read parameters there and return TSH_ERR_PLUGIN with a message only for a real failure"
-                : "start must return TSH_OK; see the message above"
+                ? "fix what the plugin's message says (create runs before any market data: parameters, memory, saved state); return an error from create only when the instance cannot run at all"
+                : "fix what the plugin's message says; start runs once before market data and must return TSH_OK for the run to begin"
             return .runtimeFailure
         }
 
