@@ -43,7 +43,7 @@ public struct PluginHarness {
     /// - Throws: `PluginLoadError` for a file the host would refuse; `HarnessError` for an unknown kind.
     public init(plugin path: String, kind: String, symbols: [String], parameters: [String: ParameterValue] = [:],
                 risk: RiskLimits = RiskLimits()) throws {
-        plugin = try PluginLoader().load(path: path)
+        plugin = try PluginLoader(logger: Logger(label: "tsh.harness", factory: { _ in SwiftLogNoOpLogHandler() })).load(path: path)
         guard let spec = plugin.kind(kind) else {
             throw HarnessError("plugin \(plugin.pluginID) has no kind '\(kind)'; it offers: \(plugin.info.kinds.map(\.id).joined(separator: ", "))")
         }

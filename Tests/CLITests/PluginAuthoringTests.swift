@@ -128,8 +128,9 @@ struct PluginAuthoringTests {
 
         // Only the plugin product, debug, in a scratch path of its own.
         let scratch = dir.appendingPathComponent("scratch")
-        let swift = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("swift").path
-        let swiftPath = FileManager.default.isExecutableFile(atPath: swift) ? swift : "/opt/swift/usr/bin/swift"
+        // The toolchain that built the host (first `swift` on PATH, as `swift test` was run).
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/opt/swift/usr/bin"]
+        let swiftPath = try #require(dirs.map { "\($0)/swift" }.first { FileManager.default.isExecutableFile(atPath: $0) })
         let build = try Self.shell(swiftPath, ["build", "--product", "my_swift_trigger", "--scratch-path", scratch.path], in: project, timeout: 1_500)
         #expect(build.status == 0, "\(build.stdout)\(build.stderr)")
         let library = scratch.appendingPathComponent("debug/libmy_swift_trigger.so").path
