@@ -149,6 +149,8 @@ struct PluginAuthoringTests {
         try Self.backtestConfig(plugin: "my_swift_trigger").write(to: config, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["TSH_PLUGIN_PATH"] = scratch.appendingPathComponent("debug").path
+        let list = try HostCommandLineTests.run(["plugins", "list"], in: dir, environment: environment)
+        #expect(list.stdout.contains("dev.example.my_swift_trigger"), "\(list.stdout)")
         let backtest = try HostCommandLineTests.run(["backtest", "--data", Self.data.path, "--config", config.path, "--data-dir", "data",
                                                      "--json", "--quiet"], in: dir, environment: environment)
         #expect(backtest.status == 0, "\(backtest.stderr)")

@@ -61,7 +61,12 @@ struct PluginCheckTests {
     static const tsh_kind_descriptor *const kinds[] = {&kind};
     static const tsh_manifest manifest = {TSH_VERSION_INIT, sizeof(tsh_manifest), TSH_BUILD_FINGERPRINT_INIT, "dev.test.bad", "Bad",
                                           "1.0.0", "A plugin that goes wrong", kinds, 1, 0};
-    TSH_EXPORT const tsh_manifest *tsh_plugin_entry(void) { return &manifest; }
+    TSH_EXPORT const tsh_manifest *tsh_plugin_entry(void) {
+    #ifdef CRASH_IN_ENTRY
+        *(volatile int *)0 = 1;
+    #endif
+        return &manifest;
+    }
     """#
 
     static func compile(_ defines: [String], in dir: URL) throws -> String {
@@ -88,6 +93,18 @@ struct PluginCheckTests {
         #expect(check.stdout.contains("crashed with SIGSEGV"), "\(check.stdout)")
         #expect(check.stdout.contains("callback:   create of instance 'bad'"), "\(check.stdout)")
         #expect(check.stdout.contains("fix: run the same check under a debugger"))
+    }
+
+    @Test("a plugin that crashes in tsh_plugin_entry is reported as crashing before any callback, and the checker survives")
+    func crashInEntry() throws {
+        let dir = try HostCommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let library = try Self.compile(["CRASH_IN_ENTRY"], in: dir)
+        let check = try HostCommandLineTests.run(["plugins", "check", library, "--json"], in: dir)
+        #expect(check.status == 1, "\(check.stderr)")
+        let report = PluginAuthoringTests.json(check.stdout)
+        #expect(report["failedAt"] as? String == "crash")
+        #expect((report["problem"] as? String)?.contains("before any callback (in its library constructor or tsh_plugin_entry)") == true, "\(check.stdout)")
     }
 
     @Test("a crash while handling an event names the callback and the last event (type, sequence, symbol) in the JSON report")
