@@ -48,7 +48,7 @@ enum ELFPluginCheck {
 
     // MARK: - Swift toolchain
 
-    /// The version after the first `SwiftToolchain.markerPrefix` in the file (the StrategySDK the
+    /// The version after the first `SwiftToolchain.markerPrefix` that carries one in the file (the StrategySDK the
     /// plugin was built with put it there), or nil when there is none (C plugins, older SDKs).
     static func swiftCompilerMarker(_ raw: UnsafeRawBufferPointer) -> String? {
         let prefix = Array(SwiftToolchain.markerPrefix.utf8)
@@ -65,7 +65,8 @@ enum ELFPluginCheck {
                 let start = index + prefix.count
                 var stop = start
                 while stop < bytes.count, stop - start < 32, bytes[stop] != 0 { stop += 1 }
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self)
+                // The SDK's `markerPrefix` constant is in the file too, followed by NUL: skip it.
+                if stop > start { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self) }
             }
             index += 1
         }

@@ -34,6 +34,15 @@ struct SwiftToolchainCheckTests {
         #expect(plugin.info.textReport().contains("Swift \(HostToolchain.swiftCompiler)"))
     }
 
+    @Test("the SDK's bare marker prefix (no version after it) before the real marker is skipped")
+    func barePrefixIsSkipped() throws {
+        let dir = try FixtureDirectory()
+        let source = FixtureSources.valid + "\n__attribute__((used)) static const char fx_bare[] = \"tsh.swift-compiler=\";\n"
+            + "__attribute__((used)) static const char fx_marker[] = \"tsh.swift-compiler=5.9.0\";\n"
+        let error = try #require(throws: PluginLoadError.self) { try loader.inspect(path: dir.compile(source, as: "libbare.so")) }
+        #expect(error.message.contains("built with Swift 5.9.0"))
+    }
+
     @Test("a C plugin without a marker loads and is reported as C ABI only")
     func cPluginHasNoMarker() throws {
         let dir = try FixtureDirectory()
