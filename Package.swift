@@ -95,7 +95,8 @@ let package = Package(
         // MARK: Host subsystems
         .target(name: "HostCore", dependencies: [logging], path: "Host/Core"),
         .target(name: "HostConfig", dependencies: ["HostCore", yams], path: "Host/Config"),
-        .target(name: "HostPlugins", dependencies: ["HostCore", "CStrategyHostSDK", logging], path: "Host/Plugins"),
+        // StrategySDK for `SwiftToolchain`: the host refuses Swift plugins built by another compiler.
+        .target(name: "HostPlugins", dependencies: ["HostCore", "CStrategyHostSDK", "StrategySDK", logging], path: "Host/Plugins"),
         .target(name: "HostRisk", dependencies: ["HostCore"], path: "Host/Risk"),
         .target(name: "HostExecution", dependencies: ["HostCore"], path: "Host/Execution"),
         .target(name: "CSQLiteTuning", path: "Host/SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -167,12 +168,13 @@ let package = Package(
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
                 "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
                 "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes", "HostStore", "HostRedis",
-                asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
+                "HostTesting", asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
             ],
             path: "Host/CLI"
         ),
         .executableTarget(name: "Host", dependencies: ["HostCLI"], path: "Host/Main"),
-        .target(name: "HostTesting", dependencies: ["HostCore"], path: "Host/Testing"),
+        // Test support for our tests and plugin authors': the journal, market scripts, PluginHarness.
+        .target(name: "HostTesting", dependencies: ["HostCore", "HostEngine", "HostPlugins", "CStrategyHostSDK", logging], path: "Host/Testing"),
 
         // MARK: Plugins
         .target(

@@ -7,8 +7,9 @@ import HostPlugins
 /// the side-effect-free entry point.
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "List and inspect plugin files.",
-        subcommands: [ListPlugins.self, InspectPlugin.self])
+        commandName: "plugins", abstract: "List, inspect, check and create plugins (guide: docs/PLUGINS.md).",
+        subcommands: [ListPlugins.self, InspectPlugin.self, CheckPlugin.self, NewPlugin.self, SDKPath.self, SDKInstall.self,
+                      CheckPluginChild.self])
 }
 
 struct ListPlugins: ParsableCommand {

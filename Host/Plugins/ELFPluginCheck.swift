@@ -1,4 +1,5 @@
 import Foundation
+import StrategySDK
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,6 +11,8 @@ struct ELFFileFacts: Sendable, Hashable {
     var fileSize: Int
     /// FNV-1a 64 of the whole file, 16 lowercase hex digits.
     var fingerprint: String
+    /// The Swift compiler a Swift plugin was built with (`SwiftToolchain.marker`), nil for C plugins.
+    var swiftCompiler: String? = nil
 }
 
 /// Validates a plugin file from its bytes alone, before `dlopen`, so no code of a bad file runs.
@@ -33,10 +36,51 @@ enum ELFPluginCheck {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(PluginLoadError) -> ELFFileFacts in
                 try check(ELFBytes(raw), path: path)
-                return ELFFileFacts(fileSize: raw.count, fingerprint: fnv1a64Hex(raw))
+                return ELFFileFacts(fileSize: raw.count, fingerprint: fnv1a64Hex(raw), swiftCompiler: swiftCompilerMarker(raw))
             }
         }
-        return try result.get()
+        let facts = try result.get()
+        if let theirs = facts.swiftCompiler, theirs != SwiftToolchain.compilerVersion {
+            throw swiftMismatch(plugin: theirs, path: path)
+        }
+        return facts
+    }
+
+    // MARK: - Swift toolchain
+
+    /// The version after the first `SwiftToolchain.markerPrefix` that carries one in the file (the StrategySDK the
+    /// plugin was built with put it there), or nil when there is none (C plugins, older SDKs).
+    static func swiftCompilerMarker(_ raw: UnsafeRawBufferPointer) -> String? {
+        let prefix = Array(SwiftToolchain.markerPrefix.utf8)
+        guard raw.count > prefix.count else { return nil }
+        let bytes = raw.bindMemory(to: UInt8.self)
+        var index = 0
+        let last = bytes.count - prefix.count
+        while index <= last {
+            // Cheap first-byte scan, then the whole prefix.
+            guard bytes[index] == prefix[0] else { index += 1; continue }
+            var matched = 1
+            while matched < prefix.count, bytes[index + matched] == prefix[matched] { matched += 1 }
+            if matched == prefix.count {
+                let start = index + prefix.count
+                var stop = start
+                while stop < bytes.count, stop - start < 32, bytes[stop] != 0 { stop += 1 }
+                // The SDK's `markerPrefix` constant is in the file too, followed by NUL: skip it.
+                if stop > start { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self) }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A Swift plugin built by another compiler than the host's: it would run on the host's
+    /// Swift runtime, which it was not built for.
+    static func swiftMismatch(plugin: String, path: String) -> PluginLoadError {
+        let host = SwiftToolchain.compilerVersion
+        return PluginLoadError(
+            .swiftRuntimeMismatch, path: path,
+            message: "it was built with Swift \(plugin), this host with Swift \(host); a Swift plugin runs on the host's Swift runtime, so both must come from the same toolchain",
+            fix: "rebuild the plugin with Swift \(host) (`swift --version` must say \(host)), or use a host built with Swift \(plugin); C plugins have no such requirement")
     }
 
     // MARK: - Reading the file

@@ -1,4 +1,5 @@
 import CStrategyHostSDK
+import StrategySDK
 
 /// The ABI this host speaks, as the plugin SDK header defines it.
 public enum HostABI {
@@ -65,4 +66,11 @@ public enum HostABI {
             return "\(bytes[0])"
         }
     }
+}
+
+/// The toolchain facts a plugin must match beyond the C ABI.
+public enum HostToolchain {
+    /// The Swift compiler this host was built with ("6.3.1"); a Swift plugin must have been built
+    /// with the same one (`ELFPluginCheck` compares it with the plugin's marker).
+    public static var swiftCompiler: String { SwiftToolchain.compilerVersion }
 }

@@ -8,7 +8,8 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case notFound, notAFile, notSharedObject, truncated, wrongArchitecture, notAPlugin, loadFailed,
-                 entryReturnedNull, abiMismatch, fingerprintMismatch, invalidManifest, duplicatePluginID
+                 entryReturnedNull, abiMismatch, fingerprintMismatch, invalidManifest, duplicatePluginID,
+                 swiftRuntimeMismatch
         }
 
         private let base: Base
@@ -36,6 +37,8 @@ public struct PluginLoadError: Error, Sendable, CustomStringConvertible {
         public static let fingerprintMismatch = Code(.fingerprintMismatch)
         /// The manifest breaks one or more rules of the ABI.
         public static let invalidManifest = Code(.invalidManifest)
+        /// A Swift plugin built by a different Swift compiler than the host (refused before loading).
+        public static let swiftRuntimeMismatch = Code(.swiftRuntimeMismatch)
         /// Two different files declare the same plugin id.
         public static let duplicatePluginID = Code(.duplicatePluginID)
 

@@ -56,10 +56,11 @@ public struct PluginLoader: Sendable {
             throw PluginLoadError(.invalidManifest, path: path, message: "the manifest is incomplete",
                                   fix: "fill in plugin_id, name and version in the manifest")
         }
-        let info = PluginManifestInfo(
+        var info = PluginManifestInfo(
             pluginID: pluginID, name: name, version: version, description: contents.description ?? "",
             abiMajor: contents.abi.major, abiMinor: contents.abi.minor, abiRevision: contents.abi.revision,
             kinds: contents.kinds, path: path, fileSize: facts.fileSize, fileFingerprint: facts.fingerprint)
+        info.swiftCompiler = facts.swiftCompiler
         logger.debug("Plugin manifest validated", metadata: [
             "plugin.id": "\(pluginID)", "plugin.version": "\(version)", "plugin.path": "\(path)",
             "plugin.kinds": "\(contents.kinds.map(\.id).joined(separator: ","))",

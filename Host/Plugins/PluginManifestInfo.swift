@@ -19,6 +19,8 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
     public var fileSize: Int
     /// FNV-1a 64 of the file's bytes, 16 hex digits: tells two builds apart, not a security hash.
     public var fileFingerprint: String
+    /// The Swift compiler a Swift plugin was built with (checked against the host's); nil for C.
+    public var swiftCompiler: String? = nil
 
     public init(pluginID: String, name: String, version: String, description: String, abiMajor: UInt32, abiMinor: UInt32,
                 abiRevision: UInt32, kinds: [KindSpec], path: String, fileSize: Int, fileFingerprint: String) {
@@ -41,7 +43,7 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
     public func kind(_ id: String) -> KindSpec? { kinds.first { $0.id == id } }
 
     private enum CodingKeys: String, CodingKey {
-        case pluginID, name, version, description, abi, kinds, path, fileSize, fileFingerprint
+        case pluginID, name, version, description, abi, kinds, path, fileSize, fileFingerprint, swiftCompiler
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +57,7 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
         try container.encode(path, forKey: .path)
         try container.encode(fileSize, forKey: .fileSize)
         try container.encode(fileFingerprint, forKey: .fileFingerprint)
+        try container.encodeIfPresent(swiftCompiler, forKey: .swiftCompiler)
     }
 
     /// The manifest as `host plugins inspect` prints it: identity, ABI, then every kind with
@@ -70,6 +73,7 @@ public struct PluginManifestInfo: Sendable, Hashable, Encodable {
             ("File", path),
             ("Size", "\(fileSize) bytes"),
             ("Fingerprint", "fnv1a64:\(fileFingerprint)"),
+            ("Built with", swiftCompiler.map { "Swift \($0) (the host's: it runs on the host's Swift runtime)" } ?? "C ABI only (no Swift runtime)"),
             ("Kinds", kinds.map(\.id).joined(separator: ", ")),
         ]
         out += Self.aligned(header)

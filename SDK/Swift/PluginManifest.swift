@@ -10,6 +10,8 @@
 public final class PluginManifest: Sendable {
     // The pointer refers to immutable, never-freed C data.
     nonisolated(unsafe) private let storage: UnsafeMutablePointer<tsh_manifest>
+    /// Keeps the compiler marker in the library, where the host looks for it before loading.
+    nonisolated(unsafe) private let toolchainMarker: UnsafePointer<UInt8>
 
     /// The `const tsh_manifest *` to return from `tsh_plugin_entry`.
     public var pointer: UnsafeRawPointer { UnsafeRawPointer(storage) }
@@ -27,6 +29,7 @@ public final class PluginManifest: Sendable {
         fingerprint.bool_bytes = UInt8(MemoryLayout<Bool>.size)
         fingerprint.status_bytes = UInt8(MemoryLayout<Int32>.size)
         fingerprint.size_bytes = UInt8(MemoryLayout<Int>.size)
+        toolchainMarker = SwiftToolchain.marker.utf8Start
         storage = .allocate(capacity: 1)
         storage.initialize(to: tsh_manifest(
             abi: tsh_version(major: UInt32(TSH_ABI_MAJOR), minor: UInt32(TSH_ABI_MINOR), revision: UInt32(TSH_ABI_REVISION)),
