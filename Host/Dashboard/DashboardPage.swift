@@ -9,6 +9,7 @@ enum DashboardPage {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Strategy host — live</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 <script src="/app.js" defer></script>
 </head>
@@ -102,8 +103,8 @@ tr.flash-a td { animation-name: flash-a; } tr.flash-b td { animation-name: flash
 h2 { font-size: 14px; margin: 16px 0 6px; } h3 { font-size: 13px; margin: 10px 0 4px; }
 button.act { padding: 5px 12px; border-radius: 4px; border: 1px solid #888; background: #fff; cursor: pointer; }
 button.danger { background: #c0262d; color: #fff; border-color: #a01d23; }
-.meter { display: inline-block; width: 80px; height: 8px; background: #e3e5ea; border-radius: 4px; vertical-align: middle; }
-.meter i { display: block; height: 8px; background: #c0262d; border-radius: 4px; }
+meter { width: 90px; vertical-align: middle; }
+.kill-controls { margin-left: 16px; }
 """#
 
     static let script = #"""
@@ -192,7 +193,7 @@ button.danger { background: #c0262d; color: #fff; border-color: #a01d23; }
     if (!panel.dataset.built || panel.dataset.controls !== String(k.controls)) {
       panel.dataset.built = '1'; panel.dataset.controls = String(k.controls);
       panel.innerHTML = '<b>Kill switch</b>: <span id="kill-state"></span> '
-        + (k.controls ? '<span style="margin-left:16px">Token <input id="kill-token" type="password" autocomplete="off" size="24"> '
+        + (k.controls ? '<span class="kill-controls">Token <input id="kill-token" type="password" autocomplete="off" size="24"> '
           + '<button id="kill-engage" class="act danger">Engage</button> <button id="kill-release" class="act">Release</button> <span id="kill-result" class="muted"></span></span>'
           : '<span class="muted">(read-only dashboard: no token configured)</span>');
       if (k.controls) { $('kill-engage').onclick = () => killSwitch('engage'); $('kill-release').onclick = () => killSwitch('release'); }
@@ -204,7 +205,7 @@ button.danger { background: #c0262d; color: #fff; border-color: #a01d23; }
         + '<span class="chip ' + (i.state === 'ACTIVE' ? 'up' : 'down') + '">' + esc(i.state) + '</span> <span class="muted">' + esc(i.reason) + '</span></h3>'
         + '<div class="figures"><div>Realized PnL<b>' + signed(i.realized, 2) + '</b></div><div>Unrealized<b>' + signed(i.unrealized, 2) + '</b></div>'
         + '<div>Fees<b>' + num(i.fees, 2) + '</b></div><div>Today: trades / wins<b>' + i.day.trades + ' / ' + i.day.wins + '</b></div>'
-        + '<div>Today PnL<b>' + signed(i.day.pnl, 2) + '</b></div><div>Daily loss limit used<b>' + (i.day.lossLimit == null ? 'no limit' : '<span class="meter"><i style="width:' + Math.min(100, used * 100).toFixed(0) + '%"></i></span> ' + (used * 100).toFixed(1) + '% of ' + esc(i.day.lossLimit)) + '</b></div></div>'
+        + '<div>Today PnL<b>' + signed(i.day.pnl, 2) + '</b></div><div>Daily loss limit used<b>' + (i.day.lossLimit == null ? 'no limit' : '<meter min="0" max="1" low="0.5" high="0.8" optimum="0" value="' + Math.min(1, used) + '"></meter> ' + (used * 100).toFixed(1) + '% of ' + esc(i.day.lossLimit)) + '</b></div></div>'
         + '<table class="grid small positions"><thead><tr><th>Symbol</th><th class="num">Position</th><th class="num">Avg price</th><th class="num">Last</th><th class="num">Unrealized</th></tr></thead><tbody>'
         + (i.positions.length ? i.positions.map((p) => '<tr><td>' + esc(p.s) + '</td><td class="num">' + esc(p.q) + '</td><td class="num">' + esc(p.ap) + '</td><td class="num">' + price(p.last) + '</td><td class="num">' + signed(p.upnl, 4) + '</td></tr>').join('') : '<tr><td colspan="5" class="muted">no open positions</td></tr>')
         + '</tbody></table><h3>Open orders</h3><table class="grid small orders"><thead><tr><th>Id</th><th>Symbol</th><th>Side</th><th class="num">Price</th><th class="num">Size</th><th class="num">Remaining</th><th>Status</th><th>Tag</th></tr></thead><tbody>'
