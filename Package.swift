@@ -20,6 +20,7 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
@@ -233,7 +234,8 @@ let package = Package(
                     path: "Tests/BinanceTests"),
         .testTarget(name: "BybitTests", dependencies: ["Bybit", "BybitFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],
                     path: "Tests/BybitTests"),
-        .testTarget(name: "DashboardTests", dependencies: ["HostDashboard", "HostCore", "HostPersistence"], path: "Tests/DashboardTests"),
+        .testTarget(name: "DashboardTests", dependencies: ["HostDashboard", "HostCore", "HostPersistence", hummingbird, hummingbirdTesting, httpTypes, nioCore],
+                    path: "Tests/DashboardTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )
