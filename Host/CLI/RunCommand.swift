@@ -217,7 +217,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let market = configuration.feed.source.isLive ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
-        let exchange = try exchangeREST.map { rest throws(HostFailure) in try LiveExchange.start(assembly: assembly, rest: rest, queue: engine.queue, logger: logger) }
+        let exchange = try exchangeREST.map { rest throws(HostFailure) in try LiveExchange.start(assembly: assembly, rest: rest, queue: engine.queue, dashboard: dashboard, logger: logger) }
         var history: [EngineInput] = []
         if let exchangeREST { history = try await LiveExchange.history(assembly: assembly, rest: exchangeREST, nowMs: startTime / 1_000_000, logger: logger) }
         let feedSpeed = speed ?? configuration.feed.speed

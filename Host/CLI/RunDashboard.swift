@@ -71,8 +71,11 @@ final class RunDashboard: Sendable {
 
     func feedEnded() { stateBox.state = "ended" }
 
-    /// A batch of the simulated feed, before it is queued for the engine (feed thread).
+    /// A batch of a feed's events, before it is queued for the engine (on the feed's thread).
     func observe(_ batch: [MarketEvent]) { board.observe(batch) }
+
+    /// A live feed's per-symbol staleness (its stream client's thread).
+    func feedStatus(symbol: SymbolID, stale: Bool) { board.feedStatus(symbol: symbol, stale: stale) }
 
     /// Serves until canceled; `announce` gets the page's URL once bound. A failure to serve is
     /// logged and never stops trading.

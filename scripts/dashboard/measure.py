@@ -39,6 +39,7 @@ def config(data_dir):
         "instances:",
         "  - id: mover",
         "    plugin: price_move_trigger.so",
+        "    kind: price_move",
         "    mode: paper",
         '    symbols: ["*"]',
         "",
