@@ -76,14 +76,12 @@ struct BoardState {
     var candlesMoved = Set<Int>()
     var stale = Set<Int>()
     var instances: [String: InstanceBook] = [:]
-    var fills: [BookedFillRow] = []
-    private var nextFillID: Int64 = 1
-    private var statisticsFills = -1
-    var statistics = TradeStatistics([])
-    var closedTrades: [RoundTrip] = []
+    /// Fills booked since the dashboard last took them into its `TradeHistory`.
+    var pendingFills: [BookedFillRow] = []
     var denials: [String: Int] = [:]
     var killSwitch: (engaged: Bool, reason: String) = (false, "")
     var tradingVersion = 0
+    var symbolIndexes: [String: Int] = [:]
     /// The latest engine time seen (ns): ages and "today" are relative to it.
     var now: Int64 = 0
 
@@ -111,34 +109,58 @@ struct BoardState {
         candlesMoved.insert(i)
     }
 
-    mutating func addFill(_ fill: BookedFillRow) {
-        var fill = fill
-        fill.id = max(fill.id, nextFillID)
-        nextFillID = fill.id + 1
-        fills.append(fill)
+    /// What a row shows, copied out under the lock (a few retains) to be encoded outside it.
+    struct RowView {
+        var name: String
+        var row: Row
+        var change: Double?
+        var stale: Bool
+        var trades: [(instanceID: String, position: PositionSnapshot, state: String)]
     }
 
-    /// Round trips and figures over every fill, rebuilt when fills came in since the last time.
-    mutating func refreshStatistics() {
-        guard statisticsFills != fills.count else { return }
-        statisticsFills = fills.count
-        closedTrades = RoundTripBuilder.build(fills).closed.sorted { ($0.closedAt, $0.closingFillID) < ($1.closedAt, $1.closingFillID) }
-        statistics = TradeStatistics(closedTrades)
+    func view(_ i: Int, name: String) -> RowView {
+        var trades: [(instanceID: String, position: PositionSnapshot, state: String)] = []
+        for (id, book) in instances {
+            if let p = book.positions[name] { trades.append((id, p, book.state)) }
+        }
+        trades.sort { $0.instanceID < $1.instanceID }
+        return RowView(name: name, row: rows[i], change: rows[i].price.flatMap { candles[i].change(to: $0, now: now) },
+                       stale: stale.contains(i), trades: trades)
     }
 
-    // MARK: - Encoding
+    /// The trading books, copied out under the lock, with the last price of each position's symbol.
+    struct TradingView {
+        var killSwitch: (engaged: Bool, reason: String)
+        var books: [String: InstanceBook]
+        var prices: [String: Double]
+        var now: Int64
+    }
 
+    var tradingView: TradingView {
+        var prices: [String: Double] = [:]
+        for book in instances.values {
+            for (symbol, p) in book.positions where p.quantity != 0 {
+                if let i = symbolIndexes[symbol], let price = rows[i].price { prices[symbol] = price }
+            }
+        }
+        return TradingView(killSwitch: killSwitch, books: instances, prices: prices, now: now)
+    }
+}
+
+// MARK: - Encoding (outside the lock)
+
+extension BoardState {
     /// `{"s":symbol,"p":price,"ch":24h change,"tr":{kind:{…}},"q":{…},"t":[…],"ice":[…],"u":updated}`.
-    func encodeRow(_ i: Int, name: String, into json: inout JSONText) {
-        let row = rows[i]
+    static func encode(_ view: RowView, into json: inout JSONText) {
+        let row = view.row
         json.beginObject()
-        json.field("s", name)
+        json.field("s", view.name)
         json.field("p", row.price)
         json.field("b", row.bid)
         json.field("a", row.ask)
-        json.field("ch", row.price.flatMap { candles[i].change(to: $0, now: now) })
+        json.field("ch", view.change)
         json.field("u", row.updatedAt)
-        json.field("stale", stale.contains(i))
+        json.field("stale", view.stale)
         if let watched = row.watched { json.field("w", watched) }
         if !row.triggers.isEmpty {
             json.key("tr")
@@ -168,14 +190,13 @@ struct BoardState {
         }
         json.key("t")
         json.beginArray()
-        for (id, book) in instances.sorted(by: { $0.key < $1.key }) {
-            guard let p = book.positions[name] else { continue }
+        for (id, p, state) in view.trades {
             json.beginObject()
             json.field("i", id)
             json.field("st", p.quantity > 0 ? "long" : p.quantity < 0 ? "short" : "flat")
             json.field("q", p.quantity)
             json.field("ap", p.averagePrice)
-            json.field("ts", book.state)
+            json.field("ts", state)
             json.endObject()
         }
         json.endArray()
@@ -197,7 +218,11 @@ struct BoardState {
     }
 
     /// Instances with positions, open orders, PnL, state, the day's figures; the kill switch.
-    func encodeTrading(instances configured: [DashboardInstance], controls: Bool, into json: inout JSONText) {
+    static func encode(_ view: TradingView, history: TradeHistory, instances configured: [DashboardInstance], controls: Bool,
+                       into json: inout JSONText) {
+        let killSwitch = view.killSwitch
+        let now = view.now
+        let closedTrades = history.closedTrades
         let today = now >= 0 ? now / 86_400_000_000_000 : (now + 1) / 86_400_000_000_000 - 1
         json.beginObject()
         json.key("kill")
@@ -209,7 +234,7 @@ struct BoardState {
         json.key("instances")
         json.beginArray()
         for instance in configured {
-            guard let book = instances[instance.id] else { continue }
+            guard let book = view.books[instance.id] else { continue }
             var realized: Decimal = 0
             var fees: Decimal = 0
             var unrealized = 0.0
@@ -225,7 +250,7 @@ struct BoardState {
                 realized += p.realizedPnL
                 fees += p.fees
                 guard p.quantity != 0 else { continue }
-                let last = symbolIndex(symbol).flatMap { rows[$0].price }
+                let last = view.prices[symbol]
                 let upnl = last.map { (p.quantity.doubleValue) * ($0 - p.averagePrice.doubleValue) }
                 unrealized += upnl ?? 0
                 json.beginObject()
@@ -278,8 +303,7 @@ struct BoardState {
         json.endObject()
     }
 
-    func encodeStatistics(into json: inout JSONText) {
-        let s = statistics
+    static func encode(_ s: TradeStatistics, into json: inout JSONText) {
         json.beginObject()
         json.field("trades", s.trades)
         json.field("wins", s.wins)
@@ -304,7 +328,7 @@ struct BoardState {
         json.endObject()
     }
 
-    func encodeHealth(_ h: DashboardHealth, names: [String], into json: inout JSONText) {
+    static func encode(_ h: DashboardHealth, stale: [String], denials: [String: Int], into json: inout JSONText) {
         json.beginObject()
         json.key("feeds")
         json.beginArray()
@@ -324,7 +348,7 @@ struct BoardState {
         json.field("lagP99", h.feedLagP99Nanos.map { Double($0) / 1e6 })
         json.key("stale")
         json.beginArray()
-        for i in stale.sorted() { json.value(names[i]) }
+        for name in stale { json.value(name) }
         json.endArray()
         json.key("callbacks")
         json.beginArray()
@@ -347,8 +371,28 @@ struct BoardState {
         json.endObject()
     }
 
-    var symbolIndexes: [String: Int] = [:]
-    private func symbolIndex(_ symbol: String) -> Int? { symbolIndexes[symbol] }
+}
+
+/// Every fill the dashboard has seen (earlier runs' from the database, then this run's) and the
+/// round trips and statistics over them: the report's figures, rebuilt off the engine's path
+/// when fills came in.
+struct TradeHistory {
+    private(set) var fills: [BookedFillRow] = []
+    private var nextFillID: Int64 = 1
+    private(set) var closedTrades: [RoundTrip] = []
+    private(set) var statistics = TradeStatistics([])
+
+    mutating func add(_ new: [BookedFillRow]) {
+        guard !new.isEmpty else { return }
+        for var fill in new {
+            // Ids order an account's fills; this run's continue after the database's.
+            fill.id = max(fill.id, nextFillID)
+            nextFillID = fill.id + 1
+            fills.append(fill)
+        }
+        closedTrades = RoundTripBuilder.build(fills).closed.sorted { ($0.closedAt, $0.closingFillID) < ($1.closedAt, $1.closingFillID) }
+        statistics = TradeStatistics(closedTrades)
+    }
 }
 
 extension Decimal {

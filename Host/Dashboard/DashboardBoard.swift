@@ -67,7 +67,10 @@ public final class DashboardBoard: JournalObserver {
     let symbolNames: [String]
     private let index: [String: Int]
     let instances: [DashboardInstance]
+    /// What the engine and the feeds write: each call holds it for O(1) work.
     private let state: Mutex<BoardState>
+    /// Fills and statistics: only the dashboard's tasks hold it (the engine never waits on it).
+    private let history = Mutex(TradeHistory())
 
     /// - Parameters:
     ///   - fills: fills booked before this run (the report's history), oldest first.
@@ -80,12 +83,12 @@ public final class DashboardBoard: JournalObserver {
         self.instances = instances
         var board = BoardState(symbolCount: symbolNames.count, instances: instances)
         board.symbolIndexes = index
-        for fill in fills { board.addFill(fill) }
         for p in positions where board.instances[p.instanceID]?.mode.description == p.mode {
             board.instances[p.instanceID]?.positions[p.symbol] = .init(quantity: p.quantity, averagePrice: p.averagePrice,
                                                                        realizedPnL: p.realizedPnL, fees: p.fees)
         }
         state = Mutex(board)
+        history.withLock { $0.add(fills) }
     }
 
     // MARK: - Observing
@@ -123,7 +126,7 @@ public final class DashboardBoard: JournalObserver {
                                 reason: fill.reason, realizedPnL: fill.realizedPnL, positionAfter: fill.position.quantity, time: fill.timestamp)
         state.withLock { b in
             b.advance(fill.timestamp)
-            b.addFill(row)
+            b.pendingFills.append(row)
             b.instances[fill.instanceID]?.positions[row.symbol] = fill.position
             b.touch(i, at: fill.timestamp)
             b.tradingVersion &+= 1
@@ -251,23 +254,25 @@ public final class DashboardBoard: JournalObserver {
 
     /// The rows that changed since the last call, as a `rows` message; nil when none did.
     func takeChangedRows() -> String? {
-        state.withLock { b -> String? in
-            guard !b.changed.isEmpty else { return nil }
-            var json = JSONText(capacity: 200 * b.changed.count)
-            json.beginObject()
-            json.field("type", "rows")
-            json.field("now", b.now)
-            json.key("rows")
-            json.beginArray()
-            for i in b.changed {
+        let (views, now) = state.withLock { b -> ([BoardState.RowView], Int64) in
+            let views = b.changed.map { i in
                 b.isChanged[i] = false
-                b.encodeRow(i, name: symbolNames[i], into: &json)
+                return b.view(i, name: symbolNames[i])
             }
-            json.endArray()
-            json.endObject()
             b.changed.removeAll(keepingCapacity: true)
-            return json.text
+            return (views, b.now)
         }
+        guard !views.isEmpty else { return nil }
+        var json = JSONText(capacity: 200 * views.count)
+        json.beginObject()
+        json.field("type", "rows")
+        json.field("now", now)
+        json.key("rows")
+        json.beginArray()
+        for view in views { BoardState.encode(view, into: &json) }
+        json.endArray()
+        json.endObject()
+        return json.text
     }
 
     /// Forgets what changed (no page is listening).
@@ -289,36 +294,52 @@ public final class DashboardBoard: JournalObserver {
     }
 
     private func message(type: String, health: DashboardHealth, controls: Bool, rows: Bool) -> String {
-        state.withLock { b in
+        takeFills()
+        let symbolNames = self.symbolNames
+        let (views, trading, stale, denials, moved, now) = state.withLock { b in
+            defer { b.candlesMoved.removeAll(keepingCapacity: true) }
+            return (rows ? symbolNames.indices.map { b.view($0, name: symbolNames[$0]) } : [], b.tradingView,
+                    b.stale.sorted().map { symbolNames[$0] }, b.denials, b.candlesMoved.sorted().map { symbolNames[$0] }, b.now)
+        }
+        return history.withLock { h in
             var json = JSONText(capacity: rows ? 300 * symbolNames.count + 4_096 : 4_096)
             json.beginObject()
             json.field("type", type)
-            json.field("now", b.now)
+            json.field("now", now)
             if rows {
                 json.key("symbols")
                 json.beginArray()
-                for i in symbolNames.indices { b.encodeRow(i, name: symbolNames[i], into: &json) }
+                for view in views { BoardState.encode(view, into: &json) }
                 json.endArray()
                 json.key("timeframes")
                 json.beginArray()
                 for tf in Self.timeframes { json.value(tf.name) }
                 json.endArray()
             }
-            b.refreshStatistics()
             json.key("trading")
-            b.encodeTrading(instances: instances, controls: controls, into: &json)
+            BoardState.encode(trading, history: h, instances: instances, controls: controls, into: &json)
             json.key("stats")
-            b.encodeStatistics(into: &json)
+            BoardState.encode(h.statistics, into: &json)
             json.key("health")
-            b.encodeHealth(health, names: symbolNames, into: &json)
+            BoardState.encode(health, stale: stale, denials: denials, into: &json)
             json.key("candles")
             json.beginArray()
-            for i in b.candlesMoved.sorted() { json.value(symbolNames[i]) }
+            for name in moved { json.value(name) }
             json.endArray()
-            b.candlesMoved.removeAll(keepingCapacity: true)
             json.endObject()
             return json.text
         }
+    }
+
+    /// Moves the fills booked since the last call into the history (statistics rebuilt there,
+    /// outside the engine's lock).
+    private func takeFills() {
+        let new = state.withLock { b in
+            defer { b.pendingFills = [] }
+            return b.pendingFills
+        }
+        guard !new.isEmpty else { return }
+        history.withLock { $0.add(new) }
     }
 
     /// The candle chart of `symbol` (nil when unknown); `timeframe` one of `timeframes`.
@@ -334,39 +355,35 @@ public final class DashboardBoard: JournalObserver {
 
     /// The equity curve of every closed trade (this run's and earlier ones').
     public func equityChart() -> String {
-        let (points, trades) = state.withLock { b in
-            b.refreshStatistics()
-            return (b.statistics.equityCurve, b.closedTrades)
-        }
+        takeFills()
+        let (points, trades) = history.withLock { ($0.statistics.equityCurve, $0.closedTrades) }
         return EquityChart(points: points, trades: trades).svg()
     }
 
     /// The screener row of `symbol`, as pushed (tests and tools).
     public func rowJSON(_ symbol: String) -> String? {
         guard let i = index[symbol] else { return nil }
-        return state.withLock { b in
-            var json = JSONText()
-            b.encodeRow(i, name: symbol, into: &json)
-            return json.text
-        }
+        let view = state.withLock { $0.view(i, name: symbol) }
+        var json = JSONText()
+        BoardState.encode(view, into: &json)
+        return json.text
     }
 
     /// Trading figures, as pushed (tests and tools).
     public func tradingJSON(controls: Bool = false) -> String {
-        state.withLock { b in
+        takeFills()
+        let trading = state.withLock { $0.tradingView }
+        return history.withLock { h in
             var json = JSONText()
-            b.refreshStatistics()
-            b.encodeTrading(instances: instances, controls: controls, into: &json)
+            BoardState.encode(trading, history: h, instances: instances, controls: controls, into: &json)
             return json.text
         }
     }
 
     /// Closed-trade statistics over every fill seen (the report's figures, live).
     public func statistics() -> TradeStatistics {
-        state.withLock { b in
-            b.refreshStatistics()
-            return b.statistics
-        }
+        takeFills()
+        return history.withLock { $0.statistics }
     }
 
     // MARK: - Helpers
