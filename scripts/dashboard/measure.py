@@ -94,16 +94,34 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
-def renderer_rss_mb():
-    total = 0
+def descendants(root):
+    """Pids of every process below `root` (from /proc's parent links)."""
+    children = {}
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(pid))
+            except (OSError, ValueError, IndexError):
+                continue
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def renderer_rss_mb(driver):
+    """RSS of the page's renderer process(es): this driver's browser only, not its UI renderer."""
+    total = 0
+    for pid in descendants(driver.service.process.pid):
         try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
                 cmd = f.read()
-            if b"chromium" in cmd and b"--type=renderer" in cmd:
-                with open("/proc/%s/status" % pid) as f:
+            if b"--type=renderer" in cmd and b"--top-chrome-webui" not in cmd:
+                with open("/proc/%d/status" % pid) as f:
                     for line in f:
                         if line.startswith("VmRSS:"):
                             total += int(line.split()[1])
@@ -112,7 +130,40 @@ def renderer_rss_mb():
     return round(total / 1024, 1)
 
 
+def measure_page(args, result, driver, port):
+    """First paint of fresh pages, then the first page's memory while it stays open."""
+    # First paint: fresh page loads while the host runs at full rate.
+    paints, rows = [], []
+    for _ in range(args.paints):
+        other = browser()
+        other.get("http://127.0.0.1:%d/" % port)
+        deadline = time.time() + 30
+        while time.time() < deadline and not other.execute_script("return window.__dash && window.__dash.firstRowsAt != null"):
+            time.sleep(0.05)
+        rows.append(other.execute_script("return window.__dash.firstRowsAt"))
+        paints.append(other.execute_script("var e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null;"))
+        other.quit()
+    result["first_contentful_paint_ms"] = {"median": statistics.median(p for p in paints if p is not None), "all": paints}
+    result["rows_rendered_ms"] = {"median": statistics.median(r for r in rows if r is not None), "all": rows}
+    result["screener_rows"] = driver.execute_script("return document.querySelectorAll('#screener tbody tr').length")
+    # Memory: the first page stays open.
+    driver.execute_cdp_cmd("Performance.enable", {})
+    samples = []
+    end = time.time() + args.minutes * 60
+    while True:
+        metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
+        samples.append({"t_s": round(args.minutes * 60 - (end - time.time())), "js_heap_mb": round(metrics["JSHeapUsedSize"] / 1e6, 1),
+                        "renderer_rss_mb": renderer_rss_mb(driver), "dom_nodes": metrics.get("Nodes")})
+        if time.time() >= end:
+            break
+        time.sleep(min(60, max(1, end - time.time())))
+    result["browser_memory"] = samples
+    result["messages_received"] = driver.execute_script("return window.__dash.messages")
+
+
 def main():
+    # A SIGTERM ends the run like ^C: the finally clauses stop the host and the browser.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", required=True)
     parser.add_argument("--window", type=float, default=30, help="seconds of CPU measurement per case")
@@ -155,38 +206,15 @@ def main():
     for name, dash, page in (("no_dashboard", False, False), ("dashboard_no_page", True, False), ("dashboard_one_page", True, True)):
         figures, host, driver, port = run_case(name, dash, page)
         cases[name] = figures
-        if name == "dashboard_one_page":
-            # First paint: fresh page loads while the host runs at full rate.
-            paints, rows = [], []
-            for _ in range(args.paints):
-                other = browser()
-                other.get("http://127.0.0.1:%d/" % port)
-                deadline = time.time() + 30
-                while time.time() < deadline and not other.execute_script("return window.__dash && window.__dash.firstRowsAt != null"):
-                    time.sleep(0.05)
-                rows.append(other.execute_script("return window.__dash.firstRowsAt"))
-                paints.append(other.execute_script("var e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null;"))
-                other.quit()
-            result["first_contentful_paint_ms"] = {"median": statistics.median(p for p in paints if p is not None), "all": paints}
-            result["rows_rendered_ms"] = {"median": statistics.median(r for r in rows if r is not None), "all": rows}
-            result["screener_rows"] = driver.execute_script("return document.querySelectorAll('#screener tbody tr').length")
-            # Memory: the first page stays open.
-            driver.execute_cdp_cmd("Performance.enable", {})
-            samples = []
-            end = time.time() + args.minutes * 60
-            while True:
-                metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
-                samples.append({"t_s": round(args.minutes * 60 - (end - time.time())), "js_heap_mb": round(metrics["JSHeapUsedSize"] / 1e6, 1),
-                                "renderer_rss_mb": renderer_rss_mb(), "dom_nodes": metrics.get("Nodes")})
-                if time.time() >= end:
-                    break
-                time.sleep(min(60, max(1, end - time.time())))
-            result["browser_memory"] = samples
-            result["messages_received"] = driver.execute_script("return window.__dash.messages")
-        if driver:
-            driver.quit()
-        stop(host)
+        try:
+            if name == "dashboard_one_page":
+                measure_page(args, result, driver, port)
+        finally:
+            if driver:
+                driver.quit()
+            stop(host)
     result["cases"] = cases
+
     base = cases["no_dashboard"]["host_cpu_percent_of_one_core"]
     result["dashboard_cpu_cost_percent_of_one_core"] = {
         "no_page": round(cases["dashboard_no_page"]["host_cpu_percent_of_one_core"] - base, 2),
