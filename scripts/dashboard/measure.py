@@ -113,9 +113,11 @@ def descendants(root):
     return out
 
 
-def renderer_rss_mb(driver):
-    """RSS of the page's renderer process(es): this driver's browser only, not its UI renderer."""
-    total = 0
+def renderer_memory_mb(driver):
+    """Memory of the page's renderer process(es) — this driver's browser only, not its UI
+    renderer: VmRSS and its parts (RssAnon: the renderer's own heap; RssFile: mapped files such
+    as the browser binary, shared; RssShmem: shared memory with the GPU/browser processes)."""
+    total = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0, "RssShmem": 0}
     for pid in descendants(driver.service.process.pid):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
@@ -123,11 +125,12 @@ def renderer_rss_mb(driver):
             if b"--type=renderer" in cmd and b"--top-chrome-webui" not in cmd:
                 with open("/proc/%d/status" % pid) as f:
                     for line in f:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1])
+                        key = line.split(":")[0]
+                        if key in total:
+                            total[key] += int(line.split()[1])
         except OSError:
             continue
-    return round(total / 1024, 1)
+    return {"renderer_" + k.lower() + "_mb": round(v / 1024, 1) for k, v in total.items()}
 
 
 def measure_page(args, result, driver, port):
@@ -153,7 +156,7 @@ def measure_page(args, result, driver, port):
     while True:
         metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
         samples.append({"t_s": round(args.minutes * 60 - (end - time.time())), "js_heap_mb": round(metrics["JSHeapUsedSize"] / 1e6, 1),
-                        "renderer_rss_mb": renderer_rss_mb(driver), "dom_nodes": metrics.get("Nodes")})
+                        "dom_nodes": metrics.get("Nodes"), **renderer_memory_mb(driver)})
         if time.time() >= end:
             break
         time.sleep(min(60, max(1, end - time.time())))
