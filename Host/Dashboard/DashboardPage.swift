@@ -89,8 +89,8 @@ table.small { width: auto; }
 .gain { color: #17803d; } .loss { color: #c0262d; }
 .chip { display: inline-block; padding: 0 5px; margin-right: 3px; border-radius: 3px; background: #eef; font-size: 12px; }
 .chip.up { background: #e2f4e8; } .chip.down { background: #fbe5e6; }
-tr.flash-a td, tr.flash-b td { animation-duration: .8s; animation-timing-function: ease-out; }
-tr.flash-a td { animation-name: flash-a; } tr.flash-b td { animation-name: flash-b; }
+tr.flash-a, tr.flash-b { animation-duration: .8s; animation-timing-function: ease-out; }
+tr.flash-a { animation-name: flash-a; } tr.flash-b { animation-name: flash-b; }
 @keyframes flash-a { from { background: #fff3b0; } to { background: transparent; } }
 @keyframes flash-b { from { background: #fff3b0; } to { background: transparent; } }
 .panel { background: #fff; border: 1px solid #dde; border-radius: 6px; padding: 10px 12px; margin-bottom: 12px; }
@@ -135,11 +135,11 @@ meter { width: 90px; vertical-align: middle; }
     const tpsl = q ? price(q.tp) + ' / ' + price(q.sl) : '';
     const trade = (r.t || []).map((t) => '<span class="chip ' + (t.st === 'long' ? 'up' : t.st === 'short' ? 'down' : '') + '">' + esc(t.i) + ': ' + esc(t.st) + (t.st !== 'flat' ? ' ' + esc(t.q) : '') + (t.ts !== 'ACTIVE' ? ' ' + esc(t.ts) : '') + '</span>').join('');
     const ice = (r.ice || []).map((i) => '<span class="chip">' + esc(i.side) + ' ' + price(i.p) + ' ' + esc(i.co) + '</span>').join('');
-    return '<td>' + esc(r.s) + (r.stale ? ' <span class="chip down">stale</span>' : '') + (r.w === true ? ' <span class="chip up">watch</span>' : '') + '</td>'
-      + '<td class="num">' + price(r.p) + '</td><td class="num">' + pct(r.ch) + '</td><td>' + trig + '</td>'
-      + '<td class="num">' + qde + '</td><td>' + tpsl + '</td><td class="num">' + (q ? num(q.c, 2) : '') + '</td>'
-      + '<td>' + trade + '</td><td>' + ice + '</td><td class="num">' + age(r.u) + '</td>';
+    return [esc(r.s) + (r.stale ? ' <span class="chip down">stale</span>' : '') + (r.w === true ? ' <span class="chip up">watch</span>' : ''),
+      price(r.p), pct(r.ch), trig, qde, tpsl, q ? num(q.c, 2) : '', trade, ice, age(r.u)];
   }
+  const NUMERIC = [false, true, true, false, true, false, true, false, false, true];
+  function rowHTML(cells) { return cells.map((c, i) => (NUMERIC[i] ? '<td class="num">' : '<td>') + c + '</td>').join(''); }
   function sortValue(r, k) {
     switch (k) { case 's': return r.s; case 'p': return r.p; case 'ch': return r.ch; case 'qs': return r.q ? r.q.sc : null; case 'qc': return r.q ? r.q.c : null; default: return r.u; }
   }
@@ -154,9 +154,11 @@ meter { width: 90px; vertical-align: middle; }
   function renderScreener() {
     const tbody = document.querySelector('#screener tbody');
     const list = sortedSymbols();
-    tbody.innerHTML = list.map((r) => '<tr data-s="' + esc(r.s) + '"' + (visible(r) ? '' : ' hidden') + '>' + rowCells(r) + '</tr>').join('');
+    const cells = list.map(rowCells);
+    tbody.innerHTML = list.map((r, i) => '<tr data-s="' + esc(r.s) + '"' + (visible(r) ? '' : ' hidden') + '>' + rowHTML(cells[i]) + '</tr>').join('');
     S.trs.clear();
-    for (const tr of tbody.rows) S.trs.set(tr.dataset.s, tr);
+    let i = 0;
+    for (const tr of tbody.rows) { tr.__cells = cells[i++]; S.trs.set(tr.dataset.s, tr); }
     $('row-count').textContent = list.filter(visible).length + ' of ' + list.length + ' symbols';
     S.needsSort = false;
   }
@@ -164,7 +166,10 @@ meter { width: 90px; vertical-align: middle; }
     S.rows.set(r.s, r);
     const tr = S.trs.get(r.s);
     if (!tr) { S.needsSort = true; return; }
-    tr.innerHTML = rowCells(r);
+    // Only the cells whose content changed are rewritten: far fewer nodes made and dropped.
+    const cells = rowCells(r), old = tr.__cells || [];
+    for (let i = 0; i < cells.length; i++) if (cells[i] !== old[i]) tr.cells[i].innerHTML = cells[i];
+    tr.__cells = cells;
     tr.className = tr.className === 'flash-a' ? 'flash-b' : 'flash-a';
     if (S.sortKey !== 's') S.needsSort = true;
   }
