@@ -20,6 +20,7 @@ let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
 let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
@@ -162,11 +163,13 @@ let package = Package(
             path: "Host/Venues/Polymarket/Live"
         ),
         .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),
+        // The live web dashboard (screener, trading, charts, health) and the report's shared charts and trade statistics.
+        .target(name: "HostDashboard", dependencies: ["HostCore", "HostPersistence", hummingbird, httpTypes, nioCore, logging], path: "Host/Dashboard"),
         .target(
             name: "HostCLI",
             dependencies: [
                 "HostCore", "HostConfig", "HostPlugins", "HostRisk", "HostExecution", "HostPersistence",
-                "HostFeeds", "HostEngine", "HostMetrics", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
+                "HostFeeds", "HostEngine", "HostMetrics", "HostDashboard", "HostPolymarket", "PolymarketSigning", "PolymarketStreams",
                 "PolymarketREST", "PolymarketFakes", "VenueKit", "VenueFakes", "Binance", "BinanceFakes", "Bybit", "BybitFakes", "HostStore", "HostRedis",
                 "HostTesting", asyncHTTPClient, metrics, argumentParser, logging, serviceLifecycle, histogram,
             ],
@@ -207,7 +210,7 @@ let package = Package(
         ),
         .testTarget(name: "RedisTests", dependencies: ["HostRedis", "HostCore", logging], path: "Tests/RedisTests"),
         .testTarget(name: "StoreTests", dependencies: ["HostStore", "HostCore", logging, nioCore], path: "Tests/StoreTests"),
-        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostCore", "HostPersistence", "HostStore", "HostRedis", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
+        .testTarget(name: "CLITests", dependencies: ["HostCLI", "HostDashboard", "HostCore", "HostPersistence", "HostStore", "HostRedis", "PolymarketSigning", "VenueKit", "BinanceFakes", "BybitFakes", logging, grdb, argumentParser], path: "Tests/CLITests",
                     exclude: ["Data"]),
         .testTarget(
             name: "LastSecondTests",
@@ -233,6 +236,8 @@ let package = Package(
                     path: "Tests/BinanceTests"),
         .testTarget(name: "BybitTests", dependencies: ["Bybit", "BybitFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],
                     path: "Tests/BybitTests"),
+        .testTarget(name: "DashboardTests", dependencies: ["HostDashboard", "HostCore", "HostPersistence", hummingbird, hummingbirdTesting, httpTypes, nioCore],
+                    path: "Tests/DashboardTests"),
         .testTarget(name: "PersistenceTests", dependencies: ["HostPersistence", "HostCore"], path: "Tests/PersistenceTests"),
     ]
 )

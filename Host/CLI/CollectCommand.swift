@@ -2,6 +2,7 @@ import ArgumentParser
 import Binance
 import Bybit
 import Foundation
+import HostDashboard
 import HostCore
 import HostMetrics
 import HostRedis

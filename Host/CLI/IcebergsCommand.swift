@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostDashboard
 import HostCore
 import HostPersistence
 import Logging

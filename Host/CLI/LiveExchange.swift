@@ -104,21 +104,30 @@ struct LiveExchange: Sendable {
         logger.info("Venue instruments loaded", metadata: ["venue": "\(venueName)", "symbols": "\(symbols.joined(separator: ","))"])
     }
 
-    /// The stream client of the configured venue, delivering into `queue`.
-    static func start(assembly: SessionAssembly, rest clients: ExchangeREST, queue: InboundQueue, logger: Logger) throws(HostFailure) -> LiveExchange {
-        try start(symbols: assembly.symbols, feed: assembly.config.feed, file: assembly.config.file, rest: clients, queue: queue, logger: logger)
+    /// The stream client of the configured venue, delivering into `queue` (and showing the
+    /// events and per-symbol staleness to the dashboard, when there is one).
+    static func start(assembly: SessionAssembly, rest clients: ExchangeREST, queue: InboundQueue, dashboard: RunDashboard? = nil,
+                      logger: Logger) throws(HostFailure) -> LiveExchange {
+        try start(symbols: assembly.symbols, feed: assembly.config.feed, file: assembly.config.file, rest: clients, queue: queue,
+                  dashboard: dashboard, logger: logger)
     }
 
     static func start(symbols table: SymbolTable, feed: FeedSettings, file: String, rest clients: ExchangeREST, queue: InboundQueue,
-                      logger: Logger) throws(HostFailure) -> LiveExchange {
+                      dashboard: RunDashboard? = nil, logger: Logger) throws(HostFailure) -> LiveExchange {
         let ws = endpoints(feed).ws
         let counters = clients.counters
         let symbols = feed.symbols.compactMap { name -> (id: SymbolID, venueSymbol: String)? in
             table.id(of: name).map { (id: $0, venueSymbol: name) }
         }
         let sink = MarketDataSink(
-            events: { events in _ = queue.push(contentsOf: events) },
-            status: { symbol, stale, reason in _ = queue.push(.feedStatus(symbol: symbol, stale: stale, reason: reason)) })
+            events: { events in
+                dashboard?.observe(events)
+                _ = queue.push(contentsOf: events)
+            },
+            status: { symbol, stale, reason in
+                dashboard?.feedStatus(symbol: symbol, stale: stale)
+                _ = queue.push(.feedStatus(symbol: symbol, stale: stale, reason: reason))
+            })
         if let restClient = clients.binance {
             var configuration = BinanceStreamClient.Configuration(baseURL: ws)
             configuration.trades = feed.tradeStream == "aggTrade" ? .aggTrade : .trade

@@ -1,9 +1,11 @@
 import Foundation
+import HostDashboard
 import HostPersistence
 
 extension TradeReport {
-    /// A self-contained HTML page: the equity curve as an inline SVG polyline of cumulative
-    /// net PnL by trade close time, then the report's tables. No scripts, no external assets.
+    /// A self-contained HTML page: the equity curve (the dashboard's `EquityChart`, inline SVG)
+    /// of cumulative net PnL by trade close time, then the report's tables. No scripts, no
+    /// external assets.
     func html() -> String {
         let s = statistics
         var body = ["<h1>Trading report</h1>", "<p class=\"scope\">\(escape(database)) — \(escape(scope))</p>"]
@@ -69,52 +71,10 @@ extension TradeReport {
             """
     }
 
-    /// The curve starts at zero at the first close and steps to each trade's cumulative PnL.
+    /// The dashboard's equity chart (the same SVG `/charts/equity.svg` serves live).
     private func equitySVG() -> String {
-        let points = statistics.equityCurve
-        let (width, height, left, right, top, bottom) = (900.0, 320.0, 90.0, 20.0, 20.0, 40.0)
-        let exact = [Decimal(0)] + points.map(\.cumulativePnL)
-        let (lowest, highest) = (exact.min() ?? 0, exact.max() ?? 0)
-        let values = exact.map(Self.double)
-        let (low, high) = (Self.double(lowest), Self.double(highest))
-        let span = high > low ? high - low : 1
-        let (first, last) = (points.first?.time ?? 0, points.last?.time ?? 0)
-        // Spread by time; when every trade closed at the same instant, by trade number.
-        func x(_ index: Int) -> Double {
-            let fraction = last > first ? Double(points[index].time - first) / Double(last - first)
-                : points.count > 1 ? Double(index) / Double(points.count - 1) : 0.5
-            return left + fraction * (width - left - right)
-        }
-        func y(_ value: Double) -> Double { top + (high - value) / span * (height - top - bottom) }
-        func f(_ value: Double) -> String { String(format: "%.1f", value) }
-        let polyline = ["\(f(x(0))),\(f(y(0)))"] + points.indices.map { "\(f(x($0))),\(f(y(values[$0 + 1])))" }
-        var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Equity curve: cumulative PnL by trade close time\">",
-            "<line x1=\"\(f(left))\" y1=\"\(f(y(0)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(0)))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
-            "<text x=\"\(f(left - 6))\" y=\"\(f(y(high) + 4))\" text-anchor=\"end\" font-size=\"11\">\(ReportFormat.money(highest))</text>",
-            "<text x=\"\(f(left - 6))\" y=\"\(f(y(low) + 4))\" text-anchor=\"end\" font-size=\"11\">\(ReportFormat.money(lowest))</text>",
-            "<text x=\"\(f(left))\" y=\"\(f(height - 12))\" font-size=\"11\">\(UTCTime.display(first)) UTC</text>",
-            "<text x=\"\(f(width - right))\" y=\"\(f(height - 12))\" text-anchor=\"end\" font-size=\"11\">\(UTCTime.display(last)) UTC</text>",
-            "<polyline fill=\"none\" stroke=\"#2660a4\" stroke-width=\"2\" points=\"\(polyline.joined(separator: " "))\"/>",
-        ]
-        if lowest != 0, highest != 0 {
-            svg.append("<text x=\"\(f(left - 6))\" y=\"\(f(y(0) + 4))\" text-anchor=\"end\" font-size=\"11\">0.00</text>")
-        }
-        // Hover titles on each trade, while the page stays small.
-        if points.count <= 1_000 {
-            for (index, point) in points.enumerated() {
-                let trade = trades[index]
-                svg.append("<circle cx=\"\(f(x(index)))\" cy=\"\(f(y(values[index + 1])))\" r=\"2.5\" fill=\"\(trade.isWin ? "#17803d" : "#c0262d")\">"
-                    + "<title>\(UTCTime.display(point.time)) UTC \(escape(trade.symbol)) \(escape(trade.exitReason)) "
-                    + "\(ReportFormat.signedMoney(trade.pnl)) → \(ReportFormat.money(point.cumulativePnL))</title></circle>")
-            }
-        }
-        svg.append("</svg>")
-        return svg.joined(separator: "\n")
+        EquityChart(points: statistics.equityCurve, trades: trades).svg()
     }
-
-    /// Drawing coordinates only; every figure shown as text comes from the exact decimals.
-    private static func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
 
     private func tradeLabel(_ trade: RoundTrip) -> String {
         "\(money(trade.pnl)) \(escape(trade.symbol)) \(escape(trade.exitReason)) \(UTCTime.display(trade.closedAt)) UTC"

@@ -1,4 +1,5 @@
 import Foundation
+import HostDashboard
 import HostPersistence
 
 extension TradeReport {

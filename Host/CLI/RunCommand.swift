@@ -53,6 +53,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Serve Prometheus metrics on 127.0.0.1:<port>/metrics (overrides host.metrics_port).")
     var metricsPort: Int?
 
+    @Option(name: .long, help: "Serve the live web dashboard on <host>:<port> (overrides host.dashboard_port; see --dashboard-host).")
+    var dashboardPort: Int?
+
+    @Option(name: .long, help: "The dashboard's bind address (overrides host.dashboard_host; default 127.0.0.1; other than loopback needs a token).")
+    var dashboardHost: String?
+
     @Option(name: .long, help: "Publish the screener's asset state to this Redis (redis://host:port/db; overrides host.redis_url).")
     var redis: String?
 
@@ -85,6 +91,7 @@ struct RunCommand: AsyncParsableCommand {
         if let speed, !(speed >= 0) { throw ValidationError("--speed must be >= 0, found \(speed)") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be > 0, found \(seconds)") }
         if let metricsPort, !(1...65_535).contains(metricsPort) { throw ValidationError("--metrics-port must be in 1...65535, found \(metricsPort)") }
+        if let dashboardPort, !(1...65_535).contains(dashboardPort) { throw ValidationError("--dashboard-port must be in 1...65535, found \(dashboardPort)") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; found '\(logLevel)'")
         }
@@ -140,10 +147,16 @@ struct RunCommand: AsyncParsableCommand {
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
         let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
-        let engineJournal: any EngineJournal = redisPublisher.map {
-            ObservedJournal(primary: journal, observers: [AssetStatePublisher(publisher: $0, symbols: assembly.symbols)])
-        } ?? journal
         defer { withExtendedLifetime(directoryLock) {} }
+        // The dashboard's engine snapshot is read through a box: the engine is built below, with the journal tee.
+        let engineBox = EngineBox()
+        let dashboard = try (dashboardPort ?? configuration.host.dashboardPort).map { port throws(HostFailure) in
+            try RunDashboard(configuration: configuration, port: port, host: dashboardHost ?? configuration.host.dashboardHost,
+                             assembly: assembly, journal: journal, engine: engineBox, logger: Logger(label: "tsh.dashboard"))
+        }
+        let observers: [any JournalObserver] = (redisPublisher.map { [AssetStatePublisher(publisher: $0, symbols: assembly.symbols)] } ?? [])
+            + (dashboard.map { [$0.board] } ?? [])
+        let engineJournal: any EngineJournal = observers.isEmpty ? journal : ObservedJournal(primary: journal, observers: observers)
         let liveData = configuration.feed.source == .polymarket
         let clock: any EngineClock = configuration.feed.source.isLive ? WallClock() : SimulatedClock(start: 0)
         var engineConfiguration = EngineConfiguration(queueCapacity: configuration.host.queueCapacity, paperVenue: assembly.paperVenue, allowLive: live)
@@ -153,6 +166,7 @@ struct RunCommand: AsyncParsableCommand {
         engineConfiguration.liveGatherNanos = Int64(configuration.host.liveGatherMicros) * 1_000
         let engine = Engine(symbols: assembly.symbols, configuration: engineConfiguration,
                             clock: clock, journal: engineJournal, logger: Logger(label: "tsh.engine"))
+        engineBox.engine = engine
         let polymarket: PolymarketSession?
         do {
             polymarket = liveData
@@ -203,7 +217,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let market = configuration.feed.source.isLive ? nil : assembly.feed(eventsOverride: events, seedOverride: seed, startTime: startTime)
-        let exchange = try exchangeREST.map { rest throws(HostFailure) in try LiveExchange.start(assembly: assembly, rest: rest, queue: engine.queue, logger: logger) }
+        let exchange = try exchangeREST.map { rest throws(HostFailure) in try LiveExchange.start(assembly: assembly, rest: rest, queue: engine.queue, dashboard: dashboard, logger: logger) }
         var history: [EngineInput] = []
         if let exchangeREST { history = try await LiveExchange.history(assembly: assembly, rest: exchangeREST, nowMs: startTime / 1_000_000, logger: logger) }
         let feedSpeed = speed ?? configuration.feed.speed
@@ -301,8 +315,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let market {
             feed.start(market: market, speed: feedSpeed, sink: { batch in
-                queue.push(contentsOf: batch)
-            }, onEnd: { queue.close() })
+                dashboard?.observe(batch)
+                return queue.push(contentsOf: batch)
+            }, onEnd: {
+                dashboard?.feedEnded()
+                queue.close()
+            })
+        }
+        let printURL = !quiet
+        let dashboardTask: Task<Void, Never>? = dashboard.map { dashboard in
+            Task { await dashboard.serve(logger: logger) { url in if printURL { Self.status("dashboard: \(url)") } } }
         }
 
         let timeLimit: Task<Void, Never>? = seconds.map { limit in
@@ -356,6 +378,7 @@ struct RunCommand: AsyncParsableCommand {
         journal.endSession(exitStatus: runError == nil && flushError == nil ? "ok" : "failed")
         journal.close()
         metricsTask?.cancel()
+        dashboardTask?.cancel()
 
         var summary = RunSummary(sessionID: sessionID, database: databasePath, seconds: elapsed, snapshot: snapshot)
         let backpressure = journal.backpressure

@@ -69,6 +69,12 @@ public struct StrategyConfig: Sendable {
 /// - `redis_url` (string `redis://[:password@]host[:port][/db]`, optional, default none): `host run`
 ///   publishes each symbol's asset state (triggers, QDE recommendation, trade state) on the
 ///   `asset_state_update` channel and in the `asset_state_snapshot` hash.
+/// - `dashboard_port` (int 1...65535, optional, default none): `host run` serves the live web
+///   dashboard on this port; absent = no dashboard.
+/// - `dashboard_host` (string, optional, default `127.0.0.1`): the dashboard's bind address;
+///   anything but loopback requires a token.
+/// - `dashboard_token` (string of 16+ characters, optional, secret; `TSH_DASHBOARD_TOKEN` wins):
+///   enables the dashboard's kill switch for requests that present it. Never shown on the page.
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216
@@ -98,6 +104,10 @@ public struct HostSettings: Sendable, Hashable {
     /// This process's shard and the whole group (both or neither).
     public var shard: String?
     public var shards: [String]?
+    /// The live web dashboard (nil port: none).
+    public var dashboardPort: Int?
+    public var dashboardHost: String = "127.0.0.1"
+    public var dashboardToken: String?
 
     public init(dataDirectory: String = "./data", metricsPort: Int? = nil, logLevel: String = "info", queueCapacity: Int = 65_536) {
         self.dataDirectory = dataDirectory

@@ -156,7 +156,8 @@ extension ConfigReader {
     static let hostKeys = ["data_dir", "metrics_port", "log_level", "queue_capacity", "book_snapshot_interval_ms",
                            "book_snapshot_depth", "book_snapshot_retention_days", "record", "recording_retention_days",
                            "paper_fee_model", "paper_taker_fee", "paper_maker_fee", "paper_latency_ms", "writer_max_pending_rows",
-                           "bar_settle_ms", "redis_url", "shard", "shards", "live_gather_us"]
+                           "bar_settle_ms", "redis_url", "shard", "shards", "live_gather_us",
+                           "dashboard_port", "dashboard_host", "dashboard_token"]
     static let feedKeys = ["source", "seed", "symbols", "events", "speed", "start_prices", "volatility",
                            "assets", "window_minutes", "windows", "start_time", "book_levels", "book_interval_ms",
                            "oracle_interval_ms", "reversal_probability", "durations", "oracle", "lead_time_s", "grace_s",
@@ -212,6 +213,9 @@ extension ConfigReader {
             host.writerMaxPendingRows = v
         }
         if let n = t.optional("bar_settle_ms"), let v = integer(n, t.path("bar_settle_ms"), in: 0...3_600_000) { host.barSettleMs = v }
+        if let n = t.optional("dashboard_port"), let v = integer(n, t.path("dashboard_port"), in: 1...65_535) { host.dashboardPort = v }
+        if let n = t.optional("dashboard_host"), let v = nonEmptyString(n, t.path("dashboard_host")) { host.dashboardHost = v }
+        if let n = t.optional("dashboard_token"), let v = nonEmptyString(n, t.path("dashboard_token")) { host.dashboardToken = v }
         if let n = t.optional("live_gather_us"), let v = integer(n, t.path("live_gather_us"), in: 0...10_000) { host.liveGatherMicros = v }
         if let n = t.optional("shard"), let v = nonEmptyString(n, t.path("shard")) { host.shard = v }
         if let n = t.optional("shards"), let v = symbols(n, t.path("shards")) {

@@ -1,22 +1,31 @@
 import Foundation
 
-/// Something that watches what the engine journals (signals, fills, trading states) to show
-/// or publish it elsewhere — a Redis publication, a dashboard. Called on the engine thread:
-/// must not block, and cannot influence the engine (so simulated results never depend on it).
+/// Something that watches what the engine journals (signals, fills, trading states, orders,
+/// book snapshots, plugin records) to show or publish it elsewhere — a Redis publication, a
+/// dashboard. Called on the engine thread: must not block, and cannot influence the engine (so
+/// simulated results never depend on it).
 public protocol JournalObserver: AnyObject, Sendable {
     func signalEmitted(_ signal: SignalRecord)
     func fillBooked(_ fill: FillRecord)
     func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64)
+    func orderSubmitted(_ order: OrderRequest, instanceID: String)
+    func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode)
+    func recordUpserted(_ row: RecordRow)
+    func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)])
 }
 
 extension JournalObserver {
     public func signalEmitted(_ signal: SignalRecord) {}
     public func fillBooked(_ fill: FillRecord) {}
     public func tradingStateChanged(instanceID: String, state: TradingState, reason: String, at time: Int64) {}
+    public func orderSubmitted(_ order: OrderRequest, instanceID: String) {}
+    public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) {}
+    public func recordUpserted(_ row: RecordRow) {}
+    public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {}
 }
 
 /// A journal that forwards everything to `primary` (which alone decides what is persisted and
-/// when the writer is behind) and shows signals, fills and trading states to observers after it.
+/// when the writer is behind) and shows what it journaled to observers after it.
 public final class ObservedJournal: EngineJournal {
     public let primary: any EngineJournal
     public let observers: [any JournalObserver]
@@ -30,9 +39,13 @@ public final class ObservedJournal: EngineJournal {
     public func stateChanged(instanceID: String, key: String, value: [UInt8]?, at time: Int64) {
         primary.stateChanged(instanceID: instanceID, key: key, value: value, at: time)
     }
-    public func orderSubmitted(_ order: OrderRequest, instanceID: String) { primary.orderSubmitted(order, instanceID: instanceID) }
+    public func orderSubmitted(_ order: OrderRequest, instanceID: String) {
+        primary.orderSubmitted(order, instanceID: instanceID)
+        for o in observers { o.orderSubmitted(order, instanceID: instanceID) }
+    }
     public func orderUpdated(_ update: OrderUpdate, instanceID: String, mode: TradingMode) {
         primary.orderUpdated(update, instanceID: instanceID, mode: mode)
+        for o in observers { o.orderUpdated(update, instanceID: instanceID, mode: mode) }
     }
     public func signalEmitted(_ signal: SignalRecord) {
         primary.signalEmitted(signal)
@@ -53,8 +66,12 @@ public final class ObservedJournal: EngineJournal {
     public func loadTradingState(instanceID: String) throws -> (state: TradingState, reason: String)? {
         try primary.loadTradingState(instanceID: instanceID)
     }
-    public func recordUpserted(_ row: RecordRow) { primary.recordUpserted(row) }
+    public func recordUpserted(_ row: RecordRow) {
+        primary.recordUpserted(row)
+        for o in observers { o.recordUpserted(row) }
+    }
     public func bookSnapshot(symbol: SymbolID, time: Int64, bids: [(price: Fixed8, size: Fixed8)], asks: [(price: Fixed8, size: Fixed8)]) {
         primary.bookSnapshot(symbol: symbol, time: time, bids: bids, asks: asks)
+        for o in observers { o.bookSnapshot(symbol: symbol, time: time, bids: bids, asks: asks) }
     }
 }

@@ -26,6 +26,24 @@ public struct BookedFillRow: Sendable, Hashable {
     public var positionAfter: Decimal
     /// ns since the Unix epoch.
     public var time: Int64
+
+    public init(id: Int64, sessionID: String, instanceID: String, mode: String, dryRun: Bool, symbol: String, side: String, price: Decimal,
+                size: Decimal, fee: Decimal, reason: String, realizedPnL: Decimal, positionAfter: Decimal, time: Int64) {
+        self.id = id
+        self.sessionID = sessionID
+        self.instanceID = instanceID
+        self.mode = mode
+        self.dryRun = dryRun
+        self.symbol = symbol
+        self.side = side
+        self.price = price
+        self.size = size
+        self.fee = fee
+        self.reason = reason
+        self.realizedPnL = realizedPnL
+        self.positionAfter = positionAfter
+        self.time = time
+    }
 }
 
 /// A row of the `positions` table: an account's position in one symbol, as last booked.

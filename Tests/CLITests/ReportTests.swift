@@ -5,6 +5,7 @@ import HostPersistence
 import Logging
 import Testing
 @testable import HostCLI
+@testable import HostDashboard
 
 /// `host report` over real SQLite databases written through `SQLiteJournal`.
 ///

@@ -169,7 +169,8 @@ struct StrategyConfigLoaderTests {
             """))
         #expect(found.message == "unknown key 'colour'; allowed keys: data_dir, metrics_port, log_level, queue_capacity, "
             + "book_snapshot_interval_ms, book_snapshot_depth, book_snapshot_retention_days, record, recording_retention_days, "
-            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms, redis_url, shard, shards, live_gather_us")
+            + "paper_fee_model, paper_taker_fee, paper_maker_fee, paper_latency_ms, writer_max_pending_rows, bar_settle_ms, redis_url, shard, shards, live_gather_us, "
+            + "dashboard_port, dashboard_host, dashboard_token")
     }
 
     @Test("a wrong type names what was expected and what was found")
@@ -520,6 +521,31 @@ struct RedisURLConfigTests {
             Issue.record("accepted a URL without redis://")
         } catch {
             #expect("\(error)".contains("host.redis_url: expected redis://[:password@]host[:port][/db], found 'localhost:6379'"))
+        }
+    }
+}
+
+struct DashboardConfigTests {
+    @Test("host.dashboard_port, dashboard_host and dashboard_token are read; the host defaults to loopback")
+    func dashboardKeys() throws {
+        let config = try StrategyConfigLoader.parse("""
+            version: 1
+            host: {dashboard_port: 8080, dashboard_token: "0123456789abcdef"}
+            instances: [{id: a, plugin: p.so, symbols: [BTCUSDT]}]
+            """, file: "test.yaml")
+        #expect(config.host.dashboardPort == 8080)
+        #expect(config.host.dashboardHost == "127.0.0.1")
+        #expect(config.host.dashboardToken == "0123456789abcdef")
+    }
+
+    @Test("a dashboard port out of range is refused with the key path")
+    func dashboardPortRange() {
+        #expect(throws: (any Error).self) {
+            _ = try StrategyConfigLoader.parse("""
+                version: 1
+                host: {dashboard_port: 70000}
+                instances: [{id: a, plugin: p.so, symbols: [BTCUSDT]}]
+                """, file: "test.yaml")
         }
     }
 }

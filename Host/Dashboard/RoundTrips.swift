@@ -3,38 +3,38 @@ import HostPersistence
 
 /// One round trip of an account in a symbol: it opens when the position leaves zero and
 /// closes when it returns to zero.
-struct RoundTrip: Sendable, Hashable {
-    enum Direction: String, Sendable { case long, short }
+public struct RoundTrip: Sendable, Hashable {
+    public enum Direction: String, Sendable { case long, short }
 
-    var instanceID: String
-    var mode: String
-    var symbol: String
-    var direction: Direction
+    public var instanceID: String
+    public var mode: String
+    public var symbol: String
+    public var direction: Direction
     /// ns since the Unix epoch.
-    var openedAt: Int64
+    public var openedAt: Int64
     /// ns since the Unix epoch: when the position returned to zero (the trade's time).
-    var closedAt: Int64
+    public var closedAt: Int64
     /// The tag of the opening fill.
-    var entryReason: String
+    public var entryReason: String
     /// The tag of the closing fill: `stop_loss`, `take_profit`, `trailing_stop`, `settlement`, …
-    var exitReason: String
+    public var exitReason: String
     /// The session of the closing fill.
-    var sessionID: String
+    public var sessionID: String
     /// Id of the closing fill: orders trades that close at the same nanosecond.
-    var closingFillID: Int64
-    var fills: Int
+    public var closingFillID: Int64
+    public var fills: Int
     /// Sum of the fills' realized PnL, before fees.
-    var realizedPnL: Decimal
-    var fees: Decimal
+    public var realizedPnL: Decimal
+    public var fees: Decimal
 
     /// Net of fees.
-    var pnl: Decimal { realizedPnL - fees }
+    public var pnl: Decimal { realizedPnL - fees }
     /// Only a positive net PnL wins; a break-even trade counts as a loss (as in `daily_stats`).
-    var isWin: Bool { pnl > 0 }
-    var market: String { Self.market(of: symbol) }
+    public var isWin: Bool { pnl > 0 }
+    public var market: String { Self.market(of: symbol) }
 
     /// The market a symbol trades in: up/down outcome tokens share one (`BTC-15M-UP` → `BTC-15M`).
-    static func market(of symbol: String) -> String {
+    public static func market(of symbol: String) -> String {
         for suffix in ["-UP", "-DOWN"] where symbol.count > suffix.count && symbol.uppercased().hasSuffix(suffix) {
             return String(symbol.dropLast(suffix.count))
         }
@@ -43,14 +43,14 @@ struct RoundTrip: Sendable, Hashable {
 }
 
 /// Groups booked fills into round trips, per (instance, mode, symbol), from `position_after`.
-enum RoundTripBuilder {
+public enum RoundTripBuilder {
     /// Closed trades in fill order per account, and the trades still open at the last fill.
     ///
     /// `fills` must hold every fill of the accounts concerned (not one session's): a trade
     /// may open in one session and close in the next. A fill that reverses the position
     /// (long to short in one fill) closes the trade, with its whole PnL and fee, and opens
     /// the next one.
-    static func build(_ fills: [BookedFillRow]) -> (closed: [RoundTrip], open: [RoundTrip]) {
+    public static func build(_ fills: [BookedFillRow]) -> (closed: [RoundTrip], open: [RoundTrip]) {
         struct Key: Hashable { var instanceID, mode, symbol: String }
         var position: [Key: Decimal] = [:]
         var current: [Key: RoundTrip] = [:]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// How report figures are written: rounded only for display, from exact decimals.
-enum ReportFormat {
+public enum ReportFormat {
     /// `value` rounded half away from zero to `scale` fraction digits.
-    static func rounded(_ value: Decimal, scale: Int) -> Decimal {
+    public static func rounded(_ value: Decimal, scale: Int) -> Decimal {
         var input = value
         var result = Decimal()
         NSDecimalRound(&result, &input, scale, .plain)
@@ -11,10 +11,10 @@ enum ReportFormat {
     }
 
     /// Money with 2 to 4 fraction digits: `12.50`, `0.1235`, `-3.00`.
-    static func money(_ value: Decimal) -> String { fixed(value, minDigits: 2, maxDigits: 4) }
+    public static func money(_ value: Decimal) -> String { fixed(value, minDigits: 2, maxDigits: 4) }
 
     /// `value` rounded to `maxDigits` fraction digits, written with at least `minDigits`.
-    static func fixed(_ value: Decimal, minDigits: Int, maxDigits: Int) -> String {
+    public static func fixed(_ value: Decimal, minDigits: Int, maxDigits: Int) -> String {
         let r = rounded(value, scale: maxDigits)
         let parts = (r == 0 ? "0" : "\(r)").split(separator: ".", maxSplits: 1)
         let fraction = parts.count > 1 ? String(parts[1]) : ""
@@ -23,18 +23,18 @@ enum ReportFormat {
     }
 
     /// Money with an explicit sign on gains: `+1.25`, `-0.50`, `0.00`.
-    static func signedMoney(_ value: Decimal) -> String {
+    public static func signedMoney(_ value: Decimal) -> String {
         rounded(value, scale: 4) > 0 ? "+" + money(value) : money(value)
     }
 
     /// A ratio as a percentage with two decimals (`58.33%`); `-` when undefined.
-    static func percent(_ ratio: Decimal?) -> String {
+    public static func percent(_ ratio: Decimal?) -> String {
         guard let ratio else { return "-" }
         return fixed(ratio * 100, minDigits: 2, maxDigits: 2) + "%"
     }
 
     /// A derived figure (average, ratio) for JSON: exact text of the value rounded to `scale` digits.
-    static func json(_ value: Decimal?, scale: Int = 8) -> Any {
+    public static func json(_ value: Decimal?, scale: Int = 8) -> Any {
         guard let value else { return NSNull() }
         let r = rounded(value, scale: scale)
         return r == 0 ? "0" : "\(r)"
@@ -42,7 +42,7 @@ enum ReportFormat {
 
     /// Columns padded to their widest cell; the first column left-aligned, the others
     /// right-aligned with their decimal points in line.
-    static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
+    public static func table(_ header: [String], _ rows: [[String]], indent: String = "  ") -> [String] {
         // Digits after the point (a number without one counts its would-be point too).
         func fractionWidth(_ cell: String) -> Int? {
             guard cell.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true, cell.contains(where: \.isNumber) else { return nil }

@@ -1,104 +1,72 @@
 import Foundation
 import HostPersistence
 
-/// Trades and figures for one filter over the host database: what `host report` prints.
-struct TradeReport: Sendable {
-    struct Filter: Sendable, Hashable {
-        var sessionID: String?
-        var instanceID: String?
-        var mode: String?
-    }
-
-    var database: String
-    var filter: Filter
-    /// Closed trades in close order (time, then closing fill).
-    var trades: [RoundTrip]
-    var statistics: TradeStatistics
-    /// Non-zero rows of the positions table (not narrowed by session: positions carry over).
-    var openPositions: [PositionRow]
-
-    /// Reads the fills and positions of the filtered accounts and builds the report.
-    ///
-    /// Round trips are built from every fill of the accounts, then kept when their closing
-    /// fill belongs to the requested session.
-    init(journal: SQLiteJournal, filter: Filter) throws(PersistenceError) {
-        let fills = try journal.bookedFills(instanceID: filter.instanceID, mode: filter.mode)
-        var trades = RoundTripBuilder.build(fills).closed
-        if let session = filter.sessionID { trades.removeAll { $0.sessionID != session } }
-        self.init(database: journal.path, filter: filter, trades: trades,
-                  openPositions: try journal.openPositions(instanceID: filter.instanceID, mode: filter.mode))
-    }
-
-    init(database: String, filter: Filter, trades: [RoundTrip], openPositions: [PositionRow]) {
-        self.database = database
-        self.filter = filter
-        self.trades = trades.sorted { ($0.closedAt, $0.closingFillID) < ($1.closedAt, $1.closingFillID) }
-        self.statistics = TradeStatistics(self.trades)
-        self.openPositions = openPositions
-    }
-}
-
 /// Figures over closed trades, with exact decimal sums.
-struct TradeStatistics: Sendable {
+public struct TradeStatistics: Sendable {
     /// Trades sharing a market, an hour, a weekday or an exit reason.
-    struct Group: Sendable, Hashable {
-        var key: String
-        var trades = 0
-        var wins = 0
-        var pnl: Decimal = 0
-        var losses: Int { trades - wins }
-        var winRate: Decimal? { TradeStatistics.ratio(wins, trades) }
+    public struct Group: Sendable, Hashable {
+        public var key: String
+        public var trades = 0
+        public var wins = 0
+        public var pnl: Decimal = 0
+        public var losses: Int { trades - wins }
+        public var winRate: Decimal? { TradeStatistics.ratio(wins, trades) }
     }
 
-    struct Streak: Sendable, Hashable {
-        var winning: Bool
-        var length: Int
+    public struct Streak: Sendable, Hashable {
+        public var winning: Bool
+        public var length: Int
     }
 
-    struct EquityPoint: Sendable, Hashable {
+    public struct EquityPoint: Sendable, Hashable {
         /// The trade's close time, ns since the Unix epoch.
-        var time: Int64
-        var cumulativePnL: Decimal
+        public var time: Int64
+        public var cumulativePnL: Decimal
+
+        public init(time: Int64, cumulativePnL: Decimal) {
+            self.time = time
+            self.cumulativePnL = cumulativePnL
+        }
     }
 
-    var trades = 0
-    var wins = 0
-    var losses: Int { trades - wins }
-    var winRate: Decimal? { Self.ratio(wins, trades) }
+    public var trades = 0
+    public var wins = 0
+    public var losses: Int { trades - wins }
+    public var winRate: Decimal? { Self.ratio(wins, trades) }
     /// Before fees.
-    var realizedPnL: Decimal = 0
-    var fees: Decimal = 0
+    public var realizedPnL: Decimal = 0
+    public var fees: Decimal = 0
     /// Net of fees.
-    var totalPnL: Decimal = 0
+    public var totalPnL: Decimal = 0
     /// Net PnL of the winning trades (positive).
-    var grossProfit: Decimal = 0
+    public var grossProfit: Decimal = 0
     /// Net PnL of the losing trades (zero or negative).
-    var grossLoss: Decimal = 0
+    public var grossLoss: Decimal = 0
     /// Largest fall of cumulative net PnL from a previous peak (the curve starts at zero).
-    var maxDrawdown: Decimal = 0
-    var best: RoundTrip?
-    var worst: RoundTrip?
-    var byMarket: [Group] = []
+    public var maxDrawdown: Decimal = 0
+    public var best: RoundTrip?
+    public var worst: RoundTrip?
+    public var byMarket: [Group] = []
     /// Hours of the day (UTC) with trades, ascending; keys "00" … "23".
-    var byHour: [Group] = []
+    public var byHour: [Group] = []
     /// Weekdays (UTC) with trades, Monday first; keys "Mon" … "Sun".
-    var byWeekday: [Group] = []
+    public var byWeekday: [Group] = []
     /// Most frequent exit reason first.
-    var byExitReason: [Group] = []
-    var longestWinStreak = 0
-    var longestLossStreak = 0
+    public var byExitReason: [Group] = []
+    public var longestWinStreak = 0
+    public var longestLossStreak = 0
     /// The run of wins or losses the last trade belongs to; nil without trades.
-    var currentStreak: Streak?
+    public var currentStreak: Streak?
     /// Cumulative net PnL after each trade, in close order.
-    var equityCurve: [EquityPoint] = []
+    public var equityCurve: [EquityPoint] = []
 
-    var averageWin: Decimal? { wins == 0 ? nil : grossProfit / Decimal(wins) }
-    var averageLoss: Decimal? { losses == 0 ? nil : grossLoss / Decimal(losses) }
+    public var averageWin: Decimal? { wins == 0 ? nil : grossProfit / Decimal(wins) }
+    public var averageLoss: Decimal? { losses == 0 ? nil : grossLoss / Decimal(losses) }
     /// Gross profit over gross loss; nil when nothing was lost.
-    var profitFactor: Decimal? { grossLoss == 0 ? nil : grossProfit / -grossLoss }
+    public var profitFactor: Decimal? { grossLoss == 0 ? nil : grossProfit / -grossLoss }
 
     /// - Parameter trades: closed trades in close order.
-    init(_ trades: [RoundTrip]) {
+    public init(_ trades: [RoundTrip]) {
         var markets: [String: Group] = [:]
         var hours: [Int: Group] = [:]
         var weekdays: [Int: Group] = [:]
@@ -150,28 +118,28 @@ struct TradeStatistics: Sendable {
         byExitReason = reasons.values.sorted { ($0.trades, $1.key) > ($1.trades, $0.key) }
     }
 
-    static func ratio(_ part: Int, _ whole: Int) -> Decimal? {
+    public static func ratio(_ part: Int, _ whole: Int) -> Decimal? {
         whole == 0 ? nil : Decimal(part) / Decimal(whole)
     }
 }
 
 /// Calendar figures of UTC instants, by integer arithmetic (no time zone can leak in).
-enum UTCTime {
-    static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+public enum UTCTime {
+    public static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     /// Whole seconds since the epoch, rounded down (also before 1970).
-    static func seconds(_ nanos: Int64) -> Int64 { floorDivide(nanos, 1_000_000_000) }
+    public static func seconds(_ nanos: Int64) -> Int64 { floorDivide(nanos, 1_000_000_000) }
 
-    static func hour(_ nanos: Int64) -> Int { Int(floorModulo(seconds(nanos), 86_400) / 3_600) }
+    public static func hour(_ nanos: Int64) -> Int { Int(floorModulo(seconds(nanos), 86_400) / 3_600) }
 
     /// 0 = Monday … 6 = Sunday.
-    static func weekday(_ nanos: Int64) -> Int {
+    public static func weekday(_ nanos: Int64) -> Int {
         // 1970-01-01 was a Thursday (index 3).
         Int(floorModulo(floorDivide(seconds(nanos), 86_400) + 3, 7))
     }
 
     /// `2024-03-01T13:05:07Z`.
-    static func iso8601(_ nanos: Int64) -> String {
+    public static func iso8601(_ nanos: Int64) -> String {
         let s = seconds(nanos)
         let (year, month, day) = civil(days: floorDivide(s, 86_400))
         let t = floorModulo(s, 86_400)
@@ -179,7 +147,7 @@ enum UTCTime {
     }
 
     /// `2024-03-01 13:05:07` (UTC), for tables.
-    static func display(_ nanos: Int64) -> String {
+    public static func display(_ nanos: Int64) -> String {
         String(iso8601(nanos).dropLast().map { $0 == "T" ? " " : $0 })
     }
 
