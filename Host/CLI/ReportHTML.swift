@@ -103,18 +103,5 @@ extension TradeReport {
         return value > 0 ? "<span class=\"gain\">\(text)</span>" : value < 0 ? "<span class=\"loss\">\(text)</span>" : text
     }
 
-    private func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    private func escape(_ text: String) -> String { SVG.escape(text) }
 }

@@ -68,7 +68,7 @@ public struct EquityChart: Sendable {
 }
 
 /// Shared SVG helpers.
-enum SVG {
+package enum SVG {
     /// Drawing coordinates only; every figure shown as text comes from exact decimals.
     static func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
 
@@ -77,7 +77,8 @@ enum SVG {
         return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
-    static func escape(_ text: String) -> String {
+    /// `text` with the five HTML special characters escaped (SVG and the report's HTML share it).
+    package static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {
