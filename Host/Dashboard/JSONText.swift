@@ -1,4 +1,5 @@
 import Foundation
+import HostCore
 
 /// A small JSON text builder for the pushed messages: they go out many times a second, and
 /// writing the bytes directly costs a fraction of encoding `Codable` values.
@@ -49,27 +50,8 @@ struct JSONText {
 
     private mutating func separator() { if needsComma { text += "," } }
 
-    private mutating func string(_ s: String) {
-        text += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            // `<` escaped too: a message can never close a script element.
-            case "<": text += "\\u003c"
-            default:
-                if scalar.value < 0x20 {
-                    text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
-    }
+    /// `<` escaped too: a message can never close a script element.
+    private mutating func string(_ s: String) { JSONString.append(s, to: &text, escapingLessThan: true) }
 
     /// Shortest form that reads back the same; integers without a fraction.
     static func number(_ d: Double) -> String {

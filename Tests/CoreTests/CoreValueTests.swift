@@ -131,3 +131,12 @@ struct DecimalFastTests {
         }
     }
 }
+
+@Suite struct JSONStringTests {
+    @Test("a JSON string literal escapes quote, backslash and control characters, and < only when asked")
+    func escapes() {
+        #expect(JSONString.quoted("a\"b\\c\nd\re\tf\u{01}<") == #""a\"b\\c\nd\re\tf\u0001<""#)
+        #expect(JSONString.quoted("<script>", escapingLessThan: true) == #""\u003cscript>""#)
+        #expect(JSONString.quoted("é€") == "\"é€\"")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HostCore
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -255,19 +256,5 @@ package enum FakeJSON {
         (value as? [Any])?.compactMap { $0 as? String } ?? []
     }
 
-    package static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    package static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 }

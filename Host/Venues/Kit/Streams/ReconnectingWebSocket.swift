@@ -300,24 +300,7 @@ package final class ReconnectingWebSocket: Sendable {
 /// JSON frame building (compact, keys in the order the official SDK sends them).
 package enum JSONText {
     /// `s` as a JSON string literal.
-    package static func quoted(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-        return out
-    }
+    package static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 
     package static func array(_ items: [String]) -> String {
         "[" + items.map(quoted).joined(separator: ",") + "]"
