@@ -132,10 +132,11 @@ struct CollectCommandTests {
         let urls = try #require(venue.urls)
         let port = TestPorts.free()
         async let run = Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbols", "BTCUSDT", "ETHUSDT",
-                                   "--tiers", "rest:full", "--seconds", "6", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
+                                   "--tiers", "rest:full", "--seconds", "15", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
                                    "--json", "--quiet"])
         var page = ""
-        for _ in 0..<100 {
+        // Up to the run's whole length: under a fully loaded suite the collector can take seconds to write its first rows.
+        for _ in 0..<150 {
             try await Task.sleep(for: .milliseconds(100))
             guard let answer = Self.httpGet(port: port, path: "/metrics") else { continue }
             page = answer
