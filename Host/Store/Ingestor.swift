@@ -60,9 +60,12 @@ public struct StreamRowBuilder: Sendable {
 }
 
 /// The collector's writer: rows are handed over without waiting (`add`, from the feed's tasks),
-/// written in batches every `flushInterval`; a failed write keeps its rows, in order, and is
-/// retried with backoff (counted and logged), so a store that comes back gets everything and —
-/// rows being keyed — nothing twice. `finish` writes what is left.
+/// written in batches every `flushInterval`. A batch taken for writing is frozen under an id
+/// unique across runs and shards (this writer's random id and a running number): a failed write
+/// is retried with backoff (counted and logged) as the same batch, and spilled to disk with its
+/// id, so a store that comes back gets everything, in order, and — skipping ids it has
+/// committed — nothing twice, even when a commit went through but its answer was lost.
+/// `finish` writes what is left.
 public final class Ingestor: Sendable {
     public struct Counters: Sendable, Codable, Hashable {
         public var received = 0
@@ -87,6 +90,9 @@ public final class Ingestor: Sendable {
 
     private struct State {
         var pending = IngestBatch()
+        /// The batch being written (retried as is until the store takes it or it is spilled).
+        var inflight: IngestBatch?
+        var batchNumber = 0
         var counters = Counters()
         var stopping = false
         /// A write is in flight: `run`'s loop and `finish` never write at once (both would take
@@ -109,6 +115,8 @@ public final class Ingestor: Sendable {
 
     private let spool: Spool?
     private let spoolAfterFailures: Int
+    /// Names this writer's batches: `<writer>-<n>`.
+    public let writerID = UUID().uuidString.lowercased()
 
     /// - Parameters:
     ///   - spool: where rows go after `spoolAfterFailures` failed writes in a row (nil: they stay in
@@ -136,7 +144,7 @@ public final class Ingestor: Sendable {
     public var counters: Counters {
         state.withLock {
             var c = $0.counters
-            c.pending = $0.pending.count
+            c.pending = $0.pending.count + ($0.inflight?.count ?? 0)
             c.spoolFiles = $0.spoolFiles.count
             if $0.lag.totalCount > 0 {
                 c.lagRows = Int(clamping: $0.lag.totalCount)
@@ -197,20 +205,16 @@ public final class Ingestor: Sendable {
             }
         }
         let batch: IngestBatch = state.withLock { s in
-            var taken = IngestBatch()
-            taken.tickers = Array(s.pending.tickers.prefix(maxBatch))
-            taken.trades = Array(s.pending.trades.prefix(maxBatch))
-            taken.depth = Array(s.pending.depth.prefix(maxBatch))
-            return taken
+            if let inflight = s.inflight { return inflight }
+            s.inflight = takeBatch(&s)
+            return s.inflight ?? IngestBatch()
         }
         guard !batch.isEmpty else { return true }
         do {
             let written = try await store.ingest(batch)
             let now = WallClock().now()
             wrote(batch, written) { s in
-                s.pending.tickers.removeFirst(batch.tickers.count)
-                s.pending.trades.removeFirst(batch.trades.count)
-                s.pending.depth.removeFirst(batch.depth.count)
+                s.inflight = nil
                 for r in batch.tickers { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
                 for r in batch.trades { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
                 for r in batch.depth { _ = s.lag.record(UInt64(clamping: max(1_000, now - r.time))) }
@@ -221,6 +225,19 @@ public final class Ingestor: Sendable {
             spill()
             return false
         }
+    }
+
+    /// Takes the next batch off the pending rows (at most `maxBatch` of each stream) and names it;
+    /// nil when nothing is pending.
+    private func takeBatch(_ s: inout State) -> IngestBatch? {
+        guard !s.pending.isEmpty else { return nil }
+        s.batchNumber += 1
+        let taken = IngestBatch(id: "\(writerID)-\(s.batchNumber)", tickers: Array(s.pending.tickers.prefix(maxBatch)),
+                                trades: Array(s.pending.trades.prefix(maxBatch)), depth: Array(s.pending.depth.prefix(maxBatch)))
+        s.pending.tickers.removeFirst(taken.tickers.count)
+        s.pending.trades.removeFirst(taken.trades.count)
+        s.pending.depth.removeFirst(taken.depth.count)
+        return taken
     }
 
     /// Books a successful write: counters, the seconds to aggregate, and `remove` taking the
@@ -248,34 +265,53 @@ public final class Ingestor: Sendable {
         if first { logger.error("Store write failed; rows kept and retried", metadata: ["store": "\(store.location)", "error": "\(error)"]) }
     }
 
-    /// After `spoolAfterFailures` failed writes in a row, moves everything pending to a new
-    /// spill file (memory stays flat however long the store is away).
+    /// After `spoolAfterFailures` failed writes in a row, moves the batch in flight (with its id)
+    /// and everything pending (as new batches) to spill files, in order (memory stays flat
+    /// however long the store is away).
     private func spill() {
         guard let spool else { return }
-        let taken: (IngestBatch, Int)? = state.withLock { s in
-            guard s.consecutiveFailures >= spoolAfterFailures, !s.pending.isEmpty else { return nil }
-            let batch = s.pending
-            s.pending = IngestBatch()
-            s.spoolNumber += 1
-            return (batch, s.spoolNumber)
-        }
-        guard let (batch, number) = taken else { return }
-        do {
-            let url = try spool.write(batch, number: number)
-            let first = state.withLock { s in
-                s.spoolFiles.append(url)
-                s.counters.spooled += batch.count
-                return s.spoolFiles.count == 1
+        while true {
+            let taken: (IngestBatch, Int, fromInflight: Bool)? = state.withLock { s in
+                guard s.consecutiveFailures >= spoolAfterFailures else { return nil }
+                let fromInflight = s.inflight != nil
+                guard let batch = s.inflight ?? {
+                    // Everything pending in one file, as one batch.
+                    guard !s.pending.isEmpty else { return nil }
+                    s.batchNumber += 1
+                    var all = s.pending
+                    all.id = "\(writerID)-\(s.batchNumber)"
+                    s.pending = IngestBatch()
+                    return all
+                }() else { return nil }
+                s.inflight = nil
+                s.spoolNumber += 1
+                return (batch, s.spoolNumber, fromInflight)
             }
-            if first { logger.warning("The store is unreachable: spooling rows to disk until it returns", metadata: ["spool.directory": "\(spool.directory.path)"]) }
-        } catch {
-            // The spool failed too: keep the rows in memory, in front of anything newer.
-            state.withLock { s in
-                var restored = batch
-                restored.append(s.pending)
-                s.pending = restored
+            guard let (batch, number, fromInflight) = taken else { return }
+            do {
+                let url = try spool.write(batch, number: number)
+                let first = state.withLock { s in
+                    s.spoolFiles.append(url)
+                    s.counters.spooled += batch.count
+                    return s.spoolFiles.count == 1
+                }
+                if first { logger.warning("The store is unreachable: spooling rows to disk until it returns", metadata: ["spool.directory": "\(spool.directory.path)"]) }
+            } catch {
+                // The spool failed too: keep the rows in memory, in front of anything newer
+                // (under their id: it may have been committed already).
+                state.withLock { s in
+                    if fromInflight {
+                        s.inflight = batch
+                    } else {
+                        var restored = batch
+                        restored.id = nil
+                        restored.append(s.pending)
+                        s.pending = restored
+                    }
+                }
+                logger.error("Spooling failed; rows kept in memory", metadata: ["error": "\(error)"])
+                return
             }
-            logger.error("Spooling failed; rows kept in memory", metadata: ["error": "\(error)"])
         }
     }
 
@@ -303,7 +339,7 @@ public final class Ingestor: Sendable {
     public func finish(attempts: Int = 5) async -> Counters {
         state.withLock { $0.stopping = true }
         var tries = 0
-        while state.withLock({ !$0.pending.isEmpty || !$0.spoolFiles.isEmpty }) && tries < attempts {
+        while state.withLock({ !$0.pending.isEmpty || $0.inflight != nil || !$0.spoolFiles.isEmpty }) && tries < attempts {
             if await flushOnce() { continue }
             tries += 1
             try? await Task.sleep(for: .milliseconds(200 * tries))

@@ -77,11 +77,19 @@ public struct DepthEventRow: Sendable, Hashable {
 }
 
 /// Rows of the three streams, written together (each table in one statement).
+///
+/// `id` names the batch for exactly-once writes: a store that has committed a batch of this id
+/// skips it when it comes again (a write whose commit was lost and is retried, a spill file
+/// written again after a crash). The ``Ingestor`` gives every batch it writes an id that is
+/// unique across runs and shards and keeps it through retries and the spool; a batch without
+/// one (nil) has no identity across calls.
 public struct IngestBatch: Sendable {
+    public var id: String?
     public var tickers: [BookTickerRow] = []
     public var trades: [TradeRow] = []
     public var depth: [DepthEventRow] = []
-    public init(tickers: [BookTickerRow] = [], trades: [TradeRow] = [], depth: [DepthEventRow] = []) {
+    public init(id: String? = nil, tickers: [BookTickerRow] = [], trades: [TradeRow] = [], depth: [DepthEventRow] = []) {
+        self.id = id
         self.tickers = tickers
         self.trades = trades
         self.depth = depth
@@ -94,11 +102,14 @@ public struct IngestBatch: Sendable {
         depth += other.depth
     }
 
-    /// The batch in two, each stream split at its middle (rows keep their order within a half).
+    /// The batch in two, each stream split at its middle (rows keep their order within a half);
+    /// the halves' ids are the batch's with "/1" and "/2" (the same split every time, so a retry
+    /// finds the half that was committed).
     public func halves() -> [IngestBatch] {
         func split<T>(_ rows: [T]) -> ([T], [T]) { (Array(rows[..<(rows.count / 2)]), Array(rows[(rows.count / 2)...])) }
         let (t1, t2) = split(tickers), (r1, r2) = split(trades), (d1, d2) = split(depth)
-        return [IngestBatch(tickers: t1, trades: r1, depth: d1), IngestBatch(tickers: t2, trades: r2, depth: d2)]
+        return [IngestBatch(id: id.map { $0 + "/1" }, tickers: t1, trades: r1, depth: d1),
+                IngestBatch(id: id.map { $0 + "/2" }, tickers: t2, trades: r2, depth: d2)]
     }
 }
 

@@ -299,45 +299,24 @@ public final class PostgresMarketStore: MarketStore {
         try await ensurePartitions(table, timesMs: timesNs.map { $0 / 1_000_000 }, day: true)
     }
 
-    /// COPY (text format) of rows into a per-connection staging table, then one
-    /// `INSERT … SELECT … ON CONFLICT DO NOTHING` into the table: the speed of COPY, and a batch
-    /// sent twice is stored once.
-    private func copy<Row>(_ connection: PostgresConnection, stage: String, columns: String, rows: [Row], insert: String,
-                           line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(columns))"), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger)
-        try await connection.copyFrom(table: stage, logger: logger) { try await Self.send(rows, to: $0, line: line) }
-        var written = 0
-        for try await count in try await connection.query(PostgresQuery(unsafeSQL: "WITH ins AS (\(insert) RETURNING 1) SELECT count(*)::int FROM ins"),
-                                                          logger: logger).decode(Int.self) {
-            written = count
-        }
-        return written
-    }
-
     public func ingest(_ batch: IngestBatch) async throws(StoreError) -> Int {
         guard !batch.isEmpty else { return 0 }
+        var batch = batch
+        if batch.id == nil { batch.id = "once-" + UUID().uuidString }  // no identity across calls
         do {
             try await ensureDayPartitions("book_ticker", timesNs: batch.tickers.map(\.time))
             try await ensureDayPartitions("trades", timesNs: batch.trades.map(\.time))
             try await ensureDayPartitions("depth_events", timesNs: batch.depth.map(\.time))
-            // Fast path: COPY straight into the tables. A key already stored (a batch retried after
-            // its commit was lost, a venue resending a trade) fails it whole; then the batch goes
-            // through staging tables, skipping what is stored.
+            // COPY straight into the append-only tables, the batch id in `ingest_batches` in the
+            // same transaction: a batch already committed is skipped whole.
             // A large batch (a backlog, the spool catching up) goes over two connections at once:
-            // the server parses and indexes on two cores (measured 0.2 → 0.3 M rows/s). Each half
-            // is its own transaction; if one fails after the other committed, the retry finds the
-            // committed rows by key and skips them.
+            // the server parses on two cores. Each half is its own transaction with its own id
+            // (the batch's with /1, /2); if one fails after the other committed, the retry skips
+            // the committed half.
             let parts = batch.count >= Self.parallelWriteRows ? batch.halves() : [batch]
             return try await withThrowingTaskGroup(of: Int.self) { group in
                 for part in parts where !part.isEmpty {
-                    group.addTask {
-                        do {
-                            return try await self.bounded { try await self.write(part, direct: true) }
-                        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                            return try await self.bounded { try await self.write(part, direct: false) }
-                        }
-                    }
+                    group.addTask { try await self.bounded { try await self.write(part) } }
                 }
                 var written = 0
                 for try await count in group { written += count }
@@ -351,64 +330,46 @@ public final class PostgresMarketStore: MarketStore {
     /// Rows from which a write is split over two connections.
     public static let parallelWriteRows = 40_000
 
-    private func write(_ batch: IngestBatch, direct: Bool) async throws -> Int {
-        try await client.withConnection { connection in
+    /// Writes one batch in one transaction: its id into the ledger (nothing more if the id is
+    /// there already), then each stream by COPY. Returns the rows written (0: committed before).
+    private func write(_ batch: IngestBatch) async throws -> Int {
+        let id = batch.id ?? ""
+        return try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: self.logger)
             do {
-                var written = 0
+                var claimed = false
+                for try await _ in try await connection.query("""
+                    INSERT INTO ingest_batches (batch_id, rows) VALUES (\(id), \(batch.count)) ON CONFLICT (batch_id) DO NOTHING RETURNING 1
+                    """, logger: self.logger).decode(Int.self) {
+                    claimed = true
+                }
+                guard claimed else {
+                    try await connection.query("ROLLBACK", logger: self.logger)
+                    return 0
+                }
                 if !batch.tickers.isEmpty {
-                    let encode: @Sendable (inout CopyLine, BookTickerRow) -> Void = { line, r in
-                        line.text(r.venue); line.text(r.symbol)
-                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                    try await self.copyRows(connection, table: "book_ticker", columns: ["venue", "symbol", "ts", "seq", "bid_price", "bid_size", "ask_price", "ask_size"],
+                                            rows: batch.tickers) { line, r in
+                        line.text(r.venue); line.text(r.symbol); line.timestamp(nanos: r.time)
                         line.int(r.sequence); line.fixed(r.bidPrice); line.fixed(r.bidSize); line.fixed(r.askPrice); line.fixed(r.askSize)
                     }
-                    written += direct
-                        ? try await self.copyDirect(connection, table: "book_ticker", columns: ["venue", "symbol", "ts", "seq", "bid_price", "bid_size", "ask_price", "ask_size"],
-                                                    rows: batch.tickers, line: encode)
-                        : try await self.copy(connection, stage: "stage_book_ticker",
-                                              columns: "venue text, symbol text, ts_ns bigint, seq bigint, bid_price numeric, bid_size numeric, ask_price numeric, ask_size numeric",
-                                              rows: batch.tickers, insert: """
-                                                  INSERT INTO book_ticker (venue, symbol, ts, seq, bid_price, bid_size, ask_price, ask_size)
-                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', seq, bid_price, bid_size, ask_price, ask_size
-                                                  FROM stage_book_ticker ON CONFLICT DO NOTHING
-                                                  """, line: encode)
                 }
                 if !batch.trades.isEmpty {
-                    let encode: @Sendable (inout CopyLine, TradeRow) -> Void = { line, r in
-                        line.text(r.venue); line.text(r.symbol)
-                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                    try await self.copyRows(connection, table: "trades", columns: ["venue", "symbol", "ts", "trade_id", "price", "amount", "side"],
+                                            rows: batch.trades) { line, r in
+                        line.text(r.venue); line.text(r.symbol); line.timestamp(nanos: r.time)
                         line.int(r.tradeID); line.fixed(r.price); line.fixed(r.amount); line.text(r.side)
                     }
-                    written += direct
-                        ? try await self.copyDirect(connection, table: "trades", columns: ["venue", "symbol", "ts", "trade_id", "price", "amount", "side"],
-                                                    rows: batch.trades, line: encode)
-                        : try await self.copy(connection, stage: "stage_trades",
-                                              columns: "venue text, symbol text, ts_ns bigint, trade_id bigint, price numeric, amount numeric, side text",
-                                              rows: batch.trades, insert: """
-                                                  INSERT INTO trades (venue, symbol, ts, trade_id, price, amount, side)
-                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', trade_id, price, amount, side
-                                                  FROM stage_trades ON CONFLICT DO NOTHING
-                                                  """, line: encode)
                 }
                 if !batch.depth.isEmpty {
-                    let encode: @Sendable (inout CopyLine, DepthEventRow) -> Void = { line, r in
-                        line.text(r.venue); line.text(r.symbol)
-                        if direct { line.timestamp(nanos: r.time) } else { line.int(r.time) }
+                    try await self.copyRows(connection, table: "depth_events", columns: ["venue", "symbol", "ts", "update_id", "is_snapshot", "bids", "asks"],
+                                            rows: batch.depth) { line, r in
+                        line.text(r.venue); line.text(r.symbol); line.timestamp(nanos: r.time)
                         line.int(r.updateID); line.bool(r.isSnapshot); line.text(r.bidsJSON); line.text(r.asksJSON)
                     }
-                    written += direct
-                        ? try await self.copyDirect(connection, table: "depth_events", columns: ["venue", "symbol", "ts", "update_id", "is_snapshot", "bids", "asks"],
-                                                    rows: batch.depth, line: encode)
-                        : try await self.copy(connection, stage: "stage_depth_events",
-                                              columns: "venue text, symbol text, ts_ns bigint, update_id bigint, is_snapshot boolean, bids jsonb, asks jsonb",
-                                              rows: batch.depth, insert: """
-                                                  INSERT INTO depth_events (venue, symbol, ts, update_id, is_snapshot, bids, asks)
-                                                  SELECT venue, symbol, timestamptz 'epoch' + (ts_ns / 1000) * INTERVAL '1 microsecond', update_id, is_snapshot, bids, asks
-                                                  FROM stage_depth_events ON CONFLICT DO NOTHING
-                                                  """, line: encode)
                 }
                 try await connection.query("COMMIT", logger: self.logger)
-                return written
+                return batch.count
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error
@@ -416,11 +377,10 @@ public final class PostgresMarketStore: MarketStore {
         }
     }
 
-    /// COPY rows straight into `table` (all of them or, on any error, none: the transaction).
-    private func copyDirect<Row>(_ connection: PostgresConnection, table: String, columns: [String], rows: [Row],
-                                 line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws -> Int where Row: Sendable {
+    /// COPY rows into `table` (all of them or, on any error, none: the transaction).
+    private func copyRows<Row>(_ connection: PostgresConnection, table: String, columns: [String], rows: [Row],
+                               line: @escaping @Sendable (inout CopyLine, Row) -> Void) async throws where Row: Sendable {
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { try await Self.send(rows, to: $0, line: line) }
-        return rows.count
     }
 
     /// The rows as COPY text lines, sent a megabyte at a time.
@@ -540,11 +500,15 @@ public final class PostgresMarketStore: MarketStore {
 
     /// The aggregate rows of one table (tests, status).
     public func aggregateRows(_ table: String) async throws(StoreError) -> [[String]] {
+        try await rows(table == "trade_1s"
+            ? "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, open::text, high::text, low::text, close::text, volume::text, buy_volume::text, sell_volume::text, vwap::text, trades::text FROM trade_1s ORDER BY symbol, ts"
+            : "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, bid_open::text, bid_close::text, ask_open::text, ask_close::text, ticks::text FROM bt_1s ORDER BY symbol, ts")
+    }
+
+    /// Runs one query as written and returns its cells as text (NULL as ""): administration, tests.
+    public func rows(_ sql: String) async throws(StoreError) -> [[String]] {
         do {
             var out: [[String]] = []
-            let sql = table == "trade_1s"
-                ? "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, open::text, high::text, low::text, close::text, volume::text, buy_volume::text, sell_volume::text, vwap::text, trades::text FROM trade_1s ORDER BY symbol, ts"
-                : "SELECT symbol, (extract(epoch FROM ts) * 1000)::bigint::text, bid_open::text, bid_close::text, ask_open::text, ask_close::text, ticks::text FROM bt_1s ORDER BY symbol, ts"
             for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
                 var cells: [String] = []
                 for cell in row { cells.append((try? cell.decode(String?.self)).flatMap { $0 } ?? "") }
@@ -552,7 +516,7 @@ public final class PostgresMarketStore: MarketStore {
             }
             return out
         } catch {
-            throw failure("reading \(table)", error)
+            throw failure("running '\(sql)'", error)
         }
     }
 
@@ -578,6 +542,10 @@ public final class PostgresMarketStore: MarketStore {
                 try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE \(name)"), logger: logger)
                 partitions.withLock { _ = $0.remove(name) }
                 dropped.append(name)
+            }
+            if PostgresSchema.rawTables.contains(table) {
+                // Batch ids of writes older than the data kept: nothing can come again from that far back.
+                try await client.query("DELETE FROM ingest_batches WHERE written_at < to_timestamp(\(Double(cutoffMs) / 1000))", logger: logger)
             }
             return dropped.sorted()
         } catch {

@@ -92,7 +92,26 @@ public enum PostgresSchema {
     public static func migrations(timescale: Bool) -> [Migration] {
         [Migration(version: 1, name: timescale ? "v1_market_timescale" : "v1_market_partitioned",
                    statements: timescale ? timescaleV1 : nativeV1),
-         Migration(version: 2, name: "v2_collector_shards", statements: [collectorShards])]
+         Migration(version: 2, name: "v2_collector_shards", statements: [collectorShards]),
+         Migration(version: 3, name: "v3_raw_append_ledger", statements: rawAppendLedger(timescale: timescale))]
+    }
+
+    /// Raw stream tables become append-only logs deduplicated per batch instead of per row: a
+    /// unique index on every row was most of the cost of COPY (1 M trades: 4.6–5.2 s with the
+    /// primary key, 1.15 s with no index, 1.45 s with a BRIN index on `ts`, psql `\copy` on this
+    /// machine). Exactly-once comes from `ingest_batches`: each write inserts its batch id in the
+    /// same transaction as its rows, so a batch committed once is skipped when it comes again
+    /// (a retry after a lost commit, a spill file written again). Duplicates inside the stream
+    /// (overlapping connections) are dropped by the feed before they are rows. Native tables get a
+    /// BRIN index on `ts` (range scans by time, the 1-second aggregates); TimescaleDB hypertables
+    /// keep their chunk time index.
+    static func rawAppendLedger(timescale: Bool) -> [String] {
+        rawTables.map { "ALTER TABLE \($0) DROP CONSTRAINT \($0)_pkey" }
+            + (timescale ? [] : rawTables.map { "CREATE INDEX \($0)_ts_brin ON \($0) USING brin (ts)" })
+            + ["""
+               CREATE TABLE ingest_batches (batch_id text PRIMARY KEY, rows integer NOT NULL, written_at timestamptz NOT NULL DEFAULT now())
+               """,
+               "CREATE INDEX ingest_batches_by_time ON ingest_batches (written_at)"]
     }
 
     /// Each collector shard's last report (`host collect status` shows all of them).

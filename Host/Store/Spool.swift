@@ -2,7 +2,8 @@ import Foundation
 import HostCore
 
 /// Stream rows on local disk while the store cannot take them: one file per spill, named by a
-/// zero-padded number so files replay in the order they were written. A line per row:
+/// zero-padded number so files replay in the order they were written. The first line `I` and the
+/// batch's id (written again, the store skips a batch it has committed), then a line per row:
 /// `B|T|D` then the fields, tab-separated (COPY-like, exact decimals as text).
 public struct Spool: Sendable {
     public let directory: URL
@@ -31,6 +32,7 @@ public struct Spool: Sendable {
     public func write(_ batch: IngestBatch, number: Int) throws(StoreError) -> URL {
         var text = ""
         text.reserveCapacity(batch.count * 64)
+        if let id = batch.id { text += "I\t\(id)\n" }
         for r in batch.tickers {
             text += "B\t\(r.venue)\t\(r.symbol)\t\(r.time)\t\(r.sequence)\t\(r.bidPrice)\t\(r.bidSize)\t\(r.askPrice)\t\(r.askSize)\n"
         }
@@ -67,6 +69,8 @@ public struct Spool: Sendable {
                 return v
             }
             switch f.first {
+            case "I" where f.count == 2 && number == 0:
+                batch.id = f[1]
             case "B" where f.count == 9:
                 batch.tickers.append(BookTickerRow(venue: f[1], symbol: f[2], time: try int(3), sequence: try int(4), bidPrice: try fx(5),
                                                    bidSize: try fx(6), askPrice: try fx(7), askSize: try fx(8)))

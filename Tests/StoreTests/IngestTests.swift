@@ -4,8 +4,9 @@ import HostStore
 import Logging
 import Testing
 
-/// Stream rows into the store: keyed, so a batch written twice is stored once; the row builder
-/// turns feed events into rows; the ingestor keeps rows across a failed write.
+/// Stream rows into the store: a batch written twice is stored once (SQLite: keyed rows;
+/// PostgreSQL: append-only tables and a ledger of committed batch ids); the row builder turns
+/// feed events into rows; the ingestor keeps rows across a failed write.
 struct IngestTests {
     static func fx(_ text: String) -> Fixed8 { Fixed8(parsing: text)! }
     static let t0: Int64 = 1_704_067_200_000_000_000  // 2024-01-01T00:00:00Z in ns
@@ -58,29 +59,56 @@ struct IngestTests {
         await base.close()
     }
 
-    @Test("PostgreSQL: COPY into staging, insert skipping stored keys, day partitions created ahead", .enabled(if: TestPostgres.enabled))
+    @Test("PostgreSQL: a batch whose id was committed is skipped whole when it comes again; rows land in day partitions created ahead",
+          .enabled(if: TestPostgres.enabled))
     func postgresIngest() async throws {
         let store = try await TestPostgres.store()
-        try await Self.exercise(store)
+        try await store.migrate()
+        var first = Self.batch(trades: 10)
+        first.id = "w-1"
+        #expect(try await store.ingest(first) == 14)
+        #expect(try await store.ingest(first) == 0)  // retried after a lost commit, or a spill file written again
+        var second = IngestBatch(trades: Self.batch(trades: 10, offset: 10).trades)
+        second.id = "w-2"
+        #expect(try await store.ingest(second) == 10)
+        let coverage = try await store.streamCoverage()
+        #expect(coverage.map(\.table) == ["book_ticker", "trades", "depth_events"])
+        #expect(coverage.map(\.rows) == [3, 20, 1])
+        #expect(coverage.first { $0.table == "trades" }?.last == Self.t0 + 19_000)
+        #expect(try await store.rows("SELECT batch_id, rows::text FROM ingest_batches ORDER BY batch_id") == [["w-1", "14"], ["w-2", "10"]])
         await store.close()
     }
 
-    @Test("PostgreSQL: a large batch goes over two connections; sent again, every row is found stored and none is written twice",
+    @Test("PostgreSQL: the raw tables carry no per-row unique index (the ledger deduplicates), only a BRIN index on time",
+          .enabled(if: TestPostgres.enabled))
+    func postgresRawTablesAppendOnly() async throws {
+        let store = try await TestPostgres.store()
+        try await store.migrate()
+        let indexes = try await store.rows("""
+            SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('book_ticker', 'trades', 'depth_events') ORDER BY 1
+            """).map { $0[0] }
+        #expect(indexes == ["book_ticker_ts_brin", "depth_events_ts_brin", "trades_ts_brin"])
+        await store.close()
+    }
+
+    @Test("PostgreSQL: a large batch goes over two connections; sent again it is skipped; if one half had committed, the retry writes only the other",
           .enabled(if: TestPostgres.enabled))
     func postgresLargeBatchTwoConnections() async throws {
         let store = try await TestPostgres.store()
         try await store.migrate()
-        let batch = Self.batch(trades: 60_000)
+        var batch = Self.batch(trades: 60_000)
+        batch.id = "big-1"
         #expect(batch.count >= PostgresMarketStore.parallelWriteRows)
         #expect(try await store.ingest(batch) == batch.count)
         #expect(try await store.ingest(batch) == 0)
-        // Half of it again plus new rows: only the new rows are written.
-        var mixed = Self.batch(trades: 30_000, offset: 45_000)
-        mixed.tickers = []
-        mixed.depth = []
-        #expect(try await store.ingest(mixed) == 15_000)
+        // A second batch of which only the first half committed before the writer lost the store.
+        var next = IngestBatch(trades: Self.batch(trades: 60_000, offset: 60_000).trades)
+        next.id = "big-2"
+        let halves = next.halves()
+        #expect(try await store.ingest(halves[0]) == 30_000)
+        #expect(try await store.ingest(next) == 30_000)
         let rows = try await store.streamCoverage().filter { $0.table == "trades" }.map(\.rows).reduce(0, +)
-        #expect(rows == 75_000)
+        #expect(rows == 120_000)
         await store.close()
     }
 
@@ -124,11 +152,34 @@ struct IngestTests {
     }
 }
 
+/// The ingestor against a real PostgreSQL: batches keep their id through retries.
+struct IngestorPostgresTests {
+    @Test("a write that committed but lost its answer is retried as the same batch and its rows are stored once",
+          .enabled(if: TestPostgres.enabled))
+    func lostCommitAnswerStoredOnce() async throws {
+        let store = try await TestPostgres.store()
+        try await store.migrate()
+        let flaky = FlakyStore(store)
+        let ingestor = Ingestor(store: flaky, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        ingestor.add(IngestTests.batch(trades: 5))
+        flaky.loseNextAnswer = true
+        #expect(await ingestor.flushOnce() == false)
+        ingestor.add(IngestBatch(trades: IngestTests.batch(trades: 5, offset: 5).trades))  // new rows meanwhile: not part of the retried batch
+        let final = await ingestor.finish()
+        #expect(final.pending == 0 && final.written == 5 && final.duplicates == 9, "\(final)")
+        #expect(try await store.streamCoverage().map(\.rows) == [3, 10, 1])
+        await store.close()
+    }
+}
+
 /// A store whose next write fails once (a PostgreSQL restart, say), or whose writes are slow
 /// (`delay`); it counts how many writes ran at once.
 final class FlakyStore: MarketStore, @unchecked Sendable {
     let base: any MarketStore
     var failNext = false
+    /// The next write reaches the store and commits, but its answer is lost (the connection
+    /// dropped after COMMIT): the writer sees a failure.
+    var loseNextAnswer = false
     var delay: Duration = .zero
     private let lock = NSLock()
     private var running = 0
@@ -160,7 +211,12 @@ final class FlakyStore: MarketStore, @unchecked Sendable {
             throw StoreError("PostgreSQL cannot be reached")
         }
         order += batch.trades.map(\.tradeID)
-        return try await base.ingest(batch)
+        let written = try await base.ingest(batch)
+        if loseNextAnswer {
+            loseNextAnswer = false
+            throw StoreError("the connection closed before the server's answer")
+        }
+        return written
     }
     func streamCoverage() async throws(StoreError) -> [StreamCoverage] { try await base.streamCoverage() }
     func reportShard(_ shard: CollectorShard) async throws(StoreError) { try await base.reportShard(shard) }
@@ -220,14 +276,17 @@ struct AggregateTests {
 struct SpoolTests {
     static func directory() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("tsh-spool-\(UUID().uuidString)") }
 
-    @Test("a spill file reads back the exact rows it was written with")
+    @Test("a spill file reads back the exact rows and the batch id it was written with")
     func roundTrip() throws {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let spool = try Spool(directory: dir)
         let batch = IngestTests.batch(trades: 4)
-        let url = try spool.write(batch, number: 1)
+        var named = batch
+        named.id = "writer-7"
+        let url = try spool.write(named, number: 1)
         let back = try spool.read(url)
+        #expect(back.id == "writer-7")
         #expect(back.tickers == batch.tickers && back.trades == batch.trades && back.depth == batch.depth)
         #expect(spool.files() == [url])
     }

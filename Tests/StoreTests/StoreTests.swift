@@ -120,6 +120,13 @@ struct StoreTests {
         let native = PostgresSchema.migrations(timescale: false).flatMap(\.statements)
         #expect(!native.contains { $0.contains("timescaledb") })
         #expect(native.filter { $0.contains("PARTITION BY RANGE (ts)") }.count == 6)  // 4 series + 2 aggregates
+        // Both plans: raw tables append-only, deduplicated per batch by the ledger.
+        for plan in [sql, native] {
+            for table in ["book_ticker", "trades", "depth_events"] { #expect(plan.contains("ALTER TABLE \(table) DROP CONSTRAINT \(table)_pkey")) }
+            #expect(plan.contains { $0.contains("CREATE TABLE ingest_batches (batch_id text PRIMARY KEY") })
+        }
+        #expect(native.contains("CREATE INDEX trades_ts_brin ON trades USING brin (ts)"))
+        #expect(!sql.contains { $0.contains("brin") })
     }
 }
 
