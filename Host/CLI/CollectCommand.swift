@@ -589,6 +589,8 @@ struct CollectStreamCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 do { try await ingestor.aggregate(settledBeforeNs: WallClock().now() - 2_000_000_000) } catch {
+                    // Stopping cancels a round in flight; its seconds stay dirty for the final round.
+                    if Task.isCancelled { break }
                     logger.warning("1-second aggregates failed; retried next second", metadata: ["error": "\(error)"])
                 }
                 if buildsBars { await writeBars(WallClock().now()) }
