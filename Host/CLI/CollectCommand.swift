@@ -509,6 +509,9 @@ struct CollectStreamCommand: AsyncParsableCommand {
         } else {
             redisPublisher = nil
         }
+        let shardName = shard ?? ProcessInfo.processInfo.hostName
+        // Registered now, so /metrics shows the counters (at zero) while the feeds are set up.
+        let metrics = metricsPort.map { _ in CollectMetrics(shard: shardName, redis: redisPublisher != nil) }
         let spool: Spool
         do {
             spool = try Spool(directory: URL(fileURLWithPath: spoolDir ?? URL(fileURLWithPath: dataDir).appendingPathComponent("spool").path))
@@ -611,7 +614,6 @@ struct CollectStreamCommand: AsyncParsableCommand {
             }
         }
         // This shard's report in the store, every 2 s and at the end (`host collect status`).
-        let shardName = shard ?? ProcessInfo.processInfo.hostName
         let startedMs = WallClock().now() / 1_000_000
         let report = { @Sendable (state: String) async in
             let c = ingestor.counters
@@ -622,7 +624,6 @@ struct CollectStreamCommand: AsyncParsableCommand {
                 logger.warning("the shard report could not be written", metadata: ["error": "\(error)"])
             }
         }
-        let metrics = metricsPort.map { _ in CollectMetrics(shard: shardName, redis: redisPublisher != nil) }
         let heartbeat = Task {
             var tick = 0
             while !Task.isCancelled {

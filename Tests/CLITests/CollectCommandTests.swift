@@ -2,6 +2,7 @@ import BinanceFakes
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 
 /// `host collect backfill` / `status` against the fake Binance venue's REST API, into the
@@ -131,19 +132,23 @@ struct CollectCommandTests {
         defer { Task { await venue.stop() } }
         let urls = try #require(venue.urls)
         let port = TestPorts.free()
-        async let run = Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbols", "BTCUSDT", "ETHUSDT",
-                                   "--tiers", "rest:full", "--seconds", "15", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
-                                   "--json", "--quiet"])
+        let finished = Mutex(false)
+        let run = Task {
+            defer { finished.withLock { $0 = true } }
+            return try await Self.host(["collect", "stream", "--rest-url", urls.rest, "--ws-url", urls.websocket, "--symbols", "BTCUSDT", "ETHUSDT",
+                                        "--tiers", "rest:full", "--seconds", "15", "--metrics-port", "\(port)", "--shard", "m1", "--data-dir", dir.path,
+                                        "--json", "--quiet"])
+        }
         var page = ""
-        // Up to the run's whole length: under a fully loaded suite the collector can take seconds to write its first rows.
-        for _ in 0..<150 {
+        // For as long as the collector runs: under a fully loaded suite it can take many seconds to start and write its first rows.
+        while !finished.withLock({ $0 }) {
             try await Task.sleep(for: .milliseconds(100))
             guard let answer = Self.httpGet(port: port, path: "/metrics") else { continue }
             page = answer
             if let line = page.split(separator: "\n").first(where: { $0.hasPrefix("tsh_collect_rows_written_total") }),
                let value = Double(line.split(separator: " ").last ?? ""), value > 0 { break }
         }
-        let out = try await run
+        let out = try await run.value
         #expect(out.status == 0, "\(out.stderr)")
         #expect(page.contains(#"tsh_collect_rows_written_total{shard="m1"}"#), "\(page.prefix(2_000))")
         #expect(page.contains(#"tsh_collect_rows_pending{shard="m1"}"#))
