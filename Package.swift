@@ -162,7 +162,7 @@ let package = Package(
             dependencies: ["HostCore", "HostExecution", "HostFeeds", "VenueKit", "PolymarketSigning", "PolymarketStreams", "PolymarketREST", logging],
             path: "Host/Venues/Polymarket/Live"
         ),
-        .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle], path: "Host/Metrics"),
+        .target(name: "HostMetrics", dependencies: ["HostCore", hummingbird, prometheus, metrics, logging, serviceLifecycle, nioCore], path: "Host/Metrics"),
         // The live web dashboard (screener, trading, charts, health) and the report's shared charts and trade statistics.
         .target(name: "HostDashboard", dependencies: ["HostCore", "HostPersistence", hummingbird, httpTypes, nioCore, logging], path: "Host/Dashboard"),
         .target(

@@ -458,9 +458,13 @@ struct CollectStreamCommand: AsyncParsableCommand {
 
     func execute() async throws {
         HostLogging.configure(level: .warning, json: false)
-        let metricsTask: Task<Void, any Error>? = metricsPort.map { port in
-            let endpoint = MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port)
-            return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
+        var metricsTask: Task<Void, any Error>?
+        if let metricsPort {
+            do {
+                metricsTask = try await MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: metricsPort).start(logger: Logger(label: "tsh.metrics"))
+            } catch {
+                throw HostFailure(exit: .usage, message: "error: \(error)")
+            }
         }
         defer { metricsTask?.cancel() }
         let store = try CollectCommand.store(store, dataDir: dataDir)

@@ -127,10 +127,14 @@ struct RunCommand: AsyncParsableCommand {
 
         // Metrics first: the engine's metric objects bind to the backend at creation.
         let port = metricsPort ?? configuration.host.metricsPort
-        let metricsTask: Task<Void, any Error>? = port.map { port in
-            let endpoint = MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port)
+        var metricsTask: Task<Void, any Error>?
+        if let port {
+            do {
+                metricsTask = try await MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port).start(logger: Logger(label: "tsh.metrics"))
+            } catch {
+                throw HostFailure(exit: .usage, message: "error: \(error)")
+            }
             logger.info("Metrics endpoint enabled", metadata: ["metrics.url": "http://127.0.0.1:\(port)/metrics"])
-            return Task { try await endpoint.run(logger: Logger(label: "tsh.metrics")) }
         }
 
         // Redis (optional): the asset state of every symbol published as the engine journals

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 
 /// The opt-in Prometheus `/metrics` endpoint (events processed, queue depth, per-plugin
@@ -29,6 +30,30 @@ public struct MetricsEndpoint: Sendable {
 
     /// Serves until the task is canceled.
     public func run(logger: Logger) async throws {
+        try await application(logger: logger) { _ in }.runService()
+    }
+
+    /// Opens the endpoint and returns once it listens (the task serves until canceled); a port
+    /// that cannot be opened (in use, not allowed) throws a ``MetricsEndpointError`` naming it,
+    /// so a run never goes on with its metrics silently missing.
+    public func start(logger: Logger) async throws -> Task<Void, any Error> {
+        let (states, continuation) = AsyncStream<(any Error)?>.makeStream()
+        let app = application(logger: logger) { _ in continuation.yield(nil) }
+        let task = Task {
+            defer { continuation.finish() }
+            do { try await app.runService() } catch {
+                continuation.yield(error)
+                throw error
+            }
+        }
+        for await state in states {
+            if let error = state { throw MetricsEndpointError(host: host, port: port, reason: "\(error)") }
+            return task
+        }
+        throw MetricsEndpointError(host: host, port: port, reason: "the server stopped before it listened")
+    }
+
+    private func application(logger: Logger, running: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         let registry = self.registry
         router.get("/metrics") { _, _ -> Response in
@@ -37,7 +62,16 @@ public struct MetricsEndpoint: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
-        try await app.runService()
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)), onServerRunning: running, logger: logger)
+    }
+}
+
+/// The metrics endpoint could not listen on its port.
+public struct MetricsEndpointError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var reason: String
+    public var description: String {
+        "the metrics endpoint cannot listen on \(host):\(port): \(reason); choose a free port with --metrics-port (host.metrics_port)"
     }
 }
