@@ -22,7 +22,7 @@ import measure  # noqa: E402
 import memory  # noqa: E402
 
 
-async def dump(ws_url):
+async def dump(ws_url, collect_garbage=True):
     import trio
     from trio_websocket import open_websocket_url
     events = []
@@ -43,7 +43,7 @@ async def dump(ws_url):
         await call("Tracing.start", {"traceConfig": {"includedCategories": ["disabled-by-default-memory-infra"],
                                                      "excludedCategories": ["*"],
                                                      "memoryDumpConfig": {"triggers": []}}})
-        result = await call("Tracing.requestMemoryDump", {"deterministic": True, "levelOfDetail": "detailed"})
+        result = await call("Tracing.requestMemoryDump", {"deterministic": collect_garbage, "levelOfDetail": "detailed"})
         await ws.send_message(json.dumps({"id": 9999, "method": "Tracing.end"}))
         with trio.move_on_after(60):
             while True:
