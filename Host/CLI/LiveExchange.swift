@@ -116,6 +116,7 @@ struct LiveExchange: Sendable {
                       dashboard: RunDashboard? = nil, logger: Logger) throws(HostFailure) -> LiveExchange {
         let ws = endpoints(feed).ws
         let counters = clients.counters
+        dashboard?.attach(counters)
         let symbols = feed.symbols.compactMap { name -> (id: SymbolID, venueSymbol: String)? in
             table.id(of: name).map { (id: $0, venueSymbol: name) }
         }

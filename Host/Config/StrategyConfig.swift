@@ -18,7 +18,8 @@ public struct StrategyConfig: Sendable {
     public var instances: [InstanceConfig]
     /// FNV-1a 64-bit of the file's bytes, 16 lowercase hex digits; recorded in the session manifest.
     public var configHash: String
-    /// The YAML text as read (empty for a plugin's defaults); recorded in the session manifest.
+    /// The YAML text as read with its secrets' values redacted (``ConfigRedaction``; empty for a
+    /// plugin's defaults); recorded in the session manifest, so a secret never reaches the database.
     public var text: String = ""
 
     public init(file: String, host: HostSettings = HostSettings(), feed: FeedSettings = .defaults,
@@ -74,7 +75,8 @@ public struct StrategyConfig: Sendable {
 /// - `dashboard_host` (string, optional, default `127.0.0.1`): the dashboard's bind address;
 ///   anything but loopback requires a token.
 /// - `dashboard_token` (string of 16+ characters, optional, secret; `TSH_DASHBOARD_TOKEN` wins):
-///   enables the dashboard's kill switch for requests that present it. Never shown on the page.
+///   enables the dashboard's kill switch for requests that present it. Never shown on the page,
+///   and recorded as `[redacted]` in the session's copy of the configuration (``ConfigRedaction``).
 public struct HostSettings: Sendable, Hashable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let queueCapacityRange = 1024...16_777_216

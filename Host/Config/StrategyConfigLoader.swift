@@ -47,7 +47,7 @@ public enum StrategyConfigLoader {
         var reader = ConfigReader(file: file, checkFeedSymbols: checkFeedSymbols)
         let config = reader.readConfig(root, configHash: fnv1a(yaml.utf8))
         guard reader.problems.isEmpty, var config else { throw ConfigError(problems: reader.sortedProblems, partial: config) }
-        config.text = yaml
+        config.text = ConfigRedaction.redact(yaml, root: root)
         return config
     }
 

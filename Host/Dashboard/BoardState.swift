@@ -70,6 +70,8 @@ struct BoardState {
 
     var rows: [Row]
     var candles: [CandleSeries]
+    /// Each symbol's cohort thresholds, for the per-cohort CVD.
+    var cohorts: [CohortThresholds]
     var isChanged: [Bool]
     /// Symbol indexes changed since the last push, in order of first change.
     var changed: [Int] = []
@@ -88,6 +90,7 @@ struct BoardState {
     init(symbolCount: Int, instances: [DashboardInstance]) {
         rows = Array(repeating: Row(), count: symbolCount)
         candles = Array(repeating: CandleSeries(capacity: DashboardBoard.candleCapacity), count: symbolCount)
+        cohorts = Array(repeating: CohortThresholds(), count: symbolCount)
         isChanged = Array(repeating: false, count: symbolCount)
         for instance in instances { self.instances[instance.id] = InstanceBook(mode: instance.mode) }
     }
@@ -102,10 +105,10 @@ struct BoardState {
         }
     }
 
-    mutating func price(_ i: Int, _ price: Double, at time: Int64, volume: Double, delta: Double) {
+    mutating func price(_ i: Int, _ price: Double, at time: Int64, volume: Double, delta: Double, cohort: CandleSeries.Cohort? = nil) {
         guard price.isFinite else { return }
         rows[i].price = price
-        candles[i].add(price: price, at: time, volume: volume, delta: delta)
+        candles[i].add(price: price, at: time, volume: volume, delta: delta, cohort: cohort)
         candlesMoved.insert(i)
     }
 

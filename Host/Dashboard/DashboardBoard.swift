@@ -68,14 +68,16 @@ public final class DashboardBoard: JournalObserver {
     private let index: [String: Int]
     let instances: [DashboardInstance]
     /// What the engine and the feeds write: each call holds it for O(1) work.
-    private let state: Mutex<BoardState>
+    let state: Mutex<BoardState>
     /// Fills and statistics: only the dashboard's tasks hold it (the engine never waits on it).
     private let history = Mutex(TradeHistory())
 
     /// - Parameters:
     ///   - fills: fills booked before this run (the report's history), oldest first.
     ///   - positions: the positions carried over from earlier runs.
-    public init(symbols: SymbolTable, instances: [DashboardInstance], fills: [BookedFillRow] = [], positions: [PositionRow] = []) {
+    ///   - cohorts: cohort thresholds by symbol name, for the per-cohort CVD (the defaults for the others).
+    public init(symbols: SymbolTable, instances: [DashboardInstance], fills: [BookedFillRow] = [], positions: [PositionRow] = [],
+                cohorts: [String: CohortThresholds] = [:]) {
         symbolNames = symbols.instruments.map(\.symbol)
         var index: [String: Int] = [:]
         for (i, name) in symbolNames.enumerated() where index[name] == nil { index[name] = i }
@@ -83,6 +85,7 @@ public final class DashboardBoard: JournalObserver {
         self.instances = instances
         var board = BoardState(symbolCount: symbolNames.count, instances: instances)
         board.symbolIndexes = index
+        for (name, thresholds) in cohorts { if let i = index[name] { board.cohorts[i] = thresholds } }
         for p in positions where board.instances[p.instanceID]?.mode.description == p.mode {
             board.instances[p.instanceID]?.positions[p.symbol] = .init(quantity: p.quantity, averagePrice: p.averagePrice,
                                                                        realizedPnL: p.realizedPnL, fees: p.fees)
@@ -223,7 +226,8 @@ public final class DashboardBoard: JournalObserver {
                 case .trade(let t):
                     let size = t.size.double
                     let signed = t.aggressor == .buy ? size : t.aggressor == .sell ? -size : 0
-                    b.price(i, t.price.double, at: t.tsEvent, volume: size, delta: signed)
+                    let price = t.price.double
+                    b.price(i, price, at: t.tsEvent, volume: size, delta: signed, cohort: b.cohorts[i].cohort(notional: abs(price * size)))
                 case .quote(let q):
                     b.rows[i].bid = q.bidPrice.double
                     b.rows[i].ask = q.askPrice.double

@@ -1,6 +1,12 @@
 /// The dashboard's page, stylesheet and script, embedded in the binary (no file to install,
 /// nothing fetched from the internet). The page holds no secret: the kill switch token is
 /// typed by the operator and sent only in the request's `Authorization` header.
+///
+/// The page is built to stay small when left open: the screener's rows and cells are made once
+/// and updated in place (a text node's data, a chip's class), sorting moves the existing rows,
+/// a row's flash is a class toggled on and off (a CSS transition), hidden views are not drawn,
+/// and a view's HTML is replaced only when it changed. Nothing grows with time: the client keeps
+/// one row object per symbol and the latest tick.
 enum DashboardPage {
     static let html = #"""
 <!DOCTYPE html>
@@ -89,10 +95,8 @@ table.small { width: auto; }
 .gain { color: #17803d; } .loss { color: #c0262d; }
 .chip { display: inline-block; padding: 0 5px; margin-right: 3px; border-radius: 3px; background: #eef; font-size: 12px; }
 .chip.up { background: #e2f4e8; } .chip.down { background: #fbe5e6; }
-tr.flash-a, tr.flash-b { animation-duration: .8s; animation-timing-function: ease-out; }
-tr.flash-a { animation-name: flash-a; } tr.flash-b { animation-name: flash-b; }
-@keyframes flash-a { from { background: #fff3b0; } to { background: transparent; } }
-@keyframes flash-b { from { background: #fff3b0; } to { background: transparent; } }
+#screener tbody tr { transition: background-color .8s ease-out; }
+#screener tbody tr.flash { background-color: #fff3b0; transition: none; }
 .panel { background: #fff; border: 1px solid #dde; border-radius: 6px; padding: 10px 12px; margin-bottom: 12px; }
 .instance { background: #fff; border: 1px solid #dde; border-radius: 6px; padding: 10px 12px; margin-bottom: 12px; }
 .instance h3 { margin: 0 0 6px; font-size: 14px; }
@@ -112,7 +116,7 @@ meter { width: 90px; vertical-align: middle; }
 (function () {
   const S = { rows: new Map(), trs: new Map(), now: 0, sortKey: 's', sortDir: 1, filter: '', needsSort: false,
               trading: null, stats: null, health: null, chartSymbol: null, tf: '1m', equityTrades: -1, view: 'screener',
-              snapshots: 0, messages: 0, firstRowsAt: null };
+              snapshots: 0, messages: 0, firstRowsAt: null, flashing: new Set(), flashed: new Set() };
   window.__dash = S;
   const $ = (id) => document.getElementById(id);
   const esc = (t) => String(t == null ? '' : t).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -128,18 +132,56 @@ meter { width: 90px; vertical-align: middle; }
   function utc(ns) { if (!ns) return ''; return new Date(ns / 1e6).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'; }
 
   // ---- Screener ----
-  function rowCells(r) {
-    const trig = r.tr ? Object.keys(r.tr).map((k) => { const t = r.tr[k]; return '<span class="chip ' + (t.d > 0 ? 'up' : t.d < 0 ? 'down' : '') + '">' + esc(k) + ' ' + (t.d > 0 ? '▲' : t.d < 0 ? '▼' : '•') + ' ' + age(t.at) + '</span>'; }).join('') : '';
-    const q = r.q;
-    const qde = q ? esc(q.r || '') + ' ' + num(q.sc, 2) : '';
-    const tpsl = q ? price(q.tp) + ' / ' + price(q.sl) : '';
-    const trade = (r.t || []).map((t) => '<span class="chip ' + (t.st === 'long' ? 'up' : t.st === 'short' ? 'down' : '') + '">' + esc(t.i) + ': ' + esc(t.st) + (t.st !== 'flat' ? ' ' + esc(t.q) : '') + (t.ts !== 'ACTIVE' ? ' ' + esc(t.ts) : '') + '</span>').join('');
-    const ice = (r.ice || []).map((i) => '<span class="chip">' + esc(i.side) + ' ' + price(i.p) + ' ' + esc(i.co) + '</span>').join('');
-    return [esc(r.s) + (r.stale ? ' <span class="chip down">stale</span>' : '') + (r.w === true ? ' <span class="chip up">watch</span>' : ''),
-      price(r.p), pct(r.ch), trig, qde, tpsl, q ? num(q.c, 2) : '', trade, ice, age(r.u)];
+  // Each row's cells are built once and then updated in place: a text node's data is set, a
+  // chip list reuses its <span>s. A pushed update makes no nodes (nothing for the collector to
+  // pile up) unless a chip list grows; sorting moves the existing rows.
+  function setText(el, s) {
+    const n = el.firstChild;
+    if (n && n.nodeType === 3 && !n.nextSibling) { if (n.data !== s) n.data = s; } else el.textContent = s;
+  }
+  function setClass(el, c) { if (el.className !== c) el.className = c; }
+  // items: [class, text] pairs, drawn as <span class="chip ...">; a plain text first (the symbol) is kept apart.
+  function setChips(td, items, lead) {
+    let node = td.firstChild;
+    if (lead != null) {
+      if (!node || node.nodeType !== 3) { node = document.createTextNode(''); td.insertBefore(node, td.firstChild); }
+      if (node.data !== lead) node.data = lead;
+      node = node.nextSibling;
+    }
+    for (const [c, t] of items) {
+      if (!node) { node = document.createElement('span'); td.appendChild(node); }
+      setClass(node, 'chip ' + c);
+      setText(node, t);
+      node = node.nextSibling;
+    }
+    while (node) { const next = node.nextSibling; td.removeChild(node); node = next; }
   }
   const NUMERIC = [false, true, true, false, true, false, true, false, false, true];
-  function rowHTML(cells) { return cells.map((c, i) => (NUMERIC[i] ? '<td class="num">' : '<td>') + c + '</td>').join(''); }
+  function newRow(s) {
+    const tr = document.createElement('tr');
+    tr.dataset.s = s;
+    for (let i = 0; i < NUMERIC.length; i++) { const td = tr.insertCell(); if (NUMERIC[i]) td.className = 'num'; }
+    return tr;
+  }
+  function drawRow(tr, r) {
+    const c = tr.cells;
+    const flags = [];
+    if (r.stale) flags.push(['down', 'stale']);
+    if (r.w === true) flags.push(['up', 'watch']);
+    setChips(c[0], flags, r.s);
+    setText(c[1], price(r.p));
+    const ch = r.ch == null ? null : Number(r.ch) * 100;
+    setClass(c[2], 'num' + (ch > 0 ? ' gain' : ch < 0 ? ' loss' : ''));
+    setText(c[2], ch == null ? '–' : (ch > 0 ? '+' : '') + ch.toFixed(2) + '%');
+    setChips(c[3], r.tr ? Object.keys(r.tr).map((k) => { const t = r.tr[k]; return [t.d > 0 ? 'up' : t.d < 0 ? 'down' : '', k + ' ' + (t.d > 0 ? '▲' : t.d < 0 ? '▼' : '•') + ' ' + age(t.at)]; }) : []);
+    const q = r.q;
+    setText(c[4], q ? (q.r || '') + ' ' + num(q.sc, 2) : '');
+    setText(c[5], q ? price(q.tp) + ' / ' + price(q.sl) : '');
+    setText(c[6], q ? num(q.c, 2) : '');
+    setChips(c[7], (r.t || []).map((t) => [t.st === 'long' ? 'up' : t.st === 'short' ? 'down' : '', t.i + ': ' + t.st + (t.st !== 'flat' ? ' ' + t.q : '') + (t.ts !== 'ACTIVE' ? ' ' + t.ts : '')]));
+    setChips(c[8], (r.ice || []).map((i) => ['', i.side + ' ' + price(i.p) + ' ' + i.co]));
+    setText(c[9], age(r.u));
+  }
   function sortValue(r, k) {
     switch (k) { case 's': return r.s; case 'p': return r.p; case 'ch': return r.ch; case 'qs': return r.q ? r.q.sc : null; case 'qc': return r.q ? r.q.c : null; default: return r.u; }
   }
@@ -151,28 +193,43 @@ meter { width: 90px; vertical-align: middle; }
       return (x < y ? -1 : x > y ? 1 : 0) * S.sortDir; });
     return list;
   }
+  function countRows() {
+    let shown = 0;
+    for (const r of S.rows.values()) if (visible(r)) shown++;
+    setText($('row-count'), shown + ' of ' + S.rows.size + ' symbols');
+  }
+  // Rows are kept (by symbol) and moved into the sorted order; only a new symbol makes a row.
   function renderScreener() {
     const tbody = document.querySelector('#screener tbody');
     const list = sortedSymbols();
-    const cells = list.map(rowCells);
-    tbody.innerHTML = list.map((r, i) => '<tr data-s="' + esc(r.s) + '"' + (visible(r) ? '' : ' hidden') + '>' + rowHTML(cells[i]) + '</tr>').join('');
-    S.trs.clear();
-    let i = 0;
-    for (const tr of tbody.rows) { tr.__cells = cells[i++]; S.trs.set(tr.dataset.s, tr); }
-    $('row-count').textContent = list.filter(visible).length + ' of ' + list.length + ' symbols';
+    for (const [s, tr] of S.trs) if (!S.rows.has(s)) { tr.remove(); S.trs.delete(s); S.flashing.delete(tr); }
+    let at = tbody.firstChild;
+    for (const r of list) {
+      let tr = S.trs.get(r.s);
+      if (!tr) { tr = newRow(r.s); S.trs.set(r.s, tr); drawRow(tr, r); }
+      tr.hidden = !visible(r);
+      if (tr === at) at = at.nextSibling; else tbody.insertBefore(tr, at);
+    }
+    countRows();
     S.needsSort = false;
   }
+  // A changed row lights up (class `flash`) and fades back (a CSS transition) when the class is
+  // taken off on the next flash tick: one class toggle, no animation objects piling up.
+  function flash(tr) { if (!S.flashing.has(tr)) { tr.classList.add('flash'); S.flashing.add(tr); } S.flashed.add(tr); }
+  setInterval(() => {
+    for (const tr of S.flashing) if (!S.flashed.has(tr)) { tr.classList.remove('flash'); S.flashing.delete(tr); }
+    S.flashed.clear();
+  }, 250);
   function updateRow(r) {
     S.rows.set(r.s, r);
     const tr = S.trs.get(r.s);
     if (!tr) { S.needsSort = true; return; }
-    // Only the cells whose content changed are rewritten: far fewer nodes made and dropped.
-    const cells = rowCells(r), old = tr.__cells || [];
-    for (let i = 0; i < cells.length; i++) if (cells[i] !== old[i]) tr.cells[i].innerHTML = cells[i];
-    tr.__cells = cells;
-    tr.className = tr.className === 'flash-a' ? 'flash-b' : 'flash-a';
+    drawRow(tr, r);
+    flash(tr);
     if (S.sortKey !== 's') S.needsSort = true;
   }
+  // Ages move with the engine's clock: once a tick every row's age cells are redrawn (in place).
+  function redrawAges() { for (const [s, tr] of S.trs) { const r = S.rows.get(s); if (r) drawRow(tr, r); } }
   document.querySelectorAll('#screener th[data-sort]').forEach((th) => th.addEventListener('click', () => {
     const k = th.dataset.sort;
     S.sortDir = S.sortKey === k ? -S.sortDir : (k === 's' ? 1 : -1);
@@ -184,27 +241,31 @@ meter { width: 90px; vertical-align: middle; }
   $('filter').addEventListener('input', (e) => {
     S.filter = e.target.value.trim().toLowerCase();
     for (const [s, tr] of S.trs) tr.hidden = !visible(S.rows.get(s));
-    $('row-count').textContent = Array.from(S.rows.values()).filter(visible).length + ' of ' + S.rows.size + ' symbols';
+    countRows();
   });
+  // A hidden view is not drawn; an element's HTML is replaced only when it differs from the last.
+  const drawn = {};
+  function setHTML(id, html) { if (drawn[id] !== html) { drawn[id] = html; $(id).innerHTML = html; } }
 
   // ---- Trading ----
   function renderTrading() {
     const t = S.trading; if (!t) return;
     const k = t.kill;
     const badge = $('kill-badge');
-    badge.textContent = 'kill switch: ' + (k.engaged ? 'ENGAGED' : 'off');
-    badge.className = 'badge ' + (k.engaged ? 'halted' : 'on');
+    setText(badge, 'kill switch: ' + (k.engaged ? 'ENGAGED' : 'off'));
+    setClass(badge, 'badge ' + (k.engaged ? 'halted' : 'on'));
+    if (S.view !== 'trading') return;
     const panel = $('kill-panel');
     if (!panel.dataset.built || panel.dataset.controls !== String(k.controls)) {
-      panel.dataset.built = '1'; panel.dataset.controls = String(k.controls);
+      panel.dataset.built = '1'; panel.dataset.controls = String(k.controls); delete drawn['kill-state'];
       panel.innerHTML = '<b>Kill switch</b>: <span id="kill-state"></span> '
         + (k.controls ? '<span class="kill-controls">Token <input id="kill-token" type="password" autocomplete="off" size="24"> '
           + '<button id="kill-engage" class="act danger">Engage</button> <button id="kill-release" class="act">Release</button> <span id="kill-result" class="muted"></span></span>'
           : '<span class="muted">(read-only dashboard: no token configured)</span>');
       if (k.controls) { $('kill-engage').onclick = () => killSwitch('engage'); $('kill-release').onclick = () => killSwitch('release'); }
     }
-    $('kill-state').innerHTML = k.engaged ? '<b class="loss">ENGAGED</b> — ' + esc(k.reason) : '<span class="gain">off</span>';
-    $('instances').innerHTML = t.instances.map((i) => {
+    setHTML('kill-state', k.engaged ? '<b class="loss">ENGAGED</b> — ' + esc(k.reason) : '<span class="gain">off</span>');
+    setHTML('instances', t.instances.map((i) => {
       const used = i.day.limitUsed;
       return '<div class="instance" data-id="' + esc(i.id) + '"><h3>' + esc(i.id) + ' <span class="muted">' + esc(i.plugin) + '</span> <span class="chip">' + esc(i.mode) + '</span> '
         + '<span class="chip ' + (i.state === 'ACTIVE' ? 'up' : 'down') + '">' + esc(i.state) + '</span> <span class="muted">' + esc(i.reason) + '</span></h3>'
@@ -216,7 +277,7 @@ meter { width: 90px; vertical-align: middle; }
         + '</tbody></table><h3>Open orders</h3><table class="grid small orders"><thead><tr><th>Id</th><th>Symbol</th><th>Side</th><th class="num">Price</th><th class="num">Size</th><th class="num">Remaining</th><th>Status</th><th>Tag</th></tr></thead><tbody>'
         + (i.orders.length ? i.orders.map((o) => '<tr><td>' + o.id + '</td><td>' + esc(o.s) + '</td><td>' + esc(o.side) + '</td><td class="num">' + esc(o.px == null ? 'market' : o.px) + '</td><td class="num">' + esc(o.size) + '</td><td class="num">' + esc(o.rem) + '</td><td>' + esc(o.st) + '</td><td>' + esc(o.tag) + '</td></tr>').join('') : '<tr><td colspan="8" class="muted">none</td></tr>')
         + '</tbody></table></div>';
-    }).join('') || '<p class="muted">No instances.</p>';
+    }).join('') || '<p class="muted">No instances.</p>');
   }
   async function killSwitch(action) {
     const token = $('kill-token').value;
@@ -230,12 +291,12 @@ meter { width: 90px; vertical-align: middle; }
 
   // ---- Charts ----
   function groupTable(id, groups, first) {
-    $(id).innerHTML = '<thead><tr><th>' + first + '</th><th class="num">Trades</th><th class="num">Wins</th><th class="num">Win rate</th><th class="num">PnL</th></tr></thead><tbody>'
-      + (groups.length ? groups.map((g) => '<tr><td>' + esc(g.k) + '</td><td class="num">' + g.n + '</td><td class="num">' + g.w + '</td><td class="num">' + (g.rate == null ? '–' : (g.rate * 100).toFixed(2) + '%') + '</td><td class="num">' + signed(g.pnl, 2) + '</td></tr>').join('') : '<tr><td colspan="5" class="muted">no trades yet</td></tr>') + '</tbody>';
+    setHTML(id, '<thead><tr><th>' + first + '</th><th class="num">Trades</th><th class="num">Wins</th><th class="num">Win rate</th><th class="num">PnL</th></tr></thead><tbody>'
+      + (groups.length ? groups.map((g) => '<tr><td>' + esc(g.k) + '</td><td class="num">' + g.n + '</td><td class="num">' + g.w + '</td><td class="num">' + (g.rate == null ? '–' : (g.rate * 100).toFixed(2) + '%') + '</td><td class="num">' + signed(g.pnl, 2) + '</td></tr>').join('') : '<tr><td colspan="5" class="muted">no trades yet</td></tr>') + '</tbody>');
   }
   function renderStats() {
-    const s = S.stats; if (!s) return;
-    $('stats-summary').textContent = s.trades + ' trades, ' + s.wins + ' wins' + (s.winRate == null ? '' : ' (' + (s.winRate * 100).toFixed(2) + '%)') + ', total PnL ' + Number(s.total).toFixed(2) + ', max drawdown ' + Number(s.maxDrawdown).toFixed(2);
+    const s = S.stats; if (!s || S.view !== 'charts') return;
+    setText($('stats-summary'), s.trades + ' trades, ' + s.wins + ' wins' + (s.winRate == null ? '' : ' (' + (s.winRate * 100).toFixed(2) + '%)') + ', total PnL ' + Number(s.total).toFixed(2) + ', max drawdown ' + Number(s.maxDrawdown).toFixed(2));
     groupTable('by-market', s.byMarket, 'Market'); groupTable('by-hour', s.byHour, 'Hour'); groupTable('by-weekday', s.byWeekday, 'Weekday');
     if (s.trades !== S.equityTrades) { S.equityTrades = s.trades; loadSVG('equity', '/charts/equity.svg'); }
   }
@@ -266,9 +327,9 @@ meter { width: 90px; vertical-align: middle; }
 
   // ---- Health ----
   function renderHealth() {
-    const h = S.health; if (!h) return;
+    const h = S.health; if (!h || S.view !== 'health') return;
     const kv = (k, v) => '<tr><th>' + k + '</th><td class="num">' + v + '</td></tr>';
-    $('health').innerHTML = '<div class="tables"><div><h3>Feeds</h3><table class="grid small" id="feeds"><thead><tr><th>Feed</th><th>State</th></tr></thead><tbody>'
+    setHTML('health', '<div class="tables"><div><h3>Feeds</h3><table class="grid small" id="feeds"><thead><tr><th>Feed</th><th>State</th></tr></thead><tbody>'
       + h.feeds.map((f) => '<tr><td>' + esc(f.name) + '</td><td>' + esc(f.state) + '</td></tr>').join('') + '</tbody></table>'
       + '<h3>Engine</h3><table class="grid small">' + kv('Events processed', h.events) + kv('Queue depth', h.queueDepth + ' / ' + h.queueCapacity) + kv('Queue high water', h.queueHighWater)
       + kv('Writer lag (rows not committed)', h.writerPending) + kv('Feed → engine p50 / p99', h.lagP50 == null ? 'n/a (simulated)' : num(h.lagP50, 3) + ' / ' + num(h.lagP99, 3) + ' ms')
@@ -277,17 +338,18 @@ meter { width: 90px; vertical-align: middle; }
       + h.callbacks.map((c) => '<tr><td>' + esc(c.i) + '</td><td class="num">' + num(c.avgUs, 2) + '</td><td class="num">' + num(c.maxUs, 1) + '</td><td class="num">' + c.errors + '</td></tr>').join('') + '</tbody></table>'
       + '<h3>Denials by reason</h3><table class="grid small"><thead><tr><th>Reason</th><th class="num">Orders</th></tr></thead><tbody>'
       + (Object.keys(h.denials).length ? Object.keys(h.denials).map((k) => '<tr><td>' + esc(k) + '</td><td class="num">' + h.denials[k] + '</td></tr>').join('') : '<tr><td colspan="2" class="muted">none</td></tr>')
-      + '</tbody></table></div></div>';
+      + '</tbody></table></div></div>');
   }
 
   // ---- Messages ----
   function tick(m) {
     S.now = m.now || S.now;
-    $('clock').textContent = 'engine time ' + utc(S.now);
+    setText($('clock'), 'engine time ' + utc(S.now));
     S.trading = m.trading; S.stats = m.stats; S.health = m.health;
     renderTrading(); renderStats(); renderHealth();
     if (S.chartSymbol && m.candles && m.candles.indexOf(S.chartSymbol) >= 0 && S.view === 'charts') loadCandles();
     if (S.needsSort) renderScreener();
+    if (S.view === 'screener') redrawAges();
   }
   function handle(m) {
     S.messages++;
@@ -299,6 +361,7 @@ meter { width: 90px; vertical-align: middle; }
       for (const r of m.symbols) S.rows.set(r.s, r);
       S.now = m.now;
       renderScreener();
+      redrawAges();
       if (S.firstRowsAt == null) S.firstRowsAt = performance.now();
       setupCharts(m.symbols.map((r) => r.s), m.timeframes);
       tick(m);
@@ -306,14 +369,16 @@ meter { width: 90px; vertical-align: middle; }
   }
   function connect() {
     const es = new EventSource('/events');
-    es.onopen = () => { $('conn').textContent = 'live'; $('conn').className = 'badge on'; };
-    es.onerror = () => { $('conn').textContent = 'reconnecting…'; $('conn').className = 'badge off'; };
+    es.onopen = () => { setText($('conn'), 'live'); setClass($('conn'), 'badge on'); };
+    es.onerror = () => { setText($('conn'), 'reconnecting…'); setClass($('conn'), 'badge off'); };
     es.onmessage = (e) => handle(JSON.parse(e.data));
   }
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => {
     document.querySelectorAll('nav button').forEach((x) => x.classList.toggle('active', x === b));
     document.querySelectorAll('.view').forEach((v) => v.classList.toggle('active', v.id === 'view-' + b.dataset.view));
     S.view = b.dataset.view;
+    if (S.view === 'screener') { renderScreener(); redrawAges(); }
+    renderTrading(); renderStats(); renderHealth();
     if (S.view === 'charts') loadCandles();
   }));
   connect();

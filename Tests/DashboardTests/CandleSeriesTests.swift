@@ -18,6 +18,33 @@ struct CandleSeriesTests {
         #expect(five[0] == .init(time: 0, open: 0, high: 4, low: 0, close: 4, volume: 5, delta: 5))
     }
 
+    @Test func aTradesDeltaGoesToItsCohortAndTheMinnowsGetTheRest() {
+        var series = CandleSeries(capacity: 10)
+        series.add(price: 10, at: 0, volume: 3, delta: 3, cohort: .whale)
+        series.add(price: 10, at: 1, volume: 2, delta: -2, cohort: .dolphin)
+        series.add(price: 10, at: 2, volume: 5, delta: 5, cohort: .minnow)
+        let candle = series.candles[0]
+        #expect([candle.delta(of: .whale), candle.delta(of: .dolphin), candle.delta(of: .minnow)] == [3, -2, 5])
+        #expect(candle.delta == 6)
+    }
+
+    @Test func aggregatedCandlesSumTheCohortDeltas() {
+        var series = CandleSeries(capacity: 100)
+        for m in 0..<5 { series.add(price: 1, at: Int64(m) * Self.minute, volume: 1, delta: 1, cohort: m % 2 == 0 ? .whale : .dolphin) }
+        let five = series.aggregated(minutes: 5)[0]
+        #expect(five.delta(of: .whale) == 3)
+        #expect(five.delta(of: .dolphin) == 2)
+        #expect(five.delta(of: .minnow) == 0)
+    }
+
+    @Test func cohortsFollowTheNotionalThresholds() {
+        let thresholds = CohortThresholds(whale: 1_000, dolphin: 100)
+        #expect(thresholds.cohort(notional: 1_000) == .whale)
+        #expect(thresholds.cohort(notional: 999.99) == .dolphin)
+        #expect(thresholds.cohort(notional: 100) == .dolphin)
+        #expect(thresholds.cohort(notional: 99) == .minnow)
+    }
+
     @Test func aDayOfMinutesIsKeptAndOlderOnesDropped() {
         var series = CandleSeries(capacity: 1_440)
         for m in 0..<2_000 { series.add(price: 1, at: Int64(m) * Self.minute, volume: 0, delta: 0) }

@@ -1,6 +1,7 @@
 import Foundation
 import HostCore
 import HostPersistence
+import Synchronization
 import Testing
 @testable import HostDashboard
 
@@ -164,6 +165,24 @@ struct DashboardBoardTests {
         #expect(svg.contains("class=\"cvd\""))
         #expect(board.candleChart(symbol: "BTCUSDT", timeframe: "7m") == nil)
         #expect(board.candleChart(symbol: "NOPE", timeframe: "1m") == nil)
+    }
+
+    @Test func candleChartDrawsACVDLinePerCohort() throws {
+        let board = Self.board()
+        board.observe([Self.trade(0, 100, 2, at: Self.t0)])
+        let svg = try #require(board.candleChart(symbol: "BTCUSDT", timeframe: "1m"))
+        for cohort in ["whale", "dolphin", "minnow"] { #expect(svg.contains("class=\"cvd-\(cohort)\"")) }
+    }
+
+    @Test func tradesAreSortedIntoCohortsByTheirNotionalWithTheConfiguredThresholds() throws {
+        let board = DashboardBoard(symbols: Self.symbols(["BTCUSDT"]), instances: [],
+                                   cohorts: ["BTCUSDT": CohortThresholds(whale: 1_000, dolphin: 100)])
+        // Notional 2,000 (whale, buy), 500 (dolphin, sell), 50 (minnow, buy).
+        board.observe([Self.trade(0, 100, 20, at: Self.t0), Self.trade(0, 100, 5, at: Self.t0 + 1, buy: false), Self.trade(0, 100, 0.5, at: Self.t0 + 2)])
+        let candle = try #require(board.state.withLock { $0.candles[0].candles.first })
+        #expect(candle.delta(of: .whale) == 20)
+        #expect(candle.delta(of: .dolphin) == -5)
+        #expect(candle.delta(of: .minnow) == 0.5)
     }
 
     static func orders(_ board: DashboardBoard) throws -> [[String: Any]] {

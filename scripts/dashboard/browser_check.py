@@ -98,7 +98,7 @@ def main():
         prices_before = js("return Array.from(window.__dash.rows.values()).map(r => r.p).join(',')")
         moved = wait_for("Array.from(window.__dash.rows.values()).map(r => r.p).join(',') !== %s" % json.dumps(prices_before), 30)
         check("screener prices move with the feed", moved)
-        check("rows flash on change", wait_for("document.querySelector('#screener tbody tr.flash-a, #screener tbody tr.flash-b')", 10))
+        check("rows flash on change", wait_for("document.querySelector('#screener tbody tr.flash')", 10))
         result["figures"]["messages_in_first_seconds"] = js("return window.__dash.messages") - before
         shot("screener")
 

@@ -6,7 +6,9 @@
 2. the host's CPU for pushed updates: CPU time (utime + stime from /proc) of the host over the
    same window with no dashboard, with the dashboard and no page, and with one page open, on a
    simulated market of 200 symbols at 20 events/s per symbol (pushes coalesce to <= 10/s per symbol);
-3. the browser's memory with the page open for --minutes: JS heap and the renderer's RSS.
+3. the browser's memory with the page open for --minutes: JS heap, DOM nodes, and PSS (shared
+   pages charged once) of the page's renderer and of all the browser's processes (chromemem.py).
+   scripts/dashboard/memory.py measures the memory alone, also of a blank or static page.
 
 Prints one JSON object. Needs chromium, chromium-driver and python3-selenium.
 """
@@ -21,6 +23,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chromemem  # noqa: E402
 
 SYMBOLS = 200
 TICK = os.sysconf("SC_CLK_TCK")
@@ -94,45 +99,6 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
-def descendants(root):
-    """Pids of every process below `root` (from /proc's parent links)."""
-    children = {}
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/stat" % pid) as f:
-                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(pid))
-            except (OSError, ValueError, IndexError):
-                continue
-    out, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def renderer_memory_mb(driver):
-    """Memory of the page's renderer process(es) — this driver's browser only, not its UI
-    renderer: VmRSS and its parts (RssAnon: the renderer's own heap; RssFile: mapped files such
-    as the browser binary, shared; RssShmem: shared memory with the GPU/browser processes)."""
-    total = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0, "RssShmem": 0}
-    for pid in descendants(driver.service.process.pid):
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                cmd = f.read()
-            if b"--type=renderer" in cmd and b"--top-chrome-webui" not in cmd:
-                with open("/proc/%d/status" % pid) as f:
-                    for line in f:
-                        key = line.split(":")[0]
-                        if key in total:
-                            total[key] += int(line.split()[1])
-        except OSError:
-            continue
-    return {"renderer_" + k.lower() + "_mb": round(v / 1024, 1) for k, v in total.items()}
-
-
 def measure_page(args, result, driver, port):
     """First paint of fresh pages, then the first page's memory while it stays open."""
     # First paint: fresh page loads while the host runs at full rate.
@@ -156,7 +122,7 @@ def measure_page(args, result, driver, port):
     while True:
         metrics = {m["name"]: m["value"] for m in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
         samples.append({"t_s": round(args.minutes * 60 - (end - time.time())), "js_heap_mb": round(metrics["JSHeapUsedSize"] / 1e6, 1),
-                        "dom_nodes": metrics.get("Nodes"), **renderer_memory_mb(driver)})
+                        "dom_nodes": metrics.get("Nodes"), **chromemem.browser_memory(driver)})
         if time.time() >= end:
             break
         time.sleep(min(60, max(1, end - time.time())))

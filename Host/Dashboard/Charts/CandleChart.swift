@@ -1,7 +1,8 @@
 import Foundation
 
 /// Candles of one symbol and timeframe as server-rendered SVG, with iceberg levels and walls
-/// as horizontal lines and the cumulative volume delta (CVD) of trades beneath. At most the
+/// as horizontal lines and the cumulative volume delta (CVD) of trades beneath, in all and per
+/// cohort (whale, dolphin, minnow: SIGNALS.md §4, by each trade's notional). At most the
 /// last `maxCandles` are drawn (a day of 1m candles is 1,440: one path per colour keeps the
 /// SVG a few hundred kilobytes at most).
 struct CandleChart {
@@ -19,6 +20,10 @@ struct CandleChart {
     var width = 900.0
     var height = 420.0
     var maxCandles = 1_440
+
+    static func cohortColor(_ cohort: CandleSeries.Cohort) -> String {
+        switch cohort { case .whale: "#7b3fb5"; case .dolphin: "#0f8b8d"; case .minnow: "#8a8f98" }
+    }
 
     func svg() -> String {
         let shown = candles.suffix(maxCandles)
@@ -72,16 +77,34 @@ struct CandleChart {
             let color = level.kind == .iceberg ? "#7b3fb5" : "#d08a00"
             out.append("<line class=\"\(level.kind == .iceberg ? "iceberg" : "wall")\" x1=\"\(f(left))\" y1=\"\(f(y(level.price)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(level.price)))\" stroke=\"\(color)\" stroke-dasharray=\"6 3\"><title>\(SVG.escape(level.label)) \(SVG.price(level.price))</title></line>")
         }
-        // CVD: running sum of the candles' volume deltas.
-        var cvd: [Double] = []
-        var sum = 0.0
-        for c in shown { sum += c.delta; cvd.append(sum) }
-        let (cvdLow, cvdHigh) = (min(0, cvd.min()!), max(0, cvd.max()!))
+        // CVD: running sums of the candles' volume deltas, in all and per cohort (one scale).
+        let cohorts = CandleSeries.Cohort.allCases
+        var cvd: [Double] = [], cohortCVD = [[Double]](repeating: [], count: cohorts.count)
+        var sum = 0.0, sums = [Double](repeating: 0, count: cohorts.count)
+        for c in shown {
+            sum += c.delta
+            cvd.append(sum)
+            for cohort in cohorts {
+                sums[cohort.rawValue] += c.delta(of: cohort)
+                cohortCVD[cohort.rawValue].append(sums[cohort.rawValue])
+            }
+        }
+        let all = cvd + cohortCVD.joined()
+        let (cvdLow, cvdHigh) = (min(0, all.min()!), max(0, all.max()!))
         let cvdSpan = cvdHigh > cvdLow ? cvdHigh - cvdLow : 1
         func cy(_ v: Double) -> Double { cvdTop + (cvdHigh - v) / cvdSpan * (cvdBottom - cvdTop) }
+        func points(_ series: [Double]) -> String { series.indices.map { "\(f(x($0))),\(f(cy(series[$0])))" }.joined(separator: " ") }
         out.append("<text x=\"\(f(left))\" y=\"\(f(cvdTop - 4))\" font-size=\"10\" fill=\"#555\">CVD (trades: buys − sells)</text>")
+        var legendX = left + 160
+        for (name, color) in [("all", "#2660a4")] + cohorts.map({ ($0.name, Self.cohortColor($0)) }) {
+            out.append("<text class=\"cvd-legend\" x=\"\(f(legendX))\" y=\"\(f(cvdTop - 4))\" font-size=\"10\" fill=\"\(color)\">— \(name)</text>")
+            legendX += 70
+        }
         out.append("<line x1=\"\(f(left))\" y1=\"\(f(cy(0)))\" x2=\"\(f(width - right))\" y2=\"\(f(cy(0)))\" stroke=\"#bbb\" stroke-dasharray=\"3 3\"/>")
-        out.append("<polyline class=\"cvd\" fill=\"none\" stroke=\"#2660a4\" stroke-width=\"1.5\" points=\"\(cvd.indices.map { "\(f(x($0))),\(f(cy(cvd[$0])))" }.joined(separator: " "))\"/>")
+        for cohort in cohorts {
+            out.append("<polyline class=\"cvd-\(cohort.name)\" fill=\"none\" stroke=\"\(Self.cohortColor(cohort))\" stroke-width=\"1\" points=\"\(points(cohortCVD[cohort.rawValue]))\"/>")
+        }
+        out.append("<polyline class=\"cvd\" fill=\"none\" stroke=\"#2660a4\" stroke-width=\"1.5\" points=\"\(points(cvd))\"/>")
         let first = shown.first!.time, last = shown.last!.time
         out.append("<text x=\"\(f(left))\" y=\"\(f(height - 4))\" font-size=\"10\" fill=\"#555\">\(UTCTime.display(first)) UTC</text>")
         out.append("<text x=\"\(f(width - right))\" y=\"\(f(height - 4))\" text-anchor=\"end\" font-size=\"10\" fill=\"#555\">\(UTCTime.display(last)) UTC</text>")
