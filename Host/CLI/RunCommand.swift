@@ -179,6 +179,7 @@ struct RunCommand: AsyncParsableCommand {
             journal.close()
             throw error
         }
+        if let polymarket { dashboard?.attach(polymarket.feed.counters) }  // the market channel's connection state on the health view
         do {
             for spec in assembly.specs { try engine.addInstance(spec) }
         } catch {

@@ -6,6 +6,7 @@ import PolymarketFakes
 import PolymarketSigning
 import Synchronization
 import Testing
+import VenueKit
 
 /// `last_second` trading live against the fake Polymarket: every order is signed (EIP-712,
 /// recovered by the fake), authenticated (L2 HMAC over the exact body, checked by the fake),
@@ -106,14 +107,21 @@ struct LiveEndToEndTests {
         #expect(h.clob.acceptedOrders.isEmpty)
     }
 
-    @Test("dropped market-channel connections mark the books stale until the snapshots after the resubscription")
+    @Test("dropped market-channel connections mark the books stale until the snapshots after the resubscription; the feed counts them")
     func droppedConnectionResyncs() async throws {
         let h = try await LiveHarness()
         try await LiveHarness.waitUntil("the books are fresh") { h.statusLog.items.withLock { $0.contains { $0.0 == h.series.up && !$0.1 } } }
         let before = h.streams.connectionCount
+        let counters = h.session.feed.counters
+        let opened = counters.connects.load(ordering: .relaxed)
+        #expect(opened >= 1 && counters.disconnects.load(ordering: .relaxed) == 0 && counters.frames.load(ordering: .relaxed) > 0)
         let mark = h.statusLog.items.withLock { $0.count }
         h.streams.dropAllConnections()
         try await LiveHarness.waitUntil("a reconnection") { h.streams.connectionCount > before }
+        // What the dashboard's health view shows: the connections lost and opened again.
+        try await LiveHarness.waitUntil("the loss and the reconnection counted") {
+            counters.disconnects.load(ordering: .relaxed) >= 1 && counters.connects.load(ordering: .relaxed) > opened
+        }
         try await LiveHarness.waitUntil("stale, then fresh again") {
             h.statusLog.items.withLock { s in
                 let after = s[mark...]

@@ -50,6 +50,8 @@ public final class PolymarketFeed: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let lastGammaCheck = Mutex([String: Int64]())
     private let messagesReceived = Atomic<Int>(0)
+    /// The market channel's connections (opened, lost) and messages, for health views.
+    public let counters = VenueCounters(venue: "polymarket")
     private let clock: any EngineClock
     private let marketChannel: Mutex<MarketChannelClient?> = Mutex(nil)
     /// Price to beat per window (condition id), captured from the stream the window resolves on.
@@ -194,15 +196,21 @@ public final class PolymarketFeed: Sendable {
         // Receive times on the engine's clock, the one plugins reason in.
         let receivedNs = clock.now()
         messagesReceived.add(messages.count, ordering: .relaxed)
+        counters.frames.add(Int64(messages.count), ordering: .relaxed)
         let inputs = translator.withLock { $0.handle(messages, receivedNs: receivedNs) }
         if !inputs.isEmpty { sink(inputs) }
     }
 
     private func connection(_ event: ConnectionEvent, assets: [String]) {
         switch event {
-        case .disconnected, .stale:
+        case .disconnected:
+            counters.disconnects.add(1, ordering: .relaxed)
             sink(translator.withLock { $0.connectionLost(assets: assets) })
-        case .connected, .resubscribed:
+        case .stale:  // a `.disconnected` follows
+            sink(translator.withLock { $0.connectionLost(assets: assets) })
+        case .connected:
+            counters.connects.add(1, ordering: .relaxed)
+        case .resubscribed:
             break
         }
     }
