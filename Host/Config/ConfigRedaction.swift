@@ -1,4 +1,5 @@
 import Foundation
+import HostCore
 import Yams
 
 /// The configuration's text as sessions record it: the values of secret keys (`host.dashboard_token`,
@@ -104,18 +105,7 @@ public enum ConfigRedaction {
         switch style {
         case .plain: return value.contains("\n") ? nil : value
         case .singleQuoted: return value.contains("\n") ? nil : "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
-        case .doubleQuoted:
-            var out = "\""
-            for c in value.unicodeScalars {
-                switch c {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default: out.unicodeScalars.append(c)
-                }
-            }
-            return out + "\""
+        case .doubleQuoted: return JSONString.quoted(value)  // JSON's escapes are YAML double-quoted escapes
         default: return nil
         }
     }

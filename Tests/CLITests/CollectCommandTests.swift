@@ -169,16 +169,9 @@ struct CollectCommandTests {
     func metricsPortInUse() async throws {
         let dir = try HostCommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (holder, port) = TestPorts.bound()
         defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) } }
         #expect(listen(holder, 1) == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let out = try await Self.host(["collect", "stream", "--rest-url", "http://127.0.0.1:1", "--symbols", "BTCUSDT", "--metrics-port", "\(port)",
                                        "--data-dir", dir.path, "--seconds", "1"])
         #expect(out.status == 64)
