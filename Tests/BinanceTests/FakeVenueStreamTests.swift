@@ -65,7 +65,8 @@ struct FakeVenueStreamTests {
             try await withProbe(urls.combined(["btcusdt@depth@100ms"])) { probe in
                 #expect(await probe.wait { ((try? depthUpdates($0.received).count) ?? 0) >= 3 })
                 let snapshot = try await fakeRESTClient(urls).depth(symbol: "BTCUSDT", limit: .levels(5000))
-                try await Task.sleep(for: .milliseconds(300))
+                // Diffs past the snapshot, however slowly a loaded machine delivers them.
+                #expect(await probe.wait { ((try? depthUpdates($0.received).filter { $0.finalUpdateID > snapshot.lastUpdateID }.count) ?? 0) >= 4 })
                 venue.setPaused(true)
                 let book = try #require(venue.book("BTCUSDT"))
                 #expect(await probe.wait { ((try? depthUpdates($0.received).last?.finalUpdateID) ?? nil) == book.lastUpdateId })

@@ -8,6 +8,7 @@ import Synchronization
 /// wait (or fail fast) while it is closed.
 public final class BybitRESTGate: Sendable {
     private let closedUntil = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastEnd = Mutex<ContinuousClock.Instant?>(nil)
 
     public init() {}
 
@@ -15,12 +16,17 @@ public final class BybitRESTGate: Sendable {
     @discardableResult
     public func close(for pause: Duration) -> ContinuousClock.Instant {
         let end = ContinuousClock.now + pause
-        return closedUntil.withLock { until in
+        let closed = closedUntil.withLock { until in
             if let current = until, current > end { return current }
             until = end
             return end
         }
+        lastEnd.withLock { $0 = closed }
+        return closed
     }
+
+    /// The end of the latest pause, kept after it passed (nil: never closed) — for health and logs.
+    public var lastPauseEnd: ContinuousClock.Instant? { lastEnd.withLock { $0 } }
 
     /// Time left until the gate opens; nil when open.
     public var remaining: Duration? {
