@@ -25,7 +25,7 @@ struct DashboardCommandLineTests {
     }
 
     @Test("the dashboard token of the configuration file is not stored in the session's recorded configuration")
-    func dashboardTokenNotPersisted() throws {
+    func dashboardTokenNotPersisted() async throws {
         let dir = try HostCommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data")
@@ -35,10 +35,10 @@ struct DashboardCommandLineTests {
             .replacingOccurrences(of: "  data_dir: \(data.path)\n", with: "  data_dir: \(data.path)\n  dashboard_token: \(token)\n")
             .write(to: config, atomically: true, encoding: .utf8)
         #expect(try String(contentsOf: config, encoding: .utf8).contains(token))
-        let outcome = try HostCommandLineTests.run(["run", "--config", config.path, "--seconds", "2", "--quiet"])
+        let outcome = try await CollectCommandTests.host(["run", "--config", config.path, "--seconds", "2", "--quiet"])  // on its own thread, not the pool's
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let database = try DatabaseQueue(path: data.appendingPathComponent("host.sqlite").path)
-        let stored = try #require(try database.read { try String.fetchOne($0, sql: "SELECT config_text FROM sessions") })
+        let stored = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT config_text FROM sessions") })
         #expect(!stored.contains(token))
         #expect(stored.contains("dashboard_token: \"[redacted]\""))
     }
