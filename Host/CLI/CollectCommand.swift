@@ -459,13 +459,7 @@ struct CollectStreamCommand: AsyncParsableCommand {
     func execute() async throws {
         HostLogging.configure(level: .warning, json: false)
         var metricsTask: Task<Void, any Error>?
-        if let metricsPort {
-            do {
-                metricsTask = try await MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: metricsPort).start(logger: Logger(label: "tsh.metrics"))
-            } catch {
-                throw HostFailure(exit: .usage, message: "error: \(error)")
-            }
-        }
+        if let metricsPort { metricsTask = try await RunCommand.startMetrics(port: metricsPort) }
         defer { metricsTask?.cancel() }
         let store = try CollectCommand.store(store, dataDir: dataDir)
         do { try await store.migrate() } catch {

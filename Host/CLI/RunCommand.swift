@@ -129,11 +129,7 @@ struct RunCommand: AsyncParsableCommand {
         let port = metricsPort ?? configuration.host.metricsPort
         var metricsTask: Task<Void, any Error>?
         if let port {
-            do {
-                metricsTask = try await MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port).start(logger: Logger(label: "tsh.metrics"))
-            } catch {
-                throw HostFailure(exit: .usage, message: "error: \(error)")
-            }
+            metricsTask = try await Self.startMetrics(port: port)
             logger.info("Metrics endpoint enabled", metadata: ["metrics.url": "http://127.0.0.1:\(port)/metrics"])
         }
 
@@ -411,6 +407,16 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// A progress/status line on stderr; `sameLine` rewrites the current terminal line.
+    /// Installs Prometheus and opens `/metrics` on loopback `port`; a port that cannot be opened
+    /// stops the command at start (exit 64) with the port, the reason and the fix.
+    static func startMetrics(port: Int) async throws(HostFailure) -> Task<Void, any Error> {
+        do {
+            return try await MetricsEndpoint(registry: MetricsEndpoint.bootstrap(), port: port).start(logger: Logger(label: "tsh.metrics"))
+        } catch {
+            throw HostFailure(exit: .usage, message: "error: \(error)")
+        }
+    }
+
     static func status(_ line: String, sameLine: Bool = false) {
         FileHandle.standardError.write(Data((sameLine ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }

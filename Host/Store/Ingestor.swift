@@ -273,17 +273,19 @@ public final class Ingestor: Sendable {
         while true {
             let taken: (IngestBatch, Int, fromInflight: Bool)? = state.withLock { s in
                 guard s.consecutiveFailures >= spoolAfterFailures else { return nil }
+                let batch: IngestBatch
                 let fromInflight = s.inflight != nil
-                guard let batch = s.inflight ?? {
+                if let inflight = s.inflight {
+                    batch = inflight
+                    s.inflight = nil
+                } else if !s.pending.isEmpty {
                     // Everything pending in one file, as one batch.
-                    guard !s.pending.isEmpty else { return nil }
                     s.batchNumber += 1
-                    var all = s.pending
-                    all.id = "\(writerID)-\(s.batchNumber)"
+                    batch = IngestBatch(id: "\(writerID)-\(s.batchNumber)", tickers: s.pending.tickers, trades: s.pending.trades, depth: s.pending.depth)
                     s.pending = IngestBatch()
-                    return all
-                }() else { return nil }
-                s.inflight = nil
+                } else {
+                    return nil
+                }
                 s.spoolNumber += 1
                 return (batch, s.spoolNumber, fromInflight)
             }

@@ -87,20 +87,7 @@ def main():
     parser.add_argument("--speed", type=float, default=20)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tsh-dashboard-memdump-")
-    host = None
-    if args.page == "dashboard":
-        cfg = os.path.join(work, "config.yaml")
-        with open(cfg, "w") as f:
-            f.write(measure.config(os.path.join(work, "data")))
-        port = measure.free_port()
-        host = measure.start_host(args.host, cfg, port, args.speed)
-        url = "http://127.0.0.1:%d/" % port
-    elif args.page == "blank":
-        url = "about:blank"
-    elif args.page == "static":
-        url = memory.static_page(os.path.join(work, "static.html"))
-    else:
-        url = args.page
+    url, host = memory.open_page(args.page, args.host, args.speed, work)
     driver = measure.browser()
     try:
         driver.get(url)

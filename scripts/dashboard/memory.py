@@ -37,6 +37,22 @@ def static_page(path):
     return "file://" + path
 
 
+def open_page(page, host_binary, speed, work):
+    """The URL of the page to measure (dashboard, blank, static or a URL) and, for the dashboard,
+    the release host serving it on 200 simulated symbols at 200 x speed events/s (or None)."""
+    if page == "dashboard":
+        cfg = os.path.join(work, "config.yaml")
+        with open(cfg, "w") as f:
+            f.write(measure.config(os.path.join(work, "data")))
+        port = measure.free_port()
+        return "http://127.0.0.1:%d/" % port, measure.start_host(host_binary, cfg, port, speed)
+    if page == "blank":
+        return "about:blank", None
+    if page == "static":
+        return static_page(os.path.join(work, "static.html")), None
+    return page, None
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     parser = argparse.ArgumentParser()
@@ -48,22 +64,10 @@ def main():
     parser.add_argument("--view", default="screener", help="the dashboard's view left open: screener, trading, charts, health")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tsh-dashboard-memory-")
-    host = None
     result = {"page": args.page, "minutes": args.minutes, "metric": "PSS (smaps_rollup) summed over the browser's processes"}
+    url, host = open_page(args.page, args.host, args.speed, work)
     if args.page == "dashboard":
-        cfg = os.path.join(work, "config.yaml")
-        with open(cfg, "w") as f:
-            f.write(measure.config(os.path.join(work, "data")))
-        port = measure.free_port()
-        host = measure.start_host(args.host, cfg, port, args.speed)
-        url = "http://127.0.0.1:%d/" % port
         result["events_per_second"] = 200 * args.speed
-    elif args.page == "blank":
-        url = "about:blank"
-    elif args.page == "static":
-        url = static_page(os.path.join(work, "static.html"))
-    else:
-        url = args.page
     driver = measure.browser()
     try:
         driver.get(url)
