@@ -99,5 +99,9 @@ public struct SymbolTable: Sendable {
     public func instrument(_ id: SymbolID) -> Instrument? {
         id.index < instruments.count ? instruments[id.index] : nil
     }
+    /// The instrument's symbol name (without copying the whole instrument, on per-signal paths).
+    public func name(_ id: SymbolID) -> String? {
+        id.index < instruments.count ? instruments[id.index].symbol : nil
+    }
     public var count: Int { instruments.count }
 }

@@ -180,7 +180,11 @@ public final class Engine: @unchecked Sendable {
     private var bars: BarAggregator?
     private var barTimeframes: [BarTimeframe] = []
     /// The last final bars per (symbol, interval), for `tsh.bars/1`; filled as bars are delivered.
-    private var barHistory: [BarHistoryKey: BarRing] = [:]
+    private var barRings: [BarRing] = []
+    private var barRingIndex: [BarHistoryKey: Int] = [:]
+    /// The aggregator's (symbol, timeframe) slot → its ring in `barRings` + 1 (0: none yet), so
+    /// a bar built here is kept without hashing.
+    private var barRingBySlot: [Int] = []
     private var barRouteStart: [Int] = [0]
     private var barRouteList: [Route] = []
 
@@ -454,6 +458,7 @@ public final class Engine: @unchecked Sendable {
         if bars == nil || wanted != barTimeframes {
             barTimeframes = wanted
             bars = wanted.isEmpty ? nil : BarAggregator(timeframes: wanted, settle: configuration.barSettle)
+            barRingBySlot = []
         }
         barRouteStart = [0]
         barRouteList = []
@@ -494,7 +499,7 @@ public final class Engine: @unchecked Sendable {
                 quote_volume: bar.quoteVolume.double, buy_volume: bar.buyVolume.double, sell_volume: bar.sellVolume.double,
                 vwap: bar.vwap.double, trades: UInt64(max(0, bar.trades)),
                 fields: UInt32(TSH_BAR_HAS_QUOTE_VOLUME | TSH_BAR_HAS_BUY_SELL_VOLUME | TSH_BAR_HAS_VWAP | TSH_BAR_HAS_TRADES), reserved_1_1: 0)
-            keepBar(e)
+            keepBar(e, slot: slot)
             withUnsafeMutablePointer(to: &e) { pointer in
                 let header = UnsafeRawPointer(pointer).assumingMemoryBound(to: tsh_event_header.self)
                 for i in start..<end { deliver(barRouteList[i], header) }
@@ -503,10 +508,28 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Keeps a final bar for the history service (bounded by `barHistoryDepth`).
-    private func keepBar(_ e: tsh_bar_event) {
+    /// Keeps a final bar for the history service (bounded by `barHistoryDepth`); `slot` is the
+    /// aggregator's (symbol, timeframe) slot of a bar built here.
+    private func keepBar(_ e: tsh_bar_event, slot: Int? = nil) {
         guard configuration.barHistoryDepth > 0 else { return }
-        barHistory[BarHistoryKey(symbol: e.header.symbol_id, interval: e.interval_ns), default: BarRing()].append(e, depth: configuration.barHistoryDepth)
+        let ring: Int
+        if let slot {
+            if slot >= barRingBySlot.count { barRingBySlot += repeatElement(0, count: slot + 1 - barRingBySlot.count) }
+            if barRingBySlot[slot] == 0 { barRingBySlot[slot] = barRing(for: e) + 1 }
+            ring = barRingBySlot[slot] - 1
+        } else {
+            ring = barRing(for: e)
+        }
+        barRings[ring].append(e, depth: configuration.barHistoryDepth)
+    }
+
+    /// The ring of the bar's (symbol, interval), made on first use.
+    private func barRing(for e: tsh_bar_event) -> Int {
+        let key = BarHistoryKey(symbol: e.header.symbol_id, interval: e.interval_ns)
+        if let index = barRingIndex[key] { return index }
+        barRings.append(BarRing())
+        barRingIndex[key] = barRings.count - 1
+        return barRings.count - 1
     }
 
     /// `tsh.bars/1` history: the last final bars of one of the instance's symbols, oldest first.
@@ -515,7 +538,8 @@ public final class Engine: @unchecked Sendable {
         count.pointee = 0
         guard rt.isSubscribed(SymbolID(symbol)) else { return TSH_ERR_NOT_FOUND }
         guard elementSize >= TSH_BAR_EVENT_SIZE_V1_0, capacity == 0 || out != nil else { return TSH_ERR_INVALID_ARGUMENT }
-        guard let ring = barHistory[BarHistoryKey(symbol: symbol, interval: interval)], capacity > 0, let out else { return TSH_OK }
+        guard let index = barRingIndex[BarHistoryKey(symbol: symbol, interval: interval)], capacity > 0, let out else { return TSH_OK }
+        let ring = barRings[index]
         let bars = ring.ordered.suffix(Int(capacity))
         let written = min(Int(elementSize), MemoryLayout<tsh_bar_event>.size)
         for (i, bar) in bars.enumerated() {
@@ -1210,7 +1234,7 @@ public final class Engine: @unchecked Sendable {
             }
         }
         let record = SignalRecord(time: engineNow(), sourceInstanceID: rt.spec.id, sourcePluginID: rt.spec.pluginID,
-                                  symbol: symbols.instrument(symbol)?.symbol, name: name, direction: s.direction,
+                                  symbol: symbols.name(symbol), name: name, direction: s.direction,
                                   value: s.value, confidence: s.confidence, payload: payload, fields: fields)
         statistics[rt.index].signalsEmitted += 1
         journal?.signalEmitted(record)
@@ -1422,7 +1446,7 @@ struct BarRing {
             bars.append(bar)
         } else {
             bars[oldest] = bar
-            oldest = (oldest + 1) % bars.count
+            oldest = oldest + 1 == bars.count ? 0 : oldest + 1
         }
     }
 

@@ -9,14 +9,44 @@ import StrategySDK
 /// The terms of the score, in payload order.
 enum Term: String, CaseIterable {
     case triggers, trend, rsi, level, valueArea = "value_area"
+
+    /// Every term in payload order (`allCases` builds a new array on each call).
+    static let all = Term.allCases
+
+    /// The payload key.
+    var key: StaticString {
+        switch self {
+        case .triggers: "triggers"
+        case .trend: "trend"
+        case .rsi: "rsi"
+        case .level: "level"
+        case .valueArea: "value_area"
+        }
+    }
 }
 
-/// One value per term, indexed by `Term` (no hashing on the hot path).
+/// One value per term (stored fields: no array, no hashing on the hot path).
 struct TermValues {
-    var values = [Double](repeating: 0, count: Term.allCases.count)
-    subscript(_ term: Term) -> Double? {
-        get { values[Term.allCases.firstIndex(of: term)!] }
-        set { values[Term.allCases.firstIndex(of: term)!] = newValue ?? 0 }
+    var triggers = 0.0, trend = 0.0, rsi = 0.0, level = 0.0, valueArea = 0.0
+    subscript(_ term: Term) -> Double {
+        get {
+            switch term {
+            case .triggers: triggers
+            case .trend: trend
+            case .rsi: rsi
+            case .level: level
+            case .valueArea: valueArea
+            }
+        }
+        set {
+            switch term {
+            case .triggers: triggers = newValue
+            case .trend: trend = newValue
+            case .rsi: rsi = newValue
+            case .level: level = newValue
+            case .valueArea: valueArea = newValue
+            }
+        }
     }
 }
 
@@ -24,6 +54,8 @@ struct TermValues {
 let triggerKinds: [(kind: String, weight: Double)] = [
     ("volume_spike", 0.15), ("rsi_divergence", 0.25), ("breakout", 0.30), ("volatility_spike", 0.10), ("vwap_deviation", 0.20),
 ]
+/// `triggerKinds`' names as payload keys, in the same order.
+let triggerKeys: [StaticString] = ["volume_spike", "rsi_divergence", "breakout", "volatility_spike", "vwap_deviation"]
 
 let hourNanos: Int64 = 3_600_000_000_000
 let dayNanos: Int64 = 86_400_000_000_000
@@ -54,8 +86,6 @@ final class QDE: StrategyPlugin {
 
     struct Live { var direction: Double; var confidence: Double; var bar: Int }
 
-    static let terms = Term.allCases
-
     struct State {
         var primary: Int64
         var atr: ATR
@@ -70,23 +100,28 @@ final class QDE: StrategyPlugin {
         /// The latest signal of each trigger kind (`triggerKinds` order), while live.
         var live: [Live?] = Array(repeating: nil, count: triggerKinds.count)
         var settings: Settings
+        /// The level clusters of the latest recommendation (storage reused).
+        var clusters: [PriceLevels.Level] = []
     }
 
     struct Settings {
         var mergeATR = 0.5, nearATR = 0.5, tpATR = 2.0, slATR = 1.0, snapATR = 0.5, ttl = 5, trendScale = 0.01
-        /// By `Term.allCases` order, and by `triggerKinds` order.
+        /// By `Term.all` order, and by `triggerKinds` order.
         var weights: [Double] = []
         var kindWeights: [Double] = []
+        /// Sums of `weights` and `kindWeights`.
+        var totalWeight = 0.0, totalKindWeight = 0.0
     }
 
     private let context: PluginContext
     private var states: [State] = []
-    private var positions: [SymbolID: Int] = [:]
+    private let slots: SymbolSlots
 
     init(context: PluginContext) throws {
         self.context = context
+        slots = SymbolSlots(context.symbols)
         let intervals: [String: Int64] = ["1s": 1_000_000_000, "1m": 60_000_000_000, "5m": 300_000_000_000, "15m": 900_000_000_000, "1h": hourNanos]
-        for symbol in context.symbols {
+        for symbol in context.symbols where states.count < slots.count {
             let text = try context.string("timeframe", symbol: symbol)
             guard let primary = intervals[text] else {
                 throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "timeframe '\(text)' is not one of 1s, 1m, 5m, 15m, 1h")
@@ -99,10 +134,11 @@ final class QDE: StrategyPlugin {
             settings.snapATR = try context.double("snap_atr", symbol: symbol)
             settings.ttl = Int(try context.int("trigger_ttl", symbol: symbol))
             settings.trendScale = try context.double("trend_scale", symbol: symbol)
-            settings.weights = try Term.allCases.map { try context.double("w_\($0.rawValue)", symbol: symbol) }
+            settings.weights = try Term.all.map { try context.double("w_\($0.rawValue)", symbol: symbol) }
             settings.kindWeights = try triggerKinds.map { try context.double("w_\($0.kind)", symbol: symbol) }
+            settings.totalWeight = settings.weights.reduce(0, +)
+            settings.totalKindWeight = settings.kindWeights.reduce(0, +)
             let swing = Int(try context.int("swing", symbol: symbol))
-            positions[symbol] = states.count
             states.append(State(primary: primary, atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
                                    rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
                                    swings: Array(repeating: SwingDetector(width: swing), count: 3), settings: settings))
@@ -110,7 +146,7 @@ final class QDE: StrategyPlugin {
     }
 
     func onBar(_ bar: Bar) throws {
-        guard let i = positions[bar.info.symbol] else { return }
+        guard let i = slots[bar.info.symbol] else { return }
         try update(&states[i], bar)
     }
 
@@ -120,7 +156,8 @@ final class QDE: StrategyPlugin {
         if bar.interval == hourNanos && s.primary != hourNanos || bar.interval == dayNanos {
             let source = bar.interval == hourNanos ? 1 : 2
             let swing = s.swings[source].update(high: bar.high, low: bar.low)
-            for price in [swing.high, swing.low].compactMap({ $0 }) { s.levels.add(price, source: source, weight: Double(source + 1)) }
+            if let high = swing.high { s.levels.add(high, source: source, weight: Double(source + 1)) }
+            if let low = swing.low { s.levels.add(low, source: source, weight: Double(source + 1)) }
             return
         }
         guard bar.interval == s.primary else { return }
@@ -134,7 +171,8 @@ final class QDE: StrategyPlugin {
             if bar.volume > 0 { s.profile.add(price: notional / bar.volume, volume: bar.volume, timeNanos: bar.openTime) }
         }
         let swing = s.swings[0].update(high: bar.high, low: bar.low)
-        for price in [swing.high, swing.low].compactMap({ $0 }) { s.levels.add(price, source: 0, weight: 1) }
+        if let high = swing.high { s.levels.add(high, source: 0, weight: 1) }
+        if let low = swing.low { s.levels.add(low, source: 0, weight: 1) }
         var anyLive = false
         for k in s.live.indices {
             if let live = s.live[k], s.bars - live.bar >= s.settings.ttl { s.live[k] = nil }
@@ -144,7 +182,7 @@ final class QDE: StrategyPlugin {
     }
 
     func onSignal(_ signal: Signal) throws {
-        guard signal.name.hasPrefix("trigger."), let i = positions[signal.symbol] else { return }
+        guard signal.name.hasPrefix("trigger."), let i = slots[signal.symbol] else { return }
         let kind = signal.name.dropFirst("trigger.".count)
         guard let k = triggerKinds.firstIndex(where: { $0.kind == kind }) else { return }
         states[i].live[k] = Live(direction: Double(signal.direction), confidence: min(1, max(0, signal.confidence)), bar: states[i].bars)
@@ -154,16 +192,14 @@ final class QDE: StrategyPlugin {
     /// The score's terms for the symbol's current state (each in [−1, 1]).
     static func terms(_ s: inout State, atr: Double, clusters: [PriceLevels.Level]) -> TermValues {
         var terms = TermValues()
-        let totalKind = s.settings.kindWeights.reduce(0, +)
+        let totalKind = s.settings.totalKindWeight
         var evidence = 0.0
-        for (k, live) in s.live.enumerated() { if let live { evidence += s.settings.kindWeights[k] * live.direction * live.confidence } }
-        terms[.triggers] = totalKind > 0 ? evidence / totalKind : 0
+        for k in s.live.indices { if let live = s.live[k] { evidence += s.settings.kindWeights[k] * live.direction * live.confidence } }
+        terms.triggers = totalKind > 0 ? evidence / totalKind : 0
         if let vwap = s.vwap.value(atNanos: s.lastTime - 1), vwap > 0 {
-            terms[.trend] = clamp((s.close - vwap) / vwap / s.settings.trendScale)
-        } else {
-            terms[.trend] = 0
+            terms.trend = clamp((s.close - vwap) / vwap / s.settings.trendScale)
         }
-        terms[.rsi] = s.rsi.value.map { (50 - $0) / 50 } ?? 0
+        terms.rsi = s.rsi.value.map { (50 - $0) / 50 } ?? 0
         let near = s.settings.nearATR * atr
         var support = 0.0, resistance = 0.0
         for level in clusters {
@@ -171,18 +207,16 @@ final class QDE: StrategyPlugin {
             if distance >= 0 && distance <= near { support = max(support, 1 - distance / near) }
             if distance < 0 && -distance <= near { resistance = max(resistance, 1 + distance / near) }
         }
-        terms[.level] = support - resistance
+        terms.level = support - resistance
         if let profile = s.profile.summary {
             if s.close < profile.low {
-                terms[.valueArea] = 1
+                terms.valueArea = 1
             } else if s.close > profile.high {
-                terms[.valueArea] = -1
+                terms.valueArea = -1
             } else {
                 let half = max(profile.high - profile.low, 1e-12) / 2
-                terms[.valueArea] = clamp((profile.poc - s.close) / half)
+                terms.valueArea = clamp((profile.poc - s.close) / half)
             }
-        } else {
-            terms[.valueArea] = 0
         }
         return terms
     }
@@ -201,18 +235,21 @@ final class QDE: StrategyPlugin {
 
     private func recommend(_ symbol: SymbolID, _ s: inout State, cause: String) throws {
         guard let atr = s.atr.value, atr > 0, s.close.isFinite else { return }
-        let clusters = s.levels.clusters(mergeDistance: s.settings.mergeATR * atr)
+        s.levels.clusters(mergeDistance: s.settings.mergeATR * atr, into: &s.clusters)
+        let clusters = s.clusters
         let terms = Self.terms(&s, atr: atr, clusters: clusters)
         let weights = s.settings.weights
-        let totalWeight = weights.reduce(0, +)
+        let totalWeight = s.settings.totalWeight
         guard totalWeight > 0 else { return }
-        let score = Self.clamp(Term.allCases.enumerated().reduce(0.0) { $0 + weights[$1.offset] * (terms[$1.element] ?? 0) } / totalWeight)
+        var sum = 0.0
+        for (index, term) in Term.all.enumerated() { sum += weights[index] * terms[term] }
+        let score = Self.clamp(sum / totalWeight)
         let direction: Int32 = score > 0 ? 1 : (score < 0 ? -1 : 0)
         // Confidence: strength (|score| / 0.6, capped) times agreement (the weight share of the
         // non-zero terms whose sign agrees with the score).
         var agreeing = 0.0, voting = 0.0
-        for (index, term) in Term.allCases.enumerated() {
-            let value = terms[term] ?? 0, weight = weights[index]
+        for (index, term) in Term.all.enumerated() {
+            let value = terms[term], weight = weights[index]
             guard value != 0, weight > 0 else { continue }
             voting += weight
             if (value > 0) == (score > 0) { agreeing += weight }
@@ -221,22 +258,26 @@ final class QDE: StrategyPlugin {
         var tp: Double?, sl: Double?
         if direction != 0 {
             let d = Double(direction)
-            var target = s.close + d * s.settings.tpATR * atr
-            var stop = s.close - d * s.settings.slATR * atr
-            let levels = clusters.map(\.price)
+            let target = s.close + d * s.settings.tpATR * atr
+            let stop = s.close - d * s.settings.slATR * atr
             let snap = s.settings.snapATR * atr
-            // The nearest level beyond each (further from the entry) within snap_atr.
-            if let level = levels.filter({ ($0 - target) * d > 0 && abs($0 - target) <= snap }).min(by: { abs($0 - target) < abs($1 - target) }) {
-                target = level
+            // The nearest level beyond each (further from the entry) within snap_atr; the first
+            // of equally near ones.
+            var snappedTarget: Double?, snappedStop: Double?
+            for level in clusters {
+                let price = level.price
+                if (price - target) * d > 0 && abs(price - target) <= snap, snappedTarget.map({ abs(price - target) < abs($0 - target) }) ?? true {
+                    snappedTarget = price
+                }
+                if (stop - price) * d > 0 && abs(price - stop) <= snap, snappedStop.map({ abs(price - stop) < abs($0 - stop) }) ?? true {
+                    snappedStop = price
+                }
             }
-            if let level = levels.filter({ (stop - $0) * d > 0 && abs($0 - stop) <= snap }).min(by: { abs($0 - stop) < abs($1 - stop) }) {
-                stop = level
-            }
-            tp = target
-            sl = stop
+            tp = snappedTarget ?? target
+            sl = snappedStop ?? stop
         }
         let vwap = s.vwap.value(atNanos: s.lastTime - 1)
-        var json = JSONWriter(capacity: 512)
+        var json = JSONWriter(capacity: 640)
         json.string("recommendation", Self.recommendation(score))
         json.number("score", score)
         json.string("cause", cause)
@@ -247,14 +288,14 @@ final class QDE: StrategyPlugin {
         json.number("tp", tp)
         json.number("sl", sl)
         json.object("terms") { out in
-            for (index, term) in Term.allCases.enumerated() {
-                out.object(dynamic: term.rawValue) { $0.number("value", terms[term]); $0.number("weight", weights[index]) }
+            for (index, term) in Term.all.enumerated() {
+                out.object(term.key) { $0.number("value", terms[term]); $0.number("weight", weights[index]) }
             }
         }
         json.object("triggers") { out in
             for k in triggerKinds.indices {
                 guard let live = s.live[k] else { continue }
-                out.object(dynamic: triggerKinds[k].kind) {
+                out.object(triggerKeys[k]) {
                     $0.integer("direction", Int(live.direction))
                     $0.number("confidence", live.confidence)
                     $0.integer("age_bars", s.bars - live.bar)
@@ -266,8 +307,7 @@ final class QDE: StrategyPlugin {
             json.number("value_area_low", profile.low)
             json.number("value_area_high", profile.high)
         }
-        let payload = json.finish()
-        try context.emitSignal("qde.recommendation", symbol: symbol, direction: direction, value: score, confidence: confidence, payload: payload)
+        try context.emitSignal("qde.recommendation", symbol: symbol, direction: direction, value: score, confidence: confidence, json: &json)
     }
 }
 

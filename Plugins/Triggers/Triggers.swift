@@ -29,23 +29,6 @@ enum Common {
     static func unit(_ x: Double) -> Double { x.isFinite ? min(1, max(0, x)) : 0 }
 
     static func sign(_ x: Double) -> Int32 { x > 0 ? 1 : (x < 0 ? -1 : 0) }
-
-
-    /// `{"name":number,…}` built in one string (a payload per firing): finite numbers as Swift
-    /// prints them (shortest round-trip), others null.
-    static func payload(_ fields: [(String, Double?)]) -> String {
-        var text = "{"
-        text.reserveCapacity(32 * fields.count)
-        for (index, field) in fields.enumerated() {
-            if index > 0 { text += "," }
-            text += "\""
-            text += field.0
-            text += "\":"
-            if let x = field.1, x.isFinite { text += x.description } else { text += "null" }
-        }
-        text += "}"
-        return text
-    }
 }
 
 /// Per-symbol bookkeeping shared by the kinds: the timeframe and the cooldown.
@@ -85,19 +68,44 @@ struct Gate {
 /// would copy its arrays on every bar).
 struct PerSymbol<State> {
     private var states: [State] = []
-    private var positions: [SymbolID: Int] = [:]
+    private let slots: SymbolSlots
     init(_ context: PluginContext, _ make: (SymbolID) throws -> State) throws {
-        for symbol in context.symbols {
-            positions[symbol] = states.count
-            states.append(try make(symbol))
-        }
+        slots = SymbolSlots(context.symbols)
+        for symbol in context.symbols where states.count < slots.count { states.append(try make(symbol)) }
     }
 
     /// Runs `body` on the symbol's state in place; nil for a symbol not the instance's.
     @discardableResult
     mutating func with<R>(_ symbol: SymbolID, _ body: (inout State) throws -> R) rethrows -> R? {
-        guard let i = positions[symbol] else { return nil }
+        guard let i = slots[symbol] else { return nil }
         return try body(&states[i])
+    }
+}
+
+/// The last `capacity` values, oldest first by logical index (a ring: no shifting per bar).
+struct Window<Element> {
+    private var storage: [Element] = []
+    private var head = 0
+    let capacity: Int
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage.reserveCapacity(capacity)
+    }
+    var count: Int { storage.count }
+    var isFull: Bool { storage.count == capacity }
+    /// Appends, dropping the oldest when full.
+    mutating func append(_ value: Element) {
+        if storage.count < capacity {
+            storage.append(value)
+        } else {
+            storage[head] = value
+            head = head + 1 == capacity ? 0 : head + 1
+        }
+    }
+    /// The `offset`-th oldest value.
+    subscript(_ offset: Int) -> Element {
+        let i = head + offset
+        return storage[i < storage.count ? i : i - storage.count]
     }
 }
 
@@ -139,10 +147,14 @@ final class VolumeSpike: StrategyPlugin {
         guard s.gate.accepts(bar) else { return }
         guard let z = s.zscore.update(volume: bar.volume), z >= s.threshold, s.gate.mayFire else { return }
         s.gate.fired()
+        var json = JSONWriter(capacity: 128)
+        json.number("zscore", z)
+        json.number("volume", bar.volume)
+        json.number("open", bar.open)
+        json.number("close", bar.close)
+        json.number("threshold", s.threshold)
         try context.emitSignal("trigger.volume_spike", symbol: bar.info.symbol, direction: Common.sign(bar.close - bar.open), value: z,
-                               confidence: Common.unit(z / s.threshold - 1),
-                               payload: Common.payload([("zscore", z), ("volume", bar.volume), ("open", bar.open), ("close", bar.close),
-                                                        ("threshold", s.threshold)]))
+                               confidence: Common.unit(z / s.threshold - 1), json: &json)
     }
 }
 
@@ -171,7 +183,7 @@ final class RSIDivergence: StrategyPlugin {
         var rsi: RSI
         let lookback: Int, swing: Int
         /// The last 2·swing + 1 closes and RSI values (nil before RSI has a value).
-        var window: [(close: Double, rsi: Double?)] = []
+        var window: Window<(close: Double, rsi: Double?)>
         var index = -1
         var lastHigh: Point?
         var lastLow: Point?
@@ -183,8 +195,9 @@ final class RSIDivergence: StrategyPlugin {
     init(context: PluginContext) throws {
         self.context = context
         states = try PerSymbol(context) { symbol in
-            State(gate: try Gate(context, symbol: symbol), rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
-                  lookback: Int(try context.int("lookback", symbol: symbol)), swing: Int(try context.int("swing", symbol: symbol)))
+            let swing = Int(try context.int("swing", symbol: symbol))
+            return State(gate: try Gate(context, symbol: symbol), rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
+                         lookback: Int(try context.int("lookback", symbol: symbol)), swing: swing, window: Window(capacity: 2 * swing + 1))
         }
     }
 
@@ -196,13 +209,12 @@ final class RSIDivergence: StrategyPlugin {
         s.index += 1
         let rsi = s.rsi.update(close: bar.close)
         s.window.append((bar.close, rsi))
-        let width = 2 * s.swing + 1
-        if s.window.count > width { s.window.removeFirst() }
-        guard s.window.count == width else { return }
+        guard s.window.isFull else { return }
         let center = s.window[s.swing]
         // Whether the centre's close is above (below) every other close of the window.
         var isHigh = true, isLow = true
-        for (offset, other) in s.window.enumerated() where offset != s.swing {
+        for offset in 0..<s.window.count where offset != s.swing {
+            let other = s.window[offset]
             isHigh = isHigh && center.close > other.close
             isLow = isLow && center.close < other.close
         }
@@ -225,11 +237,14 @@ final class RSIDivergence: StrategyPlugin {
         guard let signal, s.gate.mayFire else { return }
         s.gate.fired()
         let difference = abs(signal.current.rsi - signal.previous.rsi)
+        var json = JSONWriter(capacity: 160)
+        json.number("previous_close", signal.previous.close)
+        json.number("previous_rsi", signal.previous.rsi)
+        json.number("swing_close", signal.current.close)
+        json.number("swing_rsi", signal.current.rsi)
+        json.integer("bars_apart", signal.current.index - signal.previous.index)
         try context.emitSignal("trigger.rsi_divergence", symbol: bar.info.symbol, direction: signal.direction, value: difference,
-                               confidence: Common.unit(difference / 20),
-                               payload: Common.payload([("previous_close", signal.previous.close), ("previous_rsi", signal.previous.rsi),
-                                                        ("swing_close", signal.current.close), ("swing_rsi", signal.current.rsi),
-                                                        ("bars_apart", Double(signal.current.index - signal.previous.index))]))
+                               confidence: Common.unit(difference / 20), json: &json)
     }
 }
 
@@ -253,7 +268,8 @@ final class Breakout: StrategyPlugin {
         var gate: Gate
         var atr: ATR
         let n: Int, mult: Double
-        var highs: [Double] = [], lows: [Double] = []
+        /// The previous n bars' highs and lows.
+        var highs: Window<Double>, lows: Window<Double>
     }
 
     private let context: PluginContext
@@ -262,8 +278,9 @@ final class Breakout: StrategyPlugin {
     init(context: PluginContext) throws {
         self.context = context
         states = try PerSymbol(context) { symbol in
-            State(gate: try Gate(context, symbol: symbol), atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
-                  n: Int(try context.int("n", symbol: symbol)), mult: try context.double("atr_mult", symbol: symbol))
+            let n = Int(try context.int("n", symbol: symbol))
+            return State(gate: try Gate(context, symbol: symbol), atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
+                         n: n, mult: try context.double("atr_mult", symbol: symbol), highs: Window(capacity: n), lows: Window(capacity: n))
         }
     }
 
@@ -275,11 +292,14 @@ final class Breakout: StrategyPlugin {
         defer {
             s.highs.append(bar.high)
             s.lows.append(bar.low)
-            if s.highs.count > s.n { s.highs.removeFirst(); s.lows.removeFirst() }
             s.atr.update(high: bar.high, low: bar.low, close: bar.close)
         }
-        guard s.highs.count == s.n, let atr = s.atr.value, atr > 0, s.gate.mayFire else { return }
-        let high = s.highs.max()!, low = s.lows.min()!
+        guard s.highs.isFull, let atr = s.atr.value, atr > 0, s.gate.mayFire else { return }
+        var high = -Double.infinity, low = Double.infinity
+        for i in 0..<s.n {
+            high = max(high, s.highs[i])
+            low = min(low, s.lows[i])
+        }
         let direction: Int32
         let value: Double
         if bar.close > high + s.mult * atr {
@@ -292,10 +312,13 @@ final class Breakout: StrategyPlugin {
             return
         }
         s.gate.fired()
+        var json = JSONWriter(capacity: 128)
+        json.number("close", bar.close)
+        json.number("level", direction > 0 ? high : low)
+        json.number("atr", atr)
+        json.number("atr_mult", s.mult)
         try context.emitSignal("trigger.breakout", symbol: bar.info.symbol, direction: direction, value: value,
-                               confidence: Common.unit((abs(value) - s.mult) / (1 + s.mult)),
-                               payload: Common.payload([("close", bar.close), ("level", direction > 0 ? high : low), ("atr", atr),
-                                                        ("atr_mult", s.mult)]))
+                               confidence: Common.unit((abs(value) - s.mult) / (1 + s.mult)), json: &json)
     }
 }
 
@@ -340,9 +363,12 @@ final class VolatilitySpike: StrategyPlugin {
         guard let atr = previousATR, atr > 0, let range = s.atr.trueRange, range >= s.k * atr, s.gate.mayFire else { return }
         s.gate.fired()
         let ratio = range / atr
+        var json = JSONWriter(capacity: 96)
+        json.number("true_range", range)
+        json.number("atr", atr)
+        json.number("k", s.k)
         try context.emitSignal("trigger.volatility_spike", symbol: bar.info.symbol, direction: Common.sign(bar.close - bar.open), value: ratio,
-                               confidence: Common.unit(ratio / s.k - 1),
-                               payload: Common.payload([("true_range", range), ("atr", atr), ("k", s.k)]))
+                               confidence: Common.unit(ratio / s.k - 1), json: &json)
     }
 }
 
@@ -393,10 +419,13 @@ final class VWAPDeviation: StrategyPlugin {
         let deviation = (bar.close - vwap) / vwap
         guard abs(deviation) >= s.threshold, s.gate.mayFire else { return }
         s.gate.fired()
+        var json = JSONWriter(capacity: 96)
+        json.number("close", bar.close)
+        json.number("session_vwap", vwap)
+        json.number("threshold", s.threshold)
         try context.emitSignal("trigger.vwap_deviation", symbol: bar.info.symbol,
                                direction: s.trend ? Common.sign(deviation) : -Common.sign(deviation), value: deviation,
-                               confidence: Common.unit(abs(deviation) / s.threshold - 1),
-                               payload: Common.payload([("close", bar.close), ("session_vwap", vwap), ("threshold", s.threshold)]))
+                               confidence: Common.unit(abs(deviation) / s.threshold - 1), json: &json)
     }
 }
 
@@ -493,8 +522,7 @@ final class Prefilter: StrategyPlugin {
         json.number("depth_notional", depth)
         json.number("open_interest", s.openInterest)
         json.integer("bars", s.volumes.count)
-        try context.emitSignal("prefilter.watch", symbol: bar.info.symbol, direction: passes ? 1 : -1, value: s.sum, confidence: 1,
-                               payload: json.finish())
+        try context.emitSignal("prefilter.watch", symbol: bar.info.symbol, direction: passes ? 1 : -1, value: s.sum, confidence: 1, json: &json)
     }
 }
 

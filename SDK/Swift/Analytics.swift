@@ -6,7 +6,9 @@
 /// (below) the values of the `width` bars on each side, known `width` bars after it.
 public struct SwingDetector: Sendable {
     public let width: Int
+    /// The last 2·width + 1 bars, a ring from `head` (no shifting per bar).
     private var window: [(high: Double, low: Double)] = []
+    private var head = 0
 
     public init(width: Int = 3) {
         precondition(width > 0, "swing width must be positive")
@@ -16,12 +18,20 @@ public struct SwingDetector: Sendable {
     /// Takes the next bar's high and low; returns the swing high and/or low confirmed by it
     /// (the bar `width` bars back), if any.
     public mutating func update(high: Double, low: Double) -> (high: Double?, low: Double?) {
-        window.append((high, low))
-        if window.count > 2 * width + 1 { window.removeFirst() }
-        guard window.count == 2 * width + 1 else { return (nil, nil) }
-        let center = window[width]
+        let size = 2 * width + 1
+        if window.count < size {
+            window.append((high, low))
+            guard window.count == size else { return (nil, nil) }
+        } else {
+            window[head] = (high, low)
+            head = head + 1 == size ? 0 : head + 1
+        }
+        let c = head + width
+        let center = window[c < size ? c : c - size]
         var isHigh = true, isLow = true
-        for (i, bar) in window.enumerated() where i != width {
+        for offset in 0..<size where offset != width {
+            let i = head + offset
+            let bar = window[i < size ? i : i - size]
             if bar.high >= center.high { isHigh = false }
             if bar.low <= center.low { isLow = false }
         }
@@ -60,10 +70,17 @@ public struct PriceLevels: Sendable {
     /// Clusters every level: sorted by price, a level within `distance` of the previous one
     /// (chained) joins its cluster. Ascending by price.
     public func clusters(mergeDistance distance: Double) -> [Level] {
-        let all = sorted
         var out: [Level] = []
+        clusters(mergeDistance: distance, into: &out)
+        return out
+    }
+
+    /// `clusters(mergeDistance:)` into `out` (emptied first; its storage is reused, so a caller
+    /// asking on every bar allocates nothing).
+    public func clusters(mergeDistance distance: Double, into out: inout [Level]) {
+        out.removeAll(keepingCapacity: true)
         var weighted = 0.0, strength = 0.0, members = 0, last = -Double.infinity
-        for level in all {
+        for level in sorted {
             if members > 0 && level.price - last > distance {
                 out.append(Level(price: weighted / strength, strength: strength, members: members))
                 weighted = 0; strength = 0; members = 0
@@ -74,7 +91,6 @@ public struct PriceLevels: Sendable {
             last = level.price
         }
         if members > 0 { out.append(Level(price: weighted / strength, strength: strength, members: members)) }
-        return out
     }
 }
 

@@ -109,25 +109,46 @@ public struct PluginContext {
     /// the payload; names are static strings so emitting them costs no allocation.
     public func emitSignal(_ name: String, symbol: SymbolID = .none, direction: Int32 = 0, value: Double = 0,
                            confidence: Double = 1, payload: String = "", fields: KeyValuePairs<StaticString, Double> = [:]) throws(PluginError) {
+        let status = payload.withSlice { payloadSlice in
+            emitSignal(name, symbol: symbol, direction: direction, value: value, confidence: confidence, payload: payloadSlice, fields: fields)
+        }
+        if let failure = status { throw failure }
+    }
+
+    /// Publishes a signal whose payload is `json`'s object (closed here), handed to the host as
+    /// bytes: no `String` is made for a payload a plugin may emit on every bar.
+    public func emitSignal(_ name: String, symbol: SymbolID = .none, direction: Int32 = 0, value: Double = 0,
+                           confidence: Double = 1, json: inout JSONWriter, fields: KeyValuePairs<StaticString, Double> = [:]) throws(PluginError) {
+        let status = json.finishBytes { bytes in
+            let slice = tsh_str(ptr: UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), len: UInt64(bytes.count))
+            return emitSignal(name, symbol: symbol, direction: direction, value: value, confidence: confidence, payload: slice, fields: fields)
+        }
+        if let failure = status { throw failure }
+    }
+
+    /// The host's answer: nil when it took the signal.
+    private func emitSignal(_ name: String, symbol: SymbolID, direction: Int32, value: Double, confidence: Double, payload: tsh_str,
+                            fields: KeyValuePairs<StaticString, Double>) -> PluginError? {
         var error = tsh_error()
         error.struct_size = UInt32(MemoryLayout<tsh_error>.size)
         let status = name.withSlice { nameSlice in
-            payload.withSlice { payloadSlice in
-                withUnsafeTemporaryAllocation(of: tsh_signal_field.self, capacity: max(1, fields.count)) { buffer in
-                    for (i, field) in fields.enumerated() {
-                        buffer[i] = tsh_signal_field(
-                            name: tsh_str(ptr: UnsafeRawPointer(field.key.utf8Start).assumingMemoryBound(to: CChar.self), len: UInt64(field.key.utf8CodeUnitCount)),
-                            value: field.value)
-                    }
-                    var signal = tsh_signal(
-                        struct_size: UInt32(MemoryLayout<tsh_signal>.size), symbol_id: symbol.rawValue, name: nameSlice,
-                        payload: payloadSlice, direction: direction, reserved: 0, value: value, confidence: confidence,
-                        fields: fields.isEmpty ? nil : UnsafePointer(buffer.baseAddress), field_count: UInt32(fields.count), reserved_1_1: 0)
-                    return host.pointee.emit_signal(host, &signal, &error)
+            var signal = tsh_signal(
+                struct_size: UInt32(MemoryLayout<tsh_signal>.size), symbol_id: symbol.rawValue, name: nameSlice,
+                payload: payload, direction: direction, reserved: 0, value: value, confidence: confidence,
+                fields: nil, field_count: 0, reserved_1_1: 0)
+            guard !fields.isEmpty else { return host.pointee.emit_signal(host, &signal, &error) }
+            return withUnsafeTemporaryAllocation(of: tsh_signal_field.self, capacity: fields.count) { buffer in
+                for (i, field) in fields.enumerated() {
+                    buffer[i] = tsh_signal_field(
+                        name: tsh_str(ptr: UnsafeRawPointer(field.key.utf8Start).assumingMemoryBound(to: CChar.self), len: UInt64(field.key.utf8CodeUnitCount)),
+                        value: field.value)
                 }
+                signal.fields = UnsafePointer(buffer.baseAddress)
+                signal.field_count = UInt32(fields.count)
+                return host.pointee.emit_signal(host, &signal, &error)
             }
         }
-        guard status == TSH_OK else { throw PluginError(status: status, Self.message(error)) }
+        return status == TSH_OK ? nil : PluginError(status: status, Self.message(error))
     }
 
     /// A one-shot timer at `time` (ns), repeating every `interval` ns when > 0.

@@ -44,3 +44,67 @@ struct AnalyticsTests {
         #expect(profile.summary!.poc > 199 && profile.summary!.poc < 201)
     }
 }
+
+extension AnalyticsTests {
+    @Test("swings over a long random walk are exactly the bars strictly above (below) the width bars on each side, wrap-around of the window included")
+    func swingsMatchTheirDefinitionOverALongWalk() {
+        var random = SystemRandomNumberGenerator()
+        let width = 3
+        var highs: [Double] = [], lows: [Double] = []
+        var price = 100.0
+        for _ in 0..<2_000 {
+            price += Double(Int.random(in: -3...3, using: &random))
+            highs.append(price + Double(Int.random(in: 0...2, using: &random)))
+            lows.append(price - Double(Int.random(in: 0...2, using: &random)))
+        }
+        var detector = SwingDetector(width: width)
+        for i in highs.indices {
+            let swing = detector.update(high: highs[i], low: lows[i])
+            let center = i - width
+            guard center >= width else {
+                #expect(swing.high == nil && swing.low == nil)
+                continue
+            }
+            let others = (center - width...center + width).filter { $0 != center }
+            let isHigh = others.allSatisfy { highs[$0] < highs[center] }
+            let isLow = others.allSatisfy { lows[$0] > lows[center] }
+            #expect(swing.high == (isHigh ? highs[center] : nil), "bar \(i)")
+            #expect(swing.low == (isLow ? lows[center] : nil), "bar \(i)")
+        }
+    }
+
+    @Test("clusters written into a reused array equal the ones returned, and the array is emptied first")
+    func clustersIntoAReusedArray() {
+        var levels = PriceLevels(sources: 1)
+        for price in [100.0, 100.3, 105, 110, 110.2] { levels.add(price, source: 0, weight: 1) }
+        var out = PriceLevels(sources: 1).clusters(mergeDistance: 1)
+        var stale = PriceLevels(sources: 1)
+        stale.add(1, source: 0, weight: 1)
+        stale.clusters(mergeDistance: 1, into: &out)
+        #expect(out.count == 1)
+        levels.clusters(mergeDistance: 0.5, into: &out)
+        #expect(out == levels.clusters(mergeDistance: 0.5))
+        #expect(out.count == 3)
+    }
+}
+
+struct SymbolSlotsTests {
+    @Test("symbols get slots in the order given; unknown ids have none; a repeated id keeps its first slot")
+    func slotsInOrder() {
+        let slots = SymbolSlots([SymbolID(7), SymbolID(2), SymbolID(7), SymbolID(40)])
+        #expect(slots.count == 3)
+        #expect(slots[SymbolID(7)] == 0)
+        #expect(slots[SymbolID(2)] == 1)
+        #expect(slots[SymbolID(40)] == 2)
+        #expect(slots[SymbolID(3)] == nil)
+        #expect(slots[SymbolID(41)] == nil)
+        #expect(slots[SymbolID.none] == nil)
+    }
+
+    @Test("ids too large for the table are looked up all the same")
+    func largeIds() {
+        let slots = SymbolSlots([SymbolID(1), SymbolID(3_000_000_000)])
+        #expect(slots[SymbolID(3_000_000_000)] == 1)
+        #expect(slots[SymbolID(2_999_999_999)] == nil)
+    }
+}

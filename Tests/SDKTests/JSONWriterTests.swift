@@ -70,3 +70,30 @@ struct JSONFieldsTests {
         #expect(JSONFields.number("missing", in: payload) == nil)
     }
 }
+
+extension JSONWriterTests {
+    @Test("a writer grows past its initial capacity and still writes one valid object")
+    func growsPastItsCapacity() throws {
+        var writer = JSONWriter(capacity: 8)
+        for _ in 0..<200 { writer.number("price", 65_000.12345678) }
+        writer.object("nested") { $0.string("label", "STRONG_BUY"); $0.integer("n", -42) }
+        let text = writer.finish()
+        #expect(text.hasPrefix(#"{"price":65000.12345678,"price":"#))
+        #expect(text.hasSuffix(#","nested":{"label":"STRONG_BUY","n":-42}}"#))
+        #expect(text.utf8.count == 1 + 22 + 199 * 23 + 41)
+    }
+
+    @Test("finishBytes lends exactly the text finish returns")
+    func finishBytesIsTheFinishedText() {
+        func fill(_ writer: inout JSONWriter) {
+            writer.string("recommendation", "BUY")
+            writer.number("score", 0.4321)
+            writer.number("tp", nil)
+        }
+        var a = JSONWriter(), b = JSONWriter()
+        fill(&a)
+        fill(&b)
+        let bytes = b.finishBytes { Array($0) }
+        #expect(String(decoding: bytes, as: UTF8.self) == a.finish())
+    }
+}
