@@ -45,22 +45,36 @@ public struct BookSide: Sendable {
     /// - Complexity: O(log n) to find the level, plus O(distance from the top) to
     ///   insert or remove.
     @inlinable public mutating func set(price: Fixed8, size: Fixed8) {
-        let k = key(price)
+        set(key: key(price), size: size.raw)
+    }
+
+    /// `set(price:size:)` by sort key and raw size; returns the level's raw size before (0 when absent).
+    @inlinable @discardableResult mutating func set(key k: Int64, size: Int64) -> Int64 {
         // Fast path: the best level.
         if let last = levels.last, last.key == k {
-            if size.raw == 0 { levels.removeLast() } else { levels[levels.count - 1].size = size.raw }
-            return
+            if size == 0 { levels.removeLast() } else { levels[levels.count - 1].size = size }
+            return last.size
         }
         let index = lowerBound(k)
         if index < levels.count, levels[index].key == k {
-            if size.raw == 0 {
+            let previous = levels[index].size
+            if size == 0 {
                 levels.remove(at: index)
             } else {
-                levels[index].size = size.raw
+                levels[index].size = size
             }
-        } else if size.raw != 0 {
-            if index == levels.count { levels.append(Level(key: k, size: size.raw)) } else { levels.insert(Level(key: k, size: size.raw), at: index) }
+            return previous
+        } else if size != 0 {
+            if index == levels.count { levels.append(Level(key: k, size: size)) } else { levels.insert(Level(key: k, size: size), at: index) }
         }
+        return 0
+    }
+
+    /// The size at a price (zero when there is no such level).
+    public func size(at price: Fixed8) -> Fixed8 {
+        let k = key(price)
+        let index = lowerBound(k)
+        return index < levels.count && levels[index].key == k ? Fixed8(raw: levels[index].size) : .zero
     }
 
     /// Makes `price`/`size` the only level (none when size is zero): a quote's side.
@@ -144,6 +158,58 @@ public struct OrderBook: Sendable {
         lastUpdate = delta.tsEvent
     }
 
+    /// `apply(_: BookDelta)` that also records in `log` how to undo the row (the level's size
+    /// before it, and a side's levels before a snapshot cleared it), so `before(undoing:)` can
+    /// show the book as it was before the message being received.
+    @inlinable public mutating func apply(_ delta: BookDelta, recording log: inout BookUndoLog) {
+        if delta.isSnapshot {
+            if delta.side == .buy {
+                if !snapshotClearedBids {
+                    log.cleared(isBid: true, bids.levels)
+                    bids.removeAll()
+                    snapshotClearedBids = true
+                }
+            } else if !snapshotClearedAsks {
+                log.cleared(isBid: false, asks.levels)
+                asks.removeAll()
+                snapshotClearedAsks = true
+            }
+        } else {
+            snapshotClearedBids = false
+            snapshotClearedAsks = false
+        }
+        if delta.side == .buy {
+            let k = bids.key(delta.price)
+            log.entries.append(BookUndoLog.Entry(isBid: true, key: k, previous: bids.set(key: k, size: delta.size.raw)))
+        } else {
+            let k = asks.key(delta.price)
+            log.entries.append(BookUndoLog.Entry(isBid: false, key: k, previous: asks.set(key: k, size: delta.size.raw)))
+        }
+        if delta.isEndOfBatch {
+            snapshotClearedBids = false
+            snapshotClearedAsks = false
+        }
+        lastUpdate = delta.tsEvent
+    }
+
+    /// This book with the rows recorded in `log` undone, last first: the book as it was before them.
+    public func before(undoing log: BookUndoLog) -> OrderBook {
+        var book = self
+        var k = log.entries.count - 1
+        while k >= 0 {
+            let entry = log.entries[k]
+            if entry.previous == .min {
+                if entry.isBid { book.bids.levels = log.clearedBids } else { book.asks.levels = log.clearedAsks }
+            } else if entry.isBid {
+                book.bids.set(key: entry.key, size: entry.previous)
+            } else {
+                book.asks.set(key: entry.key, size: entry.previous)
+            }
+            k -= 1
+        }
+        return book
+    }
+
     /// Replaces the top of book from a quote (for venues that only send quotes).
     @inlinable public mutating func apply(_ quote: QuoteTick) {
         bids.setOnly(price: quote.bidPrice, size: quote.bidSize)
@@ -155,5 +221,44 @@ public struct OrderBook: Sendable {
     public var mid: Double? {
         guard let bid = bids.best, let ask = asks.best else { return nil }
         return (bid.price.double + ask.price.double) / 2
+    }
+}
+
+/// What the rows of the L2 message being received changed in a book (`OrderBook.apply(_:recording:)`),
+/// so the book before the message can be rebuilt (`OrderBook.before(undoing:)`).
+public struct BookUndoLog: Sendable {
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var isBid: Bool
+        @usableFromInline var key: Int64
+        /// The level's raw size before the row; `.min`: a snapshot cleared the side (its levels before
+        /// are `clearedBids`/`clearedAsks`).
+        @usableFromInline var previous: Int64
+        @inlinable init(isBid: Bool, key: Int64, previous: Int64) {
+            self.isBid = isBid
+            self.key = key
+            self.previous = previous
+        }
+    }
+
+    @usableFromInline var entries: [Entry] = []
+    @usableFromInline var clearedBids: [BookSide.Level] = []
+    @usableFromInline var clearedAsks: [BookSide.Level] = []
+
+    public init() {}
+
+    /// True when nothing is recorded: the book is the book before the message.
+    @inlinable public var isEmpty: Bool { entries.isEmpty }
+
+    @inlinable mutating func cleared(isBid: Bool, _ levels: [BookSide.Level]) {
+        if isBid { clearedBids = levels } else { clearedAsks = levels }
+        entries.append(Entry(isBid: isBid, key: 0, previous: .min))
+    }
+
+    /// Forgets the message (after it was delivered).
+    @inlinable public mutating func removeAll() {
+        guard !entries.isEmpty else { return }
+        entries.removeAll(keepingCapacity: true)
+        if !clearedBids.isEmpty { clearedBids = [] }
+        if !clearedAsks.isEmpty { clearedAsks = [] }
     }
 }

@@ -152,6 +152,9 @@ public final class Engine: @unchecked Sendable {
     private var bookFromL2: [Bool]
     /// Per symbol: the current L2 message's rows, delivered with its last row.
     private var bookChanges: [[tsh_book_change]]
+    /// Per symbol, while book events are delivered: how to undo the rows of the message being
+    /// received or delivered (the `tsh.book/1` service's "book before the message").
+    private let bookUndo: UnsafeMutablePointer<BookUndoLog>
     /// Per symbol: whether any instance takes book events (rows are collected only then).
     private var bookSubscribed: [Bool]
     /// Per symbol: engine time of the next book snapshot (Int64.max when snapshots are off).
@@ -252,6 +255,8 @@ public final class Engine: @unchecked Sendable {
         self.bookMemory = books.base
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
         self.bookChanges = Array(repeating: [], count: symbols.count)
+        self.bookUndo = .allocate(capacity: max(symbols.count, 1))
+        self.bookUndo.initialize(repeating: BookUndoLog(), count: symbols.count)
         self.bookSubscribed = Array(repeating: false, count: symbols.count)
         self.staleFlags = Array(repeating: 0, count: symbols.count)
         self.nextBookSnapshot = Array(repeating: journal != nil && configuration.bookSnapshotInterval > 0 ? .min : .max, count: symbols.count)
@@ -276,6 +281,8 @@ public final class Engine: @unchecked Sendable {
         for rt in instances where rt.created {
             rt.vtable.destroy(rt.instance)
         }
+        bookUndo.deinitialize(count: books.count)
+        bookUndo.deallocate()
     }
 
     // MARK: - Setup
@@ -731,6 +738,7 @@ public final class Engine: @unchecked Sendable {
         ])
         let now = engineNow()
         bookChanges[i].removeAll(keepingCapacity: true)
+        bookUndo[i].removeAll()
         let marker = BookDelta(symbol: symbol, tsEvent: now, tsRecv: now, side: .buy, price: .zero, size: .zero, flags: [.endOfBatch])
         seq &+= 1
         dispatchBook(symbol, marker, (isSimulated ? UInt16(TSH_EVENT_FLAG_REPLAY) : 0) | flag)
@@ -748,6 +756,21 @@ public final class Engine: @unchecked Sendable {
 
     /// The host's book of a symbol (engine thread only).
     public func book(_ symbol: SymbolID) -> OrderBook { books[symbol.index] }
+
+    /// The host's book of a symbol before the L2 message being delivered or received: during a
+    /// book event's callback, without that event's changes; otherwise as the last book event
+    /// left it (`tsh.book/1`). Engine thread only.
+    func bookBefore(_ symbol: SymbolID) -> OrderBook {
+        let i = symbol.index
+        return bookUndo[i].isEmpty ? bookMemory[i] : bookMemory[i].before(undoing: bookUndo[i])
+    }
+
+    /// The size of one level of `bookBefore(symbol)`.
+    func levelSizeBefore(_ symbol: SymbolID, side: Side, price: Fixed8) -> Fixed8 {
+        let i = symbol.index
+        let book = bookUndo[i].isEmpty ? bookMemory[i] : bookMemory[i].before(undoing: bookUndo[i])
+        return side == .buy ? book.bids.size(at: price) : book.asks.size(at: price)
+    }
 
     /// Engine counters as of the last batch. Thread-safe.
     public func snapshot() -> EngineSnapshot { snapshotState.withLock { $0 } }
@@ -796,12 +819,14 @@ public final class Engine: @unchecked Sendable {
         case .bookDelta(let delta):
             let i = symbol.index
             bookFromL2[i] = true
-            bookMemory[i].apply(delta)
             if bookSubscribed[i] {
+                bookMemory[i].apply(delta, recording: &bookUndo[i])
                 if delta.price.raw != 0 || delta.size.raw != 0 {
                     bookChanges[i].append(tsh_book_change(price: delta.price.double, size: delta.size.double, side: delta.side.rawValue, reserved: 0))
                 }
                 if delta.isEndOfBatch { dispatchBook(symbol, delta, flags) }
+            } else {
+                bookMemory[i].apply(delta)
             }
             guard delta.isEndOfBatch else { return }
         case .bar(let b):
@@ -865,6 +890,7 @@ public final class Engine: @unchecked Sendable {
             dispatch(symbol, PluginEventType.book.maskBit, &e)
         }
         bookChanges[i].removeAll(keepingCapacity: true)
+        bookUndo[i].removeAll()
     }
 
     /// Closes every position in the settled symbol at the final price (a fee-free fill

@@ -1,4 +1,5 @@
 import CStrategyHostSDK
+import Foundation
 import HostCore
 import HostPlugins
 
@@ -147,10 +148,47 @@ enum HostServices {
                 case TSH_SERVICE_METRICS: UnsafeRawPointer(HostServices.metricsService)
                 case TSH_SERVICE_RECORDS: UnsafeRawPointer(HostServices.recordsService)
                 case TSH_SERVICE_BARS: UnsafeRawPointer(HostServices.barsService)
+                case TSH_SERVICE_BOOK: HostServices.offersBookService ? UnsafeRawPointer(HostServices.bookService) : nil
                 default: nil
                 }
             })
     }
+
+    /// False when the environment has `TSH_BOOK_SERVICE=0`: the host then answers `tsh.book/1`
+    /// like an ABI 1.1 host (NULL), so plugins fall back to their own book mirror — for comparing
+    /// the two paths (`scripts/determinism.sh`, the smart-candle benchmark).
+    static let offersBookService: Bool = getenv("TSH_BOOK_SERVICE").map { String(cString: $0) != "0" } ?? true
+
+    /// The `tsh.book/1` table (ABI 1.2); static storage for the life of the process.
+    nonisolated(unsafe) static let bookService: UnsafeMutablePointer<tsh_book_service> = {
+        let table = UnsafeMutablePointer<tsh_book_service>.allocate(capacity: 1)
+        table.initialize(to: tsh_book_service(
+            struct_size: UInt32(MemoryLayout<tsh_book_service>.size),
+            reserved: 0,
+            level_size: { host, symbol, side, price, out in
+                out.pointee = 0
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
+                let id = SymbolID(symbol)
+                guard id.index < rt.engine.books.count else { return TSH_ERR_NOT_FOUND }
+                guard let bookSide = Side(rawValue: side), let price = Fixed8(price) else { return TSH_ERR_INVALID_ARGUMENT }
+                out.pointee = rt.engine.levelSizeBefore(id, side: bookSide, price: price).double
+                return TSH_OK
+            },
+            levels_before: { host, symbol, bids, asks, capacity, outBids, outAsks in
+                outBids.pointee = 0
+                outAsks.pointee = 0
+                let rt = hostRuntime(host)
+                guard rt.engine.isOnEngineThread else { return TSH_ERR_WRONG_THREAD }
+                let id = SymbolID(symbol)
+                guard id.index < rt.engine.books.count else { return TSH_ERR_NOT_FOUND }
+                let book = rt.engine.bookBefore(id)
+                outBids.pointee = hostFill(bids, from: book.bids, capacity: Int(capacity))
+                outAsks.pointee = hostFill(asks, from: book.asks, capacity: Int(capacity))
+                return TSH_OK
+            }))
+        return table
+    }()
 
     /// The `tsh.bars/1` table; static storage for the life of the process.
     nonisolated(unsafe) static let barsService: UnsafeMutablePointer<tsh_bars_service> = {

@@ -67,8 +67,12 @@ final class IcebergDetector: StrategyPlugin {
         let refillNs: Int64, exhaustNs: Int64, forgetNs: Int64
         let minRefills: Int
         let whale: Double, dolphin: Double
-        /// Lots shown per level (tick → lots), by side.
+        /// Lots shown per level (tick → lots), by side: the book's mirror, kept only when the
+        /// host has no book service (ABI < 1.2).
         var book = [TickMap(capacity: 1_024), TickMap(capacity: 1_024)]
+        /// A book event for the symbol arrived (the host's book is its L2 book from then on;
+        /// before, it may hold levels from quotes, which the mirror never had).
+        var hasBook = false
         var tracks: [Key: LevelTrack] = [:]
         /// The ticks with a track, by side: most book rows are at levels nobody traded, and this
         /// answers "tracked?" without hashing a `Key`.
@@ -98,6 +102,9 @@ final class IcebergDetector: StrategyPlugin {
     private var symbolNames: [SymbolID: String] = [:]
     /// State index by symbol id (-1: not ours); symbol ids are small dense integers.
     private var slot: [Int32] = []
+    /// The host's book (ABI 1.2): the size shown at a traded level is read there, so no level
+    /// map is kept; nil from an older host (then the detector mirrors the book).
+    private let hostBook: HostBook?
 
     init(context: PluginContext) throws {
         self.context = context
@@ -120,6 +127,7 @@ final class IcebergDetector: StrategyPlugin {
         states = .allocate(capacity: max(1, made.count))
         states.initialize(from: made, count: made.count)
         stateCount = made.count
+        hostBook = context.hostBook()
     }
 
     deinit {
@@ -145,7 +153,13 @@ final class IcebergDetector: StrategyPlugin {
         guard lots > 0 else { return }
         let time = trade.info.eventTime
         let key = Key(side: side, tick: tick)
-        let shown = state.book[side.rawValue][tick] ?? 0
+        let shown: Int64
+        if let hostBook {
+            // The host's book as the last book event left it: what the mirror would hold.
+            shown = state.hasBook ? Self.lots(hostBook.levelSize(trade.symbol, side: side == .bid ? .buy : .sell, price: trade.price), state.lot) : 0
+        } else {
+            shown = state.book[side.rawValue][tick] ?? 0
+        }
         var track = state.tracks[key] ?? LevelTrack(firstExec: time, lastExec: time, visibleBeforeFirst: shown)
         if time > track.windowDeadline {
             track.windowBaseline = shown
@@ -167,16 +181,24 @@ final class IcebergDetector: StrategyPlugin {
 
     private func onBook(_ book: BookUpdate, _ state: inout State) throws {
         let time = book.info.eventTime
-        if book.isSnapshot {
+        let mirror = hostBook == nil
+        state.hasBook = true
+        if book.isSnapshot && mirror {
             state.book[0].removeAll()
             state.book[1].removeAll()
         }
         let tickSize = state.tick, lotSize = state.lot
         for change in book.changes {
             let side: BookSideID = change.side == .buy ? .bid : .ask
-            let tick = Self.ticks(change.price, tickSize), lots = Self.lots(change.size, lotSize)
-            state.book[side.rawValue][tick] = lots == 0 ? nil : lots
-            guard !state.tracked[side.rawValue].isEmpty, state.tracked[side.rawValue].contains(tick) else { continue }
+            if mirror {
+                let tick = Self.ticks(change.price, tickSize), lots = Self.lots(change.size, lotSize)
+                state.book[side.rawValue][tick] = lots == 0 ? nil : lots
+            }
+            // Most rows are at levels nobody traded.
+            guard !state.tracked[side.rawValue].isEmpty else { continue }
+            let tick = Self.ticks(change.price, tickSize)
+            guard state.tracked[side.rawValue].contains(tick) else { continue }
+            let lots = Self.lots(change.size, lotSize)
             let key = Key(side: side, tick: tick)
             guard var track = state.tracks[key] else { continue }
             if lots == 0 {

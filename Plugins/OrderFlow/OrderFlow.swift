@@ -55,6 +55,11 @@ final class OrderFlow: StrategyPlugin {
     private var finished: [SmartCandle] = []
     private var nextCheck = Int64.min
     private var lateReported = 0
+    /// The host's book (ABI 1.2): the builders read it at a candle's end instead of mirroring
+    /// every L2 row; nil from an older host (then they mirror the book).
+    private var hostBook: HostBook?
+    /// True while in `onBook`: the book as of the last message is the host's current book then.
+    private var inBook = false
 
     init(context: PluginContext) throws {
         self.context = context
@@ -91,6 +96,7 @@ final class OrderFlow: StrategyPlugin {
         builders.initialize(from: made, count: made.count)
         builderCount = made.count
         finished.reserveCapacity(64)
+        hostBook = context.hostBook()
     }
 
     deinit {
@@ -118,9 +124,16 @@ final class OrderFlow: StrategyPlugin {
 
     func onBook(_ book: BookUpdate) throws {
         guard let i = index(book.symbol) else { return }
-        rows.removeAll(keepingCapacity: true)
-        for change in book.changes { rows.append(BookRow(isBid: change.side == .buy, price: change.price, size: change.size)) }
-        rows.withUnsafeBufferPointer { builders[i].bookMessage(time: book.info.eventTime, isSnapshot: book.isSnapshot, changes: $0) }
+        if hostBook != nil {
+            let symbol = book.symbol
+            builders[i].bookMessage(time: book.info.eventTime) { bids, asks in hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks) }
+        } else {
+            rows.removeAll(keepingCapacity: true)
+            for change in book.changes { rows.append(BookRow(isBid: change.side == .buy, price: change.price, size: change.size)) }
+            rows.withUnsafeBufferPointer { builders[i].bookMessage(time: book.info.eventTime, isSnapshot: book.isSnapshot, changes: $0) }
+        }
+        inBook = true
+        defer { inBook = false }
         try advance(book.info.time)
     }
 
@@ -147,7 +160,16 @@ final class OrderFlow: StrategyPlugin {
         var late = 0
         for i in 0..<builderCount {
             finished.removeAll(keepingCapacity: true)
-            builders[i].advance(clock: clock, settle: settle, into: &finished)
+            if hostBook != nil {
+                let symbol = context.symbols[i], current = inBook
+                builders[i].advance(clock: clock, settle: settle, into: &finished) { bids, asks in
+                    // In onBook the host's current book is the book after the message; elsewhere
+                    // "before" leaves out rows of a message still being received.
+                    if current { hostBook!.levels(symbol, bids: &bids, asks: &asks) } else { hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks) }
+                }
+            } else {
+                builders[i].advance(clock: clock, settle: settle, into: &finished)
+            }
             late += builders[i].lateRows
             for candle in finished { try write(candle, symbol: names[i]) }
         }

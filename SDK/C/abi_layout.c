@@ -60,3 +60,6 @@ _Static_assert(offsetof(tsh_book_event, venue_seq) == TSH_BOOK_EVENT_SIZE_V1_0, 
 _Static_assert(sizeof(tsh_book_event) == TSH_BOOK_EVENT_SIZE_V1_0 + 8, "tsh_book_event 1.1 size");
 _Static_assert(TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0), "last 1.0 field is carried");
 _Static_assert(!TSH_HAS_FIELD(tsh_signal, confidence, TSH_SIGNAL_SIZE_V1_0 - 1), "a cut field is not carried");
+/* 1.2: the book service. */
+_Static_assert(sizeof(tsh_book_service) == 24, "tsh_book_service 1.2 layout");
+_Static_assert(offsetof(tsh_book_service, levels_before) == 16, "tsh_book_service 1.2 layout");

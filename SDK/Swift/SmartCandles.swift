@@ -174,6 +174,9 @@ public struct SmartCandleBuilder: Sendable {
     private let nested: Bool
     private var previousQuote: (bidPrice: Double, bidSize: Double, askPrice: Double, askSize: Double)?
     private var currentFeatures: BookFeatures?
+    /// Host-book mode: the levels last read (reused buffers).
+    private var readBids: [BookLevel] = []
+    private var readAsks: [BookLevel] = []
 
     public init(timeframes: [Int64], parameters: SmartCandleParameters) {
         precondition(!timeframes.isEmpty && timeframes.allSatisfy { $0 > 0 }, "timeframes must be positive")
@@ -246,6 +249,26 @@ public struct SmartCandleBuilder: Sendable {
         currentFeatures = nil
     }
 
+    /// Fills `bids` and `asks` with every level of a book, best first (host-book mode).
+    public typealias BookReader = (_ bids: inout [BookLevel], _ asks: inout [BookLevel]) -> Void
+
+    /// One whole L2 message in host-book mode: the builder keeps no mirror of the book and
+    /// reads it from the caller when a feature needs it. `bookBefore` gives the book just before
+    /// this message (e.g. `HostBook.levelsBefore` during the book event); it is called only
+    /// when a candle ends at or before `time` and the book exists. Use one mode per builder:
+    /// after this call, `advance(clock:settle:into:book:)` (the mirror is never filled).
+    public mutating func bookMessage(time: Int64, bookBefore: BookReader) {
+        for k in tracks.indices {
+            let end = Self.floor(time, tracks[k].timeframe)
+            if end > tracks[k].capturedEnd {
+                let features = readFeatures(bookBefore)
+                tracks[k].capture(end: end, features: features)
+            }
+        }
+        book.exists = true
+        currentFeatures = nil
+    }
+
     /// One whole L2 message (all its rows); see the buffer variant.
     public mutating func bookMessage(time: Int64, isSnapshot: Bool, changes: [BookRow]) {
         changes.withUnsafeBufferPointer { bookMessage(time: time, isSnapshot: isSnapshot, changes: $0) }
@@ -274,6 +297,17 @@ public struct SmartCandleBuilder: Sendable {
 
     /// `advance(clock:settle:)` appending into `out` (no allocation when it has the capacity).
     public mutating func advance(clock: Int64, settle: Int64, into out: inout [SmartCandle]) {
+        advance(clock: clock, settle: settle, into: &out, reader: nil)
+    }
+
+    /// `advance(clock:settle:into:)` in host-book mode (`bookMessage(time:bookBefore:)`): `book`
+    /// gives the book as of the last L2 message applied (in the callback of a book event: with
+    /// its changes), read only when a candle that captured no book becomes final.
+    public mutating func advance(clock: Int64, settle: Int64, into out: inout [SmartCandle], book: BookReader) {
+        withoutActuallyEscaping(book) { advance(clock: clock, settle: settle, into: &out, reader: $0) }
+    }
+
+    private mutating func advance(clock: Int64, settle: Int64, into out: inout [SmartCandle], reader: BookReader?) {
         let h = clock.subtractingReportingOverflow(settle)
         let limit = h.overflow ? (settle > 0 ? Int64.min : Int64.max) : h.partialValue
         if limit > horizon { horizon = limit }
@@ -288,7 +322,7 @@ public struct SmartCandleBuilder: Sendable {
                 guard let next = tracks[k].next, next + tracks[k].timeframe == end else { continue }
                 var features = tracks[k].capturedFeatures(end: end)
                 if features == nil {
-                    features = bookFeatures()
+                    features = reader.map { readFeatures($0) } ?? bookFeatures()
                     tracks[k].capturedEnd = max(tracks[k].capturedEnd, end)
                 }
                 out.append(tracks[k].finalize(book: features!, vpin: vpin.value))
@@ -317,6 +351,18 @@ public struct SmartCandleBuilder: Sendable {
 
     private mutating func bookFeatures() -> BookFeatures {
         if let currentFeatures { return currentFeatures }
+        let f = book.features(parameters)
+        currentFeatures = f
+        return f
+    }
+
+    /// Host-book mode: the features of the book `read` gives (loaded into `book`, which then
+    /// holds that book until the next read), cached until the next L2 message.
+    private mutating func readFeatures(_ read: BookReader) -> BookFeatures {
+        if let currentFeatures { return currentFeatures }
+        guard book.exists else { return BookFeatures() }
+        read(&readBids, &readAsks)
+        book.load(bidsBestFirst: readBids, asksBestFirst: readAsks)
         let f = book.features(parameters)
         currentFeatures = f
         return f
@@ -695,6 +741,29 @@ struct Book: Sendable {
         }
         bids.normalizeSnapshot()
         asks.normalizeSnapshot()
+    }
+
+    /// Replaces both sides with levels given best first (host-book mode); levels of size 0 are
+    /// left out, as the mirror has none.
+    mutating func load(bidsBestFirst bidLevels: [BookLevel], asksBestFirst askLevels: [BookLevel]) {
+        bids.removeAll()
+        asks.removeAll()
+        var k = bidLevels.count - 1
+        while k >= 0 {
+            if bidLevels[k].size > 0 {
+                bids.keys.append(bidLevels[k].price)
+                bids.sizes.append(bidLevels[k].size)
+            }
+            k -= 1
+        }
+        k = askLevels.count - 1
+        while k >= 0 {
+            if askLevels[k].size > 0 {
+                asks.keys.append(-askLevels[k].price)
+                asks.sizes.append(askLevels[k].size)
+            }
+            k -= 1
+        }
     }
 
     func features(_ p: SmartCandleParameters) -> BookFeatures {

@@ -236,6 +236,19 @@ public struct PluginContext {
                 asks.prefix(Int(na)).map { BookLevel(price: $0.price, size: $0.size) })
     }
 
+    // MARK: The host's book, before the message (SDK 1.2)
+
+    /// The host's `tsh.book/1` service (ABI 1.2): one level's size, and the book as it was before
+    /// the L2 message being delivered. nil from an older host. Look it up once (e.g. in `init`)
+    /// and keep it: it lives as long as the instance.
+    public func hostBook() -> HostBook? {
+        guard let service = host.pointee.get_service(host, TSH_SERVICE_BOOK) else { return nil }
+        let table = service.assumingMemoryBound(to: tsh_book_service.self)
+        // A host that sent a shorter table than this SDK's 1.2 layout offers no usable service.
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<tsh_book_service>.size) else { return nil }
+        return HostBook(host: host, table: table)
+    }
+
     /// This instance's position in `symbol` (its own mode only).
     ///
     /// - Throws: `PluginError` with the host's status when the host cannot answer — e.g.
@@ -409,6 +422,79 @@ extension String {
         var copy = self
         return try copy.withUTF8 { buffer in
             try body(tsh_str(ptr: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), len: UInt64(buffer.count)))
+        }
+    }
+}
+
+/// Reads of the host's L2 book (`PluginContext.hostBook()`, ABI 1.2) — no mirror of the book in
+/// the plugin. "Before" is the book without the L2 message being delivered: during `onBook`,
+/// the book before that event's changes; in any other callback, the book as the last book
+/// event left it. The host's book holds levels from quotes for a symbol with no L2 feed, so read
+/// it for L2 only once a book event for the symbol arrived.
+///
+/// - Important: Engine thread only (from the plugin's callbacks), like `PluginContext`.
+public struct HostBook {
+    let host: UnsafePointer<tsh_host>
+    let table: UnsafePointer<tsh_book_service>
+    /// Reused buffers of the level reads.
+    private var bidBuffer: [tsh_book_level] = []
+    private var askBuffer: [tsh_book_level] = []
+
+    init(host: UnsafePointer<tsh_host>, table: UnsafePointer<tsh_book_service>) {
+        self.host = host
+        self.table = table
+    }
+
+    /// The size of the level at `price` on `side` (`.buy` = bid) before the message; 0 when
+    /// there is none (or the host refused the call).
+    @inline(__always)
+    public func levelSize(_ symbol: SymbolID, side: Side, price: Double) -> Double {
+        var size = 0.0
+        guard table.pointee.level_size(host, symbol.rawValue, side.rawValue, price, &size) == TSH_OK else { return 0 }
+        return size
+    }
+
+    /// Every level of each side of the book before the message, best first, into `bids` and
+    /// `asks` (replacing their contents). False (both empty) when the host refused the call.
+    @discardableResult
+    public mutating func levelsBefore(_ symbol: SymbolID, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        let levels = table.pointee.levels_before
+        return read(symbol, bids: &bids, asks: &asks) { host, symbol, b, a, capacity, nb, na in levels(host, symbol, b, a, capacity, nb, na) }
+    }
+
+    /// Every level of each side of the host's current book (`tsh_host.book_levels`: during
+    /// `onBook`, with that event's changes), best first.
+    @discardableResult
+    public mutating func levels(_ symbol: SymbolID, bids: inout [BookLevel], asks: inout [BookLevel]) -> Bool {
+        let levels = host.pointee.book_levels
+        return read(symbol, bids: &bids, asks: &asks) { host, symbol, b, a, capacity, nb, na in levels(host, symbol, b, a, capacity, nb, na) }
+    }
+
+    private typealias LevelRead = (UnsafePointer<tsh_host>, tsh_symbol_id, UnsafeMutablePointer<tsh_book_level>?, UnsafeMutablePointer<tsh_book_level>?,
+                                   UInt32, UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt32>) -> tsh_status
+
+    /// Reads with buffers that double until neither side fills them.
+    private mutating func read(_ symbol: SymbolID, bids: inout [BookLevel], asks: inout [BookLevel], _ call: LevelRead) -> Bool {
+        bids.removeAll(keepingCapacity: true)
+        asks.removeAll(keepingCapacity: true)
+        if bidBuffer.isEmpty {
+            bidBuffer = Array(repeating: tsh_book_level(), count: 256)
+            askBuffer = bidBuffer
+        }
+        while true {
+            var nb: UInt32 = 0, na: UInt32 = 0
+            let capacity = bidBuffer.count
+            let status = bidBuffer.withUnsafeMutableBufferPointer { b in
+                askBuffer.withUnsafeMutableBufferPointer { a in call(host, symbol.rawValue, b.baseAddress, a.baseAddress, UInt32(capacity), &nb, &na) }
+            }
+            guard status == TSH_OK else { return false }
+            if Int(nb) < capacity && Int(na) < capacity {
+                for k in 0..<Int(nb) { bids.append(BookLevel(price: bidBuffer[k].price, size: bidBuffer[k].size)) }
+                for k in 0..<Int(na) { asks.append(BookLevel(price: askBuffer[k].price, size: askBuffer[k].size)) }
+                return true
+            }
+            bidBuffer = Array(repeating: tsh_book_level(), count: capacity * 2)
+            askBuffer = bidBuffer
         }
     }
 }

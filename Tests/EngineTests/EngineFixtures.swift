@@ -246,10 +246,39 @@ final class BookSequenceProbe: StrategyPlugin {
     func onBook(_ book: StrategySDK.BookUpdate) throws { log.add("book seq \(book.venueSequence) changes \(book.changes.count)") }
 }
 
+/// Reads the host's book through `tsh.book/1` (SDK 1.2): on each book event, the book before it
+/// ("before bids 100x1 asks 101x2") and the size at bid 100; on each trade, the size at the
+/// traded level ("trade 101 shows 2.0").
+final class BookBeforeProbe: StrategyPlugin {
+    static let kind = PluginKind(id: "book_before_probe", description: "reads the book before each message", roles: [.detector], events: [.book, .trade])
+    let log: Observations
+    var book: HostBook?
+    init(context: PluginContext) throws {
+        log = observe(context.instanceID)
+        book = context.hostBook()
+        if book == nil { log.add("no book service") }
+    }
+
+    static func text(_ levels: [StrategySDK.BookLevel]) -> String { levels.map { "\($0.price)x\($0.size)" }.joined(separator: ",") }
+
+    func onBook(_ update: StrategySDK.BookUpdate) throws {
+        var bids: [StrategySDK.BookLevel] = [], asks: [StrategySDK.BookLevel] = []
+        book!.levelsBefore(update.symbol, bids: &bids, asks: &asks)
+        let bid100 = book!.levelSize(update.symbol, side: .buy, price: 100)
+        log.add("before bids \(Self.text(bids)) asks \(Self.text(asks)) bid100 \(bid100)")
+    }
+
+    func onTrade(_ trade: StrategySDK.Trade) throws {
+        let side: StrategySDK.Side = trade.aggressor == .buy ? .sell : .buy
+        log.add("trade \(trade.price) shows \(book!.levelSize(trade.symbol, side: side, price: trade.price))")
+    }
+}
+
 let testManifest = PluginManifest(id: "dev.test.engine", name: "engine tests", version: "1.0.0", description: "in-process",
                                   kinds: [Recorder.self, OrderProbe.self, TimerProbe.self, BarRecorder.self, BarFlowRecorder.self,
                                           RecommendationScript.self, TwoSignals.self, TriggerConsumer.self, FailsOnFirstSymbol.self,
-                                          RecordWriter.self, FieldReader.self, BarHistoryProbe.self, BookSequenceProbe.self])
+                                          RecordWriter.self, FieldReader.self, BarHistoryProbe.self, BookSequenceProbe.self,
+                                          BookBeforeProbe.self])
 
 /// Builds an engine spec for one of the in-process kinds.
 func spec(_ kindIndex: Int, id: String, symbols: [HostCore.SymbolID], params: [String: ParameterValue] = [:]) -> InstanceSpec {

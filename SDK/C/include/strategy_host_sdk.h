@@ -70,9 +70,13 @@ extern "C" {
 /* History: 1.0 — the first stable ABI. 1.1 — bar events carry quote, buy and sell volume,
  * VWAP and the trade count (tsh_bar_event.fields says which); kinds may declare the signals
  * they consume (TSH_EXT_SIGNAL_SINK); trade events carry the venue's trade id. A 1.0 plugin loads on a 1.1
- * host unchanged; a 1.1 plugin on a 1.0 host is refused at load. */
+ * host unchanged; a 1.1 plugin on a 1.0 host is refused at load. 1.2 — the TSH_SERVICE_BOOK
+ * service (one level's size, and the book as it was before the L2 message being delivered),
+ * so a plugin reads the host's book instead of mirroring it. Nothing else changed: 1.0 and 1.1
+ * plugins load on a 1.2 host and get the same events; a 1.2 plugin on an older host is
+ * refused at load (get_service returns NULL for the service there anyway). */
 #define TSH_ABI_MAJOR 1
-#define TSH_ABI_MINOR 1
+#define TSH_ABI_MINOR 2
 #define TSH_ABI_REVISION 0
 
 /** The one symbol every plugin exports. */
@@ -648,6 +652,33 @@ typedef struct tsh_bars_service {
                                    void *_Nullable out, uint32_t element_size, uint32_t capacity,
                                    uint32_t *_Nonnull out_count);
 } tsh_bars_service;
+
+#define TSH_SERVICE_BOOK "tsh.book/1"
+
+/** ABI 1.2: reads of the host's L2 book (the one tsh_book_event reports) as it was before the
+ *  L2 message being delivered: during a book event's callback, the book without that event's
+ *  changes (a snapshot's included: the levels it cleared come back); in any other callback, the
+ *  book after the last book event delivered for the symbol (rows of a message still being
+ *  received left out). A plugin that needs the book at a moment in the stream (e.g. "just before
+ *  the first message past a candle's end") reads it here instead of keeping its own mirror.
+ *  Levels from quotes (a symbol with no L2 feed) are in the host's book too: a plugin that wants
+ *  L2 only reads it after its first book event for the symbol. The host answers for any symbol
+ *  it knows; TSH_ERR_NOT_FOUND for another id. */
+typedef struct tsh_book_service {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /** [engine-thread] The size of the level at `price` on `side` (TSH_SIDE_BUY = bid), 0 when
+     *  there is none; the price is rounded to the host's 1e-8 grid. */
+    tsh_status (*_Nonnull level_size)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id, tsh_side side,
+                                      double price, double *_Nonnull out_size);
+    /** [engine-thread] Like tsh_host.book_levels (best `capacity` levels of each side, best
+     *  first, either buffer may be NULL), of the book before the message. A side with as many
+     *  levels as `capacity` may have more: ask again with a larger buffer. */
+    tsh_status (*_Nonnull levels_before)(const tsh_host *_Nonnull host, tsh_symbol_id symbol_id,
+                                         tsh_book_level *_Nullable bids, tsh_book_level *_Nullable asks,
+                                         uint32_t capacity, uint32_t *_Nonnull out_bid_count,
+                                         uint32_t *_Nonnull out_ask_count);
+} tsh_book_service;
 
 /* ------------------------------------------------------------------------------ */
 /* Plugin side: parameters, kinds, the manifest                                    */
