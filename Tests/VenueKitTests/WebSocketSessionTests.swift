@@ -107,16 +107,23 @@ private final class ScriptHandler: ChannelInboundHandler {
     }
 }
 
+/// Log lines, readable from any thread.
+private final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
 /// Records log lines (level, message, metadata).
 private struct LogCapture: LogHandler {
-    let lines: Mutex<[String]>
+    let lines: LogLines
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let line = "\(event.level) \(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
-        lines.withLock { $0.append(line) }
+        lines.append(line)
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -130,7 +137,7 @@ private final class SocketProbe: Sendable {
     /// Messages as received, with `|` for every read end.
     let trace = Mutex<[String]>([])
     let events = Mutex<[ConnectionEvent]>([])
-    let logLines = Mutex<[String]>([])
+    let logLines = LogLines()
     let outbox = Mutex<Outbox?>(nil)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
@@ -210,7 +217,7 @@ struct WebSocketSessionTests {
         #expect(probe.disconnectReasons.first == "message larger than 1024 bytes")
         #expect(await eventually { server.closeCodes.withLock { $0 } == [1009] })
         #expect(probe.messages.isEmpty)
-        #expect(probe.logLines.withLock { $0 }.contains { $0.hasPrefix("warning WebSocket message larger than allowed") && $0.contains("ws.max_message_size=1024") })
+        #expect(probe.logLines.all.contains { $0.hasPrefix("warning WebSocket message larger than allowed") && $0.contains("ws.max_message_size=1024") })
         await probe.stop()
         await server.stop()
     }

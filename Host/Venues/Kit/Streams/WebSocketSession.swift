@@ -102,8 +102,16 @@ final class WebSocketSessionHandler: ChannelInboundHandler, RemovableChannelHand
         ended = eventLoop.makePromise(of: WebSocketEnd.self)
     }
 
-    /// The upgrade is done: open the session (subscription first, then any outbox frame), before any frame is read.
-    func handlerAdded(context: ChannelHandlerContext) {
+    private var context: ChannelHandlerContext?
+    private var started = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    /// The upgrade is done (writes go through, frames that came with the 101 answer are not read
+    /// yet): open the session — subscription first, then any outbox frame.
+    func start() {
+        guard !started, !finished, let context else { return }
+        started = true
         let channel = context.channel
         let outbox = Outbox { frame in
             // Through the event loop's queue, so frames leave in the order they were sent, after the subscription.
@@ -129,9 +137,13 @@ final class WebSocketSessionHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { finish() }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+        self.context = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !started { start() }
         let frame = unwrapInboundIn(data)
         sawFrame = true
         switch frame.opcode {
@@ -307,7 +319,14 @@ package enum WebSocketConnector {
                 var configuration = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: upgradeConfiguration)
                 // Frames the server sends right behind its 101 response must reach the decoder.
                 configuration.leftOverBytesStrategy = .forwardBytes
-                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+                let upgraded = try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: configuration)
+                // Runs as the upgrade handler reports success: writes pass from then on, and the
+                // frames it buffered are delivered right after.
+                upgraded.assumeIsolated().whenSuccess { result in
+                    guard case .websocket = result else { return }
+                    try? channel.pipeline.syncOperations.handler(type: WebSocketSessionHandler.self).start()
+                }
+                return upgraded
             }
         }
         do {
