@@ -254,7 +254,9 @@ package final class ReconnectingWebSocket: Sendable {
         let step = max(min(Self.nanoseconds(heartbeat.interval), staleNs / 4), 5_000_000)
         while true {
             try await Task.sleep(for: .nanoseconds(step))
-            if monotonicNanos() - attempt.lastInboundNs.load(ordering: .relaxed) > staleNs { throw StaleError() }
+            // Until the session opened (connect, TLS, upgrade on busy event loops) allow at least 10 s.
+            let limit = attempt.opened.load(ordering: .relaxed) ? staleNs : max(staleNs, 10_000_000_000)
+            if monotonicNanos() - attempt.lastInboundNs.load(ordering: .relaxed) > limit { throw StaleError() }
         }
     }
 
