@@ -25,12 +25,12 @@ let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", packa
 let histogram = Target.Dependency.product(name: "Histogram", package: "hdrhistogram-swift")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
-let wsClient = Target.Dependency.product(name: "WSClient", package: "swift-websocket")
 let hummingbirdWebSocket = Target.Dependency.product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let nioWebSocket = Target.Dependency.product(name: "NIOWebSocket", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 
 // MARK: - Swift settings applied to every Swift target
@@ -82,8 +82,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -123,7 +123,7 @@ let package = Package(
         // MARK: Venues — the venue-neutral kit, then one folder per venue (streams, REST, fakes, live)
         .target(
             name: "VenueKit",
-            dependencies: ["HostCore", wsClient, asyncHTTPClient, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["HostCore", asyncHTTPClient, nioCore, nioPosix, nioHTTP1, nioWebSocket, nioSSL, logging],
             path: "Host/Venues/Kit", exclude: ["Fakes"]
         ),
         .target(
@@ -132,14 +132,14 @@ let package = Package(
             path: "Host/Venues/Kit/Fakes"
         ),
         // Binance spot and Bybit v5: streams, REST and live in one module each, fakes beside.
-        .target(name: "Binance", dependencies: ["HostCore", "VenueKit", wsClient, asyncHTTPClient, nioCore, nioHTTP1, logging],
+        .target(name: "Binance", dependencies: ["HostCore", "VenueKit", asyncHTTPClient, nioCore, nioHTTP1, logging],
                 path: "Host/Venues/Binance", exclude: ["Fakes"]),
         .target(
             name: "BinanceFakes",
             dependencies: ["HostCore", "VenueKit", "VenueFakes", "Binance", hummingbird, hummingbirdWebSocket, nioCore, nioWebSocket, logging, httpTypes],
             path: "Host/Venues/Binance/Fakes"
         ),
-        .target(name: "Bybit", dependencies: ["HostCore", "VenueKit", wsClient, asyncHTTPClient, nioCore, nioHTTP1, logging],
+        .target(name: "Bybit", dependencies: ["HostCore", "VenueKit", asyncHTTPClient, nioCore, nioHTTP1, logging],
                 path: "Host/Venues/Bybit", exclude: ["Fakes"]),
         .target(
             name: "BybitFakes",
@@ -150,7 +150,7 @@ let package = Package(
         // libsecp256k1 for EIP-712 order signatures (Debian: libsecp256k1-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CSecp256k1", path: "Host/CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
         .target(name: "PolymarketSigning", dependencies: ["HostCore", "VenueKit", "CSecp256k1", crypto], path: "Host/Venues/Polymarket/Signing"),
-        .target(name: "PolymarketStreams", dependencies: ["HostCore", "VenueKit", wsClient, nioCore, nioPosix, logging], path: "Host/Venues/Polymarket/Streams"),
+        .target(name: "PolymarketStreams", dependencies: ["HostCore", "VenueKit", nioCore, nioPosix, logging], path: "Host/Venues/Polymarket/Streams"),
         .target(name: "PolymarketREST", dependencies: ["HostCore", "VenueKit", "PolymarketSigning", asyncHTTPClient, nioCore, nioHTTP1, logging], path: "Host/Venues/Polymarket/REST"),
         .target(
             name: "PolymarketFakes",
@@ -231,7 +231,8 @@ let package = Package(
                            "HostCore", "HostPlugins", "HostTesting", "HostCLI"],
             path: "Tests/PolymarketLiveTests"
         ),
-        .testTarget(name: "VenueKitTests", dependencies: ["VenueKit", "VenueFakes", "HostCore", logging], path: "Tests/VenueKitTests"),
+        .testTarget(name: "VenueKitTests", dependencies: ["VenueKit", "VenueFakes", "HostCore", logging, nioCore, nioPosix, nioHTTP1, nioWebSocket],
+                    path: "Tests/VenueKitTests"),
         .testTarget(name: "BinanceTests", dependencies: ["Binance", "BinanceFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],
                     path: "Tests/BinanceTests"),
         .testTarget(name: "BybitTests", dependencies: ["Bybit", "BybitFakes", "VenueKit", "VenueFakes", "HostCore", asyncHTTPClient, logging],

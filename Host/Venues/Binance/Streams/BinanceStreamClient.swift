@@ -29,10 +29,12 @@ extension HeartbeatPolicy {
 ///   replacement has delivered data for ``Configuration/overlap``. Both feed the same
 ///   ``BinanceFeedProcessor``, which drops what arrives twice (depth by update ids, trades
 ///   by id, quotes by `u`), so nothing is lost and nothing is doubled;
-/// - keep-alive: Binance pings every 20 s; swift-websocket's `WebSocketHandler.onPing`
-///   answers every ping frame with a pong echoing its payload (WSCore/WebSocketHandler.swift,
-///   WebSocketStateMachine.receivedPing), so no application keep-alive is sent
+/// - keep-alive: Binance pings every 20 s; the kit's `WebSocketSessionHandler` answers every
+///   ping frame with a pong echoing its payload, so no application keep-alive is sent
 ///   (`KeepAlive.none`).
+///
+/// Frames are parsed and applied on the connection's NIO event loop; the events of one socket
+/// read reach the sink in one call (`SocketHooks.readComplete`).
 ///
 /// A shard whose connections are all lost marks its depth books stale; after the reconnect
 /// the first diffs buffer and a new snapshot is fetched. A gap does the same for one symbol.
@@ -137,6 +139,9 @@ public final class BinanceStreamClient: Sendable {
         /// Open connections (generation numbers) per shard.
         var open: [Set<Int>]
         var snapshotRequests: AsyncStream<String>.Continuation?
+        /// Events of the socket read under way, handed to the sink once at its end (one engine
+        /// hand-off per read instead of per frame), before any status change and before a snapshot's events.
+        var pending: [MarketEvent] = []
     }
 
     /// - Parameters:
@@ -366,7 +371,8 @@ public final class BinanceStreamClient: Sendable {
                 var parser = BinanceStreamParser(timeUnit: timeUnit)
                 return { text, receivedNs in self.receive(text, receivedNs: receivedNs, parser: &parser, generation: generation) }
             },
-            event: { [self] event in connectionEvent(event, generation: generation, shard: index) }
+            event: { [self] event in connectionEvent(event, generation: generation, shard: index) },
+            readComplete: { [self] in shared.withLock { flushLocked(&$0) } }
         )
     }
 
@@ -419,8 +425,9 @@ public final class BinanceStreamClient: Sendable {
         }
         deliver(generation: generation) { shared, effects in
             var events: [MarketEvent] = []
+            swap(&events, &shared.pending)
             shared.processor.process(message, tsRecv: receivedNs, events: &events, effects: &effects)
-            if !events.isEmpty { sink.events(events) }
+            swap(&events, &shared.pending)
         }
     }
 
@@ -442,6 +449,7 @@ public final class BinanceStreamClient: Sendable {
             for effect in effects {
                 switch effect {
                 case .status(let symbol, let stale, let reason):
+                    flushLocked(&shared)
                     logger.info(stale ? "Binance book stale" : "Binance book fresh", metadata: ["symbol.id": "\(symbol)", "book.reason": "\(reason)"])
                     sink.status(symbol, stale, reason)
                 case .requestSnapshot(let venueSymbol):
@@ -456,7 +464,16 @@ public final class BinanceStreamClient: Sendable {
                     ])
                 }
             }
+            // Snapshots and status changes are not part of a socket read: hand their events on now.
+            if generation == nil { flushLocked(&shared) }
         }
+    }
+
+    /// Hands the gathered events to the sink (under the lock, so one symbol's events stay in order).
+    private func flushLocked(_ shared: inout Shared) {
+        guard !shared.pending.isEmpty else { return }
+        sink.events(shared.pending)
+        shared.pending.removeAll(keepingCapacity: true)
     }
 
     // MARK: Snapshots
@@ -488,8 +505,9 @@ public final class BinanceStreamClient: Sendable {
                 deliver(generation: nil) { shared, effects in
                     let before = shared.processor.bookCounts.snapshotsRejected
                     var events: [MarketEvent] = []
+                    swap(&events, &shared.pending)
                     shared.processor.applySnapshot(snapshot, venueSymbol: venueSymbol, tsRecv: receivedNs, events: &events, effects: &effects)
-                    if !events.isEmpty { sink.events(events) }
+                    swap(&events, &shared.pending)
                     rejected = shared.processor.bookCounts.snapshotsRejected != before
                     // A rejected snapshot is asked for again below, after a pause, not at once.
                     if rejected { effects.removeAll { $0 == .requestSnapshot(venueSymbol: venueSymbol) } }

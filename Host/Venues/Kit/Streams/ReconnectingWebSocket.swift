@@ -3,13 +3,14 @@ import HostCore
 import Logging
 import NIOCore
 import Synchronization
-import WSClient
 
-/// Sends frames on the currently open connection; frames are written in order by one writer.
+/// Sends text frames on the currently open connection, in the order they were sent (after the
+/// subscription); frames sent after the connection closed are dropped.
 package struct Outbox: Sendable {
-    package let continuation: AsyncStream<String>.Continuation
-    package init(continuation: AsyncStream<String>.Continuation) { self.continuation = continuation }
-    package func send(_ frame: String) { continuation.yield(frame) }
+    private let write: @Sendable (String) -> Void
+    package init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
+    package init(continuation: AsyncStream<String>.Continuation) { self.write = { continuation.yield($0) } }
+    package func send(_ frame: String) { write(frame) }
 }
 
 /// What a client plugs into ``ReconnectingWebSocket``.
@@ -19,8 +20,12 @@ package struct SocketHooks: Sendable {
     package var opened: @Sendable (_ outbox: Outbox) -> (frames: [String], items: Int)
     /// The connection closed; drop the outbox.
     package var closed: @Sendable () -> Void
-    /// Builds the per-connection receiver (it may keep parser state; called on one task only).
+    /// Builds the per-connection receiver (it may keep parser state). The receiver runs on the
+    /// connection's NIO event loop, one text message at a time.
     package var makeReceiver: @Sendable () -> (_ text: String, _ receivedNs: Int64) -> Void
+    /// The end of one socket read that delivered at least one data message to the receiver (and
+    /// once more when the connection closes): hand what the receiver gathered on as one batch.
+    package var readComplete: @Sendable () -> Void
     /// Connection life events.
     package var event: @Sendable (ConnectionEvent) -> Void
     /// The venue's application-level keep-alive (text pings and their answers).
@@ -29,8 +34,10 @@ package struct SocketHooks: Sendable {
     package init(keepAlive: KeepAlive, opened: @escaping @Sendable (_ outbox: Outbox) -> (frames: [String], items: Int),
                  closed: @escaping @Sendable () -> Void,
                  makeReceiver: @escaping @Sendable () -> (_ text: String, _ receivedNs: Int64) -> Void,
-                 event: @escaping @Sendable (ConnectionEvent) -> Void) {
+                 event: @escaping @Sendable (ConnectionEvent) -> Void,
+                readComplete: @escaping @Sendable () -> Void = {}) {
         self.keepAlive = keepAlive
+        self.readComplete = readComplete
         self.opened = opened
         self.closed = closed
         self.makeReceiver = makeReceiver
@@ -40,7 +47,7 @@ package struct SocketHooks: Sendable {
 
 /// A venue's application-level keep-alive on a WebSocket: what to send every heartbeat
 /// interval, and which inbound text frames are pings to answer or pongs to drop. Protocol-level
-/// ping frames are answered by the WebSocket library (echoing the payload) whatever this says.
+/// ping frames are answered by ``WebSocketSessionHandler`` (echoing the payload) whatever this says.
 package struct KeepAlive: Sendable {
     /// What an inbound text frame is to the keep-alive.
     package enum Inbound: Sendable, Equatable {
@@ -126,26 +133,27 @@ package final class ReconnectingWebSocket: Sendable {
     package let logger: Logger
     private let transportLogger: Logger
     package let hooks: SocketHooks
-    /// Monotonic ns of the last inbound frame (or of the connect attempt).
-    private let lastInboundNs = Atomic<Int64>(0)
-
     package static let maxMessageSize = 1 << 26
+    /// The largest single frame accepted (a message may be several frames, up to `maxMessageSize`).
+    package static let maxFrameSize = 1 << 24
 
     /// Stops reconnecting to a venue that keeps failing (see ``CircuitBreaker``).
     package let breaker: CircuitBreaker
+    private let maxMessageSize: Int
 
     package init(url: String, shard: Int, heartbeat: HeartbeatPolicy, backoff: BackoffPolicy, logger: Logger, hooks: SocketHooks,
-                 breaker: CircuitBreaker.Policy = .standard) {
+                 breaker: CircuitBreaker.Policy = .standard, maxMessageSize: Int = ReconnectingWebSocket.maxMessageSize) {
         self.breaker = CircuitBreaker(policy: breaker)
         self.url = url
         self.shard = shard
         self.heartbeat = heartbeat
         self.backoff = backoff
+        self.maxMessageSize = maxMessageSize
         var logger = logger
         logger[metadataKey: "ws.shard"] = "\(shard)"
         self.logger = logger
-        // WSClient trace-logs the first bytes of every frame; the user channel's first frame
-        // holds the API secret, so the transport never logs below debug.
+        // The session handler never logs frame bytes, and the transport never logs below debug:
+        // the Polymarket user channel's first frame holds the API secret.
         var transportLogger = logger
         if transportLogger.logLevel < .debug { transportLogger.logLevel = .debug }
         self.transportLogger = transportLogger
@@ -153,13 +161,6 @@ package final class ReconnectingWebSocket: Sendable {
     }
 
     private struct StaleError: Error {}
-
-    /// Per-attempt facts shared between the session and the attempt loop.
-    private final class Attempt: Sendable {
-        let opened = Atomic<Bool>(false)
-        /// Any frame arrived (incl. `PONG`): the connection was healthy, so backoff restarts.
-        let receivedData = Atomic<Bool>(false)
-    }
 
     /// Connects, and reconnects until cancelled.
     package func run() async {
@@ -173,7 +174,7 @@ package final class ReconnectingWebSocket: Sendable {
                 do { try await Task.sleep(for: .nanoseconds(ns)) } catch { return }
                 continue
             }
-            let attempt = Attempt()
+            let attempt = WebSocketSessionHandler.Life()
             let reason = await connectOnce(attempt, reconnect: everOpened)
             let opened = attempt.opened.load(ordering: .relaxed)
             if Task.isCancelled {
@@ -199,89 +200,63 @@ package final class ReconnectingWebSocket: Sendable {
         }
     }
 
-    /// One connection attempt; returns why it ended.
-    private func connectOnce(_ attempt: Attempt, reconnect: Bool) async -> String {
-        lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
-        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+    /// One connection attempt (connect, upgrade, session on the event loop); returns why it ended.
+    private func connectOnce(_ attempt: WebSocketSessionHandler.Life, reconnect: Bool) async -> String {
+        attempt.lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
+        let slot = WebSocketConnector.ChannelSlot()
+        let hooks = self.hooks, shard = self.shard, heartbeat = self.heartbeat, maxMessageSize = self.maxMessageSize
+        let logger = self.transportLogger
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let end: WebSocketEnd? = try await withThrowingTaskGroup(of: WebSocketEnd?.self) { group in
                 group.addTask {
-                    let client = WebSocketClient(url: self.url, configuration: configuration, logger: self.transportLogger) { inbound, outbound, _ in
-                        try await self.session(inbound: inbound, outbound: outbound, attempt: attempt, reconnect: reconnect)
+                    try await withTaskCancellationHandler {
+                        let ended = try await WebSocketConnector.connect(
+                            url: self.url, slot: slot,
+                            makeHandler: { channel in
+                                WebSocketSessionHandler(eventLoop: channel.eventLoop, hooks: hooks, shard: shard, reconnect: reconnect,
+                                                        heartbeat: heartbeat, maxMessageSize: maxMessageSize, logger: logger, life: attempt)
+                            },
+                            maxFrameSize: Self.maxFrameSize, maxMessageSize: maxMessageSize)
+                        return try await ended.get()
+                    } onCancel: {
+                        slot.close()
                     }
-                    let close = try await client.run()
-                    if let close { throw ClosedByServer(code: "\(close.closeCode)", reason: close.reason ?? "") }
                 }
-                group.addTask { try await self.watchForSilence() }
-                try await group.next()
+                group.addTask { try await self.watchForSilence(attempt); return nil }
+                let first = try await group.next() ?? nil
                 group.cancelAll()
+                return first
             }
-            return "closed"
+            switch end {
+            case .closedByServer(let code, let reason):
+                logger.warning("WebSocket closed by server", metadata: ["ws.close_code": "\(code)", "ws.close_reason": "\(reason)"])
+                return "closed by server: \(code) \(reason)"
+            case .tooLarge(let limit):
+                return "message larger than \(limit) bytes"
+            case .failed(let error):
+                if !Task.isCancelled { logger.warning("WebSocket failed", metadata: ["error": "\(error)"]) }
+                return "error: \(error)"
+            case .closed, nil:
+                return "closed"
+            }
         } catch is StaleError {
             logger.warning("WebSocket stale", metadata: ["ws.stale_after": "\(heartbeat.staleAfter)"])
             if attempt.opened.load(ordering: .relaxed) { hooks.event(.stale(shard: shard)) }
             return "stale"
-        } catch let closed as ClosedByServer {
-            logger.warning("WebSocket closed by server", metadata: ["ws.close_code": "\(closed.code)", "ws.close_reason": "\(closed.reason)"])
-            return "closed by server: \(closed.code) \(closed.reason)"
         } catch {
             if !Task.isCancelled { logger.warning("WebSocket failed", metadata: ["error": "\(error)"]) }
             return "error: \(error)"
         }
     }
 
-    private struct ClosedByServer: Error { let code: String; let reason: String }
-
-    private func watchForSilence() async throws {
+    private func watchForSilence(_ attempt: WebSocketSessionHandler.Life) async throws {
         let staleNs = Self.nanoseconds(heartbeat.staleAfter)
         let step = max(min(Self.nanoseconds(heartbeat.interval), staleNs / 4), 5_000_000)
         while true {
             try await Task.sleep(for: .nanoseconds(step))
-            if monotonicNanos() - lastInboundNs.load(ordering: .relaxed) > staleNs { throw StaleError() }
-        }
-    }
-
-    private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, attempt: Attempt, reconnect: Bool) async throws {
-        let (frames, continuation) = AsyncStream<String>.makeStream()
-        let subscription = hooks.opened(Outbox(continuation: continuation))
-        defer {
-            continuation.finish()
-            hooks.closed()
-        }
-        attempt.opened.store(true, ordering: .relaxed)
-        lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
-        for frame in subscription.frames { try await outbound.writeTextMessage(frame) }
-        logger.info("WebSocket subscribed", metadata: ["ws.items": "\(subscription.items)", "ws.reconnect": "\(reconnect)"])
-        hooks.event(.connected(shard: shard))
-        if reconnect { hooks.event(.resubscribed(shard: shard, assets: subscription.items)) }
-
-        let receive = hooks.makeReceiver()
-        let interval = heartbeat.interval
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await frame in frames { try await outbound.writeTextMessage(frame) }
-            }
-            let keepAlive = hooks.keepAlive
-            if let ping = keepAlive.ping {
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: interval)
-                        continuation.yield(ping)
-                    }
-                }
-            }
-            var iterator = inbound.messages(maxSize: Self.maxMessageSize).makeAsyncIterator()
-            while let message = try await iterator.next() {
-                lastInboundNs.store(monotonicNanos(), ordering: .relaxed)
-                attempt.receivedData.store(true, ordering: .relaxed)
-                guard case .text(let text) = message else { continue }
-                switch keepAlive.classify(text) {
-                case .data: receive(text, Self.wallNanos())
-                case .pong: continue
-                case .reply(let reply): continuation.yield(reply)
-                }
-            }
-            group.cancelAll()
+            // Until the session opened (connect, TLS, upgrade on busy event loops) allow at least 10 s.
+            let limit = attempt.opened.load(ordering: .relaxed) ? staleNs : max(staleNs, 10_000_000_000)
+            if monotonicNanos() - attempt.lastInboundNs.load(ordering: .relaxed) > limit { throw StaleError() }
         }
     }
 
