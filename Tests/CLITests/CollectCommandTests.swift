@@ -147,10 +147,12 @@ struct CollectCommandTests {
             // For as long as the collector runs: under a fully loaded suite it can take many seconds to start and write its first rows.
             while !finished.withLock({ $0 }) {
                 try await Task.sleep(for: .milliseconds(100))
-                guard let answer = Self.httpGet(port: port, path: "/metrics") else { continue }
+                // Only this collector's page (its shard label): once it has stopped, another test's
+                // server may already answer on the same port with a page of its own.
+                guard let answer = Self.httpGet(port: port, path: "/metrics"), answer.contains(#"shard="m1""#) else { continue }
                 page = answer
                 if let line = page.split(separator: "\n").first(where: { $0.hasPrefix("tsh_collect_rows_written_total") }),
-                   let value = Double(line.split(separator: " ").last ?? ""), value > 0 { break }
+                   let value = Double(line.split(separator: " ").last ?? ""), value > 0, page.contains("tsh_collect_lag_seconds") { break }
             }
             out = try await run.value
             if !(out.status == 64 && out.stderr.contains("metrics endpoint cannot listen")) { break }
