@@ -767,8 +767,7 @@ public final class Engine: @unchecked Sendable {
 
     /// The size of one level of `bookBefore(symbol)`.
     func levelSizeBefore(_ symbol: SymbolID, side: Side, price: Fixed8) -> Fixed8 {
-        let i = symbol.index
-        let book = bookUndo[i].isEmpty ? bookMemory[i] : bookMemory[i].before(undoing: bookUndo[i])
+        let book = bookBefore(symbol)
         return side == .buy ? book.bids.size(at: price) : book.asks.size(at: price)
     }
 
