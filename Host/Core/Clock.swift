@@ -51,6 +51,14 @@ public final class SimulatedClock: EngineClock {
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
+/// CPU time of the calling thread in ns (benchmarks on a shared machine: unlike the wall
+/// clock, it does not count time the thread waited for a core).
+public func threadCPUNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
 extension Duration {
     /// The duration in seconds as a `Double` (reports, rates, backoff arithmetic).
     public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }

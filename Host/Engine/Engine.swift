@@ -178,6 +178,9 @@ public final class Engine: @unchecked Sendable {
     private var routeList: [Route] = []
     private var signalAll: [Int] = []
     private var signalConsumerCache: [String: [Int]] = [:]
+    /// Bumped whenever routes (and so signal consumers) are rebuilt; instances' name caches
+    /// (`SignalNameCache`) hold consumers of one generation.
+    private var routingGeneration = 0
     // Bars: one aggregator over every timeframe some instance asks for; for each
     // (symbol, timeframe) the routes of the instances that asked for it.
     private var bars: BarAggregator?
@@ -235,7 +238,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     enum Pending {
-        case signal(SignalRecord, symbol: SymbolID, source: Int)
+        case signal(SignalRecord, symbol: SymbolID, source: Int, consumers: [Int])
         case order(OrderUpdate)
     }
 
@@ -455,6 +458,7 @@ public final class Engine: @unchecked Sendable {
         }
         signalAll = instances.filter { $0.spec.descriptor.pointee.event_mask & PluginEventType.signal.maskBit != 0 }.map(\.index)
         signalConsumerCache = [:]
+        routingGeneration += 1
         rebuildBarRoutes()
     }
 
@@ -1017,15 +1021,14 @@ public final class Engine: @unchecked Sendable {
                 break
             }
             switch next {
-            case .signal(let record, let symbol, let source): deliverSignal(record, symbol: symbol, source: source)
+            case .signal(let record, let symbol, let source, let consumers): deliverSignal(record, symbol: symbol, source: source, consumers: consumers)
             case .order(let update): deliverOrderUpdate(update)
             }
         }
         cascade = 0
     }
 
-    private func deliverSignal(_ record: SignalRecord, symbol: SymbolID, source: Int) {
-        let consumers = signalConsumers(of: record.name)
+    private func deliverSignal(_ record: SignalRecord, symbol: SymbolID, source: Int, consumers: [Int]) {
         func isTarget(_ index: Int) -> Bool { index != source && (symbol == .none || instances[index].isSubscribed(symbol)) }
         guard consumers.contains(where: isTarget) else { return }
         seq &+= 1
@@ -1216,9 +1219,18 @@ public final class Engine: @unchecked Sendable {
             CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "tsh_signal.struct_size is \(s.struct_size), smaller than the ABI 1.0 layout (TSH_SIGNAL_SIZE_V1_0 = \(TSH_SIGNAL_SIZE_V1_0) bytes) — set it to sizeof(tsh_signal)")
             return TSH_ERR_INVALID_ARGUMENT
         }
-        guard let name = CInterop.string(s.name), !name.isEmpty, name.utf8.count <= 256 else {
-            CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal name must be 1 to 256 bytes of UTF-8")
-            return TSH_ERR_INVALID_ARGUMENT
+        let name: String, consumers: [Int]
+        if let ptr = s.name.ptr, s.name.len > 0, s.name.len <= 256,
+           let cached = rt.emittedNames.lookup(UnsafeRawBufferPointer(start: ptr, count: Int(s.name.len)), generation: routingGeneration) {
+            (name, consumers) = cached
+        } else {
+            guard let text = CInterop.string(s.name), !text.isEmpty, text.utf8.count <= 256 else {
+                CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal name must be 1 to 256 bytes of UTF-8")
+                return TSH_ERR_INVALID_ARGUMENT
+            }
+            name = text
+            consumers = signalConsumers(of: text)
+            rt.emittedNames.insert(text, consumers: consumers, generation: routingGeneration)
         }
         guard let payload = CInterop.string(s.payload) else {
             CInterop.write(error, code: TSH_ERR_INVALID_ARGUMENT, message: "signal payload is not valid UTF-8 or is longer than 1 MiB")
@@ -1263,7 +1275,7 @@ public final class Engine: @unchecked Sendable {
                                   value: s.value, confidence: s.confidence, payload: payload, fields: fields)
         statistics[rt.index].signalsEmitted += 1
         journal?.signalEmitted(record)
-        pending.append(.signal(record, symbol: symbol, source: rt.index))
+        pending.append(.signal(record, symbol: symbol, source: rt.index, consumers: consumers))
         return TSH_OK
     }
 

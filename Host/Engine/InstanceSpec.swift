@@ -90,6 +90,8 @@ final class InstanceRuntime {
     let callbacks: UnsafeMutablePointer<Int>
     var customCounters: [String: UInt64] = [:]
     var customGauges: [String: Double] = [:]
+    /// The signal names this instance emits, as Strings with their consumers (`emitSignal`).
+    var emittedNames = SignalNameCache()
 
     init(index: Int, spec: InstanceSpec, engine: Engine, symbolCount: Int) {
         self.index = index

@@ -181,10 +181,23 @@ final class QDE: StrategyPlugin {
         if anyLive { try recommend(symbol, &s, cause: "bar") }
     }
 
+    /// Signal names seen, with their trigger kind's index (nil: not a trigger QDE weighs). The
+    /// SDK hands a repeated name as the same `String`, so a hit compares no characters.
+    private var kindIndexByName: [(name: String, index: Int?)] = []
+
+    private func triggerKindIndex(_ name: String) -> Int? {
+        for entry in kindIndexByName where entry.name == name { return entry.index }
+        var index: Int?
+        if name.hasPrefix("trigger.") {
+            let kind = name.dropFirst("trigger.".count)
+            index = triggerKinds.firstIndex(where: { $0.kind == kind })
+        }
+        if kindIndexByName.count < 64 { kindIndexByName.append((name, index)) }
+        return index
+    }
+
     func onSignal(_ signal: Signal) throws {
-        guard signal.name.hasPrefix("trigger."), let i = slots[signal.symbol] else { return }
-        let kind = signal.name.dropFirst("trigger.".count)
-        guard let k = triggerKinds.firstIndex(where: { $0.kind == kind }) else { return }
+        guard let i = slots[signal.symbol], let k = triggerKindIndex(signal.name) else { return }
         states[i].live[k] = Live(direction: Double(signal.direction), confidence: min(1, max(0, signal.confidence)), bar: states[i].bars)
         try recommend(signal.symbol, &states[i], cause: signal.name)
     }
@@ -287,21 +300,25 @@ final class QDE: StrategyPlugin {
         json.number("session_vwap", vwap)
         json.number("tp", tp)
         json.number("sl", sl)
-        json.object("terms") { out in
-            for (index, term) in Term.all.enumerated() {
-                out.object(term.key) { $0.number("value", terms[term]); $0.number("weight", weights[index]) }
-            }
+        // Nested objects without closures (their contexts were a tenth of this function, perf).
+        json.beginObject("terms")
+        for (index, term) in Term.all.enumerated() {
+            json.beginObject(term.key)
+            json.number("value", terms[term])
+            json.number("weight", weights[index])
+            json.endObject()
         }
-        json.object("triggers") { out in
-            for k in triggerKinds.indices {
-                guard let live = s.live[k] else { continue }
-                out.object(triggerKeys[k]) {
-                    $0.integer("direction", Int(live.direction))
-                    $0.number("confidence", live.confidence)
-                    $0.integer("age_bars", s.bars - live.bar)
-                }
-            }
+        json.endObject()
+        json.beginObject("triggers")
+        for k in triggerKinds.indices {
+            guard let live = s.live[k] else { continue }
+            json.beginObject(triggerKeys[k])
+            json.integer("direction", Int(live.direction))
+            json.number("confidence", live.confidence)
+            json.integer("age_bars", s.bars - live.bar)
+            json.endObject()
         }
+        json.endObject()
         if let profile = s.profile.summary {
             json.number("poc", profile.poc)
             json.number("value_area_low", profile.low)

@@ -119,8 +119,23 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// A nested object written by `body`.
     public mutating func object(_ name: StaticString, _ body: (inout JSONWriter) -> Void) {
+        beginObject(name)
+        body(&self)
+        endObject()
+    }
+
+    /// Opens a nested object under `name`; the fields written until the matching `endObject()`
+    /// go inside it. The same text as `object(_:_:)`, without a closure (for per-bar payloads).
+    public mutating func beginObject(_ name: StaticString) {
         field(Self.raw(name), valueBytes: 1) { $0.pointee = UInt8(ascii: "{"); return 1 }
-        nested(body)
+        needsComma = false
+    }
+
+    /// Closes the object the latest unmatched `beginObject(_:)` opened.
+    public mutating func endObject() {
+        reserve(1)[0] = UInt8(ascii: "}")
+        count += 1
+        needsComma = true
     }
 
     /// A nested object under a run-time key (e.g. a trigger kind); `name` must not need escaping.
@@ -129,16 +144,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         name.withUTF8 { utf8 in
             field(UnsafeRawBufferPointer(utf8), valueBytes: 1) { $0.pointee = UInt8(ascii: "{"); return 1 }
         }
-        nested(body)
-    }
-
-    /// Written in place (the brace is already out): the object's own first key takes no comma.
-    private mutating func nested(_ body: (inout JSONWriter) -> Void) {
         needsComma = false
         body(&self)
-        reserve(1)[0] = UInt8(ascii: "}")
-        count += 1
-        needsComma = true
+        endObject()
     }
 
     /// Writes a finite `value` with |value| < 1e10 rounded to 8 fraction digits, trailing zeros
@@ -147,7 +155,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// (divisions by constants only, which the compiler makes multiplications).
     @inline(__always)
     static func write(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let units = UInt64((abs(value) * 1e8).rounded())
+        let units = roundedUnits(abs(value) * 1e8)
         guard units > 0 else {
             out.pointee = UInt8(ascii: "0")
             return 1
@@ -156,11 +164,11 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         var fraction = units % 100_000_000
         var places = 0
         if fraction > 0 {
+            // At most 7 trailing zeros (0 < fraction < 10^8): strip 4, then 2, then 1.
             places = 8
-            while fraction % 10 == 0 {
-                fraction /= 10
-                places -= 1
-            }
+            if fraction % 10_000 == 0 { fraction /= 10_000; places -= 4 }
+            if fraction % 100 == 0 { fraction /= 100; places -= 2 }
+            if fraction % 10 == 0 { fraction /= 10; places -= 1 }
         }
         let sign = value < 0 ? 1 : 0
         let wholeDigits = digitCount(whole)
@@ -172,6 +180,15 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         writeDigits(whole, count: wholeDigits, endingAt: out + sign + wholeDigits)
         if sign == 1 { out[0] = UInt8(ascii: "-") }
         return length
+    }
+
+    /// `x.rounded()` (half away from zero) for 0 ≤ x < 2^63, without the libm call that
+    /// `rounded()` compiles to on baseline x86-64: the fraction `x − trunc(x)` is exact.
+    @inline(__always)
+    static func roundedUnits(_ x: Double) -> UInt64 {
+        guard x < 4_503_599_627_370_496 else { return UInt64(x) }  // ≥ 2^52: already an integer
+        let whole = UInt64(x)
+        return x - Double(whole) >= 0.5 ? whole + 1 : whole
     }
 
     /// Decimal digits of `n` (1 for 0).

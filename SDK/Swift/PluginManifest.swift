@@ -1,3 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(ucrt)
+import ucrt
+#endif
+
 /// The manifest of a Swift plugin library, built once and never freed (it must outlive
 /// every use by the host, which ends only when the library is unloaded).
 ///
@@ -104,7 +114,34 @@ final class KindBox {
 /// One live instance: the plugin object.
 final class InstanceBox {
     let plugin: any StrategyPlugin
+    /// Signal names and sources this instance receives (only on its event thread).
+    let strings = ReceivedStrings()
     init(_ plugin: any StrategyPlugin) { self.plugin = plugin }
+}
+
+/// The short strings an instance receives over and over — signal names, the emitting instances
+/// and plugins —, each made into a `String` once: a hit compares bytes instead of allocating
+/// (three allocations per signal were most of a consumer's per-signal cost in the screener
+/// benchmark, perf). Payloads are not kept.
+///
+/// - Important: Used only on the instance's event thread.
+final class ReceivedStrings {
+    private var entries: [(bytes: [UInt8], string: String)] = []
+    /// At most this many strings, each at most `maximumBytes` long, are kept.
+    static let capacity = 32
+    static let maximumBytes = 64
+
+    func string(_ s: tsh_str) -> String {
+        guard let ptr = s.ptr, s.len > 0 else { return "" }
+        let count = Int(s.len)
+        guard count <= Self.maximumBytes else { return makeString(s) }
+        for entry in entries where entry.bytes.count == count {
+            if entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, ptr, count) == 0 }) { return entry.string }
+        }
+        let string = makeString(s)
+        if entries.count < Self.capacity { entries.append((Array(UnsafeRawBufferPointer(start: ptr, count: count)), string)) }
+        return string
+    }
 }
 
 enum KindExport {
@@ -167,7 +204,7 @@ enum KindExport {
                 // Guaranteed reference: no retain/release on the per-event path.
                 Unmanaged<InstanceBox>.fromOpaque(instance!)._withUnsafeGuaranteedRef { box in
                     do {
-                        try dispatch(box.plugin, event)
+                        try dispatch(box.plugin, event, strings: box.strings)
                         return TSH_OK
                     } catch {
                         return fail(errorOut, message: "\(error)")
@@ -190,7 +227,7 @@ enum KindExport {
         return (0..<Int(e.field_count)).map { (makeString(fields[$0].name), fields[$0].value) }
     }
 
-    static func dispatch(_ plugin: any StrategyPlugin, _ event: UnsafePointer<tsh_event_header>) throws {
+    static func dispatch(_ plugin: any StrategyPlugin, _ event: UnsafePointer<tsh_event_header>, strings: ReceivedStrings? = nil) throws {
         let raw = UnsafeRawPointer(event)
         let info = EventInfo(event.pointee)
         // Each event is read only as far as the host built it (header.size): fields beyond it
@@ -219,8 +256,9 @@ enum KindExport {
             try plugin.onTimer(TimerFired(info: info, timerID: e.timer_id, tag: e.user_tag, scheduledTime: e.scheduled_ns))
         case TSH_EVENT_SIGNAL:
             let e = ABIGrowth.load(raw, size: size, as: tsh_signal_event.self)
-            try plugin.onSignal(Signal(info: info, name: makeString(e.name), sourceInstance: makeString(e.source_instance),
-                                       sourcePlugin: makeString(e.source_plugin), payload: makeString(e.payload),
+            let short = strings.map { $0.string } ?? makeString
+            try plugin.onSignal(Signal(info: info, name: short(e.name), sourceInstance: short(e.source_instance),
+                                       sourcePlugin: short(e.source_plugin), payload: makeString(e.payload),
                                        direction: e.direction, value: e.value, confidence: e.confidence,
                                        fields: Self.signalFields(e)))
         case TSH_EVENT_ORACLE:

@@ -1,5 +1,5 @@
 import Foundation
-import StrategySDK
+@testable import StrategySDK
 import Testing
 
 struct JSONWriterTests {
@@ -47,6 +47,45 @@ extension JSONWriterTests {
             #expect(Double(text) == (expected == 0 ? 0 : expected), "\(value) → \(text)")
             #expect(!(text.contains(".") && text.hasSuffix("0")), "\(value) → \(text)")
         }
+    }
+
+    @Test("eight-place rounding matches rounded(): ties away from zero, the largest double below one half, and integers past 2^52")
+    func unitRoundingMatchesRounded() {
+        let cases: [Double] = [0, 0.5, 1.5, 2.5, 0.49999999999999994, 1.4999999999999998, 4_503_599_627_370_495.5,
+                               4_503_599_627_370_496, 4_503_599_627_370_497, 9_007_199_254_740_993, 999_999_999_999_999_872]
+        for x in cases {
+            #expect(JSONWriter.roundedUnits(x) == UInt64(x.rounded()), "\(x)")
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<100_000 {
+            let x = Double.random(in: 0..<1e18, using: &random) / pow(10, Double(Int.random(in: 0...18, using: &random)))
+            #expect(JSONWriter.roundedUnits(x) == UInt64(x.rounded()), "\(x)")
+        }
+    }
+
+    @Test("beginObject/endObject write the same text as object(_:_:), nested and empty objects included")
+    func beginEndMatchesClosureObjects() {
+        var closures = JSONWriter()
+        closures.number("score", 0.5)
+        closures.object("terms") { out in
+            out.object("trend") { $0.number("value", -0.25); $0.number("weight", 0.15) }
+            out.object("empty") { _ in }
+        }
+        closures.integer("n", 3)
+        var flat = JSONWriter()
+        flat.number("score", 0.5)
+        flat.beginObject("terms")
+        flat.beginObject("trend")
+        flat.number("value", -0.25)
+        flat.number("weight", 0.15)
+        flat.endObject()
+        flat.beginObject("empty")
+        flat.endObject()
+        flat.endObject()
+        flat.integer("n", 3)
+        let expected = #"{"score":0.5,"terms":{"trend":{"value":-0.25,"weight":0.15},"empty":{}},"n":3}"#
+        #expect(closures.finish() == expected)
+        #expect(flat.finish() == expected)
     }
 
     @Test("integers print as String(value) does, the extremes included")
