@@ -82,33 +82,6 @@ struct PerSymbol<State> {
     }
 }
 
-/// The last `capacity` values, oldest first by logical index (a ring: no shifting per bar).
-struct Window<Element> {
-    private var storage: [Element] = []
-    private var head = 0
-    let capacity: Int
-    init(capacity: Int) {
-        self.capacity = capacity
-        storage.reserveCapacity(capacity)
-    }
-    var count: Int { storage.count }
-    var isFull: Bool { storage.count == capacity }
-    /// Appends, dropping the oldest when full.
-    mutating func append(_ value: Element) {
-        if storage.count < capacity {
-            storage.append(value)
-        } else {
-            storage[head] = value
-            head = head + 1 == capacity ? 0 : head + 1
-        }
-    }
-    /// The `offset`-th oldest value.
-    subscript(_ offset: Int) -> Element {
-        let i = head + offset
-        return storage[i < storage.count ? i : i - storage.count]
-    }
-}
-
 // MARK: - volume_spike
 
 /// Volume z-score ≥ `z`; direction = sign(close − open); value = z-score; confidence =
@@ -183,7 +156,7 @@ final class RSIDivergence: StrategyPlugin {
         var rsi: RSI
         let lookback: Int, swing: Int
         /// The last 2·swing + 1 closes and RSI values (nil before RSI has a value).
-        var window: Window<(close: Double, rsi: Double?)>
+        var window: RingWindow<(close: Double, rsi: Double?)>
         var index = -1
         var lastHigh: Point?
         var lastLow: Point?
@@ -197,7 +170,7 @@ final class RSIDivergence: StrategyPlugin {
         states = try PerSymbol(context) { symbol in
             let swing = Int(try context.int("swing", symbol: symbol))
             return State(gate: try Gate(context, symbol: symbol), rsi: RSI(period: Int(try context.int("rsi_period", symbol: symbol))),
-                         lookback: Int(try context.int("lookback", symbol: symbol)), swing: swing, window: Window(capacity: 2 * swing + 1))
+                         lookback: Int(try context.int("lookback", symbol: symbol)), swing: swing, window: RingWindow(capacity: 2 * swing + 1))
         }
     }
 
@@ -269,7 +242,7 @@ final class Breakout: StrategyPlugin {
         var atr: ATR
         let n: Int, mult: Double
         /// The previous n bars' highs and lows.
-        var highs: Window<Double>, lows: Window<Double>
+        var highs: RingWindow<Double>, lows: RingWindow<Double>
     }
 
     private let context: PluginContext
@@ -280,7 +253,7 @@ final class Breakout: StrategyPlugin {
         states = try PerSymbol(context) { symbol in
             let n = Int(try context.int("n", symbol: symbol))
             return State(gate: try Gate(context, symbol: symbol), atr: ATR(period: Int(try context.int("atr_period", symbol: symbol))),
-                         n: n, mult: try context.double("atr_mult", symbol: symbol), highs: Window(capacity: n), lows: Window(capacity: n))
+                         n: n, mult: try context.double("atr_mult", symbol: symbol), highs: RingWindow(capacity: n), lows: RingWindow(capacity: n))
         }
     }
 

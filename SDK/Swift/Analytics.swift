@@ -6,32 +6,24 @@
 /// (below) the values of the `width` bars on each side, known `width` bars after it.
 public struct SwingDetector: Sendable {
     public let width: Int
-    /// The last 2·width + 1 bars, a ring from `head` (no shifting per bar).
-    private var window: [(high: Double, low: Double)] = []
-    private var head = 0
+    /// The last 2·width + 1 bars.
+    private var window: RingWindow<(high: Double, low: Double)>
 
     public init(width: Int = 3) {
         precondition(width > 0, "swing width must be positive")
         self.width = width
+        window = RingWindow(capacity: 2 * width + 1)
     }
 
     /// Takes the next bar's high and low; returns the swing high and/or low confirmed by it
     /// (the bar `width` bars back), if any.
     public mutating func update(high: Double, low: Double) -> (high: Double?, low: Double?) {
-        let size = 2 * width + 1
-        if window.count < size {
-            window.append((high, low))
-            guard window.count == size else { return (nil, nil) }
-        } else {
-            window[head] = (high, low)
-            head = head + 1 == size ? 0 : head + 1
-        }
-        let c = head + width
-        let center = window[c < size ? c : c - size]
+        window.append((high, low))
+        guard window.isFull else { return (nil, nil) }
+        let center = window[width]
         var isHigh = true, isLow = true
-        for offset in 0..<size where offset != width {
-            let i = head + offset
-            let bar = window[i < size ? i : i - size]
+        for offset in 0..<window.capacity where offset != width {
+            let bar = window[offset]
             if bar.high >= center.high { isHigh = false }
             if bar.low <= center.low { isLow = false }
         }
