@@ -253,14 +253,23 @@ struct ClobAccountTests {
         }
     }
 
-    @Test("a lapsed heartbeat chain cancels resting orders on the fake")
-    func heartbeatLapse() async throws {
-        // A timeout long enough that two back-to-back calls stay within it on a loaded machine.
-        try await ClobHarness.run(heartbeatTimeout: .milliseconds(1_500)) { venue in
-            _ = try await venue.client.postOrder(try venue.limit(.buy, price: "0.40", size: 10), type: .gtc)
+    @Test("each heartbeat of a chain answers a new id")
+    func heartbeatChainRotatesIDs() async throws {
+        // The default timeout (10 s): two back-to-back calls stay within it however loaded the machine.
+        try await ClobHarness.run { venue in
             let first = try await venue.client.heartbeat(id: nil)
             let second = try await venue.client.heartbeat(id: first)
             #expect(second != first)
+        }
+    }
+
+    @Test("a lapsed heartbeat chain cancels resting orders on the fake")
+    func heartbeatLapse() async throws {
+        // One heartbeat starts the chain; none follows (two calls within a short timeout failed
+        // when a loaded suite delayed the second past it).
+        try await ClobHarness.run(heartbeatTimeout: .milliseconds(1_500)) { venue in
+            _ = try await venue.client.postOrder(try venue.limit(.buy, price: "0.40", size: 10), type: .gtc)
+            _ = try await venue.client.heartbeat(id: nil)
             for _ in 0..<600 where venue.fake.heartbeatLapses == 0 { try await Task.sleep(for: .milliseconds(25)) }
             #expect(venue.fake.heartbeatLapses == 1)
             #expect(try await venue.client.openOrders().isEmpty)
