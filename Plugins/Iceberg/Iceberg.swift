@@ -131,9 +131,10 @@ final class IcebergDetector: StrategyPlugin {
     /// without a class property's dynamic exclusivity check.
     private let states: UnsafeMutablePointer<State>
     private let stateCount: Int
-    private var symbolNames: [SymbolID: String] = [:]
-    /// State index by symbol id (-1: not ours); symbol ids are small dense integers.
-    private var slot: [Int32] = []
+    private let symbolNames: [SymbolID: String]
+    /// State index by symbol id (-1: not ours); symbol ids are small dense integers. `let`, as
+    /// every property read per event: a `var` costs a dynamic exclusivity check on each read.
+    private let slot: [Int32]
     /// The host's book (ABI 1.2): the size shown at a traded level is read there, so no level
     /// map is kept; nil from an older host (then the detector mirrors the book).
     private let hostBook: HostBook?
@@ -141,6 +142,7 @@ final class IcebergDetector: StrategyPlugin {
     init(context: PluginContext) throws {
         self.context = context
         var made: [State] = []
+        var symbolNames: [SymbolID: String] = [:], slot: [Int32] = []
         for symbol in context.symbols {
             let instrument = try context.instrument(symbol)
             guard instrument.tickSize > 0, instrument.lotSize > 0 else {
@@ -159,6 +161,8 @@ final class IcebergDetector: StrategyPlugin {
         states = .allocate(capacity: max(1, made.count))
         states.initialize(from: made, count: made.count)
         stateCount = made.count
+        self.symbolNames = symbolNames
+        self.slot = slot
         hostBook = context.hostBook()
     }
 
