@@ -80,6 +80,12 @@ final class IcebergDetector: StrategyPlugin {
         var tracks: [LevelTrack] = []
         var keys: [Key] = []
         var free: [Int] = []
+        /// Per slot: when a sweep may forget the track — its last execution while its status is
+        /// none, `Int64.max` otherwise (and for a free slot). A sweep scans this one dense array
+        /// (measured: the scan of the slab, ~107 slots a sweep, 60,706 sweeps, took ~45 % of
+        /// `onBook`'s own samples).
+        var expiry: [Int64] = []
+        var stale: [Int] = []
         /// Tick → slot, by side; empty maps answer "tracked?" for most book rows at once.
         var bidSlots = LevelSlots(), askSlots = LevelSlots()
         /// Tracks whose status is ACTIVE (the opposite side crossing them ends them).
@@ -94,14 +100,17 @@ final class IcebergDetector: StrategyPlugin {
         /// A new track at `key` (none there yet); returns its slot.
         mutating func insert(_ key: Key, _ track: LevelTrack) -> Int {
             let slot: Int
+            let expires = track.status == .none ? track.lastExec : .max
             if let reused = free.popLast() {
                 slot = reused
                 tracks[slot] = track
                 keys[slot] = key
+                expiry[slot] = expires
             } else {
                 slot = tracks.count
                 tracks.append(track)
                 keys.append(key)
+                expiry.append(expires)
             }
             if key.side == .bid { bidSlots[key.tick] = Int64(slot) } else { askSlots[key.tick] = Int64(slot) }
             return slot
@@ -110,6 +119,7 @@ final class IcebergDetector: StrategyPlugin {
         /// Keeps `active` in step with the status of the track in `slot`.
         mutating func statusChanged(_ slot: Int) {
             let key = keys[slot]
+            expiry[slot] = tracks[slot].status == .none ? tracks[slot].lastExec : .max
             if tracks[slot].status == .active {
                 if !active.contains(key) { active.append(key) }
             } else if !active.isEmpty, let k = active.firstIndex(of: key) {
@@ -121,6 +131,7 @@ final class IcebergDetector: StrategyPlugin {
             let key = keys[slot]
             if key.side == .bid { bidSlots[key.tick] = nil } else { askSlots[key.tick] = nil }
             keys[slot] = Key(side: .bid, tick: .min)
+            expiry[slot] = .max
             free.append(slot)
             if !active.isEmpty, let k = active.firstIndex(of: key) { active.remove(at: k) }
         }
@@ -213,7 +224,10 @@ final class IcebergDetector: StrategyPlugin {
             tracks[slot].lastExec = time
             tracks[slot].windowDeadline = time + state.refillNs
         }
-        if state.tracks[slot].status == .none { return }  // nothing to report, `active` unchanged
+        if state.tracks[slot].status == .none {
+            state.expiry[slot] = time
+            return  // nothing to report, `active` unchanged
+        }
         state.statusChanged(slot)
         try report(trade.symbol, &state, slot, at: time)  // the cohort may qualify with this execution
     }
@@ -336,10 +350,13 @@ final class IcebergDetector: StrategyPlugin {
         guard now &- state.lastSweep >= 1_000_000_000 else { return }
         state.lastSweep = now
         let horizon = now - state.forgetNs
-        for slot in state.tracks.indices where state.keys[slot].tick != .min {
-            let track = state.tracks[slot]
-            if track.status == .none && track.lastExec < horizon { state.removeTrack(slot) }
+        var stale = state.stale
+        stale.removeAll(keepingCapacity: true)
+        state.expiry.withUnsafeBufferPointer { expiry in
+            for slot in expiry.indices where expiry[slot] < horizon { stale.append(slot) }
         }
+        for slot in stale { state.removeTrack(slot) }
+        state.stale = stale
     }
 
     static func ticks(_ price: Double, _ tick: Double) -> Int64 { Int64((price / tick).rounded()) }
