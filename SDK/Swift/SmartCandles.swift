@@ -531,7 +531,7 @@ struct Track: Sendable {
     mutating func sweep(horizon: Int64) {
         while let first = open.first, first.start + timeframe <= horizon { open.removeFirst() }
         while captureHead < captures.count && captures[captureHead].end <= horizon { captureHead += 1 }
-        if captureHead == captures.count {
+        if captureHead == captures.count && captureHead > 0 {
             captures.removeAll(keepingCapacity: true)
             captureHead = 0
         }
