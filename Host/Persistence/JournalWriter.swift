@@ -446,9 +446,20 @@ final class JournalWriter: Sendable {
                         throw PersistenceError(code: .writeFailed, path: path, message: "a row for record table '\(row.table)', which was never declared",
                                                fix: "declare the kind's tables before the engine starts (declareRecordTables)")
                     }
-                    let statement = try db.cachedStatement(sql: sql)
-                    statement.setUncheckedArguments(StatementArguments(row.values.map(SQLiteJournal.databaseValue)))
-                    try statement.execute()
+                    // Bound through the C API like orders and signals: `StatementArguments` of
+                    // `DatabaseValue`s cost the writer ~55 ms of CPU for a day of smart candles
+                    // (4,401 rows of 36 values; perf: key paths and generic metadata per value).
+                    // The same values bound the same way (int64, double, text, null).
+                    var r = RawStatement(try db.cachedStatement(sql: sql), arena: arena)
+                    for value in row.values {
+                        switch value {
+                        case .null: r.bindNull()
+                        case .int(let v): r.bind(v)
+                        case .double(let v): r.bind(v)
+                        case .text(let v): r.bind(v)
+                        }
+                    }
+                    try r.step()
                 case .sessionEnd(let id, let endedAt, let exitStatus):
                     endSession.setUncheckedArguments([endedAt, exitStatus, id])
                     try endSession.execute()
