@@ -359,9 +359,9 @@ final class IcebergDetector: StrategyPlugin {
         state.stale = stale
     }
 
-    static func ticks(_ price: Double, _ tick: Double) -> Int64 { nearest(price / tick) }
+    @inline(__always) static func ticks(_ price: Double, _ tick: Double) -> Int64 { nearest(price / tick) }
     /// Whole lots, to the nearest (a size within half a lot of a whole number of lots is that number).
-    static func lots(_ size: Double, _ lot: Double) -> Int64 { nearest(size / lot) }
+    @inline(__always) static func lots(_ size: Double, _ lot: Double) -> Int64 { nearest(size / lot) }
 
     /// `Int64(x.rounded())` (halves away from zero) without the call into libm's `round` (~1.5 %
     /// of the engine thread: every book row at a traded level and every trade): truncate, then

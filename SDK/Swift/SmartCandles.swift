@@ -168,6 +168,10 @@ public struct SmartCandleBuilder: Sendable {
     private var book = Book()
     /// Largest `clock − settle` seen: every bucket with end ≤ horizon is final.
     private var horizon: Int64 = .min
+    /// `floor(horizon, finest)` once the horizon is past `.min + finest` (else `.min`): with
+    /// nested timeframes a row is late exactly when its time is below it (`floor(t, f) + f ≤ h`
+    /// ⟺ `t < floor(h, f)`), one compare per row instead of a division.
+    private var lateBelow: Int64 = .min
     /// The finest tracked timeframe and whether every tracked timeframe is a multiple of it
     /// (then its bucket is the first of a row's buckets to become final).
     private let finest: Int64
@@ -310,7 +314,10 @@ public struct SmartCandleBuilder: Sendable {
     private mutating func advance(clock: Int64, settle: Int64, into out: inout [SmartCandle], reader: BookReader?) {
         let h = clock.subtractingReportingOverflow(settle)
         let limit = h.overflow ? (settle > 0 ? Int64.min : Int64.max) : h.partialValue
-        if limit > horizon { horizon = limit }
+        if limit > horizon {
+            horizon = limit
+            if horizon > .min + finest { lateBelow = Self.floor(horizon, finest) }
+        }
         let horizon = self.horizon
         while true {
             var end = Int64.max
@@ -336,7 +343,7 @@ public struct SmartCandleBuilder: Sendable {
 
     @inline(__always)
     private func isLate(_ time: Int64) -> Bool {
-        if nested { return Self.floor(time, finest) + finest <= horizon }
+        if nested { return lateBelow != .min ? time < lateBelow : Self.floor(time, finest) + finest <= horizon }
         if Self.floor(time, Self.minute) + Self.minute <= horizon { return true }
         for track in tracks where Self.floor(time, track.timeframe) + track.timeframe <= horizon { return true }
         return false
@@ -417,6 +424,9 @@ struct Track: Sendable {
 
     @inline(__always)
     mutating func slot(_ time: Int64) -> Int {
+        // Most rows fall in the newest open bucket: no division then (starts are multiples of
+        // the timeframe, so floor(time) == start exactly when start <= time < start + timeframe).
+        if let last = open.last, time >= last.start, time - last.start < timeframe { return open.count - 1 }
         let start = SmartCandleBuilder.floor(time, timeframe)
         var i = open.count
         while i > 0 {
