@@ -238,6 +238,7 @@ public struct SmartCandleBuilder: Sendable {
     public mutating func bookMessage(time: Int64, isSnapshot: Bool, changes: UnsafeBufferPointer<BookRow>) {
         // Candles ending at or before `time` see the book before this message.
         for k in tracks.indices {
+            if tracks[k].capturesNothing(at: time) { continue }
             let end = Self.floor(time, tracks[k].timeframe)
             if end > tracks[k].capturedEnd {
                 let features = bookFeatures()
@@ -263,6 +264,7 @@ public struct SmartCandleBuilder: Sendable {
     /// after this call, `advance(clock:settle:into:book:)` (the mirror is never filled).
     public mutating func bookMessage(time: Int64, bookBefore: BookReader) {
         for k in tracks.indices {
+            if tracks[k].capturesNothing(at: time) { continue }
             let end = Self.floor(time, tracks[k].timeframe)
             if end > tracks[k].capturedEnd {
                 let features = readFeatures(bookBefore)
@@ -484,6 +486,15 @@ struct Track: Sendable {
     mutating func iceberg(hidden: Double, whale: Bool, time: Int64) {
         let i = slot(time)
         if whale { open[i].absorbedWhale += hidden } else { open[i].absorbedDolphin += hidden }
+    }
+
+    /// True when an L2 message at `time` captures nothing for this timeframe:
+    /// `floor(time) <= capturedEnd`, which — `capturedEnd` being a multiple of the timeframe
+    /// (a bucket end) or `.min` — is `time < capturedEnd + timeframe`; no division for the
+    /// messages inside a bucket (all but one per bucket; ~294,000 a day in the bench data).
+    @inline(__always)
+    func capturesNothing(at time: Int64) -> Bool {
+        capturedEnd != .min && time < capturedEnd + timeframe
     }
 
     mutating func capture(end: Int64, features: BookFeatures) {
