@@ -150,8 +150,10 @@ public final class Engine: @unchecked Sendable {
     /// `books`' memory: indexing it directly costs no reference counting per event.
     private let bookMemory: UnsafeMutablePointer<OrderBook>
     private var bookFromL2: [Bool]
-    /// Per symbol: the current L2 message's rows, delivered with its last row.
-    private var bookChanges: [[tsh_book_change]]
+    /// Per symbol: the current L2 message's rows, delivered with its last row (fixed memory
+    /// reused message after message: an array of arrays cost a uniqueness check per row and
+    /// a generic `removeAll(keepingCapacity:)` per message, ~3 % of the engine thread).
+    private let bookChanges: UnsafeMutablePointer<BookChangeBuffer>
     /// Per symbol, while book events are delivered: how to undo the rows of the message being
     /// received or delivered (the `tsh.book/1` service's "book before the message").
     private let bookUndo: UnsafeMutablePointer<BookUndoLog>
@@ -257,7 +259,8 @@ public final class Engine: @unchecked Sendable {
         self.books = BookStore(count: symbols.count)
         self.bookMemory = books.base
         self.bookFromL2 = Array(repeating: false, count: symbols.count)
-        self.bookChanges = Array(repeating: [], count: symbols.count)
+        self.bookChanges = .allocate(capacity: max(symbols.count, 1))
+        for i in 0..<symbols.count { (self.bookChanges + i).initialize(to: BookChangeBuffer()) }
         self.bookUndo = .allocate(capacity: max(symbols.count, 1))
         self.bookUndo.initialize(repeating: BookUndoLog(), count: symbols.count)
         self.bookSubscribed = Array(repeating: false, count: symbols.count)
@@ -286,6 +289,8 @@ public final class Engine: @unchecked Sendable {
         }
         bookUndo.deinitialize(count: books.count)
         bookUndo.deallocate()
+        for i in 0..<books.count { bookChanges[i].deallocate() }
+        bookChanges.deallocate()
     }
 
     // MARK: - Setup
@@ -741,7 +746,7 @@ public final class Engine: @unchecked Sendable {
             "instrument.id": "\(symbols.instrument(symbol)?.symbol ?? "?")", "reason": "\(reason)",
         ])
         let now = engineNow()
-        bookChanges[i].removeAll(keepingCapacity: true)
+        bookChanges[i].removeAll()
         bookUndo[i].removeAll()
         let marker = BookDelta(symbol: symbol, tsEvent: now, tsRecv: now, side: .buy, price: .zero, size: .zero, flags: [.endOfBatch])
         seq &+= 1
@@ -769,8 +774,13 @@ public final class Engine: @unchecked Sendable {
         return bookUndo[i].isEmpty ? bookMemory[i] : bookMemory[i].before(undoing: bookUndo[i])
     }
 
-    /// The size of one level of `bookBefore(symbol)`.
+    /// The size of one level of `bookBefore(symbol)`; read in place when there is nothing to
+    /// undo (a trade's callback: no copy of the book, no reference counting).
     func levelSizeBefore(_ symbol: SymbolID, side: Side, price: Fixed8) -> Fixed8 {
+        let i = symbol.index
+        if bookUndo[i].isEmpty {
+            return side == .buy ? bookMemory[i].bids.size(at: price) : bookMemory[i].asks.size(at: price)
+        }
         let book = bookBefore(symbol)
         return side == .buy ? book.bids.size(at: price) : book.asks.size(at: price)
     }
@@ -821,7 +831,7 @@ public final class Engine: @unchecked Sendable {
             if bars != nil { bars!.add(t) }
         case .bookDelta(let delta):
             let i = symbol.index
-            bookFromL2[i] = true
+            if !bookFromL2[i] { bookFromL2[i] = true }  // a read, not a uniqueness check, per row
             if bookSubscribed[i] {
                 bookMemory[i].apply(delta, recording: &bookUndo[i])
                 if delta.price.raw != 0 || delta.size.raw != 0 {
@@ -883,16 +893,17 @@ public final class Engine: @unchecked Sendable {
     private func dispatchBook(_ symbol: SymbolID, _ last: BookDelta, _ flags: UInt16) {
         let i = symbol.index
         let best = (bid: bookMemory[i].bids.best, ask: bookMemory[i].asks.best)
-        bookChanges[i].withUnsafeBufferPointer { buffer in
+        do {
+            let buffer = bookChanges[i]
             var e = tsh_book_event(
                 header: header(UInt16(TSH_EVENT_BOOK), MemoryLayout<tsh_book_event>.size, symbol, last.tsEvent, last.tsRecv, flags),
-                changes: buffer.baseAddress, change_count: UInt32(buffer.count), is_snapshot: last.isSnapshot ? 1 : 0,
+                changes: UnsafePointer(buffer.base), change_count: UInt32(buffer.count), is_snapshot: last.isSnapshot ? 1 : 0,
                 best_bid_price: best.bid?.price.double ?? .nan, best_bid_size: best.bid?.size.double ?? 0,
                 best_ask_price: best.ask?.price.double ?? .nan, best_ask_size: best.ask?.size.double ?? 0,
                 venue_seq: last.venueSequence)
             dispatch(symbol, PluginEventType.book.maskBit, &e)
         }
-        bookChanges[i].removeAll(keepingCapacity: true)
+        bookChanges[i].removeAll()
         bookUndo[i].removeAll()
     }
 

@@ -526,8 +526,16 @@ public final class SQLiteJournal: EngineJournal {
     /// From now on the engine thread waits in `enqueue` while more than `maxPendingRows` rows
     /// are uncommitted, instead of `isOverloaded` halting trading: simulated sessions (backtests,
     /// replays, simulated feeds) must not depend on how fast the writer is.
+    /// It also lets up to 512 rows (a quarter of `maxPendingRows` at most) gather before an idle
+    /// writer is woken, for at most `JournalWriter.coalesceWait`: woken for every row, the writer
+    /// committed one transaction per row and took about a fifth of the CPU of a smart-candle
+    /// backtest on two cores (measured with perf: ~4,400 one-row transactions).
     public func useBackpressure() {
-        writer.state.withLock { $0.waitWhenBehind = true }
+        let coalesce = Int(max(1, min(512, writer.maxPendingRows / 4)))
+        writer.state.withLock {
+            $0.waitWhenBehind = true
+            $0.coalesce = coalesce
+        }
     }
 
     /// How often, and how long in all, the engine thread waited for the writer (backpressure).

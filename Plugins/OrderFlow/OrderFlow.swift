@@ -48,18 +48,26 @@ final class OrderFlow: StrategyPlugin {
     /// without a class property's dynamic exclusivity check (measured: ~3 % of a backtest).
     private let builders: UnsafeMutablePointer<SmartCandleBuilder>
     private let builderCount: Int
-    private var names: [String] = []
+    private let names: [String]
     /// Builder index by symbol id (`-1`: not ours); symbol ids are small dense integers.
-    private var slot: [Int32] = []
-    private var rows: [BookRow] = []
-    private var finished: [SmartCandle] = []
-    private var nextCheck = Int64.min
-    private var lateReported = 0
+    private let slot: [Int32]
     /// The host's book (ABI 1.2): the builders read it at a candle's end instead of mirroring
-    /// every L2 row; nil from an older host (then they mirror the book).
-    private var hostBook: HostBook?
-    /// True while in `onBook`: the book as of the last message is the host's current book then.
-    private var inBook = false
+    /// every L2 row; false from an older host (then they mirror the book).
+    private let usesHostBook: Bool
+    /// What the callbacks change, in memory the instance owns: a class's `var` properties cost
+    /// a dynamic exclusivity check on every access (measured: swift_beginAccess/endAccess ~2 %
+    /// of the engine thread in the smart-candle backtest).
+    private let state: UnsafeMutablePointer<MutableState>
+
+    struct MutableState {
+        var rows: [BookRow] = []
+        var finished: [SmartCandle] = []
+        var nextCheck = Int64.min
+        var lateReported = 0
+        var hostBook: HostBook?
+        /// True while in `onBook`: the book as of the last message is the host's current book then.
+        var inBook = false
+    }
 
     init(context: PluginContext) throws {
         self.context = context
@@ -71,6 +79,7 @@ final class OrderFlow: StrategyPlugin {
         guard !parsed.values.isEmpty else { throw PluginError(status: TSH_ERR_INVALID_ARGUMENT, "timeframes: give at least one of \(Timeframes.names)") }
         settle = try context.int("settle_ms") * 1_000_000
         var made: [SmartCandleBuilder] = []
+        var names: [String] = [], slot: [Int32] = []
         for symbol in context.symbols {
             let whale = try context.double("whale_notional", symbol: symbol), dolphin = try context.double("dolphin_notional", symbol: symbol)
             let instrument = try context.instrument(symbol)
@@ -95,13 +104,20 @@ final class OrderFlow: StrategyPlugin {
         builders = .allocate(capacity: max(1, made.count))
         builders.initialize(from: made, count: made.count)
         builderCount = made.count
-        finished.reserveCapacity(64)
-        hostBook = context.hostBook()
+        self.names = names
+        self.slot = slot
+        var initial = MutableState(hostBook: context.hostBook())
+        initial.finished.reserveCapacity(64)
+        usesHostBook = initial.hostBook != nil
+        state = .allocate(capacity: 1)
+        state.initialize(to: initial)
     }
 
     deinit {
         builders.deinitialize(count: builderCount)
         builders.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     @inline(__always) private func index(_ symbol: SymbolID) -> Int? {
@@ -124,16 +140,17 @@ final class OrderFlow: StrategyPlugin {
 
     func onBook(_ book: BookUpdate) throws {
         guard let i = index(book.symbol) else { return }
-        if hostBook != nil {
+        let state = self.state
+        if usesHostBook {
             let symbol = book.symbol
-            builders[i].bookMessage(time: book.info.eventTime) { bids, asks in hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks) }
+            builders[i].bookMessage(time: book.info.eventTime) { bids, asks in state.pointee.hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks) }
         } else {
-            rows.removeAll(keepingCapacity: true)
-            for change in book.changes { rows.append(BookRow(isBid: change.side == .buy, price: change.price, size: change.size)) }
-            rows.withUnsafeBufferPointer { builders[i].bookMessage(time: book.info.eventTime, isSnapshot: book.isSnapshot, changes: $0) }
+            state.pointee.rows.removeAll(keepingCapacity: true)
+            for change in book.changes { state.pointee.rows.append(BookRow(isBid: change.side == .buy, price: change.price, size: change.size)) }
+            state.pointee.rows.withUnsafeBufferPointer { builders[i].bookMessage(time: book.info.eventTime, isSnapshot: book.isSnapshot, changes: $0) }
         }
-        inBook = true
-        defer { inBook = false }
+        state.pointee.inBook = true
+        defer { state.pointee.inBook = false }
         try advance(book.info.time)
     }
 
@@ -148,34 +165,39 @@ final class OrderFlow: StrategyPlugin {
     }
 
     func stop() throws {
-        nextCheck = .min
+        state.pointee.nextCheck = .min
         try advance(context.now())
     }
 
     /// Finalizes what the clock passed, at most once per second of clock (every candle ends on
     /// a whole second), and upserts the finished candles.
     private func advance(_ clock: Int64) throws {
-        guard clock >= nextCheck else { return }
-        nextCheck = (clock - settle) / 1_000_000_000 * 1_000_000_000 + 1_000_000_000 + settle
+        let state = self.state
+        guard clock >= state.pointee.nextCheck else { return }
+        state.pointee.nextCheck = (clock - settle) / 1_000_000_000 * 1_000_000_000 + 1_000_000_000 + settle
         var late = 0
         for i in 0..<builderCount {
-            finished.removeAll(keepingCapacity: true)
-            if hostBook != nil {
-                let symbol = context.symbols[i], current = inBook
-                builders[i].advance(clock: clock, settle: settle, into: &finished) { bids, asks in
+            state.pointee.finished.removeAll(keepingCapacity: true)
+            if usesHostBook {
+                let symbol = context.symbols[i], current = state.pointee.inBook
+                builders[i].advance(clock: clock, settle: settle, into: &state.pointee.finished) { bids, asks in
                     // In onBook the host's current book is the book after the message; elsewhere
                     // "before" leaves out rows of a message still being received.
-                    if current { hostBook!.levels(symbol, bids: &bids, asks: &asks) } else { hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks) }
+                    if current {
+                        state.pointee.hostBook!.levels(symbol, bids: &bids, asks: &asks)
+                    } else {
+                        state.pointee.hostBook!.levelsBefore(symbol, bids: &bids, asks: &asks)
+                    }
                 }
             } else {
-                builders[i].advance(clock: clock, settle: settle, into: &finished)
+                builders[i].advance(clock: clock, settle: settle, into: &state.pointee.finished)
             }
             late += builders[i].lateRows
-            for candle in finished { try write(candle, symbol: names[i]) }
+            for candle in state.pointee.finished { try write(candle, symbol: names[i]) }
         }
-        if late > lateReported {
-            context.counterAdd("late_rows", UInt64(late - lateReported))
-            lateReported = late
+        if late > state.pointee.lateReported {
+            context.counterAdd("late_rows", UInt64(late - state.pointee.lateReported))
+            state.pointee.lateReported = late
         }
     }
 

@@ -189,11 +189,14 @@ extension Double {
 /// `Dictionary` runs SipHash on every key (measured: the iceberg detector's book and level
 /// lookups took 3× longer with `Dictionary`). `Int64.min` is not a valid key.
 public struct TickMap: Sendable {
-    private var keys: [Int64]
-    private var values: [Int64]
-    private var mask: Int
+    // Inlinable lookups: a plugin's hot path (a book row, a trade at a level) probes the map
+    // without a call into the SDK or a retain of the arrays (measured: the non-inlined getter was
+    // ~5 % of the engine thread in the iceberg + orderflow backtest).
+    @usableFromInline var keys: [Int64]
+    @usableFromInline var values: [Int64]
+    @usableFromInline var mask: Int
     public private(set) var count = 0
-    private static let empty = Int64.min
+    @usableFromInline static var empty: Int64 { .min }
 
     public init(capacity: Int = 64) {
         var size = 16
@@ -203,20 +206,22 @@ public struct TickMap: Sendable {
         mask = size - 1
     }
 
-    @inline(__always) private func slot(_ key: Int64) -> Int {
+    @inlinable @inline(__always) func slot(_ key: Int64) -> Int {
         Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
-    public var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { count == 0 }
 
     public subscript(key: Int64) -> Int64? {
-        get {
-            var i = slot(key)
-            while true {
-                let k = keys[i]
-                if k == key { return values[i] }
-                if k == Self.empty { return nil }
-                i = (i + 1) & mask
+        @inlinable get {
+            keys.withUnsafeBufferPointer { keys in
+                var i = slot(key)
+                while true {
+                    let k = keys[i]
+                    if k == key { return values.withUnsafeBufferPointer { $0[i] } }
+                    if k == Self.empty { return nil }
+                    i = (i &+ 1) & mask
+                }
             }
         }
         set {
@@ -224,7 +229,7 @@ public struct TickMap: Sendable {
         }
     }
 
-    public func contains(_ key: Int64) -> Bool { self[key] != nil }
+    @inlinable public func contains(_ key: Int64) -> Bool { self[key] != nil }
 
     public mutating func removeAll() {
         guard count > 0 else { return }

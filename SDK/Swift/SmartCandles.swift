@@ -168,6 +168,10 @@ public struct SmartCandleBuilder: Sendable {
     private var book = Book()
     /// Largest `clock − settle` seen: every bucket with end ≤ horizon is final.
     private var horizon: Int64 = .min
+    /// `floor(horizon, finest)` once the horizon is past `.min + finest` (else `.min`): with
+    /// nested timeframes a row is late exactly when its time is below it (`floor(t, f) + f ≤ h`
+    /// ⟺ `t < floor(h, f)`), one compare per row instead of a division.
+    private var lateBelow: Int64 = .min
     /// The finest tracked timeframe and whether every tracked timeframe is a multiple of it
     /// (then its bucket is the first of a row's buckets to become final).
     private let finest: Int64
@@ -234,6 +238,7 @@ public struct SmartCandleBuilder: Sendable {
     public mutating func bookMessage(time: Int64, isSnapshot: Bool, changes: UnsafeBufferPointer<BookRow>) {
         // Candles ending at or before `time` see the book before this message.
         for k in tracks.indices {
+            if tracks[k].capturesNothing(at: time) { continue }
             let end = Self.floor(time, tracks[k].timeframe)
             if end > tracks[k].capturedEnd {
                 let features = bookFeatures()
@@ -259,6 +264,7 @@ public struct SmartCandleBuilder: Sendable {
     /// after this call, `advance(clock:settle:into:book:)` (the mirror is never filled).
     public mutating func bookMessage(time: Int64, bookBefore: BookReader) {
         for k in tracks.indices {
+            if tracks[k].capturesNothing(at: time) { continue }
             let end = Self.floor(time, tracks[k].timeframe)
             if end > tracks[k].capturedEnd {
                 let features = readFeatures(bookBefore)
@@ -310,7 +316,10 @@ public struct SmartCandleBuilder: Sendable {
     private mutating func advance(clock: Int64, settle: Int64, into out: inout [SmartCandle], reader: BookReader?) {
         let h = clock.subtractingReportingOverflow(settle)
         let limit = h.overflow ? (settle > 0 ? Int64.min : Int64.max) : h.partialValue
-        if limit > horizon { horizon = limit }
+        if limit > horizon {
+            horizon = limit
+            if horizon > .min + finest { lateBelow = Self.floor(horizon, finest) }
+        }
         let horizon = self.horizon
         while true {
             var end = Int64.max
@@ -336,7 +345,7 @@ public struct SmartCandleBuilder: Sendable {
 
     @inline(__always)
     private func isLate(_ time: Int64) -> Bool {
-        if nested { return Self.floor(time, finest) + finest <= horizon }
+        if nested { return lateBelow != .min ? time < lateBelow : Self.floor(time, finest) + finest <= horizon }
         if Self.floor(time, Self.minute) + Self.minute <= horizon { return true }
         for track in tracks where Self.floor(time, track.timeframe) + track.timeframe <= horizon { return true }
         return false
@@ -356,14 +365,13 @@ public struct SmartCandleBuilder: Sendable {
         return f
     }
 
-    /// Host-book mode: the features of the book `read` gives (loaded into `book`, which then
-    /// holds that book until the next read), cached until the next L2 message.
+    /// Host-book mode: the features of the book `read` gives, computed from its levels as read
+    /// (no copy into `book`), cached until the next L2 message.
     private mutating func readFeatures(_ read: BookReader) -> BookFeatures {
         if let currentFeatures { return currentFeatures }
         guard book.exists else { return BookFeatures() }
         read(&readBids, &readAsks)
-        book.load(bidsBestFirst: readBids, asksBestFirst: readAsks)
-        let f = book.features(parameters)
+        let f = Book.features(bidsBestFirst: readBids, asksBestFirst: readAsks, parameters)
         currentFeatures = f
         return f
     }
@@ -418,6 +426,9 @@ struct Track: Sendable {
 
     @inline(__always)
     mutating func slot(_ time: Int64) -> Int {
+        // Most rows fall in the newest open bucket: no division then (starts are multiples of
+        // the timeframe, so floor(time) == start exactly when start <= time < start + timeframe).
+        if let last = open.last, time >= last.start, time - last.start < timeframe { return open.count - 1 }
         let start = SmartCandleBuilder.floor(time, timeframe)
         var i = open.count
         while i > 0 {
@@ -477,6 +488,15 @@ struct Track: Sendable {
         if whale { open[i].absorbedWhale += hidden } else { open[i].absorbedDolphin += hidden }
     }
 
+    /// True when an L2 message at `time` captures nothing for this timeframe:
+    /// `floor(time) <= capturedEnd`, which — `capturedEnd` being a multiple of the timeframe
+    /// (a bucket end) or `.min` — is `time < capturedEnd + timeframe`; no division for the
+    /// messages inside a bucket (all but one per bucket; ~294,000 a day in the bench data).
+    @inline(__always)
+    func capturesNothing(at time: Int64) -> Bool {
+        capturedEnd != .min && time < capturedEnd + timeframe
+    }
+
     mutating func capture(end: Int64, features: BookFeatures) {
         if captureHead > 16 && captureHead * 2 > captures.count {
             captures.removeFirst(captureHead)
@@ -532,7 +552,7 @@ struct Track: Sendable {
     mutating func sweep(horizon: Int64) {
         while let first = open.first, first.start + timeframe <= horizon { open.removeFirst() }
         while captureHead < captures.count && captures[captureHead].end <= horizon { captureHead += 1 }
-        if captureHead == captures.count {
+        if captureHead == captures.count && captureHead > 0 {
             captures.removeAll(keepingCapacity: true)
             captureHead = 0
         }
@@ -743,29 +763,6 @@ struct Book: Sendable {
         asks.normalizeSnapshot()
     }
 
-    /// Replaces both sides with levels given best first (host-book mode); levels of size 0 are
-    /// left out, as the mirror has none.
-    mutating func load(bidsBestFirst bidLevels: [BookLevel], asksBestFirst askLevels: [BookLevel]) {
-        bids.removeAll()
-        asks.removeAll()
-        var k = bidLevels.count - 1
-        while k >= 0 {
-            if bidLevels[k].size > 0 {
-                bids.keys.append(bidLevels[k].price)
-                bids.sizes.append(bidLevels[k].size)
-            }
-            k -= 1
-        }
-        k = askLevels.count - 1
-        while k >= 0 {
-            if askLevels[k].size > 0 {
-                asks.keys.append(-askLevels[k].price)
-                asks.sizes.append(askLevels[k].size)
-            }
-            k -= 1
-        }
-    }
-
     func features(_ p: SmartCandleParameters) -> BookFeatures {
         guard exists else { return BookFeatures() }
         var bidSum = 0.0, askSum = 0.0
@@ -781,6 +778,58 @@ struct Book: Sendable {
         f.wallWhale = whale
         f.wallDolphin = dolphin
         return f
+    }
+
+    /// `features(_:)` of the book whose levels are given best first (host-book mode), without
+    /// loading them into a `Book`: the same sums in the same order (best level outward, levels of
+    /// size 0 left out as `load` leaves them out), so the same doubles. A book has ~1,000 levels a
+    /// side in the generator's data and is read at every candle end: the copy into a `Book` was
+    /// ~4 % of the engine thread (perf, smart-candle backtest).
+    static func features(bidsBestFirst bids: [BookLevel], asksBestFirst asks: [BookLevel], _ p: SmartCandleParameters) -> BookFeatures {
+        bids.withUnsafeBufferPointer { bids in
+            asks.withUnsafeBufferPointer { asks in features(bids, asks, p) }
+        }
+    }
+
+    private static func features(_ bids: UnsafeBufferPointer<BookLevel>, _ asks: UnsafeBufferPointer<BookLevel>, _ p: SmartCandleParameters) -> BookFeatures {
+        var bidSum = 0.0, askSum = 0.0
+        var taken = 0
+        for level in bids where level.size > 0 {
+            guard taken < p.depthLevels else { break }
+            bidSum += level.size
+            taken += 1
+        }
+        taken = 0
+        for level in asks where level.size > 0 {
+            guard taken < p.depthLevels else { break }
+            askSum += level.size
+            taken += 1
+        }
+        let total = bidSum + askSum
+        var f = BookFeatures(i10: total > 0 ? (bidSum - askSum) / total : nil)
+        guard let bestBid = bids.first(where: { $0.size > 0 })?.price, let bestAsk = asks.first(where: { $0.size > 0 })?.price else { return f }
+        // As `features(_:)`: the ask's key is −price and −(−price) is exactly price.
+        let mid = (bestBid + bestAsk) / 2
+        var whale = 0.0, dolphin = 0.0
+        walls(bids, sign: 1, mid: mid, p, whale: &whale, dolphin: &dolphin)
+        walls(asks, sign: -1, mid: mid, p, whale: &whale, dolphin: &dolphin)
+        f.wallWhale = whale
+        f.wallDolphin = dolphin
+        return f
+    }
+
+    /// `walls(_:sign:mid:...)` over levels best first.
+    private static func walls(_ levels: UnsafeBufferPointer<BookLevel>, sign: Double, mid: Double, _ p: SmartCandleParameters,
+                              whale: inout Double, dolphin: inout Double) {
+        for level in levels where level.size > 0 {
+            let price = level.price, size = level.size
+            if abs(price - mid) * 1e4 <= p.wallBps * mid {
+                let notional = price * size
+                if notional >= p.whaleNotional { whale += size } else if notional >= p.dolphinNotional { dolphin += size }
+            } else if sign * (price - mid) < 0 {
+                break  // beyond the mid on the far side: every further level is further away
+            }
+        }
     }
 
     /// Adds the sizes of `side`'s wall levels (within `wallBps` of `mid`, by notional cohort),

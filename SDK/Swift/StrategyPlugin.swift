@@ -489,8 +489,9 @@ public struct HostBook {
             }
             guard status == TSH_OK else { return false }
             if Int(nb) < capacity && Int(na) < capacity {
-                for k in 0..<Int(nb) { bids.append(BookLevel(price: bidBuffer[k].price, size: bidBuffer[k].size)) }
-                for k in 0..<Int(na) { asks.append(BookLevel(price: askBuffer[k].price, size: askBuffer[k].size)) }
+                // In bulk: a book is read whole (~2,000 levels) at every candle end.
+                bidBuffer.withUnsafeBufferPointer { b in bids.append(contentsOf: b[0..<Int(nb)].lazy.map { BookLevel(price: $0.price, size: $0.size) }) }
+                askBuffer.withUnsafeBufferPointer { a in asks.append(contentsOf: a[0..<Int(na)].lazy.map { BookLevel(price: $0.price, size: $0.size) }) }
                 return true
             }
             bidBuffer = Array(repeating: tsh_book_level(), count: capacity * 2)
