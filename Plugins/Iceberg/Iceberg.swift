@@ -359,22 +359,9 @@ final class IcebergDetector: StrategyPlugin {
         state.stale = stale
     }
 
-    @inline(__always) static func ticks(_ price: Double, _ tick: Double) -> Int64 { nearest(price / tick) }
+    @inline(__always) static func ticks(_ price: Double, _ tick: Double) -> Int64 { (price / tick).roundedToInt64 }
     /// Whole lots, to the nearest (a size within half a lot of a whole number of lots is that number).
-    @inline(__always) static func lots(_ size: Double, _ lot: Double) -> Int64 { nearest(size / lot) }
-
-    /// `Int64(x.rounded())` (halves away from zero) without the call into libm's `round` (~1.5 %
-    /// of the engine thread: every book row at a traded level and every trade): truncate, then
-    /// step away from zero when the remainder is at least a half. The remainder `x − t` is exact
-    /// (|x| < 1: t = 0; 1 ≤ |x| < 2: t = ±1; beyond, t and x are within a factor 2), so the
-    /// result is the same integer for every x (and traps where `Int64(x.rounded())` traps).
-    @inline(__always) static func nearest(_ x: Double) -> Int64 {
-        let whole = Int64(x)  // toward zero
-        let remainder = x - Double(whole)
-        if remainder >= 0.5 { return whole + 1 }
-        if remainder <= -0.5 { return whole - 1 }
-        return whole
-    }
+    @inline(__always) static func lots(_ size: Double, _ lot: Double) -> Int64 { (size / lot).roundedToInt64 }
 }
 
 let manifest = PluginManifest(

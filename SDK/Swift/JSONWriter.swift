@@ -182,14 +182,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         return length
     }
 
-    /// `x.rounded()` (half away from zero) for 0 ≤ x < 2^63, without the libm call that
-    /// `rounded()` compiles to on baseline x86-64: the fraction `x − trunc(x)` is exact.
+    /// `x.rounded()` (half away from zero) for 0 ≤ x < 2^63, without a libm call.
     @inline(__always)
-    static func roundedUnits(_ x: Double) -> UInt64 {
-        guard x < 4_503_599_627_370_496 else { return UInt64(x) }  // ≥ 2^52: already an integer
-        let whole = UInt64(x)
-        return x - Double(whole) >= 0.5 ? whole + 1 : whole
-    }
+    static func roundedUnits(_ x: Double) -> UInt64 { UInt64(x.roundedToInt64) }
 
     /// Decimal digits of `n` (1 for 0).
     @inline(__always)
