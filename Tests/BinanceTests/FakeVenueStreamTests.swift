@@ -320,10 +320,14 @@ struct FakeVenueStreamTests {
 
     @Test("a client that answers pings (the kit's WebSocket) stays connected over many ping intervals")
     func pingsAnswered() async throws {
-        try await withFakeBinance(manual(pingInterval: .milliseconds(100), pongTimeout: .seconds(1))) { venue, urls in
+        // The pong deadline is the fake's auto-ping: a client that never answers is dropped after one
+        // to two pong timeouts, so 10 s spans more than three of them. The timeout is 3 s, not 1 s: a
+        // loaded test run (2 threads, 1,000+ tests) can hold a connection's reader back for more than
+        // a second, and the fake then drops a client that did answer (seen once in CI).
+        try await withFakeBinance(manual(pingInterval: .milliseconds(100), pongTimeout: .seconds(3))) { venue, urls in
             try await withProbe(urls.combined(["btcusdt@trade"])) { probe in
                 #expect(await eventually { venue.connections.count == 1 })
-                try await Task.sleep(for: .milliseconds(2_500))
+                try await Task.sleep(for: .seconds(10))
                 #expect(probe.disconnects == 0)
                 #expect(venue.connectionsAccepted == 1)
             }
