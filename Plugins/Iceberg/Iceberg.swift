@@ -194,6 +194,11 @@ final class IcebergDetector: StrategyPlugin {
     }
 
     private func onTrade(_ trade: Trade, _ aggressor: Side, _ state: inout State) throws {
+        // Before the symbol's first book event the size shown before a trade is unknown: such an
+        // execution can open no refill window (a first book showing the level is no refill) and
+        // would be counted as hidden volume. Nor would its track ever be swept (sweeps run on book
+        // events): a symbol with trades and no L2 would keep every traded level.
+        guard state.hasBook else { return }
         // A buy trade lifts the ask; a sell trade hits the bid.
         let side: BookSideID = aggressor == .buy ? .ask : .bid
         let tick = Self.ticks(trade.price, state.tick), lots = Self.lots(trade.size, state.lot)
@@ -207,7 +212,7 @@ final class IcebergDetector: StrategyPlugin {
         if needsShown {
             if let hostBook {
                 // The host's book as the last book event left it: what the mirror would hold.
-                shown = state.hasBook ? Self.lots(hostBook.levelSize(trade.symbol, side: side == .bid ? .buy : .sell, price: trade.price), state.lot) : 0
+                shown = Self.lots(hostBook.levelSize(trade.symbol, side: side == .bid ? .buy : .sell, price: trade.price), state.lot)
             } else {
                 shown = state.book[side.rawValue][tick] ?? 0
             }

@@ -129,6 +129,21 @@ struct IcebergTests {
         #expect(signals.isEmpty)
     }
 
+    @Test("a trade before the symbol's first book event is not tracked: the first book showing its level is no refill")
+    func tradesBeforeTheFirstBookAreNotTracked() throws {
+        // Counted from a size of 0 shown before the trade, the first book would be refill 1 and the
+        // one at 1,250 refill 2: ACTIVE, then EXHAUSTED at 1,500 (1.5 × 99.99 executed ≥ D = 100).
+        let steps: [Step] = [
+            .trade(ms: 1_000, price: "99.99", size: "0.5", aggressor: .sell),
+            .book(ms: 1_050, [(.buy, "99.99", "0.5"), (.sell, "100.01", "1")]),
+            .trade(ms: 1_200, price: "99.99", size: "0.5", aggressor: .sell),
+            .book(ms: 1_250, [(.buy, "99.99", "0.5")]),
+            .trade(ms: 1_400, price: "99.99", size: "0.5", aggressor: .sell),
+            .book(ms: 1_500, [(.buy, "99.99", "0")]),
+        ]
+        #expect(try Self.run(steps).isEmpty)
+    }
+
     @Test("sizes compare in whole lots: 0.1 + 0.2 executed against 0.3 shown leaves nothing, and 0.3 re-shown is one refill")
     func sizesCompareInLots() throws {
         var steps: [Step] = [Self.opening, .book(ms: 1_000, [(.buy, "99.99", "0.3")])]
