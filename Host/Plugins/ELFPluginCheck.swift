@@ -27,19 +27,22 @@ enum ELFPluginCheck {
     static let entrySymbol = "tsh_plugin_entry"
 
     static func validate(path: String) throws(PluginLoadError) -> ELFFileFacts {
-        try validate(bytes: readFile(path), path: path)
+        let (buffer, count) = try readFile(path)
+        defer { buffer.deallocate() }
+        return try validate(raw: UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: path)
     }
 
     /// Checks a file's contents; `path` only names it in errors.
     static func validate(bytes: [UInt8], path: String) throws(PluginLoadError) -> ELFFileFacts {
         // `withUnsafeBytes` only rethrows untyped errors, so the typed result is carried out in a Result.
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(PluginLoadError) -> ELFFileFacts in
-                try check(ELFBytes(raw), path: path)
-                return ELFFileFacts(fileSize: raw.count, fingerprint: fnv1a64Hex(raw), swiftCompiler: swiftCompilerMarker(raw))
-            }
-        }
-        let facts = try result.get()
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(PluginLoadError) -> ELFFileFacts in try validate(raw: raw, path: path) }
+        }.get()
+    }
+
+    private static func validate(raw: UnsafeRawBufferPointer, path: String) throws(PluginLoadError) -> ELFFileFacts {
+        try check(ELFBytes(raw), path: path)
+        let facts = ELFFileFacts(fileSize: raw.count, fingerprint: fnv1a64Hex(raw), swiftCompiler: swiftCompilerMarker(raw))
         if let theirs = facts.swiftCompiler, theirs != SwiftToolchain.compilerVersion {
             throw swiftMismatch(plugin: theirs, path: path)
         }
@@ -52,23 +55,18 @@ enum ELFPluginCheck {
     /// plugin was built with put it there), or nil when there is none (C plugins, older SDKs).
     static func swiftCompilerMarker(_ raw: UnsafeRawBufferPointer) -> String? {
         let prefix = Array(SwiftToolchain.markerPrefix.utf8)
-        guard raw.count > prefix.count else { return nil }
-        let bytes = raw.bindMemory(to: UInt8.self)
-        var index = 0
-        let last = bytes.count - prefix.count
-        while index <= last {
-            // Cheap first-byte scan, then the whole prefix.
-            guard bytes[index] == prefix[0] else { index += 1; continue }
-            var matched = 1
-            while matched < prefix.count, bytes[index + matched] == prefix[matched] { matched += 1 }
-            if matched == prefix.count {
-                let start = index + prefix.count
-                var stop = start
-                while stop < bytes.count, stop - start < 32, bytes[stop] != 0 { stop += 1 }
-                // The SDK's `markerPrefix` constant is in the file too, followed by NUL: skip it.
-                if stop > start { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self) }
-            }
-            index += 1
+        guard let base = raw.baseAddress, let last = prefix.last, raw.count > prefix.count else { return nil }
+        // libc's (vectorised) memchr for the prefix's last byte — '=', rare in a binary — then the
+        // whole prefix, instead of a Swift loop over every byte.
+        var from = prefix.count - 1
+        while from < raw.count, let hit = memchr(base + from, Int32(last), raw.count - from) {
+            let end = base.distance(to: UnsafeRawPointer(hit)) + 1
+            from = end
+            guard prefix.withUnsafeBytes({ memcmp(base + end - prefix.count, $0.baseAddress!, prefix.count) }) == 0 else { continue }
+            var stop = end
+            while stop < raw.count, stop - end < 32, raw[stop] != 0 { stop += 1 }
+            // The SDK's `markerPrefix` constant is in the file too, followed by NUL: skip it.
+            if stop > end { return String(decoding: UnsafeRawBufferPointer(rebasing: raw[end..<stop]), as: UTF8.self) }
         }
         return nil
     }
@@ -85,7 +83,8 @@ enum ELFPluginCheck {
 
     // MARK: - Reading the file
 
-    private static func readFile(_ path: String) throws(PluginLoadError) -> [UInt8] {
+    /// The file's bytes: the first `count` of a buffer the caller deallocates.
+    private static func readFile(_ path: String) throws(PluginLoadError) -> (buffer: UnsafeMutableRawBufferPointer, count: Int) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -106,17 +105,39 @@ enum ELFPluginCheck {
                                   message: "it is \(info.st_size) bytes, larger than any plugin the host accepts (\(maximumFileSize) bytes)",
                                   fix: "pass the path of the plugin's .so file")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             throw PluginLoadError(.notAFile, path: path, message: "cannot open it for reading: \(String(cString: strerror(errno)))",
                                   fix: "give the host read permission on the file (chmod a+r)")
         }
-        defer { try? handle.close() }
-        do {
-            return Array(try handle.readToEnd() ?? Data())
-        } catch {
-            throw PluginLoadError(.notAFile, path: path, message: "reading it failed: \(error)",
+        defer { close(fd) }
+        // Read straight into one buffer of the file's size (not `Data`, then a copy into an array).
+        // Not mapped: a file rewritten while mapped would crash the host with SIGBUS. A file that
+        // grew since `stat` is read to its end; one that shrank is validated as read.
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Int(info.st_size) + 1, 4_096), alignment: 16)  // + 1: EOF is seen without growing
+        var count = 0
+        while true {
+            if count == buffer.count {
+                guard count < maximumFileSize else {
+                    buffer.deallocate()
+                    throw PluginLoadError(.notSharedObject, path: path, message: "it grew past \(maximumFileSize) bytes while being read",
+                                          fix: "pass the path of the plugin's .so file")
+                }
+                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: count * 2, alignment: 16)
+                bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+                buffer.deallocate()
+                buffer = bigger
+            }
+            let n = read(fd, buffer.baseAddress! + count, buffer.count - count)
+            if n > 0 { count += n; continue }
+            if n == 0 { break }
+            if errno == EINTR { continue }
+            let reason = String(cString: strerror(errno))
+            buffer.deallocate()
+            throw PluginLoadError(.notAFile, path: path, message: "reading it failed: \(reason)",
                                   fix: "check that the file is readable and not on a failing disk")
         }
+        return (buffer, count)
     }
 
     // MARK: - ELF structure
