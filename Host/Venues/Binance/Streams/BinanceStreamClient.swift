@@ -465,9 +465,14 @@ public final class BinanceStreamClient: Sendable {
                 }
             }
             // Snapshots and status changes are not part of a socket read: hand their events on now.
-            if generation == nil { flushLocked(&shared) }
+            // A long read (a venue's burst) is handed on in parts, so its first frames do not wait
+            // for the parsing of its last.
+            if generation == nil || shared.pending.count >= Self.eventsPerHandOff { flushLocked(&shared) }
         }
     }
+
+    /// Events gathered from one socket read before they are handed on without waiting for its end.
+    static let eventsPerHandOff = 256
 
     /// Hands the gathered events to the sink (under the lock, so one symbol's events stay in order).
     private func flushLocked(_ shared: inout Shared) {
