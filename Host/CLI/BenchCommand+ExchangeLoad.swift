@@ -70,7 +70,9 @@ extension BenchCommand {
         let registry = PluginRegistry()
         let loaded = try SessionAssembly.loadPlugin("ema_bench.so", registry: registry)
         guard let kind = loaded.kind("noop"), let descriptor = loaded.kindDescriptor("noop") else { throw ValidationError("ema_bench.so has no kind 'noop'") }
-        let engine = Engine(symbols: table, configuration: EngineConfiguration(queueCapacity: 1 << 18), clock: WallClock(), logger: logger)
+        var engineConfiguration = EngineConfiguration(queueCapacity: 1 << 18)
+        engineConfiguration.liveGatherNanos = Int64(gatherUs) * 1_000
+        let engine = Engine(symbols: table, configuration: engineConfiguration, clock: WallClock(), logger: logger)
         try engine.addInstance(InstanceSpec(id: "load", pluginID: loaded.pluginID, kind: kind, descriptor: descriptor, mode: .paper, venue: "binance",
                                             symbols: ids, parameters: ResolvedParameters(specs: kind.parameters, symbolCount: ids.count),
                                             risk: .defaults, keepAlive: loaded))

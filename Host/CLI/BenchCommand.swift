@@ -93,6 +93,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "exchange-load: seconds measured after a 5 s warm-up.")
     var seconds = 20
 
+    @Option(name: .long, help: "exchange-load: the engine's input gathering after a busy batch, µs (the host.live_gather_us key).")
+    var gatherUs = 200
+
     @Option(name: .long, help: "Repetitions per scenario (the best is reported).")
     var repeats = 3
 
