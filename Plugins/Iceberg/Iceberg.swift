@@ -71,7 +71,8 @@ final class IcebergDetector: StrategyPlugin {
         /// host has no book service (ABI < 1.2).
         var book = [TickMap(capacity: 1_024), TickMap(capacity: 1_024)]
         /// A book event for the symbol arrived (the host's book is its L2 book from then on;
-        /// before, it may hold levels from quotes, which the mirror never had).
+        /// before, it may hold levels from quotes, which the mirror never had). Trades before it
+        /// are not tracked.
         var hasBook = false
         /// The tracks in a slab (`keys[slot]` says whose; tick `Int64.min`: a free slot), found by
         /// tick through a `LevelSlots` map per side: a trade or a book row at a traded level

@@ -89,13 +89,12 @@ package final class FakeStreamConnection: Sendable {
     /// nothing queued.
     private func nextBatch() async -> [Outbound]? {
         while true {
-            let taken = outbox.withLock { box -> [Outbound]? in
-                guard !box.frames.isEmpty else { return nil }
+            let (taken, finished) = outbox.withLock { box in
                 defer { box.frames = [] }
-                return box.frames
+                return (box.frames, box.finished)
             }
-            if let taken { return taken }
-            if outbox.withLock({ $0.finished }) || Task.isCancelled { return nil }
+            if !taken.isEmpty { return taken }
+            if finished || Task.isCancelled { return nil }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = outbox.withLock { box -> Bool in
