@@ -141,13 +141,23 @@ struct BacktestCommand: ParsableCommand {
         }
         if let dataDir { configuration.host.dataDirectory = dataDir }
         try hooks.configure(&configuration)
-        let assembly = try SessionAssembly(config: configuration, registry: registry)
+        // The database opens (for a new data directory: is created and migrated) while the
+        // plugins load.
+        let pendingWriter = SessionAssembly.PendingWriter(configuration.host)
+        let assembly: SessionAssembly
+        do {
+            assembly = try SessionAssembly(config: configuration, registry: registry)
+        } catch {
+            pendingWriter.abandon()
+            throw error
+        }
         guard assembly.symbols.instruments.prefix(instruments.count).map(\.symbol) == instruments.map(\.symbol) else {
+            pendingWriter.abandon()
             throw HostFailure(exit: .runtimeFailure, message: "error: internal: the configuration's symbol order differs from the data's")
         }
 
         let databasePath = URL(fileURLWithPath: configuration.host.dataDirectory).appendingPathComponent("host.sqlite").path
-        let (directoryLock, journal) = try SessionAssembly.openWriter(configuration.host, symbols: assembly.symbols, recordTables: assembly.recordTables)
+        let (directoryLock, journal) = try pendingWriter.finish(symbols: assembly.symbols, recordTables: assembly.recordTables)
         defer { withExtendedLifetime(directoryLock) {} }
         defer { journal.close() }
         // A backtest's inputs are files: it stores its decisions, not copies of its input,

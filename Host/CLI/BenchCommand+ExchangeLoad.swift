@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Binance
+import BinanceFakes
 import Foundation
 import HostConfig
 import HostCore

@@ -36,7 +36,7 @@ extension BenchCommand {
                                                size: Fixed8(raw: Int64(size * 1e8)), aggressor: random.unit() < 0.5 ? .buy : .sell)))
             }
         }
-        var best = (seconds: Double.infinity, bars: 0, signals: 0)
+        var best = (seconds: Double.infinity, bars: 0, signals: 0, perInstance: "")
         var bestCPU = Double.infinity
         for _ in 0..<max(1, repeats) {
             let engine = Engine(symbols: table, configuration: EngineConfiguration(queueCapacity: 1 << 16), clock: SimulatedClock(),
@@ -60,7 +60,8 @@ extension BenchCommand {
             engine.run()
             let snapshot = engine.snapshot()
             let signals = snapshot.instances.reduce(0) { $0 + $1.signalsEmitted }
-            if seconds < best.seconds { best = (seconds, snapshot.barsEmitted, signals) }
+            let perInstance = snapshot.instances.map { "\($0.instanceID) \($0.signalsEmitted)" }.joined(separator: ", ")
+            if seconds < best.seconds { best = (seconds, snapshot.barsEmitted, signals, perInstance) }
             bestCPU = min(bestCPU, cpuSeconds)
         }
         let result = Result(scenario: withQDE ? "triggers+qde" : "triggers", path: "direct", events: best.bars, seconds: best.seconds,
@@ -68,7 +69,7 @@ extension BenchCommand {
                             unit: "bars")
         report(result)
         if !json {
-            print("                   \(count) symbols × \(minutes) 1m bars, \(withQDE ? 6 : 5) instances on every symbol, \(best.signals) signals")
+            print("                   \(count) symbols × \(minutes) 1m bars, \(withQDE ? 6 : 5) instances on every symbol, \(best.signals) signals (\(best.perInstance))")
             print("                   engine thread CPU \(String(format: "%.1f", bestCPU * 1e9 / Double(max(best.bars, 1)))) ns/bar (best; unlike the wall clock, not counting waits for a core)")
         }
         return result

@@ -359,6 +359,7 @@ final class JournalWriter: Sendable {
         func symbol(_ id: SymbolID) -> String { id.index < symbolNames.count ? symbolNames[id.index] : id.description }
         let recordUpserts = recordUpsertSQL.withLock { $0 }
         try pool.write { db in
+            var recordStatements: [String: Statement] = [:]
             let setState = try db.cachedStatement(sql: """
                 INSERT INTO plugin_state (instance_id, key, value, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
@@ -450,7 +451,16 @@ final class JournalWriter: Sendable {
                     // `DatabaseValue`s cost the writer ~55 ms of CPU for a day of smart candles
                     // (4,401 rows of 36 values; perf: key paths and generic metadata per value).
                     // The same values bound the same way (int64, double, text, null).
-                    var r = RawStatement(try db.cachedStatement(sql: sql), arena: arena)
+                    // One statement per table for the batch: `cachedStatement(sql:)` hashes its
+                    // key, the whole upsert text (~1 kB for smart candles), on every row.
+                    let statement: Statement
+                    if let known = recordStatements[row.table] {
+                        statement = known
+                    } else {
+                        statement = try db.cachedStatement(sql: sql)
+                        recordStatements[row.table] = statement
+                    }
+                    var r = RawStatement(statement, arena: arena)
                     for value in row.values {
                         switch value {
                         case .null: r.bindNull()

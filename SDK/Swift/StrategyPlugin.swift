@@ -490,12 +490,30 @@ public struct HostBook {
             guard status == TSH_OK else { return false }
             if Int(nb) < capacity && Int(na) < capacity {
                 // In bulk: a book is read whole (~2,000 levels) at every candle end.
-                bidBuffer.withUnsafeBufferPointer { b in bids.append(contentsOf: b[0..<Int(nb)].lazy.map { BookLevel(price: $0.price, size: $0.size) }) }
-                askBuffer.withUnsafeBufferPointer { a in asks.append(contentsOf: a[0..<Int(na)].lazy.map { BookLevel(price: $0.price, size: $0.size) }) }
+                Self.append(bidBuffer, count: Int(nb), to: &bids)
+                Self.append(askBuffer, count: Int(na), to: &asks)
                 return true
             }
             bidBuffer = Array(repeating: tsh_book_level(), count: capacity * 2)
             askBuffer = bidBuffer
+        }
+    }
+
+    /// `BookLevel` and `tsh_book_level` are both two doubles, price then size.
+    private static let sameLayout = MemoryLayout<BookLevel>.stride == MemoryLayout<tsh_book_level>.stride
+        && MemoryLayout<BookLevel>.offset(of: \.price) == 0 && MemoryLayout<BookLevel>.offset(of: \.size) == MemoryLayout<Double>.stride
+
+    /// Appends the first `count` levels of `buffer`: one block copy when the layouts agree (a
+    /// level at a time cost ~2 ns a level, ~5 ms of a smart-candle backtest by perf).
+    @inline(__always)
+    private static func append(_ buffer: [tsh_book_level], count: Int, to levels: inout [BookLevel]) {
+        buffer.withUnsafeBufferPointer { source in
+            let slice = UnsafeBufferPointer(rebasing: source[0..<count])
+            if sameLayout, let base = slice.baseAddress {
+                base.withMemoryRebound(to: BookLevel.self, capacity: count) { levels.append(contentsOf: UnsafeBufferPointer(start: $0, count: count)) }
+            } else {
+                levels.append(contentsOf: slice.lazy.map { BookLevel(price: $0.price, size: $0.size) })
+            }
         }
     }
 }
