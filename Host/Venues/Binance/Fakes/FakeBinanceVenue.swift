@@ -176,6 +176,8 @@ public final class FakeBinanceVenue: Sendable {
         var markets: [String: FakeBinanceMarket] = [:]
         var order: [String] = []
         var slow: [String: SlowDiff] = [:]
+        /// Each symbol's stream names, made once.
+        var names: [String: StreamNames] = [:]
         var steps: Int64 = 0
         var paused = false
         var silent = false
@@ -412,7 +414,13 @@ public final class FakeBinanceVenue: Sendable {
                 guard var market = state.markets[symbol] else { continue }
                 let step = market.step()
                 state.markets[symbol] = market
-                let name = symbol.lowercased()
+                let names: StreamNames
+                if let known = state.names[symbol] {
+                    names = known
+                } else {
+                    names = StreamNames(symbol.lowercased())
+                    state.names[symbol] = names
+                }
                 var dropped = false
                 if let gap = state.gaps[symbol], gap > 0 {
                     dropped = true
@@ -425,49 +433,49 @@ public final class FakeBinanceVenue: Sendable {
                 for level in step.bids { slow.bids[level.price.raw] = level.size.raw }
                 for level in step.asks { slow.asks[level.price.raw] = level.size.raw }
                 slow.poisoned = slow.poisoned || dropped
-                if !dropped, wanted.contains(name + "@depth@100ms") {
-                    payloads[name + "@depth@100ms", default: []].append(FakeBinanceWire.depthUpdate(
+                if !dropped, wanted.contains(names.depth100) {
+                    payloads[names.depth100, default: []].append(FakeBinanceWire.depthUpdate(
                         symbol: symbol, eventMs: eventMs, first: step.firstUpdateId, last: step.lastUpdateId, bids: step.bids, asks: step.asks))
                 }
                 if flushSlow {
-                    if let first = slow.first, !slow.poisoned, wanted.contains(name + "@depth") || wanted.contains(name + "@depth@1000ms") {
+                    if let first = slow.first, !slow.poisoned, wanted.contains(names.depth) || wanted.contains(names.depth1000) {
                         let bids = slow.bids.sorted { $0.key > $1.key }.map { BinanceLevel(price: Fixed8(raw: $0.key), size: Fixed8(raw: $0.value)) }
                         let asks = slow.asks.sorted { $0.key < $1.key }.map { BinanceLevel(price: Fixed8(raw: $0.key), size: Fixed8(raw: $0.value)) }
                         let text = FakeBinanceWire.depthUpdate(symbol: symbol, eventMs: eventMs, first: first, last: slow.last, bids: bids, asks: asks)
-                        payloads[name + "@depth", default: []].append(text)
-                        payloads[name + "@depth@1000ms", default: []].append(text)
+                        payloads[names.depth, default: []].append(text)
+                        payloads[names.depth1000, default: []].append(text)
                     }
                     slow = SlowDiff()
                 }
                 state.slow[symbol] = slow
-                let wantsTicker = step.topChanged && wanted.contains(name + "@bookTicker")
-                let wantsPartial = [5, 10, 20].contains { levels in
-                    wanted.contains("\(name)@depth\(levels)@100ms")
-                        || (flushSlow && (wanted.contains("\(name)@depth\(levels)") || wanted.contains("\(name)@depth\(levels)@1000ms")))
+                let wantsTicker = step.topChanged && wanted.contains(names.bookTicker)
+                let wantsPartial = names.partial.contains { partial in
+                    wanted.contains(partial.fast) || (flushSlow && (wanted.contains(partial.slow) || wanted.contains(partial.slow1000)))
                 }
                 let book = wantsTicker || wantsPartial ? market.book(depth: 20) : FakeBinanceBook(symbol: symbol, lastUpdateId: 0, bids: [], asks: [])
                 if wantsTicker, let bid = book.bids.first, let ask = book.asks.first {
-                    payloads[name + "@bookTicker", default: []].append(
+                    payloads[names.bookTicker, default: []].append(
                         FakeBinanceWire.bookTicker(symbol: symbol, updateId: step.lastUpdateId, bid: bid, ask: ask))
                 }
-                for levels in [5, 10, 20] where wantsPartial {
-                    let fast = "\(name)@depth\(levels)@100ms"
-                    let slowName = "\(name)@depth\(levels)"
-                    guard wanted.contains(fast) || (flushSlow && (wanted.contains(slowName) || wanted.contains(slowName + "@1000ms"))) else { continue }
-                    let text = FakeBinanceWire.depthSnapshot(lastUpdateId: step.lastUpdateId, bids: Array(book.bids.prefix(levels)),
-                                                             asks: Array(book.asks.prefix(levels)))
-                    payloads[fast, default: []].append(text)
+                for partial in names.partial where wantsPartial {
+                    guard wanted.contains(partial.fast) || (flushSlow && (wanted.contains(partial.slow) || wanted.contains(partial.slow1000))) else { continue }
+                    let text = FakeBinanceWire.depthSnapshot(lastUpdateId: step.lastUpdateId, bids: Array(book.bids.prefix(partial.levels)),
+                                                             asks: Array(book.asks.prefix(partial.levels)))
+                    payloads[partial.fast, default: []].append(text)
                     if flushSlow {
-                        payloads[slowName, default: []].append(text)
-                        payloads[slowName + "@1000ms", default: []].append(text)
+                        payloads[partial.slow, default: []].append(text)
+                        payloads[partial.slow1000, default: []].append(text)
                     }
                 }
-                for trade in step.trades {
-                    if wanted.contains(name + "@trade") {
-                        payloads[name + "@trade", default: []].append(FakeBinanceWire.trade(symbol: symbol, eventMs: eventMs, trade))
-                    }
-                    if wanted.contains(name + "@aggTrade") {
-                        payloads[name + "@aggTrade", default: []].append(FakeBinanceWire.aggTrade(symbol: symbol, eventMs: eventMs, trade))
+                if !step.trades.isEmpty {
+                    let trades = wanted.contains(names.trade), aggTrades = wanted.contains(names.aggTrade)
+                    for trade in step.trades {
+                        if trades {
+                            payloads[names.trade, default: []].append(FakeBinanceWire.trade(symbol: symbol, eventMs: eventMs, trade))
+                        }
+                        if aggTrades {
+                            payloads[names.aggTrade, default: []].append(FakeBinanceWire.aggTrade(symbol: symbol, eventMs: eventMs, trade))
+                        }
                     }
                 }
             }
@@ -497,5 +505,29 @@ public final class FakeBinanceVenue: Sendable {
             logger.info("Fake Binance closing an old connection", metadata: ["ws.connection": "\(connection.id)"])
             connection.close(code: .goingAway, reason: "connection lifetime reached")
         }
+    }
+}
+
+/// A symbol's stream names (`<symbol>@depth@100ms`, …), made once per symbol: the market step
+/// looked each one up in the subscriptions by building it anew, a dozen strings per symbol and step.
+struct StreamNames: Sendable {
+    struct Partial: Sendable {
+        let levels: Int
+        /// `@depthN@100ms`, `@depthN`, `@depthN@1000ms`.
+        let fast: String, slow: String, slow1000: String
+    }
+
+    let depth100: String, depth: String, depth1000: String, bookTicker: String, trade: String, aggTrade: String
+    /// 5, 10 and 20 levels.
+    let partial: [Partial]
+
+    init(_ name: String) {
+        depth100 = name + "@depth@100ms"
+        depth = name + "@depth"
+        depth1000 = name + "@depth@1000ms"
+        bookTicker = name + "@bookTicker"
+        trade = name + "@trade"
+        aggTrade = name + "@aggTrade"
+        partial = [5, 10, 20].map { Partial(levels: $0, fast: "\(name)@depth\($0)@100ms", slow: "\(name)@depth\($0)", slow1000: "\(name)@depth\($0)@1000ms") }
     }
 }
