@@ -8,18 +8,12 @@ import Testing
 /// (`SessionAssembly.PendingWriter`): a setup that fails must still leave the data directory
 /// to the next run.
 struct BacktestSetupTests {
-    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
-        let file = dir.appendingPathComponent(name)
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
-    }
-
     @Test("a backtest whose plugin is missing exits with the plugin error and leaves its data directory unlocked for the next run")
     func failedSetupReleasesTheDataDirectory() throws {
         let (dir, data) = try BacktestInputErrorTests.copyOfData()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("db").path
-        let missing = try Self.write(BacktestTests.config.replacingOccurrences(of: "ema_bench.so", with: "no_such_plugin.so"), "missing.yaml", in: dir)
+        let missing = try CommandLineMessageTests.write(BacktestTests.config.replacingOccurrences(of: "ema_bench.so", with: "no_such_plugin.so"), "missing.yaml", in: dir)
         let failure = try #require(throws: HostFailure.self) {
             try BacktestCommand.parse(["--data", data.path, "--config", missing, "--data-dir", db, "--quiet", "--json"]).execute()
         }
@@ -27,7 +21,7 @@ struct BacktestSetupTests {
         #expect(failure.message.contains("no_such_plugin.so"), "\(failure.message)")
         // In the same process: a lock still held would refuse this run (exit 74).
         #expect(DataDirectoryLock.runningHost(dataDirectory: db) == nil)
-        let good = try Self.write(BacktestTests.config, "ema.yaml", in: dir)
+        let good = try CommandLineMessageTests.write(BacktestTests.config, "ema.yaml", in: dir)
         try BacktestCommand.parse(["--data", data.path, "--config", good, "--data-dir", db, "--quiet", "--json"]).execute()
     }
 
@@ -38,7 +32,7 @@ struct BacktestSetupTests {
         let db = dir.appendingPathComponent("db").path
         let holder = try DataDirectoryLock.acquire(dataDirectory: db)
         defer { withExtendedLifetime(holder) {} }
-        let config = try Self.write(BacktestTests.config, "ema.yaml", in: dir)
+        let config = try CommandLineMessageTests.write(BacktestTests.config, "ema.yaml", in: dir)
         let failure = try #require(throws: HostFailure.self) {
             try BacktestCommand.parse(["--data", data.path, "--config", config, "--data-dir", db, "--quiet", "--json"]).execute()
         }

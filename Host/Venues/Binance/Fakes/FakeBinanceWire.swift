@@ -13,16 +13,14 @@ import VenueKit
 enum FakeBinanceWire {
     /// `0.35280000`: Binance writes every price and quantity with eight decimals.
     static func decimal(_ value: Fixed8) -> String {
-        var out = WireBytes(capacity: 24)
-        out.decimal(value)
-        return out.string
+        text(capacity: 24) { $0.decimal(value) }
     }
 
     /// `{"e":"depthUpdate","E":…,"s":…,"U":…,"u":…,"b":[…],"a":[…]}`.
     static func depthUpdate(symbol: String, eventMs: Int64, first: Int64, last: Int64, bids: [BinanceLevel], asks: [BinanceLevel]) -> String {
-        var out = WireBytes(capacity: 96 + 40 * (bids.count + asks.count))
-        depthUpdate(into: &out, symbol: symbol, eventMs: eventMs, first: first, last: last, bids: bids, asks: asks)
-        return out.string
+        text(capacity: 96 + 40 * (bids.count + asks.count)) {
+            depthUpdate(into: &$0, symbol: symbol, eventMs: eventMs, first: first, last: last, bids: bids, asks: asks)
+        }
     }
 
     static func depthUpdate(into out: inout WireBytes, symbol: String, eventMs: Int64, first: Int64, last: Int64,
@@ -44,9 +42,7 @@ enum FakeBinanceWire {
 
     /// `{"lastUpdateId":…,"bids":[…],"asks":[…]}`: the REST depth body and the partial-book stream payload.
     static func depthSnapshot(lastUpdateId: Int64, bids: [BinanceLevel], asks: [BinanceLevel]) -> String {
-        var out = WireBytes(capacity: 64 + 40 * (bids.count + asks.count))
-        depthSnapshot(into: &out, lastUpdateId: lastUpdateId, bids: bids, asks: asks)
-        return out.string
+        text(capacity: 64 + 40 * (bids.count + asks.count)) { depthSnapshot(into: &$0, lastUpdateId: lastUpdateId, bids: bids, asks: asks) }
     }
 
     static func depthSnapshot<Levels: Collection<BinanceLevel>>(into out: inout WireBytes, lastUpdateId: Int64, bids: Levels, asks: Levels) {
@@ -61,9 +57,7 @@ enum FakeBinanceWire {
 
     /// Spot `bookTicker` (no `e`/`E`).
     static func bookTicker(symbol: String, updateId: Int64, bid: BinanceLevel, ask: BinanceLevel) -> String {
-        var out = WireBytes(capacity: 160)
-        bookTicker(into: &out, symbol: symbol, updateId: updateId, bid: bid, ask: ask)
-        return out.string
+        text(capacity: 160) { bookTicker(into: &$0, symbol: symbol, updateId: updateId, bid: bid, ask: ask) }
     }
 
     static func bookTicker(into out: inout WireBytes, symbol: String, updateId: Int64, bid: BinanceLevel, ask: BinanceLevel) {
@@ -84,9 +78,7 @@ enum FakeBinanceWire {
 
     /// `trade` in its post-2024-06 shape (no `b`/`a`).
     static func trade(symbol: String, eventMs: Int64, _ trade: FakeTrade) -> String {
-        var out = WireBytes(capacity: 192)
-        self.trade(into: &out, symbol: symbol, eventMs: eventMs, trade)
-        return out.string
+        text(capacity: 192) { self.trade(into: &$0, symbol: symbol, eventMs: eventMs, trade) }
     }
 
     static func trade(into out: inout WireBytes, symbol: String, eventMs: Int64, _ trade: FakeTrade) {
@@ -96,19 +88,12 @@ enum FakeBinanceWire {
         out.text(symbol)
         out.raw("\",\"t\":")
         out.int(trade.tradeId)
-        out.raw(",\"p\":\"")
-        out.decimal(trade.price)
-        out.raw("\",\"q\":\"")
-        out.decimal(trade.quantity)
-        out.raw("\",\"T\":")
-        out.int(eventMs)
-        out.raw(trade.buyerIsMaker ? ",\"m\":true,\"M\":true}" : ",\"m\":false,\"M\":true}")
+        priceAndQuantity(into: &out, trade)
+        tail(into: &out, eventMs: eventMs, trade)
     }
 
     static func aggTrade(symbol: String, eventMs: Int64, _ trade: FakeTrade) -> String {
-        var out = WireBytes(capacity: 192)
-        aggTrade(into: &out, symbol: symbol, eventMs: eventMs, trade)
-        return out.string
+        text(capacity: 192) { aggTrade(into: &$0, symbol: symbol, eventMs: eventMs, trade) }
     }
 
     static func aggTrade(into out: inout WireBytes, symbol: String, eventMs: Int64, _ trade: FakeTrade) {
@@ -118,17 +103,35 @@ enum FakeBinanceWire {
         out.text(symbol)
         out.raw("\",\"a\":")
         out.int(trade.aggId)
+        priceAndQuantity(into: &out, trade)
+        out.raw(",\"f\":")
+        out.int(trade.tradeId)
+        out.raw(",\"l\":")
+        out.int(trade.tradeId)
+        tail(into: &out, eventMs: eventMs, trade)
+    }
+
+    /// `,"p":"…","q":"…"` of a trade.
+    private static func priceAndQuantity(into out: inout WireBytes, _ trade: FakeTrade) {
         out.raw(",\"p\":\"")
         out.decimal(trade.price)
         out.raw("\",\"q\":\"")
         out.decimal(trade.quantity)
-        out.raw("\",\"f\":")
-        out.int(trade.tradeId)
-        out.raw(",\"l\":")
-        out.int(trade.tradeId)
+        out.raw("\"")
+    }
+
+    /// `,"T":…,"m":…,"M":true}` of a trade.
+    private static func tail(into out: inout WireBytes, eventMs: Int64, _ trade: FakeTrade) {
         out.raw(",\"T\":")
         out.int(eventMs)
         out.raw(trade.buyerIsMaker ? ",\"m\":true,\"M\":true}" : ",\"m\":false,\"M\":true}")
+    }
+
+    /// The text `write` makes in a buffer of `capacity` bytes.
+    private static func text(capacity: Int, _ write: (inout WireBytes) -> Void) -> String {
+        var out = WireBytes(capacity: capacity)
+        write(&out)
+        return out.string
     }
 
     static func serverShutdown(eventMs: Int64) -> String { "{\"e\":\"serverShutdown\",\"E\":\(eventMs)}" }
