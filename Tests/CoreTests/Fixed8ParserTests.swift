@@ -115,6 +115,78 @@ struct Fixed8ParserTests {
         #expect(Self.terminated("").0 == nil)
     }
 
+    /// The checked scanner (which reads eight bytes at a time where it can) and the unchecked
+    /// byte loop over the same bytes: value and bytes consumed.
+    static func bothScanners(_ bytes: [UInt8], from start: Int = 0) -> (checked: (Int64?, Int), loop: (Int64?, Int)) {
+        bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress! + start
+            var p = base
+            let checked = Fixed8Parser.scan(&p, end: buffer.baseAddress! + buffer.count)
+            let checkedCount = p - base
+            var q = base
+            let loop = Fixed8Parser.scanTerminated(&q)
+            return ((checked, checkedCount), (loop, q - base))
+        }
+    }
+
+    @Test("the word-at-a-time reading agrees with the byte loop: digits, dots, signs, exponents, ninth digits, buffer ends")
+    func wordScanAgreesWithLoop() {
+        let texts = [
+            "60000.01000000", "1.23456789", "0.00000000", "0", "7", "1234567", "9999999.99999999", "12345678",
+            "12345678.9", "92233720367.99999999", "0.", "5.", ".5", ".12345678", "1.5", "30000.10", "123.456",
+            "1.123456780", "1.123456785", "1.1234567800000", "0.000000005", "-1.5", "+1.5", "-0", "-60000.01000000",
+            "1e5", "1E5", "1.5e3", "1.5E-3", "2.12345678e1", "1.e2", "1.2.3", "1..2", "12a", "1-", "", ".", "-", "e5",
+            "0000001.00000001", "00000000.5",
+        ]
+        // What follows the number: a quote (JSON strings), a comma, a bracket, a letter e, a dot, padding.
+        let tails = ["\"", "\",\"", "\"]]}}", ",", "]", "e", ".", "x", "\"0123456789abcdef"]
+        for text in texts {
+            for tail in tails {
+                let bytes = Array((text + tail + "\"").utf8)
+                let (checked, loop) = Self.bothScanners(bytes)
+                #expect(checked.0 == loop.0 && checked.1 == loop.1, "\(text)\(tail)")
+                // At other alignments of the same bytes (the words are loaded unaligned).
+                for pad in 0..<3 {
+                    let padded = Array(repeating: UInt8(ascii: " "), count: pad) + bytes
+                    let (c, l) = Self.bothScanners(padded, from: pad)
+                    #expect(c.0 == l.0 && c.1 == l.1, "\(text)\(tail) at \(pad)")
+                }
+            }
+        }
+        // Every length of digit runs on both sides of the dot, at every distance from the end.
+        for integerDigits in 0...12 {
+            for fractionDigits in 0...10 {
+                let integer = String(repeating: "7", count: integerDigits)
+                let fraction = String(repeating: "3", count: fractionDigits)
+                for dot in [true, false] where dot || fractionDigits == 0 {
+                    let text = integer + (dot ? "." : "") + fraction
+                    for suffix in ["\"", "\"]]}}", "\"]]}}       "] {
+                        let (checked, loop) = Self.bothScanners(Array((text + suffix).utf8))
+                        #expect(checked.0 == loop.0 && checked.1 == loop.1, "\(text)\(suffix)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the word-at-a-time reading keeps the exact values and refusals of the byte loop")
+    func wordScanValues() {
+        func scan(_ text: String) -> Int64? { Self.bothScanners(Array((text + "\"]]}}").utf8)).checked.0 }
+        #expect(scan("60000.01000000") == 6_000_001_000_000)
+        #expect(scan("1.23456789") == 123_456_789)
+        #expect(scan("9999999.99999999") == 999_999_999_999_999)
+        #expect(scan("30000.10") == 3_000_010_000_000)
+        #expect(scan("0.00000000") == 0)
+        #expect(scan("5.") == 500_000_000)
+        #expect(scan("1.123456780") == 112_345_678)
+        #expect(scan("1.123456785") == nil)  // a ninth digit that is not zero
+        #expect(scan("-1.5") == -150_000_000)
+        #expect(scan("1.5e3") == 150_000_000_000)
+        #expect(scan("92233720368.5") == nil)
+        #expect(scan("") == nil)
+        #expect(scan(".") == nil)
+    }
+
     @Test("Fixed8(parsing:) is the shared parser: exponents and signs are accepted, lone signs are not")
     func fixed8Parsing() {
         #expect(Fixed8(parsing: "1e-5")?.raw == 1_000)

@@ -226,13 +226,27 @@ public struct BybitFrameParser: Sendable {
                                             updateID: updateID, sequence: sequence, bids: bidBuffer, asks: askBuffer)
     }
 
-    /// Consumes `text` if the bytes at `p` are exactly it.
+    /// Consumes `text` if the bytes at `p` are exactly it (compared eight, then four bytes at
+    /// a time, as Binance's `Cursor.literal` does).
     @inline(__always)
     private static func literal(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ text: StaticString) -> Bool {
         let n = text.utf8CodeUnitCount
         guard end - p >= n else { return false }
-        let expected = text.utf8Start
-        for i in 0..<n where p[i] != expected[i] { return false }
+        let a = UnsafeRawPointer(p)
+        let b = UnsafeRawPointer(text.utf8Start)
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        if i + 4 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt32.self) != b.loadUnaligned(fromByteOffset: i, as: UInt32.self) { return false }
+            i += 4
+        }
+        while i < n {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
         p += n
         return true
     }
