@@ -94,7 +94,7 @@ struct BenchCommand: AsyncParsableCommand {
     var seconds = 20
 
     @Option(name: .long, help: "exchange-load: the engine's input gathering after a busy batch, µs (the host.live_gather_us key).")
-    var gatherUs = 200
+    var gatherUs = 0
 
     @Option(name: .long, help: "Repetitions per scenario (the best is reported).")
     var repeats = 3

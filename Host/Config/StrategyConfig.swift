@@ -61,7 +61,7 @@ public struct StrategyConfig: Sendable {
 ///   started longer ago are deleted when a run starts (0 = keep all).
 /// - `bar_settle_ms` (int 0…3,600,000, optional): a bar is final once the clock passes its end
 ///   plus this delay; default 0 in backtests and simulated runs, 2000 on live data.
-/// - `live_gather_us` (int 0…10,000, default 200): on live data, how long the engine thread
+/// - `live_gather_us` (int 0…10,000, default 0): on live data, how long the engine thread
 ///   gathers inputs after a busy batch before taking the next (fewer wake-ups; adds at most this
 ///   much latency to an input arriving meanwhile). 0 = wake for every input.
 /// - `shards` (list of unique names, optional) and `shard` (one of them): this host runs only
@@ -102,7 +102,7 @@ public struct HostSettings: Sendable, Hashable {
     /// Where `host run` publishes the asset state (nil: nowhere).
     public var redisURL: String?
     /// Live engines' input gathering (µs); see `EngineConfiguration.liveGatherNanos`.
-    public var liveGatherMicros: Int = 200
+    public var liveGatherMicros: Int = 0
     /// This process's shard and the whole group (both or neither).
     public var shard: String?
     public var shards: [String]?

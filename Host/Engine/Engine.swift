@@ -36,7 +36,7 @@ public struct EngineConfiguration: Sendable {
     /// Live engines: how long the engine thread gathers inputs after a busy drain before taking
     /// the next batch (see `InboundQueue.drain`); 0 = wake for every input. Simulated engines
     /// never gather.
-    public var liveGatherNanos: Int64 = 200_000
+    public var liveGatherNanos: Int64 = 0
 
     public init(queueCapacity: Int = 65_536, batchSize: Int = 4_096, paperVenue: PaperVenueConfig = .default,
                 startingCash: Decimal = 10_000, allowLive: Bool = false, maxCascade: Int = 10_000) {
