@@ -252,8 +252,9 @@ struct SessionAssembly {
     }
 
     /// `openStore` on a thread of its own, so that opening (and, for a new directory, creating
-    /// and migrating) the database overlaps the caller's loading of plugins: ~10 ms less from
-    /// start to the first row of a backtest. `finish` or `abandon` must be called once.
+    /// and migrating) the database overlaps the caller's loading of plugins (a smart-candle
+    /// backtest's median setup 34.0 → 28.2 ms in 12 + 12 alternating runs). `finish` or
+    /// `abandon` must be called once.
     final class PendingWriter: @unchecked Sendable {
         // @unchecked: `result` is written by the opening thread before `done` is signalled and
         // read by the caller only after waiting for it.

@@ -8,8 +8,8 @@ import VenueKit
 ///
 /// Each text is written byte by byte into one buffer and becomes one `String`: at 200 symbols
 /// and 10× rates the fake writes ~60,000 frames a second, and building them by string
-/// interpolation (five intermediate strings per decimal) took about a third of the fake's CPU —
-/// CPU it takes from the host it is measuring on the same machine.
+/// interpolation (five intermediate strings per decimal) was the largest part of its market
+/// step by perf — CPU it takes from the host it is measuring on the same machine.
 enum FakeBinanceWire {
     /// `0.35280000`: Binance writes every price and quantity with eight decimals.
     static func decimal(_ value: Fixed8) -> String {
