@@ -96,7 +96,10 @@ private struct ClientHarness {
     let task: Task<Void, Never>
 
     init(symbols: [String], category: Bybit.Category = .linear, refused: Set<String> = [],
-         heartbeat: HeartbeatPolicy = HeartbeatPolicy(interval: .milliseconds(50), staleAfter: .seconds(3)),
+         // Pings every 50 ms; the silence watchdog (tested on the kit's socket in PolymarketStreamsTests) only after 30 s, so a
+         // test run that keeps this process off the cores for seconds does not reconnect in the
+         // middle of a test (it did once in CI: the gap test saw a reconnect instead of its resubscribe).
+         heartbeat: HeartbeatPolicy = HeartbeatPolicy(interval: .milliseconds(50), staleAfter: .seconds(30)),
          onSubscribe: @escaping @Sendable (FakeStreamConnection, [String]) -> Void = { _, _ in }) async throws {
         stream = LoopbackBybitStream(category: category, refused: refused, onSubscribe: onSubscribe)
         let base = try await stream.start()
